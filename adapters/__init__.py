@@ -1,0 +1,1 @@
+"""ATS adapters: one module per applicant tracking system, all speaking the normalized models."""

@@ -1,0 +1,1 @@
+"""Durable jobs: reminders, sync polls, outbox delivery, driven by APScheduler."""

@@ -1,0 +1,24 @@
+"""Alembic environment: runs against the engine hirebot hands it (see store.db.upgrade)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from store.models import Base
+
+config = context.config
+engine = config.attributes.get("engine")
+if engine is None:  # the alembic CLI, e.g. for `alembic revision --autogenerate`
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///var/alembic.sqlite3")
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
