@@ -1,0 +1,240 @@
+"""The `hirebot` command line: demo, connect, sync, ask, db upgrade.
+
+Bad usage and expected failures print one line and exit non-zero; tracebacks are for real bugs only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapters.errors import HirebotError
+from bot.console.render import print_reply
+from bot.messages import IncomingMessage, RoomKind
+
+app = typer.Typer(name="hirebot", help="Recruiting assistant for Slack and Teams, synced with your ATS.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+connect_app = typer.Typer(help="Connect an applicant tracking system.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(connect_app, name="connect")
+app.add_typer(db_app, name="db")
+
+console = Console()
+err = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A failure already explained in one line."""
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    from bot.runtime import Runtime
+
+    return Runtime.open()
+
+
+# -- demo ---------------------------------------------------------------------------------------------
+
+@app.command()
+def demo(
+    candidates: Annotated[int, typer.Option(help="How many sandbox candidates to generate.")] = 400,
+    seed: Annotated[int, typer.Option(help="Seed of the generated sandbox data.")] = 7,
+) -> None:
+    """Start a sandbox Greenhouse, sync it, and chat with hirebot in the terminal."""
+    from bot.demo import run_demo
+
+    run_demo(console, candidates=candidates, seed=seed)
+
+
+# -- connect ------------------------------------------------------------------------------------------
+
+def _connect(provider: str, values: dict[str, str | None], scope: str, name: str | None) -> None:
+    runtime = _runtime()
+    try:
+        admin = runtime.directory.local_admin()
+        clean = {k: v for k, v in values.items() if v}
+        with console.status(f"Checking the {provider.title()} credentials…"):
+            info = asyncio.run(runtime.connections.connect(admin, provider, clean, scope=scope, name=name))
+        where = "the whole workspace" if info.scope == "org" else "you"
+        console.print(f"Connected {info.label}: connection id {info.id} (for {where}). "
+                      f"Run `hirebot sync --connection {info.id}` to fetch candidates.")
+    finally:
+        runtime.close()
+
+
+@connect_app.command("greenhouse")
+def connect_greenhouse(
+    client_id: Annotated[str, typer.Option("--client-id", help="Harvest v3 OAuth client id.")],
+    client_secret: Annotated[str, typer.Option("--client-secret", help="Harvest v3 OAuth client secret.")],
+    user_id: Annotated[str | None, typer.Option("--user-id", help="Greenhouse user id the token acts as (sub).")]
+    = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Harvest API base URL.")] = None,
+    auth_url: Annotated[str | None, typer.Option("--auth-url", help="OAuth token URL.")] = None,
+    scope: Annotated[str, typer.Option("--scope", help="org (whole workspace) or user (just you).")] = "org",
+    name: Annotated[str | None, typer.Option("--name", help="A label for this connection.")] = None,
+) -> None:
+    """Connect Greenhouse (Harvest v3): validates the credentials, then stores them encrypted."""
+    _check_scope(scope)
+    _connect("greenhouse", {"client_id": client_id, "client_secret": client_secret, "user_id": user_id,
+                            "base_url": base_url, "auth_url": auth_url}, scope, name)
+
+
+@connect_app.command("lever")
+def connect_lever(
+    api_key: Annotated[str, typer.Option("--api-key", help="Lever API key with the required permissions.")],
+    region: Annotated[str, typer.Option("--region", help="us, eu or sandbox.")] = "us",
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Lever API base URL (overrides --region).")]
+    = None,
+    name: Annotated[str | None, typer.Option("--name", help="A label for this connection.")] = None,
+) -> None:
+    """Connect Lever: checks the key and each permission hirebot needs, then stores it encrypted."""
+    if region not in ("us", "eu", "sandbox"):
+        raise CliError(f"--region must be us, eu or sandbox, not {region!r}.")
+    _connect("lever", {"api_key": api_key, "region": region, "base_url": base_url}, "user", name)
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in ("org", "user"):
+        raise CliError(f"--scope must be org or user, not {scope!r}.")
+
+
+@app.command("connections")
+def list_connections() -> None:
+    """List connected ATS accounts with their last sync and candidate counts."""
+    runtime = _runtime()
+    try:
+        rows = runtime.connections.list_for(runtime.directory.local_admin())
+    finally:
+        runtime.close()
+    if not rows:
+        console.print("No ATS connected yet. Use `hirebot connect greenhouse` or `hirebot connect lever`.")
+        return
+    table = Table("id", "provider", "name", "scope", "candidates", "last sync", "last error")
+    for info in rows:
+        table.add_row(str(info.id), info.label, info.name, info.scope, str(info.candidate_count),
+                      info.last_sync_at.isoformat(timespec="seconds") if info.last_sync_at else "never",
+                      info.last_error or "")
+    console.print(table)
+
+
+@app.command("disconnect")
+def disconnect(connection_id: Annotated[int, typer.Argument(help="Connection id (see `hirebot connections`).")]
+               ) -> None:
+    """Remove a connection and every record synced from it."""
+    runtime = _runtime()
+    try:
+        runtime.connections.remove(runtime.directory.local_admin(), connection_id)
+    finally:
+        runtime.close()
+    console.print(f"Removed connection {connection_id} and its synced records.")
+
+
+# -- sync ---------------------------------------------------------------------------------------------
+
+@app.command()
+def sync(
+    provider: Annotated[str | None, typer.Argument(help="Only connections of this provider, e.g. greenhouse.")]
+    = None,
+    connection: Annotated[int | None, typer.Option("--connection", help="Only this connection id.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-read everything and drop records the ATS deleted.")]
+    = False,
+) -> None:
+    """Sync candidates, applications and jobs from the connected ATSs."""
+    from bot.progress import sync_progress
+
+    runtime = _runtime()
+    try:
+        rows = runtime.connections.find(runtime.directory.local_admin(), provider=provider, connection_id=connection)
+        if not rows:
+            raise CliError("No matching connection. See `hirebot connections`.")
+        failures = 0
+        for row in rows:
+            label = f"{row.name} (connection {row.id})"
+            try:
+                with sync_progress(console, label) as progress:
+                    result = asyncio.run(runtime.connections.sync(row.id, full=full, progress=progress))
+            except HirebotError as exc:
+                failures += 1
+                err.print(f"[red]error:[/red] sync of {label} failed: {exc}")
+                continue
+            console.print(f"{label}: {result.created} new, {result.updated} updated, {result.unchanged} "
+                          f"unchanged, {result.deleted} removed; {result.jobs} jobs, {result.users} users.")
+        if failures:
+            raise typer.Exit(1)
+    finally:
+        runtime.close()
+
+
+# -- ask ----------------------------------------------------------------------------------------------
+
+@app.command()
+def ask(
+    message: Annotated[str | None, typer.Argument(help="What to ask, e.g. \"who is Jane Doe?\".")] = None,
+    as_email: Annotated[str | None, typer.Option("--as", help="Ask as this user (email) of the workspace.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON; without MESSAGE, read lines from stdin.")]
+    = False,
+) -> None:
+    """Send one message through the same core the chat apps use."""
+    if message is None and not as_json:
+        raise CliError("Give a MESSAGE, or use --json to read messages from stdin.")
+    runtime = _runtime()
+    try:
+        sender = runtime.directory.local_admin(as_email)
+        lines = [message] if message is not None else (line.rstrip("\n") for line in sys.stdin)
+        for text in lines:
+            if message is None and not text.strip():
+                continue
+            reply = runtime.assistant.handle(IncomingMessage(text=text, sender=sender, room=RoomKind.CONSOLE,
+                                                             platform="cli"))
+            if as_json:
+                sys.stdout.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                print_reply(console, reply)
+    finally:
+        runtime.close()
+
+
+# -- db -----------------------------------------------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date."""
+    runtime = _runtime()
+    runtime.close()
+    console.print("Database is up to date.")
+
+
+# -- entry point --------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    """Console script: one-line errors and a non-zero exit for anything expected to go wrong."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=argv, prog_name="hirebot", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError:
+        sys.exit(2)
+    except click.UsageError as exc:
+        hint = f" (see `hirebot {exc.ctx.command_path.partition(' ')[2]} --help`)".replace("  ", " ") if exc.ctx \
+            else ""
+        err.print(f"error: {exc.format_message()}{hint}", markup=False, highlight=False)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err.print("Aborted.")
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (CliError, HirebotError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""The console front end: a terminal chat and a renderer of replies as rich text."""

@@ -1,0 +1,204 @@
+"""The conversation core: text → intent → handler → Reply. Knows nothing of Slack, Teams or terminals.
+
+Every front end (console, `hirebot ask`, Slack, Teams) builds an IncomingMessage and renders the
+Reply it gets back; no front end holds business logic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.errors import HirebotError
+from bot.candidate_card import PersonRecords, candidate_card, summary
+from bot.intents import Intent, IntentName, parse
+from bot.messages import IncomingMessage, Person
+from bot.names import Decision, Hit, decide
+from bot.replies import Choice, MatchStatus, Reply
+from bot.roster import RosterIndex
+from store.models import AtsConnection, Candidate, utcnow
+from store.queries import candidates_by_ids, candidates_sharing_email, visible_connections
+
+log = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 10
+CHOICES_LIMIT = 5
+
+HELP_TEXT = (
+    "Here is what I can do:\n"
+    "• *who is Jane Doe?* shows a candidate's card: position, stage, status, contact, tags, and links to "
+    "the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and email addresses "
+    "all work.\n"
+    "• *schedule with Jane Doe* finds the candidate to book a meeting with.\n"
+    "• *help* shows this message."
+)
+
+_STATUS = {Decision.MATCH: MatchStatus.MATCH, Decision.AMBIGUOUS: MatchStatus.AMBIGUOUS,
+           Decision.NONE: MatchStatus.NONE}
+
+
+class Assistant:
+    """Answers messages for people in any workspace, reading only what each asker may see."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow,
+                 roster: RosterIndex | None = None) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.roster = roster or RosterIndex(sessions)
+
+    def handle(self, message: IncomingMessage) -> Reply:
+        """Answer one message; hostile or broken input gets a polite reply, never an exception."""
+        try:
+            intent = parse(message.text)
+            return self._dispatch(message.sender, intent)
+        except HirebotError as exc:
+            return Reply(text=str(exc), intent="error")
+        except Exception:
+            log.exception("could not answer a message")
+            return Reply(text="Sorry, something went wrong on my side while answering that. Please try again.",
+                         intent="error")
+
+    def choose(self, sender: Person, command: str, value: str) -> Reply:
+        """A button or menu choice: `command` about candidate id `value` (e.g. who_is, schedule)."""
+        try:
+            candidate_id = int(value)
+        except ValueError:
+            return Reply(text="That choice is no longer valid. Please ask again.", intent=command)
+        person = self._person_by_id(sender, candidate_id)
+        if person is None:
+            return Reply(text="I can't find that candidate any more; they may have been removed from the ATS.",
+                         intent=command, status=MatchStatus.NONE)
+        if command == IntentName.SCHEDULE:
+            return self._schedule_reply(person)
+        return self._card_reply(IntentName.WHO_IS, person)
+
+    def _dispatch(self, sender: Person, intent: Intent) -> Reply:
+        handlers: dict[IntentName, Callable[[Person, Intent], Reply]] = {
+            IntentName.WHO_IS: self._who_is,
+            IntentName.SCHEDULE: self._schedule,
+            IntentName.HELP: lambda _s, _i: Reply(text=HELP_TEXT, intent=IntentName.HELP),
+            IntentName.GREETING: lambda s, _i: Reply(
+                text=f"Hi{' ' + s.display_name.split()[0] if s.display_name else ''}! Ask me "
+                     "\"who is <name>?\" or say *help* to see what I can do.", intent=IntentName.GREETING),
+            IntentName.THANKS: lambda _s, _i: Reply(text="You're welcome!", intent=IntentName.THANKS),
+        }
+        handler = handlers.get(intent.name)
+        if handler is None:
+            return Reply(text="Sorry, I didn't get that. Try \"who is Jane Doe?\" or say *help*.",
+                         intent=IntentName.UNKNOWN)
+        return handler(sender, intent)
+
+    # -- who is -------------------------------------------------------------------------------------
+
+    def _who_is(self, sender: Person, intent: Intent) -> Reply:
+        if not intent.query:
+            return Reply(text="Who should I look up? Try \"who is Jane Doe?\"", intent=IntentName.WHO_IS)
+        return self._resolve_then(sender, intent, IntentName.WHO_IS)
+
+    def _schedule(self, sender: Person, intent: Intent) -> Reply:
+        if not intent.query:
+            return Reply(text="Who should I schedule with? Try \"schedule with Jane Doe\".",
+                         intent=IntentName.SCHEDULE)
+        return self._resolve_then(sender, intent, IntentName.SCHEDULE)
+
+    def _resolve_then(self, sender: Person, intent: Intent, command: IntentName) -> Reply:
+        assert intent.query is not None
+        connections = self._connections(sender)
+        if not connections:
+            return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
+                              "through. An admin can connect one with `hirebot connect`.",
+                         intent=command, status=MatchStatus.NONE)
+        decision, people = self._find(intent.query, connections)
+        if decision is Decision.MATCH:
+            person = people[0]
+            return self._schedule_reply(person) if command is IntentName.SCHEDULE else self._card_reply(command, person)
+        if decision is Decision.AMBIGUOUS:
+            return Reply(
+                text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?",
+                intent=command, status=MatchStatus.AMBIGUOUS,
+                choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline, command=command)
+                              for p in people),
+                candidates=tuple(summary(p) for p in people), private=True)
+        text = f"I couldn't find anyone called \u201c{intent.query}\u201d among your candidates."
+        if people:
+            text += " Did you mean " + " or ".join(p.name for p in people) + "?"
+        return Reply(text=text, intent=command, status=MatchStatus.NONE,
+                     choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline,
+                                          command=command) for p in people),
+                     private=bool(people))
+
+    def _card_reply(self, command: str, person: PersonRecords) -> Reply:
+        card = candidate_card(person, self.clock())
+        return Reply(text=f"Here's {person.name}.", intent=command, status=MatchStatus.MATCH, cards=(card,),
+                     candidates=(summary(person),), private=True)
+
+    def _schedule_reply(self, person: PersonRecords) -> Reply:
+        # Booking itself (availability, the candidate's booking page) arrives with the scheduling work;
+        # until then the recruiter gets the resolved candidate and their contact details to arrange it.
+        card = candidate_card(person, self.clock())
+        return Reply(
+            text=f"Found {person.name}. Booking meetings from chat is not available in this version yet, "
+                 "so here are their details to arrange it directly.",
+            intent=IntentName.SCHEDULE, status=MatchStatus.MATCH, cards=(card,),
+            candidates=(summary(person),), private=True)
+
+    # -- lookup ----------------------------------------------------------------------------------------
+
+    def _connections(self, sender: Person) -> dict[int, AtsConnection]:
+        with self.sessions() as session:
+            return {c.id: c for c in visible_connections(session, sender.workspace_id, sender.user_id)}
+
+    def _find(self, query: str, connections: dict[int, AtsConnection]) -> tuple[Decision, list[PersonRecords]]:
+        """Search every visible connection, merge records of the same person, then decide."""
+        indexes = self.roster.indexes_for(list(connections))
+        hits = [hit for index in indexes.values() for hit in index.search(query, limit=SEARCH_LIMIT)]
+        if not hits:
+            return Decision.NONE, []
+        with self.sessions() as session:
+            rows = {c.id: c for c in candidates_by_ids(session, [h.id for h in hits], list(connections))}
+            groups = _group_by_person(hits, rows)
+            resolution = decide([best for best, _ in groups], limit=CHOICES_LIMIT)
+            by_rep = {best.id: members for best, members in groups}
+            people = []
+            for hit in resolution.hits:
+                members = by_rep[hit.id]
+                if resolution.decision is Decision.MATCH:
+                    members = _with_other_sources(session, members, connections)
+                people.append(PersonRecords(rows=tuple(members), connections=connections))
+        return resolution.decision, people
+
+    def _person_by_id(self, sender: Person, candidate_id: int) -> PersonRecords | None:
+        connections = self._connections(sender)
+        with self.sessions() as session:
+            rows = candidates_by_ids(session, [candidate_id], list(connections))
+            if not rows:
+                return None
+            members = _with_other_sources(session, rows, connections)
+            return PersonRecords(rows=tuple(members), connections=connections)
+
+
+def _group_by_person(hits: list[Hit], rows: dict[int, Candidate]) -> list[tuple[Hit, list[Candidate]]]:
+    """Merge hits that are the same person (same email, case-insensitive); best score represents the group."""
+    groups: dict[str, tuple[Hit, list[Candidate]]] = {}
+    for hit in sorted(hits, key=lambda h: -h.score):
+        row = rows.get(hit.id)
+        if row is None:
+            continue
+        key = f"email:{row.primary_email}" if row.primary_email else f"id:{row.id}"
+        if key in groups:
+            groups[key][1].append(row)
+        else:
+            groups[key] = (hit, [row])
+    return list(groups.values())
+
+
+def _with_other_sources(session: Session, members: list[Candidate],
+                        connections: dict[int, AtsConnection]) -> list[Candidate]:
+    """Add the person's records in other connections found by email, keeping the best match first."""
+    emails = [str(e.get("value", "")) for row in members for e in (row.emails or [])]
+    known = {row.id for row in members}
+    extra = [row for row in candidates_sharing_email(session, emails, list(connections)) if row.id not in known]
+    return members + extra

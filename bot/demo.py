@@ -1,0 +1,85 @@
+"""`hirebot demo`: a sandbox Greenhouse on loopback, connected and synced through the real adapter, then a chat.
+
+Everything runs on embedded defaults (SQLite in the data dir), so a fresh clone needs nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import select
+
+from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
+from adapters.sandbox.roster import generate
+from adapters.sandbox.server import BackgroundServer
+from bot.console.chat import ConsoleChat
+from bot.progress import sync_progress
+from bot.runtime import Runtime
+from store.db import transaction
+from store.models import AtsConnection, Candidate
+from store.settings import Settings
+
+DEMO_CONNECTION_NAME = "Greenhouse sandbox"
+
+
+def demo_database_url(settings: Settings) -> str:
+    """The demo keeps its own SQLite file so sandbox people never mix with a real ATS's."""
+    import os
+
+    if os.environ.get("HIREBOT_DATABASE_URL"):
+        return settings.database_url
+    return f"sqlite:///{(settings.data_dir / 'demo.sqlite3').resolve()}"
+
+
+def _connect_sandbox(runtime: Runtime, url: str) -> int:
+    """Point the demo connection at this run's sandbox port, creating it on first run."""
+    admin = runtime.directory.local_admin()
+    with transaction(runtime.sessions) as session:
+        row = session.scalar(select(AtsConnection).where(
+            AtsConnection.workspace_id == admin.workspace_id, AtsConnection.name == DEMO_CONNECTION_NAME))
+        if row is not None:
+            row.base_url = url
+            row.settings = {**row.settings, "auth_url": f"{url}/token", "app_url": url}
+            return row.id
+    info = asyncio.run(runtime.connections.connect(
+        admin, "greenhouse",
+        {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET, "base_url": url,
+         "auth_url": f"{url}/token"},
+        scope="org", name=DEMO_CONNECTION_NAME))
+    with transaction(runtime.sessions) as session:
+        row = session.get(AtsConnection, info.id)
+        assert row is not None
+        row.settings = {**row.settings, "app_url": url}
+    return info.id
+
+
+def _examples(runtime: Runtime, connection_id: int, count: int = 3) -> list[str]:
+    with runtime.sessions() as session:
+        names = list(session.scalars(select(Candidate.first_name + " " + Candidate.last_name).where(
+            Candidate.connection_id == connection_id).order_by(Candidate.id).limit(200)))
+    return random.Random(7).sample(names, min(count, len(names)))
+
+
+def run_demo(console: Console, *, candidates: int = 400, seed: int = 7) -> None:
+    settings = Settings.from_env()
+    runtime = Runtime.open(settings, database_url=demo_database_url(settings))
+    sandbox = GreenhouseSandbox(generate(seed=seed, candidates=candidates))
+    try:
+        with BackgroundServer(sandbox.app) as server:
+            console.print(f"Sandbox Greenhouse (Harvest v3) listening on {server.url}")
+            connection_id = _connect_sandbox(runtime, server.url)
+            with sync_progress(console, DEMO_CONNECTION_NAME) as progress:
+                result = asyncio.run(runtime.connections.sync(connection_id, full=True, progress=progress))
+            console.print(f"Synced {result.created + result.updated + result.unchanged} candidates "
+                          f"({result.created} new, {result.updated} updated), {result.jobs} jobs, "
+                          f"{result.users} users.")
+            examples = _examples(runtime, connection_id)
+            if examples:
+                console.print("Try: " + ", ".join(f"[bold]who is {escape(name)}?[/bold]" for name in examples)
+                              + " (typos and nicknames welcome)")
+            ConsoleChat(runtime.assistant, runtime.directory.local_admin(), console).run()
+    finally:
+        runtime.close()

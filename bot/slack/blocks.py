@@ -1,0 +1,296 @@
+"""Block Kit rendering of the core's replies, with mrkdwn escaping and Slack's size limits.
+
+Everything an ATS gives us (names, titles, tags, file names) is untrusted: in mrkdwn it is escaped so
+`<!channel>` or `<https://evil|click>` shows as text and pings no one, and every field is cut to
+Slack's limits with an ellipsis so a huge value never makes Slack refuse the whole message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.replies import Action, Card, Choice, Link, Reply
+
+ELLIPSIS = "…"
+
+# Block Kit limits (docs.slack.dev/reference/block-kit and slack_sdk.models validators).
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_HEADER = 150
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MAX_CONTEXT_ELEMENTS = 10
+MAX_CONTEXT_TEXT = 2000
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_URL = 3000
+MAX_ACTION_ID = 255
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_SELECT_OPTIONS = 100
+MAX_PLACEHOLDER = 150
+MAX_FALLBACK_TEXT = 3000
+
+# At most this many choices are shown as one row each with a button; more become one select menu.
+MAX_CHOICE_BUTTONS = 8
+
+# action_id prefixes the Slack listeners match on (see bot/slack/app.py).
+PICK_PREFIX = "hirebot.pick."  # a choice between candidates: the answer replaces the question
+DO_PREFIX = "hirebot.do."  # a command button on a card (e.g. schedule): the answer is a new message
+LINK_PREFIX = "hirebot.link."  # URL buttons: Slack still sends a block_actions payload, which we only ack
+
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape Slack's three control characters; `&` first so the other entities are not double-escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
+
+
+def fit_mrkdwn(text: str, limit: int) -> str:
+    """Escape, then cut to `limit` without leaving half an entity such as `&am`."""
+    escaped = escape_mrkdwn(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = _ENTITY_TAIL.sub("", escaped[: max(0, limit - 1)])
+    return cut.rstrip() + ELLIPSIS
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object: Slack does not parse markup in it, so it needs no escaping, only a length cap."""
+    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(escaped_text: str) -> dict[str, Any]:
+    """A mrkdwn object around text that is already escaped (or is our own trusted markup)."""
+    return {"type": "mrkdwn", "text": escaped_text}
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when Slack can use it as a link (http/https, within limits), else None."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
+        return None
+    if any(ch.isspace() for ch in url):
+        return None
+    return url
+
+
+def mrkdwn_link(url: str, label: str) -> str:
+    """`<url|label>` with both parts neutralised: `|` and `>` in the URL cannot end the link early."""
+    target = escape_mrkdwn(url).replace("|", "%7C")
+    return f"<{target}|{escape_mrkdwn(label)}>"
+
+
+def slack_text_to_plain(text: str) -> str:
+    """What a person typed, from Slack's encoded message text: mentions dropped, links shown, entities decoded.
+
+    `<@U123>` (a mention, e.g. of hirebot itself) is removed; `<mailto:a@b.c|a@b.c>` and `<https://x|x>`
+    become their label; `&amp;`, `&lt;`, `&gt;` become the characters the person typed.
+    """
+
+    def link(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if inner.startswith(("@", "!", "#")):
+            return inner.split("|", 1)[1] if "|" in inner and inner.startswith("#") else ""
+        target, _, label = inner.partition("|")
+        if label:
+            return label
+        return target.removeprefix("mailto:")
+
+    stripped = re.sub(r"<([^<>]*)>", link, text)
+    decoded = stripped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(decoded.split())
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What a Web API call needs to post a reply: fallback text (escaped mrkdwn) and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+# ---------------------------------------------------------------------------------------------- cards
+
+
+def _button(label: str, action_id: str, *, value: str | None = None, url: str | None = None,
+            primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": plain(label, MAX_BUTTON_TEXT),
+                              "action_id": action_id[:MAX_ACTION_ID]}
+    if value is not None:
+        button["value"] = value[:MAX_BUTTON_VALUE]
+    if url is not None:
+        button["url"] = url
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def action_buttons(actions: Sequence[Action], *, block_index: int = 0) -> list[dict[str, Any]]:
+    """Buttons for a card's actions: URL buttons open the ATS, command buttons come back to the core."""
+    buttons: list[dict[str, Any]] = []
+    for i, action in enumerate(actions):
+        url = safe_url(action.url)
+        if url:
+            buttons.append(_button(action.label, f"{LINK_PREFIX}{block_index}.{i}", url=url,
+                                   primary=action.primary))
+        elif action.command and action.value is not None:
+            buttons.append(_button(action.label, f"{DO_PREFIX}{action.command}.{i}", value=action.value,
+                                   primary=action.primary))
+    return buttons[:MAX_ACTIONS_ELEMENTS]
+
+
+def _field_text(label: str, value: str) -> str:
+    prefix = f"*{fit_mrkdwn(label, 200)}*\n"
+    return prefix + fit_mrkdwn(value, MAX_FIELD_TEXT - len(prefix))
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _extra_links(card: Card) -> list[Link]:
+    """Links that no URL button already covers (e.g. LinkedIn, a second attachment)."""
+    button_urls = {a.url for a in card.actions if a.url}
+    return [link for link in card.links if link.url not in button_urls and safe_url(link.url)]
+
+
+def render_card(card: Card, *, index: int = 0) -> list[dict[str, Any]]:
+    """One card as blocks: header, subtitle, fields, other links, context (source, sync time), buttons."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain(card.title or "(no name)", MAX_HEADER)}]
+    if card.subtitle:
+        blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(card.subtitle, MAX_SECTION_TEXT))})
+    fields = [f for f in card.fields if f.label or f.value]
+    for chunk in _chunks(fields, MAX_FIELDS):
+        blocks.append({"type": "section",
+                       "fields": [mrkdwn(_field_text(f.label, f.value or "—")) for f in chunk]})
+    links = _extra_links(card)
+    if links:
+        text = " · ".join(mrkdwn_link(link.url, link.label) for link in links)
+        if len(text) > MAX_SECTION_TEXT:
+            kept: list[str] = []
+            for link in links:
+                piece = mrkdwn_link(link.url, link.label)
+                if len(" · ".join([*kept, piece])) > MAX_SECTION_TEXT - 2:
+                    break
+                kept.append(piece)
+            text = " · ".join(kept) + " " + ELLIPSIS
+        blocks.append({"type": "section", "text": mrkdwn(text)})
+    if card.context:
+        blocks.append({"type": "context", "elements": [
+            mrkdwn(fit_mrkdwn(line, MAX_CONTEXT_TEXT)) for line in card.context[:MAX_CONTEXT_ELEMENTS]]})
+    buttons = action_buttons(card.actions, block_index=index)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"card.{index}.actions", "elements": buttons})
+    return blocks
+
+
+# -------------------------------------------------------------------------------------------- choices
+
+
+def _choice_row(choice: Choice, i: int) -> dict[str, Any]:
+    text = f"*{fit_mrkdwn(choice.label, 500)}*"
+    if choice.description:
+        text += "\n" + fit_mrkdwn(choice.description, MAX_SECTION_TEXT - len(text) - 1)
+    return {"type": "section", "text": mrkdwn(text),
+            "accessory": _button("Show", f"{PICK_PREFIX}{choice.command}.{i}", value=choice.value)}
+
+
+def _option(choice: Choice) -> dict[str, Any]:
+    option: dict[str, Any] = {"text": plain(choice.label, MAX_OPTION_TEXT), "value": choice.value[:MAX_OPTION_VALUE]}
+    if choice.description:
+        option["description"] = plain(choice.description, MAX_OPTION_TEXT)
+    return option
+
+
+def render_choices(choices: Sequence[Choice]) -> list[dict[str, Any]]:
+    """A few choices as rows with a button each; many as one select menu (Slack allows 100 options)."""
+    if len(choices) <= MAX_CHOICE_BUTTONS:
+        return [_choice_row(choice, i) for i, choice in enumerate(choices)]
+    command = choices[0].command
+    shown = [c for c in choices if c.command == command][:MAX_SELECT_OPTIONS]
+    blocks: list[dict[str, Any]] = [{
+        "type": "section",
+        "block_id": "choices",
+        "text": mrkdwn("Pick the person you mean:"),
+        "accessory": {"type": "static_select", "action_id": f"{PICK_PREFIX}{command}.select",
+                      "placeholder": plain("Choose a person", MAX_PLACEHOLDER),
+                      "options": [_option(c) for c in shown]},
+    }]
+    if len(choices) > len(shown):
+        blocks.append({"type": "context", "elements": [
+            mrkdwn(f"Showing {len(shown)} of {len(choices)}. Add more of the name to narrow it down.")]})
+    return blocks
+
+
+# --------------------------------------------------------------------------------------------- replies
+
+
+def _cap_blocks(blocks: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    if len(blocks) <= limit:
+        return blocks
+    kept = blocks[: limit - 1]
+    while kept and kept[-1].get("type") == "divider":
+        kept.pop()
+    kept.append({"type": "context", "elements": [mrkdwn("There is more than fits in one message; "
+                                                        "ask about one person to see the rest.")]})
+    return kept
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification / screen-reader text Slack shows where blocks are not rendered."""
+    text = reply.text or (reply.cards[0].title if reply.cards else "")
+    return fit_mrkdwn(text or "hirebot", MAX_FALLBACK_TEXT)
+
+
+def render_reply(reply: Reply) -> SlackMessage:
+    """The whole reply as one message: its text (when there is no card saying it), cards, then choices."""
+    blocks: list[dict[str, Any]] = []
+    if reply.text and not reply.cards:
+        blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(reply.text, MAX_SECTION_TEXT))})
+    for i, card in enumerate(reply.cards):
+        if i:
+            blocks.append({"type": "divider"})
+        blocks.extend(render_card(card, index=i))
+    if reply.choices:
+        blocks.extend(render_choices(reply.choices))
+    return SlackMessage(text=fallback_text(reply), blocks=_cap_blocks(blocks, MAX_MESSAGE_BLOCKS))
+
+
+def text_message(text: str) -> SlackMessage:
+    """A short message of our own (apologies, sync reports) as escaped mrkdwn."""
+    escaped = fit_mrkdwn(text, MAX_SECTION_TEXT)
+    return SlackMessage(text=escaped, blocks=[{"type": "section", "text": mrkdwn(escaped)}])
+
+
+def encode_metadata(data: dict[str, Any]) -> str:
+    """A view's private_metadata (≤3000 characters) as compact JSON."""
+    encoded = json.dumps(data, separators=(",", ":"))
+    if len(encoded) > 3000:
+        raise ValueError("private_metadata over Slack's 3000-character limit")
+    return encoded

@@ -1,0 +1,97 @@
+"""Read queries for the bot, with tenant scoping decided in exactly one place.
+
+A user sees candidates from their workspace's org-wide connections and from their own personal
+connections, never anyone else's. Every candidate read goes through `visible_connection_ids`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import Application, AtsConnection, Candidate, Job
+
+
+def visible_connections_query(workspace_id: int, user_id: int | None) -> Select[tuple[AtsConnection]]:
+    """The connections a user may read: org scope in their workspace, plus their personal ones."""
+    allowed = AtsConnection.scope == "org"
+    if user_id is not None:
+        allowed = or_(allowed, (AtsConnection.scope == "user") & (AtsConnection.owner_user_id == user_id))
+    return select(AtsConnection).where(
+        AtsConnection.workspace_id == workspace_id, AtsConnection.is_active.is_(True), allowed
+    )
+
+
+def visible_connections(session: Session, workspace_id: int, user_id: int | None) -> list[AtsConnection]:
+    return list(session.scalars(visible_connections_query(workspace_id, user_id).order_by(AtsConnection.id)))
+
+
+def visible_connection_ids(session: Session, workspace_id: int, user_id: int | None) -> list[int]:
+    return [c.id for c in visible_connections(session, workspace_id, user_id)]
+
+
+def candidates_by_ids(session: Session, ids: Sequence[int], connection_ids: Sequence[int]) -> list[Candidate]:
+    """Candidates with their applications (and jobs) and attachments, only within visible connections."""
+    if not ids or not connection_ids:
+        return []
+    stmt = (
+        select(Candidate)
+        .where(Candidate.id.in_(list(ids)), Candidate.connection_id.in_(list(connection_ids)))
+        .options(
+            selectinload(Candidate.applications).selectinload(Application.job),
+            selectinload(Candidate.attachments),
+        )
+    )
+    found = {c.id: c for c in session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]
+
+
+def candidates_sharing_email(session: Session, emails: Sequence[str], connection_ids: Sequence[int]) -> list[Candidate]:
+    """Every visible record of the same person in other connections (same email, case-insensitive)."""
+    lowered = sorted({e.lower() for e in emails if e})
+    if not lowered or not connection_ids:
+        return []
+    stmt = select(Candidate.id).where(
+        Candidate.primary_email.in_(lowered), Candidate.connection_id.in_(list(connection_ids))
+    )
+    return candidates_by_ids(session, list(session.scalars(stmt)), connection_ids)
+
+
+def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None):  # type: ignore[no-untyped-def]
+    """Name-index rows (id, names, emails) of one connection, optionally only those synced since a time."""
+    stmt = select(
+        Candidate.id, Candidate.first_name, Candidate.last_name, Candidate.preferred_name, Candidate.emails
+    ).where(Candidate.connection_id == connection_id)
+    if changed_since is not None:
+        stmt = stmt.where(Candidate.synced_at >= changed_since)
+    return session.execute(stmt.execution_options(yield_per=5000))
+
+
+def candidate_ids(session: Session, connection_id: int) -> set[int]:
+    return set(session.scalars(select(Candidate.id).where(Candidate.connection_id == connection_id)))
+
+
+def candidate_count(session: Session, connection_id: int) -> int:
+    return int(session.scalar(select(func.count(Candidate.id)).where(Candidate.connection_id == connection_id)) or 0)
+
+
+def open_jobs_with_counts(session: Session, connection_ids: Sequence[int]) -> list[tuple[Job, int]]:
+    """Open jobs and how many active applications each has."""
+    if not connection_ids:
+        return []
+    active = (
+        select(Application.job_id, func.count(Application.id).label("n"))
+        .where(Application.status == "active")
+        .group_by(Application.job_id)
+        .subquery()
+    )
+    stmt = (
+        select(Job, func.coalesce(active.c.n, 0))
+        .outerjoin(active, active.c.job_id == Job.id)
+        .where(Job.connection_id.in_(list(connection_ids)), Job.status == "open")
+        .order_by(Job.name)
+    )
+    return [(job, int(n)) for job, n in session.execute(stmt)]
