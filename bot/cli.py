@@ -11,10 +11,12 @@ import logging
 import sys
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
+
+# typer 0.29 ships its own copy of click (no separate click package); pyproject pins that series.
+from typer._click import exceptions as click_exceptions
 
 from adapters.errors import HirebotError
 from bot.console.render import print_reply
@@ -168,7 +170,7 @@ def sync(
             console.print(f"{label}: {result.created} new, {result.updated} updated, {result.unchanged} "
                           f"unchanged, {result.deleted} removed; {result.jobs} jobs, {result.users} users.")
         if failures:
-            raise typer.Exit(1)
+            raise CliError(f"{failures} of {len(rows)} connection(s) failed to sync.")
     finally:
         runtime.close()
 
@@ -221,17 +223,17 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app(args=argv, prog_name="hirebot", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError:
+    except click_exceptions.NoArgsIsHelpError:
         sys.exit(2)
-    except click.UsageError as exc:
+    except click_exceptions.UsageError as exc:
         hint = f" (see `hirebot {exc.ctx.command_path.partition(' ')[2]} --help`)".replace("  ", " ") if exc.ctx \
             else ""
         err.print(f"error: {exc.format_message()}{hint}", markup=False, highlight=False)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("Aborted.")
         sys.exit(130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (CliError, HirebotError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)

@@ -49,9 +49,9 @@ class RosterIndex:
         if not connection_ids:
             return {}
         with self.sessions() as session:
-            versions = dict(session.execute(
-                select(AtsConnection.id, AtsConnection.roster_version).where(AtsConnection.id.in_(connection_ids))
-            ).tuples())
+            rows = session.execute(
+                select(AtsConnection.id, AtsConnection.roster_version).where(AtsConnection.id.in_(connection_ids)))
+            versions = {cid: version for cid, version in rows}
             with self._lock:
                 for cid, version in versions.items():
                     loaded = self._loaded.get(cid)

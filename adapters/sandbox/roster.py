@@ -1,0 +1,1289 @@
+"""Deterministic, realistic Greenhouse Harvest v3 data for the sandbox server, demos and sync benchmarks.
+
+`generate()` builds a `GreenhouseState`: plain dicts already in Harvest v3 response shapes, keyed by id.
+The data is meant to be awkward in the ways real recruiting data is: international names with accents,
+hyphens, apostrophes and particles, nicknames and preferred names, people who share a full name, near
+spellings (Jon Smyth / John Smith), candidates without email, prospects without a job, rejected and hired
+applications, and timestamps spread over the last year.
+
+The mutation helpers behave like the real service as far as timestamps go: editing a candidate moves its
+`updated_at`; activity on an application (stage move, rejection, hire, note) moves the application's
+`updated_at`/`last_activity_at` and the candidate's `last_activity_at`, but not the candidate's `updated_at`
+(the reference warns that Greenhouse behaves this way).
+
+Row shapes follow the v3 list schemas (as reported by Airbyte's v3 connector), with these choices where
+no shape was known:
+- `job_interviews` carry both the v1-style `schedulable`/`estimated_minutes` and the v3 `scheduling_type`/
+  `duration`.
+- `applications` in a terminal state (rejected, hired) have null `stage_id`/`job_interview_stage_id`/
+  `stage_name`; where they stopped is in `application_stages` (last row, `current` false).
+- `attachments[].url` holds the sandbox-relative path `/files/{id}/{filename}`; the server turns it into an
+  absolute, signed, expiring link when it answers.
+- Departments, offices, sources, referrers and rejection reasons are not modelled: their ids are null, or
+  small opaque numbers for `source_id`.
+
+Ids are increasing per table, so id order follows creation order as in the real service. If you edit the
+dicts directly instead of through the helpers, call `touch()` so the server's indexes are rebuilt.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import itertools
+import random
+import time
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, ClassVar
+
+DAY = 86_400.0
+ORGANIZATION_DOMAIN = "brightloop.io"
+
+TABLES: tuple[str, ...] = (
+    "users", "user_emails", "jobs", "job_interview_stages", "job_interviews", "job_hiring_managers",
+    "job_owners", "candidates", "applications", "application_stages", "attachments", "candidate_tags",
+    "applied_candidate_tags", "notes", "interviews", "interviewers",
+)
+
+# Different id ranges per table, so that mixing up two kinds of id in an adapter finds nothing.
+_ID_BASES: dict[str, int] = {
+    "users": 4_080_000, "user_emails": 7_120_000, "jobs": 4_431_000, "job_interview_stages": 5_102_000,
+    "job_interviews": 6_205_000, "job_hiring_managers": 7_010_000, "job_owners": 7_050_000,
+    "candidates": 40_211_000, "applications": 81_534_000, "application_stages": 120_880_000,
+    "attachments": 161_402_000, "candidate_tags": 301_000, "applied_candidate_tags": 201_770_000,
+    "notes": 243_900_000, "interviews": 282_650_000, "interviewers": 321_400_000, "scorecards": 90_100_000,
+}
+
+APPLICATION_STATUSES = ("in_process", "rejected", "hired")
+NOTE_VISIBILITIES = ("publicly_visible", "privately_visible", "admin_only_visible")
+NOTE_TYPES = ("NOTE", "EMAIL", "ACTIVITY")
+RESPONSE_STATUSES = ("needs_action", "declined", "tentative", "accepted")
+CANDIDATE_EDITABLE = frozenset({
+    "first_name", "last_name", "preferred_name", "company", "title", "email_addresses", "phone_numbers",
+    "addresses", "website_addresses", "social_media_addresses", "private", "can_email", "time_zone",
+    "custom_fields", "tags",
+})
+INTERVIEW_EDITABLE = frozenset({
+    "starts_at", "ends_at", "location", "video_conferencing_url", "external_event_id", "status",
+    "all_day_start_on", "all_day_end_on",
+})
+
+
+class RosterError(ValueError):
+    """A change the service would refuse (422); `field` names the offending input."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+def iso(moment: float) -> str:
+    """Greenhouse's timestamp spelling: UTC, milliseconds, `Z` (string order is time order)."""
+    # Generating 100k candidates formats about a million of these, hence the caches.
+    seconds, millis = divmod(int(moment * 1000 + 0.5), 1000)
+    day, second = divmod(seconds, 86_400)
+    date = _DATES.get(day) or _DATES.setdefault(day, time.strftime("%Y-%m-%dT", time.gmtime(day * 86_400)))
+    clock = _CLOCKS.get(second) or _CLOCKS.setdefault(second, time.strftime("%H:%M:%S.", time.gmtime(second)))
+    return date + clock + _MILLIS[millis]
+
+
+_DATES: dict[int, str] = {}
+_CLOCKS: dict[int, str] = {}
+_MILLIS = tuple(f"{n:03d}Z" for n in range(1000))
+
+
+def iso_from(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return iso(moment.timestamp())
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO-8601 timestamp; naive values are taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
+                       "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
+
+@lru_cache(maxsize=8192)
+def ascii_fold(text: str) -> str:
+    """Łukasz Wójcik -> Lukasz Wojcik: what people type in email addresses and URLs."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=8192)
+def _slug(text: str) -> str:
+    return "".join(ch for ch in ascii_fold(text).lower() if ch.isalnum())
+
+
+@dataclass
+class GreenhouseState:
+    """Everything the sandbox serves, as Harvest v3 rows keyed by id, plus the helpers that change it."""
+
+    users: dict[int, dict] = field(default_factory=dict)
+    user_emails: dict[int, dict] = field(default_factory=dict)
+    jobs: dict[int, dict] = field(default_factory=dict)
+    job_interview_stages: dict[int, dict] = field(default_factory=dict)
+    job_interviews: dict[int, dict] = field(default_factory=dict)
+    job_hiring_managers: dict[int, dict] = field(default_factory=dict)
+    job_owners: dict[int, dict] = field(default_factory=dict)
+    candidates: dict[int, dict] = field(default_factory=dict)
+    applications: dict[int, dict] = field(default_factory=dict)
+    application_stages: dict[int, dict] = field(default_factory=dict)
+    attachments: dict[int, dict] = field(default_factory=dict)
+    candidate_tags: dict[int, dict] = field(default_factory=dict)
+    applied_candidate_tags: dict[int, dict] = field(default_factory=dict)
+    notes: dict[int, dict] = field(default_factory=dict)
+    interviews: dict[int, dict] = field(default_factory=dict)
+    interviewers: dict[int, dict] = field(default_factory=dict)
+    # Users hidden from /v3/users unless show_service_accounts=true (the Integration Service User).
+    service_account_ids: set[int] = field(default_factory=set)
+    # Only interviews created through Harvest may be changed or deleted through it.
+    harvest_interview_ids: set[int] = field(default_factory=set)
+    organization_domain: str = ORGANIZATION_DOMAIN
+    revision: int = 0
+    next_ids: dict[str, int] = field(default_factory=dict)
+
+    TABLES: ClassVar[tuple[str, ...]] = TABLES
+
+    # ----- bookkeeping -------------------------------------------------------------------------------
+    def table(self, name: str) -> dict[int, dict]:
+        if name not in TABLES:
+            raise KeyError(name)
+        rows: dict[int, dict] = getattr(self, name)
+        return rows
+
+    def new_id(self, table: str) -> int:
+        rows = self.table(table) if table in TABLES else {}
+        candidate = self.next_ids.get(table, _ID_BASES[table] + 1)
+        while candidate in rows:
+            candidate += 1
+        self.next_ids[table] = candidate + 1
+        return candidate
+
+    def touch(self) -> None:
+        """Tell indexes built over these dicts that something changed."""
+        self.revision += 1
+
+    @property
+    def service_user_id(self) -> int | None:
+        """The 'Integration Service User': the acting user when a token request names no `sub`."""
+        return min(self.service_account_ids) if self.service_account_ids else None
+
+    def site_admin_ids(self) -> list[int]:
+        return [uid for uid, u in self.users.items() if u["site_admin"] and not u["deactivated"]]
+
+    # ----- candidates -------------------------------------------------------------------------------
+    def add_candidate(self, first_name: str, last_name: str, *, email: str | None = None,
+                      job_id: int | None = None, now: datetime | None = None) -> dict:
+        """A new applicant (or a prospect when `job_id` is None) with a resume, as if they applied now."""
+        fields: dict[str, Any] = {"first_name": first_name, "last_name": last_name}
+        if email:
+            fields["email_addresses"] = [{"value": email, "type": "personal"}]
+        candidate = self.create_candidate(fields, now=now)
+        application = self.add_application(candidate["id"], job_id=job_id, now=now)
+        filename = f"{first_name} {last_name} Resume.pdf".replace(" ", "_")
+        self.add_attachment(candidate["id"], application["id"], filename=filename, kind="resume", now=now)
+        return candidate
+
+    def create_candidate(self, fields: Mapping[str, Any], *, application: Mapping[str, Any] | None = None,
+                         now: datetime | None = None) -> dict:
+        """Insert a candidate from already-validated fields, with its tags and optional application."""
+        stamp = _stamp(now)
+        unknown = set(fields) - CANDIDATE_EDITABLE
+        if unknown:
+            raise RosterError(sorted(unknown)[0], "is not a candidate field")
+        for name in ("first_name", "last_name"):
+            if not str(fields.get(name) or "").strip():
+                raise RosterError(name, "can't be blank")
+        candidate_id = self.new_id("candidates")
+        row = _blank_candidate(candidate_id, stamp)
+        row.update({k: v for k, v in fields.items() if k != "tags"})
+        self.candidates[candidate_id] = row
+        self._set_tags(candidate_id, fields.get("tags") or (), stamp)
+        if application is not None:
+            try:
+                self.add_application(candidate_id, now=now, **dict(application))
+            except RosterError:
+                self.delete_candidate(candidate_id)  # all or nothing, like the real endpoint
+                raise
+        self.touch()
+        return row
+
+    def update_candidate(self, candidate_id: int, now: datetime | None = None, **fields: Any) -> dict:
+        """Edit profile fields; arrays replace the whole collection, as on PATCH."""
+        row = self.candidates[candidate_id]
+        unknown = set(fields) - CANDIDATE_EDITABLE
+        if unknown:
+            raise RosterError(sorted(unknown)[0], "is not a candidate field")
+        stamp = _later(_stamp(now), row["created_at"])
+        if "tags" in fields:
+            self._set_tags(candidate_id, fields.pop("tags") or (), stamp)
+        row.update(fields)
+        row["updated_at"] = stamp
+        row["last_activity_at"] = _later(stamp, row["last_activity_at"])
+        self.touch()
+        return row
+
+    def delete_candidate(self, candidate_id: int) -> None:
+        """Remove a candidate and everything hanging off it (applications, stages, files, notes...)."""
+        del self.candidates[candidate_id]
+        application_ids = {aid for aid, a in self.applications.items() if a["candidate_id"] == candidate_id}
+        interview_ids = {iid for iid, i in self.interviews.items() if i["application_id"] in application_ids}
+        _drop(self.applications, lambda r: r["id"] in application_ids)
+        _drop(self.application_stages, lambda r: r["application_id"] in application_ids)
+        _drop(self.attachments, lambda r: r["candidate_id"] == candidate_id)
+        _drop(self.applied_candidate_tags, lambda r: r["candidate_id"] == candidate_id)
+        _drop(self.notes, lambda r: r["candidate_id"] == candidate_id)
+        _drop(self.interviews, lambda r: r["id"] in interview_ids)
+        _drop(self.interviewers, lambda r: r["interview_id"] in interview_ids)
+        self.harvest_interview_ids -= interview_ids
+        self.touch()
+
+    def _set_tags(self, candidate_id: int, names: Iterable[str], stamp: str) -> None:
+        wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+        _drop(self.applied_candidate_tags, lambda r: r["candidate_id"] == candidate_id)
+        by_name = {t["name"]: tid for tid, t in self.candidate_tags.items()}
+        for name in wanted:
+            tag_id = by_name.get(name)
+            if tag_id is None:
+                tag_id = self.new_id("candidate_tags")
+                self.candidate_tags[tag_id] = {"id": tag_id, "name": name, "created_at": stamp,
+                                               "updated_at": stamp}
+            row_id = self.new_id("applied_candidate_tags")
+            self.applied_candidate_tags[row_id] = {"id": row_id, "candidate_id": candidate_id,
+                                                   "candidate_tag_id": tag_id, "created_at": stamp,
+                                                   "updated_at": stamp}
+        self.candidates[candidate_id]["tags"] = wanted
+
+    # ----- applications -----------------------------------------------------------------------------
+    def add_application(self, candidate_id: int, *, job_id: int | None = None, prospect: bool | None = None,
+                        source_id: int | None = None, recruiter_id: int | None = None,
+                        coordinator_id: int | None = None, referrer_id: int | None = None,
+                        initial_stage_id: int | None = None, now: datetime | None = None) -> dict:
+        """Apply a candidate to a job (first stage unless `initial_stage_id`), or add a jobless prospect."""
+        if candidate_id not in self.candidates:
+            raise RosterError("candidate_id", "does not exist")
+        stamp = _stamp(now)
+        stage = None
+        if job_id is not None:
+            if job_id not in self.jobs:
+                raise RosterError("job_id", "does not exist")
+            if self.jobs[job_id]["status"] != "open":
+                raise RosterError("job_id", "is not open for applications")
+            stage = self._job_stage(job_id, initial_stage_id)
+            recruiter_id = recruiter_id or self._job_owner(job_id, "recruiter")
+            coordinator_id = coordinator_id or self._job_owner(job_id, "coordinator")
+        app_id = self.new_id("applications")
+        row = _blank_application(app_id, candidate_id, job_id, stamp)
+        row.update({"prospect": job_id is None if prospect is None else bool(prospect), "source_id": source_id,
+                    "recruiter_id": recruiter_id, "coordinator_id": coordinator_id, "referrer_id": referrer_id})
+        self.applications[app_id] = row
+        if stage is not None:
+            self._enter_stage(row, stage, stamp)
+        self._bump_activity(row, stamp)
+        self.touch()
+        return row
+
+    def set_application_status(self, application_id: int, status: str, now: datetime | None = None) -> dict:
+        """in_process | rejected | hired. Leaving a terminal state re-enters the last stage (unreject)."""
+        if status not in APPLICATION_STATUSES:
+            raise RosterError("status", f"must be one of {', '.join(APPLICATION_STATUSES)}")
+        row = self.applications[application_id]
+        stamp = _later(_stamp(now), row["created_at"])
+        if status == "hired" and row["job_id"] is None:
+            raise RosterError("application_id", "a prospect without a job cannot be hired")
+        if status == row["status"]:
+            return row
+        if status == "in_process":
+            last = self._last_stage_row(application_id)
+            if last is not None:
+                self._enter_stage(row, self.job_interview_stages[last["job_interview_stage_id"]], stamp)
+            row["rejected_at"] = None
+            row["rejection_reason_id"] = None
+        else:
+            self._leave_stage(row, stamp)
+            row["rejected_at"] = stamp if status == "rejected" else None
+        row["status"] = status
+        self._bump_activity(row, stamp)
+        self.touch()
+        return row
+
+    def move_application(self, application_id: int, stage_id: int, now: datetime | None = None) -> dict:
+        """Move an active application to another stage of its job, recording the stage history."""
+        row = self.applications[application_id]
+        if row["status"] != "in_process" or row["job_id"] is None:
+            raise RosterError("application_id", "only active applications on a job can change stage")
+        stage = self.job_interview_stages.get(stage_id)
+        if stage is None or stage["job_id"] != row["job_id"]:
+            raise RosterError("to_stage_id", "is not a stage of this application's job")
+        stamp = _later(_stamp(now), row["created_at"])
+        self._leave_stage(row, stamp)
+        self._enter_stage(row, stage, stamp)
+        self._bump_activity(row, stamp)
+        self.touch()
+        return row
+
+    def _job_stage(self, job_id: int, stage_id: int | None) -> dict:
+        stages = sorted((s for s in self.job_interview_stages.values() if s["job_id"] == job_id),
+                        key=lambda s: s["sort_order"])
+        if stage_id is None:
+            if not stages:
+                raise RosterError("job_id", "has no interview plan")
+            return stages[0]
+        for stage in stages:
+            if stage["id"] == stage_id:
+                return stage
+        raise RosterError("initial_stage_id", "is not a stage of this job")
+
+    def _job_owner(self, job_id: int, kind: str) -> int | None:
+        for owner in self.job_owners.values():
+            if owner["job_id"] == job_id and owner["type"] == kind and owner["responsible"]:
+                return int(owner["user_id"])
+        return None
+
+    def _last_stage_row(self, application_id: int) -> dict | None:
+        rows = [r for r in self.application_stages.values() if r["application_id"] == application_id]
+        return max(rows, key=lambda r: r["id"]) if rows else None
+
+    def _enter_stage(self, app: dict, stage: dict, stamp: str) -> None:
+        row_id = self.new_id("application_stages")
+        self.application_stages[row_id] = _stage_row(row_id, app["id"], stage["id"], stamp, None)
+        app.update({"stage_id": stage["id"], "job_interview_stage_id": stage["id"], "stage_name": stage["name"]})
+
+    def _leave_stage(self, app: dict, stamp: str) -> None:
+        for row in self.application_stages.values():
+            if row["application_id"] == app["id"] and row["current"]:
+                row.update({"current": False, "exited_at": stamp, "updated_at": stamp})
+        app.update({"stage_id": None, "job_interview_stage_id": None, "stage_name": None})
+
+    def _bump_activity(self, app: dict, stamp: str) -> None:
+        app["updated_at"] = app["last_activity_at"] = _later(stamp, app["updated_at"])
+        candidate = self.candidates.get(app["candidate_id"])
+        if candidate is not None:
+            candidate["last_activity_at"] = _later(stamp, candidate["last_activity_at"])
+
+    # ----- attachments, notes, interviews ------------------------------------------------------------
+    def add_attachment(self, candidate_id: int, application_id: int | None, *, filename: str, kind: str,
+                       now: datetime | None = None) -> dict:
+        stamp = _stamp(now)
+        att_id = self.new_id("attachments")
+        row = _attachment_row(att_id, candidate_id, application_id, filename, kind, stamp)
+        self.attachments[att_id] = row
+        self.touch()
+        return row
+
+    def add_note(self, candidate_id: int, body: str, *, user_id: int | None = None,
+                 application_id: int | None = None, visibility: str = "admin_only_visible",
+                 note_type: str = "NOTE", subject: str | None = None, email_to: str | None = None,
+                 email_from: str | None = None, email_cc: Sequence[str] | None = None,
+                 now: datetime | None = None) -> dict:
+        """Log a note (or EMAIL/ACTIVITY entry) on a candidate's activity feed."""
+        if candidate_id not in self.candidates:
+            raise RosterError("candidate_id", "does not exist")
+        if visibility not in NOTE_VISIBILITIES:
+            raise RosterError("visibility", f"must be one of {', '.join(NOTE_VISIBILITIES)}")
+        if note_type not in NOTE_TYPES:
+            raise RosterError("type", f"must be one of {', '.join(NOTE_TYPES)}")
+        stamp = _stamp(now)
+        note_id = self.new_id("notes")
+        row = {"id": note_id, "candidate_id": candidate_id, "application_id": application_id,
+               "user_id": user_id, "type": note_type, "body": body, "subject": subject,
+               "email_to": email_to, "email_from": email_from, "email_cc": list(email_cc or []),
+               "visibility": visibility, "created_at": stamp, "updated_at": stamp}
+        self.notes[note_id] = row
+        app = self.applications.get(application_id) if application_id is not None else None
+        if app is not None:
+            self._bump_activity(app, stamp)
+        else:
+            candidate = self.candidates[candidate_id]
+            candidate["last_activity_at"] = _later(stamp, candidate["last_activity_at"])
+        self.touch()
+        return row
+
+    def schedule_interview(self, application_id: int, job_interview_id: int, *, starts_at: str, ends_at: str,
+                           interviewers: Sequence[Mapping[str, Any]], organizer_id: int | None,
+                           external_event_id: str | None = None, location: str | None = None,
+                           video_conferencing_url: str | None = None, status: str = "scheduled",
+                           via_harvest: bool = True, now: datetime | None = None) -> dict:
+        """Book an interview step for an application; `interviewers` items carry user_id or email."""
+        app = self.applications[application_id]
+        step = self.job_interviews[job_interview_id]
+        stamp = _stamp(now)
+        interview_id = self.new_id("interviews")
+        row = {"id": interview_id, "application_id": application_id, "job_id": app["job_id"],
+               "job_interview_id": step["id"], "organizer_id": organizer_id, "starts_at": starts_at,
+               "ends_at": ends_at, "all_day_start_on": None, "all_day_end_on": None, "location": location,
+               "external_event_id": external_event_id, "video_conferencing_url": video_conferencing_url,
+               "status": status, "scheduled_at": stamp, "created_at": stamp, "updated_at": stamp}
+        self.interviews[interview_id] = row
+        self._set_interviewers(interview_id, interviewers, stamp)
+        if via_harvest:
+            self.harvest_interview_ids.add(interview_id)
+        self._bump_activity(app, stamp)
+        self.touch()
+        return row
+
+    def update_interview(self, interview_id: int, now: datetime | None = None, *,
+                         interviewers: Sequence[Mapping[str, Any]] | None = None, **fields: Any) -> dict:
+        """Change an interview's time, place or panel; `interviewers` replaces the whole panel."""
+        row = self.interviews[interview_id]
+        unknown = set(fields) - INTERVIEW_EDITABLE
+        if unknown:
+            raise RosterError(sorted(unknown)[0], "is not an interview field")
+        stamp = _later(_stamp(now), row["created_at"])
+        row.update(fields)
+        if interviewers is not None:
+            self._set_interviewers(interview_id, interviewers, stamp)
+        row["updated_at"] = stamp
+        self.touch()
+        return row
+
+    def delete_interview(self, interview_id: int) -> None:
+        del self.interviews[interview_id]
+        _drop(self.interviewers, lambda r: r["interview_id"] == interview_id)
+        self.harvest_interview_ids.discard(interview_id)
+        self.touch()
+
+    def _set_interviewers(self, interview_id: int, people: Sequence[Mapping[str, Any]], stamp: str) -> None:
+        _drop(self.interviewers, lambda r: r["interview_id"] == interview_id)
+        for person in people:
+            user_id = person.get("user_id")
+            user = self.users.get(int(user_id)) if user_id is not None else None
+            row_id = self.new_id("interviewers")
+            self.interviewers[row_id] = {
+                "id": row_id, "interview_id": interview_id, "user_id": user["id"] if user else None,
+                "email": user["primary_email"] if user else person.get("email"),
+                "response_status": person.get("response_status") or "needs_action",
+                "scorecard_id": self.new_id("scorecards") if user else None,
+                "created_at": stamp, "updated_at": stamp}
+
+
+def _stamp(now: datetime | None) -> str:
+    return iso_from(now) if now is not None else iso(time.time())
+
+
+def _later(a: str | None, b: str | None) -> str:
+    """The later of two of our timestamps (same format, so string order is time order)."""
+    return max(x for x in (a, b) if x is not None)
+
+
+def _drop(rows: dict[int, dict], doomed: Any) -> None:
+    for key in [k for k, r in rows.items() if doomed(r)]:
+        del rows[key]
+
+
+def _blank_candidate(candidate_id: int, stamp: str) -> dict:
+    return {"id": candidate_id, "first_name": None, "last_name": None, "preferred_name": None,
+            "company": None, "title": None, "created_at": stamp, "updated_at": stamp,
+            "last_activity_at": stamp, "private": False, "can_email": True, "time_zone": None,
+            "email_addresses": [], "phone_numbers": [], "addresses": [], "website_addresses": [],
+            "social_media_addresses": [], "tags": [], "linked_user_ids": [], "custom_fields": {}}
+
+
+def _blank_application(app_id: int, candidate_id: int, job_id: int | None, stamp: str) -> dict:
+    return {"id": app_id, "candidate_id": candidate_id, "job_id": job_id, "prospect": job_id is None,
+            "prospective_job_ids": [], "status": "in_process", "stage_id": None,
+            "job_interview_stage_id": None, "stage_name": None, "recruiter_id": None, "coordinator_id": None,
+            "source_id": None, "referrer_id": None, "rejection_reason_id": None, "rejected_at": None,
+            "created_at": stamp, "updated_at": stamp, "last_activity_at": stamp}
+
+
+def _stage_row(row_id: int, app_id: int, stage_id: int, entered: str, exited: str | None) -> dict:
+    return {"id": row_id, "application_id": app_id, "job_interview_stage_id": stage_id, "entered_at": entered,
+            "exited_at": exited, "current": exited is None, "created_at": entered,
+            "updated_at": exited or entered}
+
+
+def _attachment_row(att_id: int, candidate_id: int, app_id: int | None, filename: str, kind: str,
+                    stamp: str) -> dict:
+    return {"id": att_id, "candidate_id": candidate_id, "application_id": app_id, "filename": filename,
+            "url": f"/files/{att_id}/{filename}", "type": kind, "created_at": stamp, "updated_at": stamp}
+
+
+# =====================================================================================================
+# Source material for the generator
+# =====================================================================================================
+
+@dataclass(frozen=True)
+class _Locale:
+    code: str
+    weight: float
+    groups: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (first names, last names) that go together
+    time_zones: tuple[str, ...]  # Rails-style names, as Greenhouse reports them
+    phone: str  # '#' is a digit
+    mail_domains: tuple[str, ...]
+    cities: tuple[str, ...]
+
+
+_EN_FIRST = ("Robert", "William", "Elizabeth", "Katherine", "Margaret", "Alexander", "James", "Richard",
+             "Michael", "Jennifer", "Christopher", "Daniel", "Thomas", "Joseph", "Patricia", "Rebecca",
+             "Nicholas", "Jonathan", "Benjamin", "Samantha", "Victoria", "Emily", "Olivia", "Ethan", "Noah",
+             "Ava", "Madison", "Tyler", "Ashley", "Jessica", "Megan", "Jordan", "Taylor", "Morgan", "Sarah",
+             "John", "Jon", "David", "Catherine", "Kathryn", "Andrew", "Matthew", "Laura", "Rachel", "Aaron",
+             "DeShawn", "Jamal", "Keisha", "Maya", "Hunter", "Brooke", "Caleb", "Zoe", "Isaiah", "Lauren")
+_EN_LAST = ("Smith", "Smyth", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
+            "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Lee", "Thompson", "White", "Harris", "Clark",
+            "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Hill", "Green",
+            "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips", "Campbell",
+            "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers",
+            "Smith-Jones", "Whitaker", "Washington", "Bennett", "Reyes-Holloway", "McAllister")
+
+_LOCALES: tuple[_Locale, ...] = (
+    _Locale("us", 26, ((_EN_FIRST, _EN_LAST),),
+            ("Eastern Time (US & Canada)", "Central Time (US & Canada)", "Pacific Time (US & Canada)",
+             "Mountain Time (US & Canada)"),
+            "+1 (###) 555-01##", ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me"),
+            ("Austin, TX", "Brooklyn, NY", "Seattle, WA", "Chicago, IL", "Denver, CO", "Atlanta, GA")),
+    _Locale("uk", 8, ((("Siobhán", "Niamh", "Aoife", "Seán", "Ciarán", "Oliver", "Harry", "George",
+                        "Charlotte", "Amelia", "Eleanor", "Hugh", "Fionnuala", "Rhys", "Gareth", "Siân",
+                        "Zoë", "Anne-Marie", "Eoin", "Caoimhe"),
+                       ("O'Connor", "O'Brien", "O'Neill", "McCarthy", "Murphy", "Kelly", "Walsh", "Byrne",
+                        "Hughes", "Davies", "Evans", "Fitzgerald", "Ní Bhriain", "Mac Giolla Phádraig",
+                        "Brontë", "Smith-Jones", "Ap Rhys", "Featherstonehaugh")),),
+            ("London", "Dublin", "Edinburgh"), "+44 7700 900###",
+            ("gmail.com", "outlook.com", "btinternet.com", "icloud.com"),
+            ("London, UK", "Manchester, UK", "Dublin, Ireland", "Cardiff, UK", "Belfast, UK")),
+    _Locale("es", 8, ((("José", "María", "Juan", "Ana", "Luis", "Carmen", "Javier", "Lucía", "Sofía", "Mateo",
+                        "Alejandro", "Valentina", "Camila", "Ángel", "Inés", "Raúl", "José Luis", "María José",
+                        "Iñigo", "Begoña"),
+                       ("García", "Martínez", "López", "Hernández", "González", "Rodríguez", "Pérez", "Sánchez",
+                        "Ramírez", "Torres", "de la Cruz", "García Márquez", "del Río", "Núñez", "Ibáñez",
+                        "Muñoz", "de la Fuente", "Gómez-Ortega", "Fernández de Córdoba")),),
+            ("Madrid", "Mexico City", "Bogota", "Buenos Aires"), "+34 6## ### ###",
+            ("gmail.com", "hotmail.es", "yahoo.es", "outlook.com"),
+            ("Madrid, Spain", "Barcelona, Spain", "Ciudad de México, Mexico", "Bogotá, Colombia")),
+    _Locale("fr", 5, ((("François", "Hélène", "Amélie", "Léa", "Chloé", "Étienne", "Jérôme", "Gaëlle",
+                        "Anne-Marie", "Jean-Luc", "Jean-Baptiste", "Océane", "Noël", "Benoît", "Françoise",
+                        "Maëlle"),
+                       ("Dupont", "Lefèvre", "Moreau", "Laurent", "Girard", "Bonnet", "Dubois", "Fournier",
+                        "Rousseau", "Mercier", "Lemaître", "Bérubé", "D'Arcy", "Saint-Amand", "Côté")),),
+            ("Paris", "Brussels"), "+33 6 ## ## ## ##", ("gmail.com", "orange.fr", "free.fr", "laposte.net"),
+            ("Paris, France", "Lyon, France", "Montréal, Canada", "Bruxelles, Belgium")),
+    _Locale("de", 5, ((("Jürgen", "Jörg", "Björn", "Günter", "Uwe", "Lena", "Lukas", "Jonas", "Mia", "Hannah",
+                        "Sören", "Anja", "Maximilian", "Felix", "Greta", "Käthe"),
+                       ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
+                        "Schäfer", "Groß", "Köhler", "Hoffmann", "Krüger", "von Bülow", "Weiß",
+                        "Zimmermann")),),
+            ("Berlin", "Vienna", "Bern"), "+49 30 #######", ("gmail.com", "gmx.de", "web.de", "posteo.de"),
+            ("Berlin, Germany", "München, Germany", "Wien, Austria", "Zürich, Switzerland")),
+    _Locale("nordic", 4, ((("Søren", "Bjørn", "Björn", "Åsa", "Ingrid", "Kjell", "Märta", "Lars", "Astrid",
+                            "Freja", "Mikkel", "Sølvi", "Eirik"),
+                           ("Kierkegaard", "Sørensen", "Jørgensen", "Andersson", "Lindqvist", "Åberg", "Nyström",
+                            "Øvergaard", "Halvorsen", "Løvland", "Bækgaard")),
+                          (("Sigríður", "Þóra", "Katrín"), ("Guðmundsdóttir", "Jónsdóttir"))),
+            ("Copenhagen", "Stockholm"), "+45 ## ## ## ##", ("gmail.com", "outlook.dk", "live.se"),
+            ("København, Denmark", "Stockholm, Sweden", "Oslo, Norway", "Reykjavík, Iceland")),
+    _Locale("pl", 4, ((("Łukasz", "Małgorzata", "Paweł", "Zofia", "Wojciech", "Agnieszka", "Grzegorz",
+                        "Katarzyna", "Krzysztof", "Jędrzej", "Michał", "Tomáš", "Jiří", "Zuzana", "Ondřej"),
+                       ("Wójcik", "Nowak", "Lewandowski", "Dąbrowski", "Kamiński", "Zieliński", "Szymański",
+                        "Woźniak", "Dvořák", "Novák", "Procházka", "Wiśniewski")),),
+            ("Warsaw", "Prague"), "+48 5## ### ###", ("gmail.com", "wp.pl", "onet.pl", "seznam.cz"),
+            ("Warszawa, Poland", "Kraków, Poland", "Wrocław, Poland", "Praha, Czechia")),
+    _Locale("balkan", 2, ((("Đorđe", "Dušan", "Milica", "Jelena", "Nikola", "Marija", "Željko", "Stefan",
+                            "Ivana", "Goran", "Bojana"),
+                           ("Petrović", "Jovanović", "Đorđević", "Nikolić", "Marković", "Kovačević", "Babić",
+                            "Horvat", "Šarić", "Perić")),),
+            ("Belgrade", "Zagreb"), "+381 6# ### ####", ("gmail.com", "yahoo.com"),
+            ("Beograd, Serbia", "Novi Sad, Serbia", "Zagreb, Croatia")),
+    _Locale("nl", 3, ((("Pieter", "Sanne", "Daan", "Femke", "Joost", "Lotte", "Thijs", "Anouk", "Maarten", "Eva",
+                        "Bram", "Ruud"),
+                       ("van der Berg", "de Vries", "van Dijk", "Bakker", "Janssen", "de Jong", "van den Broek",
+                        "Visser", "van Leeuwen", "de Graaf", "Smit", "van 't Hof")),),
+            ("Amsterdam",), "+31 6 ########", ("gmail.com", "ziggo.nl", "kpnmail.nl"),
+            ("Amsterdam, Netherlands", "Utrecht, Netherlands", "Rotterdam, Netherlands")),
+    _Locale("it", 3, ((("Giuseppe", "Francesca", "Marco", "Giulia", "Alessandro", "Chiara", "Lorenzo", "Martina",
+                        "Niccolò", "Federica", "Matteo", "Elisa"),
+                       ("D'Angelo", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
+                        "Ricci", "Di Stefano", "Dell'Acqua", "De Luca", "Lo Russo")),),
+            ("Rome",), "+39 3## ### ####", ("gmail.com", "libero.it", "tiscali.it"),
+            ("Milano, Italy", "Roma, Italy", "Torino, Italy", "Bologna, Italy")),
+    _Locale("pt", 4, ((("João", "Gonçalo", "Inês", "Tiago", "Beatriz", "Luíza", "Thiago", "Ana Clara", "Caio",
+                        "Letícia", "Vitória", "Conceição"),
+                       ("Silva", "Santos", "Oliveira", "Souza", "Pereira", "Conceição", "Gonçalves", "Magalhães",
+                        "Araújo", "Simões", "da Silva", "dos Santos")),),
+            ("Lisbon", "Brasilia"), "+55 11 9####-####", ("gmail.com", "hotmail.com", "uol.com.br", "sapo.pt"),
+            ("São Paulo, Brazil", "Lisboa, Portugal", "Porto, Portugal", "Florianópolis, Brazil")),
+    _Locale("vn", 3, ((("Văn An", "Thị Hoa", "Minh Anh", "Đức Minh", "Thu Trang", "Quốc Bảo", "Ngọc Lan",
+                        "Hoàng Long", "Thanh Hương"),
+                       ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi")),),
+            ("Hanoi",), "+84 9# ### ## ##", ("gmail.com", "yahoo.com.vn"),
+            ("Hà Nội, Vietnam", "Thành phố Hồ Chí Minh, Vietnam", "Đà Nẵng, Vietnam")),
+    _Locale("in", 8, ((("Priya", "Rahul", "Ananya", "Arjun", "Aditi", "Vikram", "Sneha", "Rohan", "Kavya",
+                        "Aarav", "Lakshmi", "Siddharth", "Deepika", "Karthik", "Meenakshi", "Venkatesh"),
+                       ("Sharma", "Patel", "Iyer", "Reddy", "Nair", "Gupta", "Krishnan", "Menon", "Chatterjee",
+                        "Banerjee", "Subramanian", "Venkataraman", "Singh", "Kaur", "Desai", "Rao")),),
+            ("Mumbai", "Chennai", "New Delhi", "Kolkata"), "+91 98### #####",
+            ("gmail.com", "yahoo.co.in", "rediffmail.com", "outlook.com"),
+            ("Bengaluru, India", "Pune, India", "Hyderabad, India", "Chennai, India")),
+    _Locale("cn", 5, ((("Wei", "Xiaoling", "Jun", "Mei", "Hao", "Yutong", "Zhiwei", "Jing", "Lei", "Xinyi",
+                        "Haoran", "Yi"),
+                       ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun",
+                        "Lin")),),
+            ("Beijing", "Taipei", "Hong Kong"), "+86 138 #### ####", ("gmail.com", "qq.com", "163.com"),
+            ("Shanghai, China", "Shenzhen, China", "Taipei, Taiwan", "Singapore")),
+    _Locale("jp", 2, ((("Haruto", "Yui", "Sōta", "Aoi", "Ren", "Yuki", "Sakura", "Kenji", "Takumi", "Ayaka"),
+                       ("Satō", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Itō", "Yamamoto", "Nakamura",
+                        "Kobayashi", "Ōno")),),
+            ("Tokyo", "Osaka"), "+81 90-####-####", ("gmail.com", "yahoo.co.jp", "docomo.ne.jp"),
+            ("Tokyo, Japan", "Osaka, Japan", "Fukuoka, Japan")),
+    _Locale("kr", 2, ((("Ji-woo", "Min-jun", "Seo-yeon", "Ha-eun", "Do-yun", "Ji-ho", "Soo-ah", "Hyun-woo",
+                        "Ye-jin"),
+                       ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim")),),
+            ("Seoul",), "+82 10-####-####", ("gmail.com", "naver.com", "daum.net"),
+            ("Seoul, South Korea", "Busan, South Korea")),
+    _Locale("wa", 3, ((("Chinedu", "Adaeze", "Oluwaseun", "Ngozi", "Emeka", "Folake", "Tunde", "Chiamaka",
+                        "Babatunde", "Yewande", "Kwame", "Ama", "Kofi", "Abena"),
+                       ("Okafor", "Adeyemi", "Okonkwo", "Balogun", "Eze", "Nwosu", "Oyelaran", "Mensah", "Asante",
+                        "Boateng", "Osei", "Adebayo-Smith")),),
+            ("West Central Africa", "Monrovia"), "+234 80# ### ####", ("gmail.com", "yahoo.com", "outlook.com"),
+            ("Lagos, Nigeria", "Abuja, Nigeria", "Accra, Ghana", "Nairobi, Kenya")),
+    _Locale("my", 2, ((("Ahmad", "Muhammad", "Hafiz", "Faizal", "Azlan"),
+                       ("bin Abdullah", "bin Hassan", "bin Ismail", "bin Yusof")),
+                      (("Nur Aisyah", "Siti", "Fatimah", "Nurul"), ("binti Abdullah", "binti Ismail", "binti Omar"))),
+            ("Kuala Lumpur",), "+60 12-### ####", ("gmail.com", "yahoo.com.my"),
+            ("Kuala Lumpur, Malaysia", "Penang, Malaysia")),
+    _Locale("me", 3, ((("Omar", "Layla", "Yusuf", "Amira", "Khalid", "Hana", "Zainab", "Tariq", "Rania", "Noa",
+                        "Yael", "Itai", "Tamar"),
+                       ("Al-Farsi", "El-Sayed", "Haddad", "Khoury", "Rahman", "Aziz", "Al Mansouri", "Cohen",
+                        "Levi", "Mizrahi", "Ben-David")),),
+            ("Riyadh", "Cairo", "Jerusalem", "Abu Dhabi"), "+971 50 ### ####", ("gmail.com", "hotmail.com"),
+            ("Dubai, UAE", "Amman, Jordan", "Tel Aviv, Israel", "Cairo, Egypt")),
+    _Locale("tr", 2, ((("Çağla", "Gökhan", "Şebnem", "Ömer", "İlker", "Elif", "Burak", "Zeynep", "Oleksandr",
+                        "Dmytro", "Olena", "Iryna"),
+                       ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Shevchenko", "Kovalenko",
+                        "Bondarenko")),),
+            ("Istanbul", "Kyiv"), "+90 5## ### ## ##", ("gmail.com", "hotmail.com", "ukr.net"),
+            ("İstanbul, Türkiye", "Ankara, Türkiye", "Kyiv, Ukraine", "Lviv, Ukraine")),
+)
+_LOCALE_BY_CODE = {loc.code: loc for loc in _LOCALES}
+
+_NICKNAMES: dict[str, tuple[str, ...]] = {
+    "Robert": ("Bob", "Rob", "Bobby"), "William": ("Will", "Bill", "Liam"), "Elizabeth": ("Liz", "Beth", "Eliza"),
+    "Katherine": ("Kate", "Kat", "Katie"), "Catherine": ("Cat", "Cathy"), "Kathryn": ("Kathy", "Kit"),
+    "Margaret": ("Maggie", "Meg", "Peggy"), "Alexander": ("Alex", "Sasha", "Xander"), "James": ("Jim", "Jamie"),
+    "Richard": ("Rich", "Rick"), "Michael": ("Mike", "Mick"), "Jennifer": ("Jen", "Jenny"),
+    "Christopher": ("Chris", "Topher"), "Daniel": ("Dan", "Danny"), "Thomas": ("Tom", "Tommy"),
+    "Joseph": ("Joe", "Joey"), "Patricia": ("Pat", "Trish", "Patty"), "Rebecca": ("Becky", "Becca"),
+    "Nicholas": ("Nick", "Nico"), "Jonathan": ("Jon", "Jonny"), "Benjamin": ("Ben", "Benji"),
+    "Samantha": ("Sam", "Sammy"), "Victoria": ("Tori", "Vicky"), "Andrew": ("Andy", "Drew"),
+    "Matthew": ("Matt",), "Maximilian": ("Max",), "Alejandro": ("Alex",), "Francesca": ("Fran", "Cesca"),
+    "Giuseppe": ("Beppe", "Joe"), "Oluwaseun": ("Seun",), "Babatunde": ("Tunde",), "Małgorzata": ("Gosia",),
+    "Krzysztof": ("Chris",), "Jędrzej": ("Andrew",), "Siddharth": ("Sid",), "Venkatesh": ("Venky",),
+    "Oleksandr": ("Sasha",), "Xiaoling": ("Linda",), "Zhiwei": ("David",), "Haoran": ("Howard",),
+    "Yutong": ("Tina",), "Ji-woo": ("Jenny",), "Min-jun": ("Mike",), "Văn An": ("An",), "Thị Hoa": ("Hoa",),
+}
+
+_COMPANIES = ("Northwind Traders", "Contoso", "Fabrikam", "Lumen Analytics", "Parcelwise", "Tidewater Health",
+              "Kestrel Labs", "Blue Fjord AS", "Maison Verte", "Hanseatic Logistics GmbH", "Vistula Software",
+              "Saigon Digital", "Andes Fintech", "Bengaluru Cloudworks", "Copperleaf Bank", "Orchard & Pike",
+              "Meridian Mobility", "Quillsoft", "Harbor Freight Systems", "Sakura Robotics", "Nordlys Energi",
+              "Atlas Insurance", "Polar Payments", "Greenfield Foods", "Ironbridge Consulting", "Zenko Games",
+              "Lagos Cloud Exchange", "Rio Verde Labs", "Brightside Media", "Cinder Security")
+
+_TITLES: dict[str, tuple[str, ...]] = {
+    "engineering": ("Software Engineer", "Senior Software Engineer", "Backend Developer", "Staff Engineer",
+                    "Full-Stack Developer", "Platform Engineer", "Site Reliability Engineer",
+                    "Engineering Lead"),
+    "data": ("Data Scientist", "Machine Learning Engineer", "Data Analyst", "Research Scientist"),
+    "design": ("Product Designer", "UX Designer", "Senior UI/UX Designer", "Design Lead", "UX Researcher"),
+    "sales": ("Account Executive", "Sales Development Representative", "Enterprise Account Manager",
+              "Business Development Manager"),
+    "success": ("Customer Success Manager", "Account Manager", "Support Team Lead", "Implementation Consultant"),
+    "marketing": ("Marketing Manager", "Growth Marketer", "Head of Brand", "Content Strategist"),
+}
+
+_TAGS = ("Python", "Go", "React", "TypeScript", "Kubernetes", "Machine Learning", "Referral", "Sourced",
+         "Silver medalist", "Boomerang", "Needs visa sponsorship", "Open to relocation", "Remote only",
+         "Leadership", "Conference contact", "Do not contact")
+
+_SOURCES = (1, 2, 3, 4, 5, 6, 7, 8)  # opaque: LinkedIn, Indeed, Referral, Careers page, ...
+
+# (stage name, interviews as (name, scheduling_type, minutes))
+_Plan = tuple[tuple[str, tuple[tuple[str, str, int | None], ...]], ...]
+_REVIEW = ("Application Review", (("Application Review", "none", None),))
+_SCREEN = ("Recruiter Screen", (("Recruiter Phone Screen", "needs_scheduling", 30),))
+_HM_SCREEN = ("Hiring Manager Screen", (("Hiring Manager Interview", "needs_scheduling", 45),))
+_OFFER = ("Offer", (("Offer", "offer", None),))
+_PLANS: dict[str, _Plan] = {
+    "engineering": (_REVIEW, _SCREEN,
+                    ("Technical Interview", (("Coding Exercise", "needs_scheduling", 60),
+                                             ("System Design", "needs_scheduling", 60))),
+                    ("Onsite", (("Architecture Deep Dive", "needs_scheduling", 60),
+                                ("Pair Programming", "needs_scheduling", 90),
+                                ("Values & Collaboration", "needs_scheduling", 45))),
+                    ("Reference Check", (("Reference Call", "needs_scheduling", 30),)), _OFFER),
+    "data": (_REVIEW, _SCREEN, ("Take-Home Assignment", (("Take-Home Review", "take_home_test", 120),)),
+             ("Onsite", (("Case Study Presentation", "needs_scheduling", 60),
+                         ("Stats & ML Deep Dive", "needs_scheduling", 60))), _OFFER),
+    "design": (_REVIEW, _SCREEN, ("Portfolio Review", (("Portfolio Presentation", "needs_scheduling", 60),)),
+               ("Onsite", (("Design Critique", "needs_scheduling", 45),
+                           ("Cross-functional Collaboration", "needs_scheduling", 45))), _OFFER),
+    "sales": (_REVIEW, _SCREEN, _HM_SCREEN, _OFFER),
+    "success": (_REVIEW, _SCREEN, _HM_SCREEN,
+                ("Role Play", (("Customer Scenario Role Play", "needs_scheduling", 60),)), _OFFER),
+    "marketing": (_REVIEW, _SCREEN, _HM_SCREEN,
+                  ("Leadership Panel", (("Executive Panel", "needs_scheduling", 60),
+                                        ("Strategy Presentation", "needs_scheduling", 60))), _OFFER),
+}
+
+# (name, family, status, requisition id, weight of incoming applications)
+_JOBS: tuple[tuple[str, str, str, str, float], ...] = (
+    ("Senior Backend Engineer (Python)", "engineering", "open", "ENG-101", 14),
+    ("Frontend Engineer, React", "engineering", "open", "ENG-114", 11),
+    ("Staff Platform Engineer", "engineering", "open", "ENG-120", 5),
+    ("Engineering Manager, Payments", "engineering", "open", "ENG-131", 4),
+    ("Data Scientist", "data", "open", "DAT-007", 8),
+    ("Product Designer", "design", "open", "DES-012", 8),
+    ("Account Executive, EMEA", "sales", "open", "SAL-044", 9),
+    ("Sales Development Representative", "sales", "open", "SAL-051", 12),
+    ("Customer Success Manager", "success", "open", "CS-019", 7),
+    ("Site Reliability Engineer", "engineering", "closed", "ENG-088", 6),
+    ("UX Researcher", "design", "closed", "DES-009", 4),
+    ("Head of Marketing", "marketing", "draft", "MKT-003", 0),
+)
+
+# (first, last, job title, role, family, site admin, deactivated, extra email local parts)
+_USERS: tuple[tuple[str, str, str, str, str | None, bool, bool, tuple[str, ...]], ...] = (
+    ("Integration", "Service User", "Integration", "service", None, True, False, ()),
+    ("Dana", "Whitfield", "Head of Talent", "admin", None, True, False, ("dana", "talent-lead")),
+    ("Priyanka", "Raman", "Senior Technical Recruiter", "recruiter", "engineering", False, False, ("pri",)),
+    ("Marcus", "Oyelaran", "Recruiter", "recruiter", "sales", False, False, ()),
+    ("Inés", "Castillo", "Recruiter", "recruiter", "design", False, False, ("ines",)),
+    ("Tomasz", "Nowicki", "Recruiting Lead", "recruiter", "data", True, False, ()),
+    ("Hannah", "Becker", "Recruiting Coordinator", "coordinator", None, False, False, ()),
+    ("Kenji", "Watanabe", "Recruiting Coordinator", "coordinator", None, False, False, ()),
+    ("Olivia", "Chen", "VP Engineering", "hiring_manager", "engineering", False, False, ("olivia",)),
+    ("Rafael", "Souza", "Director of Platform", "hiring_manager", "engineering", False, False, ()),
+    ("Aisha", "Al-Farsi", "Head of Data", "hiring_manager", "data", False, False, ()),
+    ("Liam", "O'Sullivan", "Design Director", "hiring_manager", "design", False, False, ("liam.osullivan",)),
+    ("Sofia", "Rossi", "VP Sales", "hiring_manager", "sales", False, False, ()),
+    ("Jonas", "Lindqvist", "Head of Customer Success", "hiring_manager", "success", False, False, ()),
+    ("Grace", "Kim", "Engineering Manager", "hiring_manager", "engineering", False, False, ()),
+    ("Benedikt", "Schröder", "CMO", "hiring_manager", "marketing", False, False, ()),
+    ("Noah", "Williams", "Staff Engineer", "interviewer", "engineering", False, False, ()),
+    ("Chloé", "Martin", "Senior Product Designer", "interviewer", "design", False, False, ()),
+    ("Arjun", "Mehta", "Senior Data Scientist", "interviewer", "data", False, False, ()),
+    ("Emma", "Johansson", "Account Director", "interviewer", "sales", False, False, ()),
+    ("Derek", "Foster", "Sourcer", "recruiter", "engineering", False, True, ()),
+)
+
+# Hand-placed people that every roster contains (as far as its size allows), most important first:
+# (first, last, preferred name, locale, company override)
+_SPECIALS: tuple[tuple[str, str, str | None, str, str | None], ...] = (
+    ("John", "Smith", None, "us", "Contoso"),
+    ("John", "Smith", None, "us", "Fabrikam"),
+    ("Jon", "Smyth", None, "uk", None),
+    ("José", "García", None, "es", None),
+    ("Zoë", "Brontë", None, "uk", None),
+    ("Łukasz", "Wójcik", None, "pl", None),
+    ("François", "Dupont", None, "fr", None),
+    ("Søren", "Kierkegaard", None, "nordic", None),
+    ("Björn", "Lindqvist", None, "nordic", None),
+    ("Văn An", "Nguyễn", "An", "vn", None),
+    ("Đorđe", "Petrović", None, "balkan", None),
+    ("Anne-Marie", "Smith-Jones", None, "uk", None),
+    ("Siobhán", "O'Connor", None, "uk", None),
+    ("Marco", "D'Angelo", None, "it", None),
+    ("Pieter", "van der Berg", None, "nl", None),
+    ("María", "de la Cruz", None, "es", None),
+    ("Gabriel", "García Márquez", "Gabo", "es", None),
+    ("Ahmad", "bin Abdullah", None, "my", None),
+    ("Robert", "Miller", "Bob", "us", None),
+    ("Elizabeth", "Carter", "Liz", "us", None),
+    ("Katherine", "Lee", "Kate", "us", None),
+    ("Catherine", "Lee", None, "us", None),
+    ("Kathryn", "Li", None, "cn", None),
+    ("María", "García", None, "es", None),
+    ("Maria", "Garcia", None, "us", None),
+    ("Wei", "Zhang", None, "cn", None),
+    ("Wei", "Zhang", "David", "cn", None),
+    ("William", "Chen", "Will", "us", None),
+    ("Wei", "Chen", "William", "cn", None),
+    ("Priya", "Sharma", None, "in", None),
+    ("Priya", "Raman", None, "in", None),
+    ("Priya", "Sharma-Iyer", None, "in", None),
+    ("Alexander", "Novak", "Sasha", "pl", None),
+    ("James", "O'Brien", "Jamie", "uk", None),
+    ("Margaret", "Nguyen", "Maggie", "us", None),
+    ("Richard", "Thompson", None, "us", None),
+    ("Jürgen", "Müller", None, "de", None),
+    ("Jurgen", "Mueller", None, "de", None),
+)
+
+_NOTE_BODIES = (
+    "Great conversation - strong on distributed systems, wants to stay remote.",
+    "Salary expectations above band; flagged to the hiring manager.",
+    "Candidate asked to move the onsite to next week (travelling).",
+    "Referred by Noah W. - worked together at a previous company.",
+    "Very strong portfolio, especially the accessibility work 👍",
+    "Needs visa sponsorship; checked with legal, we can support it.",
+    "Declined to share current compensation. Fine.",
+    "Prefers to be called by their preferred name in all emails.",
+    "Follow up in Q3 - not looking right now but open to chat.",
+    "Take-home submitted early, quality is excellent.",
+    "Spoke français and English during the call; both fluent.",
+    "Concerned about the on-call rotation; explained our policy.",
+)
+_FAMILIES = tuple(_TITLES)
+_PHONE_LAYOUTS: dict[str, str] = {}
+_RESUME_NAMES = ("{first}_{last}_Resume.pdf", "{first} {last} CV.pdf", "resume_{slug}.docx", "CV - {first} {last}.pdf",
+                 "Resume.pdf", "{first}{last}Resume2025.pdf")
+_COVER_NAMES = ("Cover Letter - {first} {last}.pdf", "cover_letter.docx", "{slug}_cover_letter.pdf")
+_PHONE_TYPES = ("mobile", "mobile", "mobile", "home", "work")
+_LOCATIONS = ("Zoom", "Google Meet", "Room 4.01 (Aurora)", "Microsoft Teams")
+_RSVPS = ("accepted", "accepted", "accepted", "tentative", "declined", "needs_action")
+_ACTIVE_AT = tuple(itertools.accumulate((0.3, 0.25, 0.2, 0.13, 0.08, 0.04)))
+_REJECTED_AT = tuple(itertools.accumulate((0.34, 0.26, 0.18, 0.12, 0.07, 0.03)))
+
+
+# =====================================================================================================
+# The generator
+# =====================================================================================================
+
+def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = None) -> GreenhouseState:
+    """A full roster: ~20 users, 12 jobs with interview plans, and `candidates` people with their history.
+
+    The same seed and `now` always give the same state. `now` defaults to the current minute.
+    """
+    if candidates < 0:
+        raise ValueError("candidates must be zero or more")
+    if now is None:
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    builder = _RosterBuilder(random.Random(seed), now.timestamp())
+    # A million new acyclic dicts would trigger many full collections that find nothing to free.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder.build_users()
+        builder.build_jobs()
+        builder.build_tags()
+        builder.build_candidates(candidates)
+    finally:
+        if collecting:
+            gc.enable()
+    return builder.state
+
+
+class _RosterBuilder:
+    """Fills one GreenhouseState; kept as a class so the many pools are looked up once, not per row."""
+
+    def __init__(self, rng: random.Random, now: float) -> None:
+        self.rng = rng
+        self.random = rng.random
+        self.now = now
+        self.year_ago = now - 365 * DAY
+        self.state = GreenhouseState()
+        self.ids: dict[str, int] = {}
+        self.emails_taken: set[str] = set()
+        self.users_by_role: dict[str, list[int]] = {}
+        self.users_by_family: dict[str, list[int]] = {}
+        self.role_pools: dict[tuple[str, str | None], list[int]] = {}
+        self.job_plans: dict[int, list[tuple[dict, list[dict]]]] = {}
+        self.job_family: dict[int, str] = {}
+        self.job_recruiter: dict[int, int] = {}
+        self.job_coordinator: dict[int, int] = {}
+        self.open_jobs: list[int] = []
+        self.open_weights: list[float] = []
+        self.open_cum_weights: list[float] = []
+        self.closed_jobs: list[int] = []
+        self.job_closed_at: dict[int, float] = {}
+        self.tag_ids: list[int] = []
+        self.locale_cum_weights = list(itertools.accumulate(loc.weight for loc in _LOCALES))
+
+    def next_id(self, table: str) -> int:
+        value = self.ids.get(table, _ID_BASES[table]) + 1
+        self.ids[table] = value
+        return value
+
+    def finish_ids(self) -> None:
+        self.state.next_ids = {t: v + 1 for t, v in self.ids.items()}
+
+    def pick(self, seq: Sequence[Any]) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+    # ----- users -------------------------------------------------------------------------------------
+    def build_users(self) -> None:
+        created = self.year_ago - 400 * DAY
+        domain = self.state.organization_domain
+        for first, last, job_title, role, family, admin, gone, extras in _USERS:
+            uid = self.next_id("users")
+            stamp = iso(created + self.rng.uniform(0, 300) * DAY)
+            primary = "" if role == "service" else f"{_slug(first)}.{_slug(last)}@{domain}"
+            emails = ([primary] if primary else []) + [f"{local}@{domain}" for local in extras]
+            self.state.users[uid] = {
+                "id": uid, "first_name": first, "last_name": last, "name": f"{first} {last}",
+                "primary_email": primary, "emails": emails,
+                "employee_id": None if role == "service" else f"E{uid % 100000:05d}", "site_admin": admin,
+                "deactivated": gone, "job_title": job_title, "linked_candidate_ids": [], "department_ids": [],
+                "office_ids": [], "custom_fields": {}, "created_at": stamp,
+                "updated_at": iso(self.now - self.rng.uniform(5, 200) * DAY)}
+            for address in emails:
+                row_id = self.next_id("user_emails")
+                self.state.user_emails[row_id] = {"id": row_id, "user_id": uid, "email": address,
+                                                  "verified": True, "verification_token_sent_at": None,
+                                                  "created_at": stamp, "updated_at": stamp}
+            if role == "service":
+                self.state.service_account_ids.add(uid)
+            if not gone:
+                self.users_by_role.setdefault(role, []).append(uid)
+                if family:
+                    self.users_by_family.setdefault(family, []).append(uid)
+        self.role_pools = {(role, fam): self._pool(role, fam) for role in self.users_by_role
+                           for fam in (None, *_FAMILIES)}
+
+    def _pool(self, role: str, family: str | None) -> list[int]:
+        pool = self.users_by_role[role]
+        matching = [u for u in pool if u in self.users_by_family.get(family or "", [])]
+        return matching or pool
+
+    def _role_user(self, role: str, family: str | None = None) -> int:
+        pool = self.role_pools[(role, family)]
+        return int(pool[int(self.random() * len(pool))])
+
+    # ----- jobs --------------------------------------------------------------------------------------
+    def build_jobs(self) -> None:
+        for name, family, status, requisition, weight in _JOBS:
+            job_id = self.next_id("jobs")
+            created = self.year_ago - self.rng.uniform(10, 60) * DAY
+            opened = None if status == "draft" else created + self.rng.uniform(1, 5) * DAY
+            closed = self.now - self.rng.uniform(20, 90) * DAY if status == "closed" else None
+            stamp = iso(created)
+            self.state.jobs[job_id] = {
+                "id": job_id, "name": name, "requisition_id": requisition, "status": status,
+                "confidential": False, "is_template": False, "copied_from_id": None, "department_id": None,
+                "office_ids": [], "notes": None, "custom_fields": {}, "created_at": stamp,
+                "opened_at": iso(opened) if opened else None, "closed_at": iso(closed) if closed else None,
+                "updated_at": iso(closed or self.now - self.rng.uniform(1, 30) * DAY)}
+            self.job_family[job_id] = family
+            self._build_plan(job_id, family, stamp)
+            self._build_hiring_team(job_id, family, stamp, status)
+            if status == "open":
+                self.open_jobs.append(job_id)
+                self.open_weights.append(weight)
+            elif closed is not None:
+                self.closed_jobs.append(job_id)
+                self.job_closed_at[job_id] = closed
+        self.open_cum_weights = list(itertools.accumulate(self.open_weights))
+
+    def _build_plan(self, job_id: int, family: str, stamp: str) -> None:
+        plan: list[tuple[dict, list[dict]]] = []
+        for order, (stage_name, steps) in enumerate(_PLANS[family]):
+            stage_id = self.next_id("job_interview_stages")
+            stage = {"id": stage_id, "job_id": job_id, "name": stage_name, "sort_order": order, "active": True,
+                     "created_at": stamp, "updated_at": stamp}
+            self.state.job_interview_stages[stage_id] = stage
+            interviews = []
+            for position, (step_name, scheduling, minutes) in enumerate(steps, start=1):
+                step_id = self.next_id("job_interviews")
+                step = {"id": step_id, "job_id": job_id, "job_interview_stage_id": stage_id, "name": step_name,
+                        "sort_order": position, "schedulable": scheduling == "needs_scheduling",
+                        "estimated_minutes": minutes, "duration": minutes, "scheduling_type": scheduling,
+                        "require_scorecard": scheduling in ("needs_scheduling", "take_home_test"),
+                        "active": True, "created_at": stamp, "updated_at": stamp}
+                self.state.job_interviews[step_id] = step
+                interviews.append(step)
+            plan.append((stage, interviews))
+        self.job_plans[job_id] = plan
+
+    def _build_hiring_team(self, job_id: int, family: str, stamp: str, status: str) -> None:
+        for uid in self.role_pools[("hiring_manager", family)][:2]:
+            row_id = self.next_id("job_hiring_managers")
+            self.state.job_hiring_managers[row_id] = {"id": row_id, "job_id": job_id, "user_id": uid,
+                                                      "created_at": stamp, "updated_at": stamp}
+        self.job_recruiter[job_id] = self._role_user("recruiter", family)
+        self.job_coordinator[job_id] = self._role_user("coordinator")
+        owners: list[tuple[str, int, bool]] = [("recruiter", self.job_recruiter[job_id], True),
+                  ("coordinator", self.job_coordinator[job_id], True)]
+        if status == "closed":
+            owners.append(("sourcer", self._deactivated_user(), False))
+        for kind, uid, responsible in owners:
+            row_id = self.next_id("job_owners")
+            self.state.job_owners[row_id] = {"id": row_id, "job_id": job_id, "user_id": uid, "type": kind,
+                                             "responsible": responsible, "created_at": stamp,
+                                             "updated_at": stamp}
+
+    def _deactivated_user(self) -> int:
+        return next(uid for uid, u in self.state.users.items() if u["deactivated"])
+
+    def build_tags(self) -> None:
+        stamp = iso(self.year_ago - 30 * DAY)
+        for name in _TAGS:
+            tag_id = self.next_id("candidate_tags")
+            self.state.candidate_tags[tag_id] = {"id": tag_id, "name": name, "created_at": stamp,
+                                                 "updated_at": stamp}
+            self.tag_ids.append(tag_id)
+
+    # ----- candidates --------------------------------------------------------------------------------
+    # This part runs ~10 times per candidate, so it avoids random.choice/choices (slow in pure Python)
+    # and formats each timestamp once. 100k candidates must take seconds, not minutes.
+    def build_candidates(self, count: int) -> None:
+        rng = self.rng
+        span = self.now - 0.2 * DAY - self.year_ago
+        times = sorted(self.year_ago + rng.random() * span for _ in range(count))
+        specials = _SPECIALS[:count]
+        slots = dict(zip(sorted(rng.sample(range(count), len(specials))), specials, strict=True))
+        for index, created in enumerate(times):
+            special = slots.get(index)
+            person = self._special_person(special) if special else self._random_person()
+            self._add_candidate(person, created)
+        self.finish_ids()
+
+    def _random_person(self) -> dict[str, Any]:
+        locale = _LOCALES[bisect.bisect(self.locale_cum_weights, self.random() * self.locale_cum_weights[-1])]
+        firsts, lasts = self.pick(locale.groups)
+        first = self.pick(firsts)
+        nick = _NICKNAMES.get(first)
+        preferred = self.pick(nick) if nick and self.random() < 0.18 else None
+        return {"first": first, "last": self.pick(lasts), "preferred": preferred, "locale": locale,
+                "company": None, "special": False}
+
+    def _special_person(self, special: tuple[str, str, str | None, str, str | None]) -> dict[str, Any]:
+        first, last, preferred, code, company = special
+        return {"first": first, "last": last, "preferred": preferred, "locale": _LOCALE_BY_CODE[code],
+                "company": company, "special": True}
+
+    def _add_candidate(self, person: dict[str, Any], created: float) -> None:
+        rnd, pick = self.random, self.pick
+        cid = self.next_id("candidates")
+        family = pick(_FAMILIES)
+        company = person["company"] or (pick(_COMPANIES) if rnd() < 0.85 else None)
+        row = _blank_candidate(cid, iso(created))
+        row.update({"first_name": person["first"], "last_name": person["last"],
+                    "preferred_name": person["preferred"], "company": company,
+                    "title": pick(_TITLES[family]) if company else None,
+                    "private": rnd() < 0.02, "can_email": rnd() > 0.03,
+                    "time_zone": pick(person["locale"].time_zones) if rnd() < 0.7 else None})
+        self._contact_details(row, person, company)
+        self.state.candidates[cid] = row
+        first_app = self.ids.get("applications", _ID_BASES["applications"]) + 1
+        last_activity = self._add_application(cid, created, family)
+        if rnd() < 0.18:
+            later = created + rnd() * (self.now - created) * 0.8
+            last_activity = max(last_activity, self._add_application(cid, later, family))
+        self._add_files(row, first_app)
+        last_activity = max(last_activity, self._add_notes(row, first_app, created))
+        self._add_tags(row)
+        row["last_activity_at"] = iso(last_activity)
+        row["updated_at"] = iso(created + rnd() * (last_activity - created))
+
+    def _contact_details(self, row: dict, person: dict[str, Any], company: str | None) -> None:
+        rnd, pick = self.random, self.pick
+        locale: _Locale = person["locale"]
+        first, last = _slug(person["first"]), _slug(person["last"])
+        emails = []
+        if person["special"] or rnd() < 0.95:
+            emails.append({"value": self._email(first, last, pick(locale.mail_domains)), "type": "personal"})
+        if company and rnd() < 0.3:
+            domain = _slug(company.split()[0]) + pick((".com", ".io", ".co"))
+            emails.append({"value": self._email(first, last, domain, work=True), "type": "work"})
+            if rnd() < 0.3:
+                emails.reverse()
+        row["email_addresses"] = emails
+        if rnd() < 0.8:
+            row["phone_numbers"] = [{"value": self._digits(locale.phone), "type": pick(_PHONE_TYPES)}]
+        handle = f"{first}-{last}"
+        if rnd() < 0.65:
+            suffix = f"-{self.rng.getrandbits(24):06x}" if rnd() < 0.6 else ""
+            row["social_media_addresses"] = [{"value": f"https://www.linkedin.com/in/{handle}{suffix}"}]
+        if rnd() < 0.15:
+            site = int(rnd() * 3)
+            row["website_addresses"] = [
+                {"value": f"https://github.com/{first}{last[:4]}", "type": "portfolio"} if site == 0 else
+                {"value": f"https://{first}{last}.dev", "type": "personal"} if site == 1 else
+                {"value": f"https://medium.com/@{handle}", "type": "blog"}]
+        if rnd() < 0.4:
+            row["addresses"] = [{"value": pick(locale.cities), "type": "home"}]
+
+    def _email(self, f: str, last: str, domain: str, *, work: bool = False) -> str:
+        style = int(self.random() * (3 if work else 7))
+        if style == 0:
+            local = f"{f}.{last}"
+        elif style == 1:
+            local = f"{f[:1]}{last}" if work else f"{f}{last}"
+        elif style == 2:
+            local = f if work else f"{f[:1]}.{last}"
+        elif style == 3:
+            local = f"{f}_{last}"
+        elif style == 4:
+            local = f"{last}.{f}"
+        else:
+            local = f"{f}{'.' if style == 5 else ''}{last}{int(self.random() * 30) + 70}"
+        address = f"{local}@{domain}"
+        while address in self.emails_taken:
+            address = f"{local}{int(self.random() * 9999) + 2}@{domain}"
+        self.emails_taken.add(address)
+        return address
+
+    def _digits(self, template: str) -> str:
+        count = template.count("#")
+        layout = _PHONE_LAYOUTS.get(template) or _PHONE_LAYOUTS.setdefault(template, template.replace("#", "{}"))
+        return layout.format(*f"{int(self.random() * 10 ** count):0{count}d}")
+
+    def _add_application(self, cid: int, created: float, family: str) -> float:
+        """One application with its stage history and interviews; returns its last activity time."""
+        rnd = self.random
+        app_id = self.next_id("applications")
+        stamp = iso(created)
+        row = _blank_application(app_id, cid, None, stamp)
+        row["source_id"] = self.pick(_SOURCES)
+        self.state.applications[app_id] = row
+        if rnd() < 0.06 or not self.open_jobs:
+            chosen = self.rng.sample(self.open_jobs, min(len(self.open_jobs), int(rnd() * 3)))
+            row.update({"prospective_job_ids": chosen, "recruiter_id": self._role_user("recruiter")})
+            return created
+        job_id: int = self.open_jobs[bisect.bisect(self.open_cum_weights, rnd() * self.open_cum_weights[-1])]
+        closed = False
+        if self.closed_jobs and rnd() < 0.12:
+            closed_job: int = self.pick(self.closed_jobs)
+            # Only people who applied well before a job closed can be on it.
+            if created < self.job_closed_at[closed_job] - 20 * DAY:
+                job_id, closed = closed_job, True
+        row.update({"job_id": job_id, "prospect": False, "recruiter_id": self.job_recruiter[job_id],
+                    "coordinator_id": self.job_coordinator[job_id]})
+        status = self._pick_status(closed, created)
+        plan = self.job_plans[job_id]
+        reached = len(plan) - 1 if status == "hired" else self._pick_stage(len(plan), status)
+        last = self._stage_history(row, plan, reached, status, created, stamp)
+        if status == "in_process":
+            last = max(last, self._maybe_interview(row, plan[reached], last))
+        row["updated_at"] = row["last_activity_at"] = iso(last)
+        return last
+
+    def _pick_status(self, closed_job: bool, created: float) -> str:
+        roll = self.random()
+        if closed_job:
+            return "hired" if roll < 0.1 else "rejected"
+        if roll < 0.05 and self.now - created > 30 * DAY:
+            return "hired"
+        return "rejected" if roll < 0.27 else "in_process"
+
+    def _pick_stage(self, stages: int, status: str) -> int:
+        weights = _REJECTED_AT if status == "rejected" else _ACTIVE_AT
+        cumulative = weights[: stages - 1 if status == "rejected" else stages]
+        return bisect.bisect(cumulative, self.random() * cumulative[-1])
+
+    def _stage_history(self, app: dict, plan: list[tuple[dict, list[dict]]], reached: int, status: str,
+                       created: float, stamp: str) -> float:
+        """Write application_stages rows up to `reached`; returns the time of the last change."""
+        rnd = self.random
+        stages = self.state.application_stages
+        moment, entered = created, stamp
+        step = (self.now - created) / (reached + 1)
+        for index in range(reached + 1):
+            exited: str | None = None
+            if index < reached or status != "in_process":
+                moment = min(self.now - 60, moment + (0.05 + 0.45 * rnd()) * step)
+                exited = iso(moment)
+            row_id = self.next_id("application_stages")
+            stages[row_id] = _stage_row(row_id, app["id"], plan[index][0]["id"], entered, exited)
+            entered = exited or entered
+        if status == "in_process":
+            stage = plan[reached][0]
+            app.update({"stage_id": stage["id"], "job_interview_stage_id": stage["id"],
+                        "stage_name": stage["name"]})
+        else:
+            app["status"] = status
+            if status == "rejected":
+                app["rejected_at"] = entered
+                app["rejection_reason_id"] = self.pick((None, 11, 12, 13, 14))
+        return moment
+
+    def _maybe_interview(self, app: dict, stage: tuple[dict, list[dict]], since: float) -> float:
+        rnd, pick = self.random, self.pick
+        steps = [s for s in stage[1] if s["schedulable"]]
+        if not steps or rnd() < 0.35:
+            return since
+        step = pick(steps)
+        upcoming = rnd() < 0.55
+        start = (self.now + (0.5 + 9.5 * rnd()) * DAY) if upcoming else \
+            min(self.now - 3600, since + (0.5 + 4.5 * rnd()) * DAY)
+        start -= start % 900  # interviews start on the quarter hour
+        booked = iso(min(self.now - 60, since + 3600))
+        interview_id = self.next_id("interviews")
+        self.state.interviews[interview_id] = {
+            "id": interview_id, "application_id": app["id"], "job_id": app["job_id"],
+            "job_interview_id": step["id"], "organizer_id": app["coordinator_id"], "starts_at": iso(start),
+            "ends_at": iso(start + (step["estimated_minutes"] or 45) * 60), "all_day_start_on": None,
+            "all_day_end_on": None, "location": pick(_LOCATIONS),
+            "external_event_id": f"evt_{self.rng.getrandbits(48):012x}",
+            "video_conferencing_url": f"https://zoom.us/j/{self.rng.getrandbits(34) + 10**10}",
+            "status": "scheduled" if upcoming else pick(("awaiting_feedback", "complete", "complete")),
+            "scheduled_at": booked, "created_at": booked, "updated_at": booked}
+        family = self.job_family[app["job_id"]]
+        panel = sorted({self._role_user("interviewer", family), self._role_user("hiring_manager", family)})
+        for uid in panel[: 1 + int(rnd() * 2)]:
+            row_id = self.next_id("interviewers")
+            self.state.interviewers[row_id] = {
+                "id": row_id, "interview_id": interview_id, "user_id": uid,
+                "email": self.state.users[uid]["primary_email"], "response_status": pick(_RSVPS),
+                "scorecard_id": self.next_id("scorecards"), "created_at": booked, "updated_at": booked}
+        return min(self.now - 60, since + 3600)
+
+    def _add_files(self, row: dict, app_id: int) -> None:
+        rnd = self.random
+        stamp = row["created_at"]
+        names = {"first": row["first_name"], "last": row["last_name"], "slug": _slug(row["last_name"])}
+        if rnd() < 0.85:
+            self._attachment(row["id"], app_id, self.pick(_RESUME_NAMES).format(**names), "resume", stamp)
+        if rnd() < 0.35:
+            self._attachment(row["id"], app_id, self.pick(_COVER_NAMES).format(**names), "cover_letter", stamp)
+        if rnd() < 0.04:
+            self._attachment(row["id"], app_id, "portfolio-links.txt", "other", stamp)
+
+    def _attachment(self, cid: int, app_id: int | None, filename: str, kind: str, stamp: str) -> None:
+        att_id = self.next_id("attachments")
+        self.state.attachments[att_id] = _attachment_row(att_id, cid, app_id, filename, kind, stamp)
+
+    def _add_notes(self, row: dict, app_id: int, created: float) -> float:
+        rnd = self.random
+        roll = rnd()
+        latest = created
+        for _ in range(2 if roll < 0.1 else 1 if roll < 0.35 else 0):
+            moment = created + rnd() * (self.now - created)
+            self._note(row, app_id, iso(moment))
+            latest = max(latest, moment)
+        return latest
+
+    def _note(self, row: dict, app_id: int, stamp: str) -> None:
+        kind = self.pick(("NOTE", "NOTE", "NOTE", "EMAIL", "ACTIVITY"))
+        recruiter = self._role_user("recruiter")
+        author = None if kind == "ACTIVITY" else self._role_user(self.pick(("recruiter", "hiring_manager")))
+        to = row["email_addresses"][0]["value"] if kind == "EMAIL" and row["email_addresses"] else None
+        note_id = self.next_id("notes")
+        self.state.notes[note_id] = {
+            "id": note_id, "candidate_id": row["id"], "application_id": app_id, "user_id": author,
+            "type": "EMAIL" if to else "ACTIVITY" if kind == "ACTIVITY" else "NOTE",
+            "body": f"Stage changed by {self.state.users[recruiter]['name']}" if kind == "ACTIVITY"
+            else self.pick(_NOTE_BODIES),
+            "subject": "Next steps with Brightloop" if to else None, "email_to": to,
+            "email_from": self.state.users[author]["primary_email"] if to and author else None,
+            "email_cc": [], "visibility": self.pick(NOTE_VISIBILITIES), "created_at": stamp, "updated_at": stamp}
+
+    def _add_tags(self, row: dict) -> None:
+        roll = self.random()
+        count = 0 if roll < 0.35 else 1 if roll < 0.7 else 2 if roll < 0.92 else 3
+        if not count:
+            return
+        stamp = row["created_at"]
+        names = []
+        for tag_id in self.rng.sample(self.tag_ids, count):
+            row_id = self.next_id("applied_candidate_tags")
+            self.state.applied_candidate_tags[row_id] = {
+                "id": row_id, "candidate_id": row["id"], "candidate_tag_id": tag_id, "created_at": stamp,
+                "updated_at": stamp}
+            names.append(self.state.candidate_tags[tag_id]["name"])
+        row["tags"] = names
+
+
