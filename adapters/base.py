@@ -100,5 +100,15 @@ class AtsAdapter(ABC):
                                acting_user_id: str | None = None) -> ScheduledInterview:
         raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
 
+    async def delete_note(self, remote_id: str, *, acting_user_id: str | None = None) -> None:
+        raise NotSupported(Capability.WRITE_NOTES.value, self.display_name)
+
+    async def update_interview(self, remote_id: str, interview: ScheduledInterview, *,
+                               acting_user_id: str | None = None) -> ScheduledInterview:
+        raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
+
+    async def delete_interview(self, remote_id: str, *, acting_user_id: str | None = None) -> None:
+        raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
+
     async def create_candidate(self, candidate: Candidate, **options: Any) -> Candidate:
         raise NotSupported(Capability.CREATE_CANDIDATES.value, self.display_name)

@@ -65,6 +65,8 @@ def _connect(provider: str, values: dict[str, str | None], scope: str, name: str
         clean = {k: v for k, v in values.items() if v}
         with console.status(f"Checking the {provider.title()} credentials…"):
             info = asyncio.run(runtime.connections.connect(admin, provider, clean, scope=scope, name=name))
+        for warning in info.warnings:
+            err.print(f"warning: {warning}", markup=False, highlight=False)
         where = "the whole workspace" if info.scope == "org" else "you"
         console.print(f"Connected {info.label}: connection id {info.id} (for {where}). "
                       f"Run `hirebot sync --connection {info.id}` to fetch candidates.")

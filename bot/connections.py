@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import AtsAdapter, ConnectionConfig
@@ -57,7 +56,10 @@ LEVER_PERMISSIONS_HELP = (
     "Create the key in Lever under Settings > Integrations and API > API Credentials, with these "
     "permissions: read-opportunity, read-opportunity-panel, read-candidate, list-users, "
     "list-opportunities, list-opportunity-panels, list-candidates, create-opportunity-panel, "
-    "update-opportunity-panel, delete-opportunity-panel, create-opportunity-note, delete-opportunity-note."
+    "update-opportunity-panel, delete-opportunity-panel, create-opportunity-note, delete-opportunity-note. "
+    "For job titles, stage history, hired/rejected reasons and resumes on cards, also grant list-postings, "
+    "list-stages, list-archive-reasons, list-opportunity-resumes and list-opportunity-files; to add "
+    "candidates from chat, create-opportunity."
 )
 
 PROVIDERS: tuple[ProviderSpec, ...] = (
@@ -112,6 +114,7 @@ class ConnectionInfo:
     last_sync_at: datetime | None
     candidate_count: int
     last_error: str | None
+    warnings: tuple[str, ...] = ()
 
 
 def default_http_client() -> httpx.AsyncClient:
@@ -160,7 +163,10 @@ class ConnectionService:
         base_url, credentials, settings = _split_values(provider, values)
         config = ConnectionConfig(base_url=base_url, credentials=credentials, settings=settings)
         async with self.client_factory() as client:
-            await adapter_for(provider, config, client).validate()
+            adapter = adapter_for(provider, config, client)
+            await adapter.validate()
+            # Optional permissions a key lacks do not block the connection; the admin is told what is lost.
+            warnings = tuple(getattr(adapter, "permission_warnings", ()) or ())
         with transaction(self.sessions) as session:
             row = AtsConnection(
                 workspace_id=person.workspace_id,
@@ -175,7 +181,7 @@ class ConnectionService:
             )
             session.add(row)
             session.flush()
-            return self._info(session, row)
+            return replace(self._info(session, row), warnings=warnings)
 
     def list_for(self, person: Person) -> list[ConnectionInfo]:
         with self.sessions() as session:
@@ -239,7 +245,3 @@ class ConnectionService:
             last_error=row.last_error,
         )
 
-
-def connections_by_provider(session: Session, workspace_id: int, provider: str) -> list[AtsConnection]:
-    return list(session.scalars(select(AtsConnection).where(
-        AtsConnection.workspace_id == workspace_id, AtsConnection.provider == provider)))
