@@ -208,6 +208,36 @@ def ask(
         runtime.close()
 
 
+@app.command()
+def jobs(
+    provider: Annotated[str | None, typer.Argument(help="Only jobs from this provider, e.g. greenhouse.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per job.")] = False,
+) -> None:
+    """List open jobs with the number of active candidates in each."""
+    from store.queries import open_jobs_with_counts
+
+    runtime = _runtime()
+    try:
+        rows = runtime.connections.find(runtime.directory.local_admin(), provider=provider)
+        if not rows:
+            raise CliError("No matching connection. See `hirebot connections`.")
+        by_id = {row.id: row for row in rows}
+        with runtime.sessions() as session:
+            found = open_jobs_with_counts(session, list(by_id))
+    finally:
+        runtime.close()
+    if as_json:
+        for job, active in found:
+            conn = by_id[job.connection_id]
+            sys.stdout.write(json.dumps({"connection_id": conn.id, "provider": conn.provider, "id": job.remote_id,
+                                         "name": job.name, "active_candidates": active}, ensure_ascii=False) + "\n")
+        return
+    table = Table("connection", "job", "active candidates")
+    for job, active in found:
+        table.add_row(by_id[job.connection_id].name, job.name, str(active))
+    console.print(table if found else "No open jobs.")
+
+
 # -- db -----------------------------------------------------------------------------------------------
 
 @db_app.command("upgrade")

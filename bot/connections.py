@@ -6,6 +6,7 @@ connection, what is validated, what is stored encrypted) live in one place.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from store.crypto import SecretBox
 from store.db import transaction
 from store.models import AtsConnection
 from store.queries import candidate_count, visible_connections
-from store.sync import SyncProgress, SyncSummary, sync_connection
+from store.sync import SyncProgress, SyncSummary, refresh_candidates, sync_connection
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,20 @@ class ConnectionService:
         async with self.client_factory() as client:
             adapter = self.adapter(connection, client)
             return await sync_connection(self.sessions, connection_id, adapter, full=full, progress=progress)
+
+    async def refresh(self, connection_id: int, remote_ids: list[str]) -> SyncSummary:
+        """Re-read a few candidates from their ATS now; ones it no longer has are removed locally."""
+        with self.sessions() as session:
+            connection = session.get(AtsConnection, connection_id)
+            if connection is None:
+                raise ConfigError(f"There is no connection {connection_id}.")
+        async with self.client_factory() as client:
+            adapter = self.adapter(connection, client)
+            return await refresh_candidates(self.sessions, connection_id, adapter, remote_ids)
+
+    def refresh_now(self, connection_id: int, remote_ids: list[str]) -> SyncSummary:
+        """`refresh` for synchronous callers (the conversation core runs in a worker thread)."""
+        return asyncio.run(self.refresh(connection_id, remote_ids))
 
     def _owned(self, session: Session, person: Person, connection_id: int) -> AtsConnection:
         row = session.get(AtsConnection, connection_id)

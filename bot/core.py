@@ -13,14 +13,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
-from bot.candidate_card import PersonRecords, candidate_card, summary
+from bot.candidate_card import PersonRecords, ago, candidate_card, provider_label, summary
 from bot.intents import Intent, IntentName, parse
 from bot.messages import IncomingMessage, Person
 from bot.names import Decision, Hit, decide
-from bot.replies import Choice, MatchStatus, Reply
+from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
 from store.models import AtsConnection, Candidate, utcnow
-from store.queries import candidates_by_ids, candidates_sharing_email, visible_connections
+from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
+from store.sync import SyncSummary
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ HELP_TEXT = (
     "the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and email addresses "
     "all work.\n"
     "• *schedule with Jane Doe* finds the candidate to book a meeting with.\n"
+    "• *refresh Jane Doe* re-reads a candidate from the ATS right now.\n"
+    "• *open jobs* (or *jobs for Greenhouse*) lists open jobs with their active candidates.\n"
     "• *help* shows this message."
 )
 
@@ -44,10 +47,13 @@ class Assistant:
     """Answers messages for people in any workspace, reading only what each asker may see."""
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow,
-                 roster: RosterIndex | None = None) -> None:
+                 roster: RosterIndex | None = None,
+                 refresher: Callable[[int, list[str]], SyncSummary] | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
         self.roster = roster or RosterIndex(sessions)
+        # Re-reading from an ATS is the sync layer's job; the core only asks it to (see ConnectionService).
+        self.refresher = refresher
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message; hostile or broken input gets a polite reply, never an exception."""
@@ -71,9 +77,8 @@ class Assistant:
         if person is None:
             return Reply(text="I can't find that candidate any more; they may have been removed from the ATS.",
                          intent=command, status=MatchStatus.NONE)
-        if command == IntentName.SCHEDULE:
-            return self._schedule_reply(person)
-        return self._card_reply(IntentName.WHO_IS, person)
+        return self._on_match(sender, IntentName(command) if command in set(IntentName) else IntentName.WHO_IS,
+                              person)
 
     def _dispatch(self, sender: Person, intent: Intent) -> Reply:
         handlers: dict[IntentName, Callable[[Person, Intent], Reply]] = {
@@ -84,6 +89,8 @@ class Assistant:
                 text=f"Hi{' ' + s.display_name.split()[0] if s.display_name else ''}! Ask me "
                      "\"who is <name>?\" or say *help* to see what I can do.", intent=IntentName.GREETING),
             IntentName.THANKS: lambda _s, _i: Reply(text="You're welcome!", intent=IntentName.THANKS),
+            IntentName.REFRESH: self._refresh,
+            IntentName.JOBS: self._jobs,
         }
         handler = handlers.get(intent.name)
         if handler is None:
@@ -104,6 +111,18 @@ class Assistant:
                          intent=IntentName.SCHEDULE)
         return self._resolve_then(sender, intent, IntentName.SCHEDULE)
 
+    def _refresh(self, sender: Person, intent: Intent) -> Reply:
+        if not intent.query:
+            return Reply(text="Whose record should I refresh? Try \"refresh Jane Doe\".", intent=IntentName.REFRESH)
+        return self._resolve_then(sender, intent, IntentName.REFRESH)
+
+    def _on_match(self, sender: Person, command: IntentName, person: PersonRecords) -> Reply:
+        if command is IntentName.SCHEDULE:
+            return self._schedule_reply(person)
+        if command is IntentName.REFRESH:
+            return self._refresh_person(sender, person)
+        return self._card_reply(IntentName.WHO_IS, person)
+
     def _resolve_then(self, sender: Person, intent: Intent, command: IntentName) -> Reply:
         assert intent.query is not None
         connections = self._connections(sender)
@@ -113,8 +132,7 @@ class Assistant:
                          intent=command, status=MatchStatus.NONE)
         decision, people = self._find(intent.query, connections)
         if decision is Decision.MATCH:
-            person = people[0]
-            return self._schedule_reply(person) if command is IntentName.SCHEDULE else self._card_reply(command, person)
+            return self._on_match(sender, command, people[0])
         if decision is Decision.AMBIGUOUS:
             return Reply(
                 text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?",
@@ -144,6 +162,62 @@ class Assistant:
                  "so here are their details to arrange it directly.",
             intent=IntentName.SCHEDULE, status=MatchStatus.MATCH, cards=(card,),
             candidates=(summary(person),), private=True)
+
+    def _refresh_person(self, sender: Person, person: PersonRecords) -> Reply:
+        """Re-read every record of this person from its ATS, then show what is stored now."""
+        if self.refresher is None:
+            return Reply(text="I can't reach the ATS from here, so this is the last synced copy.",
+                         intent=IntentName.REFRESH, status=MatchStatus.MATCH,
+                         cards=(candidate_card(person, self.clock()),), candidates=(summary(person),), private=True)
+        by_connection: dict[int, list[str]] = {}
+        for row in person.rows:
+            by_connection.setdefault(row.connection_id, []).append(row.remote_id)
+        failures = []
+        for connection_id, remote_ids in by_connection.items():
+            try:
+                self.refresher(connection_id, remote_ids)
+            except HirebotError as exc:
+                failures.append(f"{provider_label(person.connections[connection_id].provider)}: {exc}")
+        fresh = self._person_by_id(sender, person.primary.id)
+        if fresh is None:
+            return Reply(text=f"{person.name} is no longer in the ATS, so I removed the local copy.",
+                         intent=IntentName.REFRESH, status=MatchStatus.NONE)
+        card = candidate_card(fresh, self.clock())
+        if failures:
+            text = (f"I couldn't refresh {fresh.name} just now ({'; '.join(failures)}). "
+                    "Here is the last synced copy.")
+        else:
+            sources = " and ".join(dict.fromkeys(s.provider_label for s in fresh.sources()))
+            text = f"Refreshed {fresh.name} from {sources} just now."
+        return Reply(text=text, intent=IntentName.REFRESH, status=MatchStatus.MATCH, cards=(card,),
+                     candidates=(summary(fresh),), private=True)
+
+    # -- jobs ------------------------------------------------------------------------------------------
+
+    def _jobs(self, sender: Person, intent: Intent) -> Reply:
+        provider = intent.entities.get("provider")
+        connections = self._connections(sender)
+        if provider:
+            connections = {cid: c for cid, c in connections.items() if c.provider == provider}
+        if not connections:
+            where = f"{provider_label(str(provider))} " if provider else "ATS "
+            return Reply(text=f"No {where}connection is set up for you yet, so I have no jobs to list.",
+                         intent=IntentName.JOBS)
+        with self.sessions() as session:
+            jobs = open_jobs_with_counts(session, list(connections))
+        now = self.clock()
+        cards = []
+        for cid, connection in connections.items():
+            mine = [(job, n) for job, n in jobs if job.connection_id == cid]
+            label = provider_label(connection.provider)
+            cards.append(Card(
+                title=f"Open jobs in {connection.name}" if connection.name != label else f"Open jobs in {label}",
+                fields=tuple(Field(job.name, f"{n} active candidate{'s' if n != 1 else ''}") for job, n in mine),
+                context=(f"From {label} · synced {ago(connection.last_sync_at, now)}",),
+                kind="jobs"))
+        total = len(jobs)
+        text = f"{total} open job{'s' if total != 1 else ''}." if total else "There are no open jobs right now."
+        return Reply(text=text, intent=IntentName.JOBS, cards=tuple(cards))
 
     # -- lookup ----------------------------------------------------------------------------------------
 

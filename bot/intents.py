@@ -36,6 +36,8 @@ class IntentName(StrEnum):
     HELP = "help"
     GREETING = "greeting"
     THANKS = "thanks"
+    REFRESH = "refresh"
+    JOBS = "jobs"
     UNKNOWN = "unknown"
 
 
@@ -45,7 +47,7 @@ class Intent:
     query: str | None = None
     """The person the message is about (a name or an email), cleaned of quotes, politeness and possessives."""
     entities: Mapping[str, str | int] = field(default_factory=dict)
-    """Extra details: duration_minutes (int), when (str), email (str, lowercased)."""
+    """Extra details: duration_minutes (int), when (str), email (str, lowercased), provider (str, for jobs)."""
     text: str = ""
     """The cleaned message text (see clean_text)."""
 
@@ -304,6 +306,29 @@ _SCHEDULE_TRAIL = re.compile(r"\s+(?:for|about|regarding|re:?|at|in|on|to\s+disc
                              re.IGNORECASE)
 
 
+def _refresh(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent | None:
+    """'refresh Jane': re-read that candidate from the ATS now; a bare 'refresh' asks who."""
+    target = match.group("target")
+    if target is None:
+        return Intent(name, text=utterance.text)
+    query = clean_query(re.sub(r"\s+(?:now|from\s+the\s+ats)$", "", target, flags=re.IGNORECASE))
+    if query is None or query.lower() in _PRONOUNS:
+        return None
+    return Intent(name, query=query, entities=_email_entity(query), text=utterance.text)
+
+
+_PROVIDER_WORDS = {"greenhouse": "greenhouse", "lever": "lever", "workable": "workable", "breezy": "breezyhr",
+                   "breezyhr": "breezyhr", "zoho": "zoho_recruit", "freshteam": "freshteam",
+                   "teamtailor": "teamtailor", "recruitee": "recruitee"}
+
+
+def _jobs(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent:
+    """'open jobs', 'jobs for Greenhouse', 'what roles are open in lever?'."""
+    rest = (match.group("rest") or "").lower()
+    provider = next((code for word, code in _PROVIDER_WORDS.items() if re.search(rf"\b{word}\b", rest)), None)
+    return Intent(name, entities={"provider": provider} if provider else {}, text=utterance.text)
+
+
 def _schedule(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent:
     rest = match.group("rest") or ""
     entities: dict[str, str | int] = {}
@@ -407,11 +432,11 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("reschedule or cancel (not yet)", IntentName.UNKNOWN, _request(
         r"(?:re-?schedule|re-?book|move|push(?:\s+back)?|postpone|delay|cancel|call\s+off|drop)\b.*"),
         _plain),
-    IntentRule("refresh (not yet)", IntentName.UNKNOWN, _request(
-        r"(?:refresh|re-?sync|sync|reload)\b.*"), _plain),
-    IntentRule("open jobs (not yet)", IntentName.UNKNOWN, _request(
+    IntentRule("refresh", IntentName.REFRESH, _request(
+        rf"(?:refresh|re-?sync|sync|reload|re-?read|update)(?:\s+{_T})?"), _refresh),
+    IntentRule("open jobs", IntentName.JOBS, _request(
         r"(?:(?:show|list|what|which|any|see|view|get)\s+)?(?:me\s+)?(?:(?:are|is|the|all|our|any)\s+)*"
-        rf"(?:(?:open|current|active|available)\s+)?{_JOBS}\b.*"), _plain),
+        rf"(?:(?:open|current|active|available)\s+)?{_JOBS}\b(?P<rest>.*)"), _jobs),
     IntentRule("my meetings (not yet)", IntentName.UNKNOWN, _request(
         r"(?:(?:show|list|check|see|view|what\s+are|what(?:'s|s|\s+is)(?:\s+on)?)\s+)?(?:me\s+)?(?:all\s+)?"
         r"(?:my|our)\s+(?:upcoming\s+|next\s+)?(?:meetings?|interviews?|calls?|calendar|schedule|agenda)\b.*"

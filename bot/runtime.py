@@ -33,8 +33,9 @@ class Runtime:
         upgrade(engine)
         sessions = session_factory(engine)
         box = SecretBox(load_or_create_key(settings.data_dir, settings.secret_key))
+        connections = ConnectionService(sessions, box)
         return cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
-                   connections=ConnectionService(sessions, box), assistant=Assistant(sessions))
+                   connections=connections, assistant=Assistant(sessions, refresher=connections.refresh_now))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -84,6 +84,12 @@ def test_connect_sync_ask_json(sandbox_url: str, state: GreenhouseState, tmp_pat
     again = run(["sync", "--connection", "1"], tmp_path)
     assert again.returncode == 0 and "0 new" in again.stdout
 
+    listed = run(["jobs", "greenhouse", "--json"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    jobs = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {j["name"] for j in jobs} == {j["name"] for j in state.jobs.values() if j["status"] == "open"}
+    assert all(set(j) == {"connection_id", "provider", "id", "name", "active_candidates"} for j in jobs)
+
 
 def test_bad_credentials_are_a_clear_one_line_error(sandbox_url: str, tmp_path: Path) -> None:
     result = connect(sandbox_url, tmp_path, secret="wrong-secret-value")

@@ -174,17 +174,32 @@ NOT_YET = [
     "cancel with jane",
     "move the call with jane to tomorrow",
     "postpone jane's interview",
-    "refresh jane",
-    "resync jane doe",
-    "open jobs",
-    "show me open roles",
-    "what jobs are open?",
     "my meetings",
     "show me my meetings",
     "what's on my calendar today",
     "what did you log for jane",
     "what did you record for jane doe?",
 ]
+
+
+@pytest.mark.parametrize(("message", "query"), [
+    ("refresh jane", "jane"), ("resync Jane Doe", "Jane Doe"), ("please refresh jane's record", "jane"),
+    ("refresh José García now", "José García"), ("re-read jane@example.com", "jane@example.com"),
+    ("refresh", None),
+])
+def test_refresh(message: str, query: str | None) -> None:
+    intent = parse(message)
+    assert (intent.name, intent.query) == (IntentName.REFRESH, query)
+
+
+@pytest.mark.parametrize(("message", "provider"), [
+    ("open jobs", None), ("show me open roles", None), ("what jobs are open?", None),
+    ("jobs for Greenhouse", "greenhouse"), ("list open positions in lever", "lever"), ("jobs", None),
+])
+def test_jobs(message: str, provider: str | None) -> None:
+    intent = parse(message)
+    assert intent.name is IntentName.JOBS
+    assert intent.entities.get("provider") == provider
 
 
 @pytest.mark.parametrize("message", NOT_YET)
