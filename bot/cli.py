@@ -56,6 +56,23 @@ def demo(
     run_demo(console, candidates=candidates, seed=seed)
 
 
+# -- run ----------------------------------------------------------------------------------------------
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "0.0.0.0",
+) -> None:
+    """Serve Slack, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
+    from bot.server import serve
+
+    logging.getLogger().setLevel(logging.INFO)
+    runtime = _runtime()
+    try:
+        serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False))
+    finally:
+        runtime.close()
+
+
 # -- connect ------------------------------------------------------------------------------------------
 
 def _connect(provider: str, values: dict[str, str | None], scope: str, name: str | None) -> None:

@@ -102,27 +102,6 @@ def mrkdwn_link(url: str, label: str) -> str:
     return f"<{target}|{escape_mrkdwn(label)}>"
 
 
-def slack_text_to_plain(text: str) -> str:
-    """What a person typed, from Slack's encoded message text: mentions dropped, links shown, entities decoded.
-
-    `<@U123>` (a mention, e.g. of hirebot itself) is removed; `<mailto:a@b.c|a@b.c>` and `<https://x|x>`
-    become their label; `&amp;`, `&lt;`, `&gt;` become the characters the person typed.
-    """
-
-    def link(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        if inner.startswith(("@", "!", "#")):
-            return inner.split("|", 1)[1] if "|" in inner and inner.startswith("#") else ""
-        target, _, label = inner.partition("|")
-        if label:
-            return label
-        return target.removeprefix("mailto:")
-
-    stripped = re.sub(r"<([^<>]*)>", link, text)
-    decoded = stripped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(decoded.split())
-
-
 @dataclass(frozen=True)
 class SlackMessage:
     """What a Web API call needs to post a reply: fallback text (escaped mrkdwn) and blocks."""

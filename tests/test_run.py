@@ -1,0 +1,117 @@
+"""`hirebot run` as a real process: a signed Slack DM "who is X" is answered with card blocks posted to a
+fake Slack Web API; with no front end configured it refuses with a clear reason."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
+from adapters.sandbox.roster import generate
+from adapters.sandbox.server import BackgroundServer
+from bot.slack.sandbox import FakeSlackApi
+
+ROOT = Path(__file__).resolve().parents[1]
+SIGNING_SECRET = "run-test-signing-secret"
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HIREBOT_", "SLACK_"))}
+    env.update(HIREBOT_DATA_DIR=str(data_dir), NO_COLOR="1", **extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _signed(body: bytes) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def slack() -> Iterator[tuple[FakeSlackApi, str]]:
+    fake = FakeSlackApi()
+    fake.add_user("U0RECRUIT", email="rita@acme.test", name="Rita Recruiter")
+    with BackgroundServer(fake.web_app()) as server:
+        fake.base_url = server.url
+        yield fake, server.url
+
+
+def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str], tmp_path: Path) -> None:
+    fake, fake_url = slack
+    state = generate(seed=3, candidates=80)
+    target = next(c for c in state.candidates.values() if c["last_name"].isascii() and
+                  sum(1 for o in state.candidates.values() if o["last_name"] == c["last_name"]) == 1)
+    env = _env(tmp_path)
+    with BackgroundServer(GreenhouseSandbox(state).app) as greenhouse:
+        assert _cli(["connect", "greenhouse", "--client-id", SANDBOX_CLIENT_ID, "--client-secret",
+                     SANDBOX_CLIENT_SECRET, "--base-url", greenhouse.url, "--auth-url", f"{greenhouse.url}/token"],
+                    env).returncode == 0
+        assert _cli(["sync"], env).returncode == 0
+
+        port = _free_port()
+        env.update(SLACK_BOT_TOKEN="xoxb-run-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, HIREBOT_PORT=str(port),
+                   HIREBOT_SLACK_API_URL=f"{fake_url}/api/", HIREBOT_SYNC_INTERVAL="3600")
+        server = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail("hirebot run did not become healthy")
+            event = {"type": "event_callback", "team_id": fake.team_id, "api_app_id": fake.app_id,
+                     "event_id": "Ev0RUN1", "event_time": int(time.time()),
+                     "event": {"type": "message", "channel_type": "im", "channel": "D0RUN", "user": "U0RECRUIT",
+                               "text": f"who is {target['first_name']} {target['last_name']}?", "ts": "1.000100"}}
+            body = json.dumps(event).encode()
+            assert httpx.post(f"{base}/slack/events", content=body, headers=_signed(body)).status_code == 200
+            forged = {**_signed(body), "X-Slack-Signature": "v0=0"}
+            bad = httpx.post(f"{base}/slack/events", content=body, headers=forged)
+            assert bad.status_code == 401
+
+            deadline = time.monotonic() + 30
+            posts: list = []
+            while time.monotonic() < deadline and not posts:
+                posts = [c for c in fake.calls_to("chat.postMessage") if c.blocks]
+                time.sleep(0.1)
+            assert posts, "no chat.postMessage with blocks"
+            blocks = json.dumps(posts[0].blocks, ensure_ascii=False)
+            assert target["last_name"] in blocks and "Open in Greenhouse" in blocks
+        finally:
+            server.terminate()
+            output = server.communicate(timeout=20)[0]
+    assert "Slack" in output
+
+
+def test_run_refuses_when_nothing_is_configured(tmp_path: Path) -> None:
+    result = _cli(["run"], _env(tmp_path))
+    assert result.returncode == 1
+    assert "No chat front end is configured" in result.stderr and "Traceback" not in result.stderr
