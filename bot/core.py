@@ -128,7 +128,8 @@ class Assistant:
         connections = self._connections(sender)
         if not connections:
             return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
-                              "through. Connect one from the hirebot Home tab in Slack, or ask an admin to run `hirebot connect`.",
+                              "through. Connect one from the hirebot Home tab in Slack, or ask an admin to run "
+                              "`hirebot connect`.",
                          intent=command, status=MatchStatus.NONE)
         decision, people = self._find(intent.query, connections)
         if decision is Decision.MATCH:
