@@ -407,7 +407,7 @@ async def test_registry_builds_adapters_by_provider_name() -> None:
     async with httpx.AsyncClient() as client:
         adapter = adapter_for(" Greenhouse ", config, client)
         assert isinstance(adapter, GreenhouseAdapter)
-        assert adapter.supports(Capability.INCREMENTAL_SYNC) and not adapter.supports(Capability.WRITE_NOTES)
+        assert adapter.supports(Capability.INCREMENTAL_SYNC) and adapter.supports(Capability.WRITE_NOTES)
         assert ADAPTERS["greenhouse"] is GreenhouseAdapter
         with pytest.raises(ConfigError, match="Known providers: greenhouse"):
             adapter_for("taleo", config, client)

@@ -27,7 +27,7 @@ from adapters.sandbox.greenhouse import (
     Chaos,
     GreenhouseSandbox,
 )
-from adapters.sandbox.roster import GreenhouseState, generate, iso_from
+from adapters.sandbox.roster import GreenhouseState, StateChange, generate, iso_from
 from adapters.sandbox.server import BackgroundServer
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
@@ -578,6 +578,84 @@ async def test_reject_hire_and_move_answer_204(gh: Harness) -> None:
     assert (await gh.send("POST", f"/v3/applications/{second['id']}/hire")).status_code == 204
     assert second["status"] == "hired"
     assert (await gh.send("POST", "/v3/applications/1/hire")).status_code == 404
+
+
+async def test_a_candidate_can_arrive_with_a_resume_uploaded_inline(gh: Harness) -> None:
+    job = next(j for j in gh.state.jobs.values() if j["status"] == "open")
+    content = b"%PDF-1.4 a real upload \xc3\xa9\n%%EOF"
+    upload = {"filename": "cv.pdf", "type": "resume", "content": base64.b64encode(content).decode(),
+              "content_type": "application/pdf"}
+    application = {"job_id": job["id"], "attachments": [upload]}
+    created = await gh.send("POST", "/v3/candidates", {"first_name": "Ada", "last_name": "L",
+                                                       "application": application})
+    assert created.status_code == 201, created.text
+    [row] = (await gh.get("/v3/attachments", candidate_ids=str(created.json()["id"]))).json()
+    assert (row["filename"], row["type"]) == ("cv.pdf", "resume") and row["application_id"] is not None
+    assert (await gh.client.get(row["url"])).content == content
+    for change, field_name in (({"content": "not base64!"}, "content"), ({"type": "portfolio"}, "type"),
+                               ({"url": "https://example.com/cv.pdf"}, "url"),
+                               ({"content_type": None}, "content_type")):
+        bad = await gh.send("POST", "/v3/candidates", {"first_name": "B", "last_name": "C", "application": {
+            "job_id": job["id"], "attachments": [{**upload, **change}]}})
+        assert bad.status_code == 422, change
+        assert f"application.attachments[0].{field_name}" in bad.text
+
+
+async def test_a_candidate_being_built_answers_ids_only_and_shows_up_later(gh: Harness) -> None:
+    gh.sandbox.candidate_build_reads = 2
+    created = await gh.send("POST", "/v3/candidates", {"first_name": "Slow", "last_name": "Build"})
+    assert created.status_code == 201 and set(created.json()) == {"id"}
+    ids = str(created.json()["id"])
+    seen = [len((await gh.get("/v3/candidates", ids=ids)).json()) for _ in range(3)]
+    assert seen == [0, 0, 1]
+
+
+async def test_interviews_filter_on_external_event_id(gh: Harness) -> None:
+    app, step = _schedulable(gh.state)
+    body = {"application_id": app["id"], "job_interview_id": step["id"], "external_event_id": "hb-77",
+            "starts_at": "2025-06-05T15:00:00Z", "ends_at": "2025-06-05T15:45:00Z",
+            "interviewers": [{"email": "a@example.com"}]}
+    created = (await gh.send("POST", "/v3/interviews", body)).json()
+    found = (await gh.get("/v3/interviews", external_event_id="hb-77")).json()
+    assert [i["id"] for i in found] == [created["id"]]
+    assert (await gh.get("/v3/interviews", external_event_id="nope")).json() == []
+
+
+def test_helpers_announce_their_changes_as_webhook_actions(state: GreenhouseState) -> None:
+    changes: list[StateChange] = []
+    state.listeners.append(changes.append)
+    app = next(a for a in state.applications.values() if a["status"] == "in_process" and a["job_id"])
+    state.set_application_status(app["id"], "rejected")
+    state.set_application_status(app["id"], "in_process")
+    state.set_application_status(app["id"], "hired")
+    state.set_application_status(app["id"], "in_process")
+    added = state.add_candidate("Zoë", "Ångström", job_id=app["job_id"])
+    survivor = next(c for c in state.candidates if c != added["id"])
+    state.merge_candidates(added["id"], into_id=survivor)
+    state.anonymize_candidate(survivor, ("full_name", "tags"))
+    doomed = sorted(a for a, row in state.applications.items() if row["candidate_id"] == survivor)
+    state.delete_candidate(survivor)
+    assert [c.action for c in changes] == [
+        "reject_candidate", "unreject_candidate", "hire_candidate", "unhire_candidate",
+        "new_candidate_application", "merge_candidate", "candidate_anonymized", "delete_candidate"]
+    merge, deletion = changes[5], changes[7]
+    assert (merge.candidate_id, merge.merged_into) == (added["id"], survivor)
+    assert deletion.person is not None and deletion.person["id"] == survivor
+    assert deletion.person["deleted_application_ids"] == doomed
+    assert len(doomed) >= 2  # its own application and the merged-away one's
+    assert not any(a["candidate_id"] in (added["id"], survivor) for a in state.applications.values())
+
+
+def test_merging_moves_everything_to_the_survivor(state: GreenhouseState) -> None:
+    merged, survivor = list(state.candidates)[:2]
+    apps = {a for a, row in state.applications.items() if row["candidate_id"] in (merged, survivor)}
+    files = {f for f, row in state.attachments.items() if row["candidate_id"] in (merged, survivor)}
+    tags = list(dict.fromkeys(state.candidates[survivor]["tags"] + state.candidates[merged]["tags"]))
+    state.merge_candidates(merged, into_id=survivor)
+    assert merged not in state.candidates
+    assert {a for a, row in state.applications.items() if row["candidate_id"] == survivor} == apps
+    assert {f for f, row in state.attachments.items() if row["candidate_id"] == survivor} == files
+    assert state.candidates[survivor]["tags"] == tags
 
 
 # ----- attachments ---------------------------------------------------------------------------------------

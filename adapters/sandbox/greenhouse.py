@@ -25,13 +25,31 @@ Choices made where the reference gives no answer (documented so adapters do not 
   admin_only, default admin_only), type? (NOTE|EMAIL|ACTIVITY), subject?, email_to?, email_from?,
   email_cc?`; it answers 201 with the note as listed (visibility in the read vocabulary).
 - `POST /v3/candidates` (optional nested `application{job_id, source_id, recruiter_id, coordinator_id,
-  referrer_id, initial_stage_id, prospect}`) and `PATCH /v3/candidates/{id}` answer the candidate row.
+  referrer_id, initial_stage_id, prospect, attachments[]}`) and `PATCH /v3/candidates/{id}` answer the
+  candidate row. `attachments[]` items are `{filename, type, content (base64), content_type}` with the
+  application-level types; their links then serve exactly those bytes. A `url` instead of `content` is
+  refused: the sandbox fetches nothing. With `candidate_build_reads = N`, creation answers a truncated
+  body (`{"id": ...}`) and the candidate stays out of `/v3/candidates` for its next N appearances, as a
+  record still being built does.
+- `GET /v3/interviews` also filters on `external_event_id` (v1 had that filter; v3's is unconfirmed).
 - `POST /v3/applications/{id}/reject|hire|move` answer 204; `move` takes `from_stage_id` (compare-and-
   swap guard) and `to_stage_id`. Their scopes are `harvest:applications:reject|hire|move`.
 - Token answers carry `expires_at` (ISO-8601), not `expires_in`. Token errors use OAuth's
   `{"error": ..., "error_description": ...}`: 401 invalid_client, 400 invalid_request/invalid_grant/
   unsupported_grant_type/invalid_scope. The token endpoint has its own 60 s window.
 - `Chaos` faults with no `path` hit only `/v3/...` calls; give `path="/token"` or a file path to hit those.
+
+Webhooks are delivered as Greenhouse delivers them: `add_webhook(url, secret_key=...)` registers an
+endpoint (Greenhouse configures them in its UI, so there is no HTTP route for it); `deliver(action,
+payload)` POSTs `{"action": ..., "payload": ...}` with `Signature: sha256 <hex HMAC-SHA256 of the exact
+body bytes>`, `Greenhouse-Event-ID` (new per delivery, the same on its retries), `Content-Type` and
+`User-Agent`. The body is escaped the Rails way and signed as sent. A delivery that gets no 2xx answer is
+retried on Greenhouse's schedule (1 min, 15 min, 1 h, 2 h, 4 h, 8 h; pass `webhook_retry_delays` and
+`webhook_sleep` to make it instant). `emit_candidate_event(action, candidate_id)` builds the payload from
+the state in Greenhouse's webhook shapes; with `auto_webhooks=True` on a webhook, every change made
+through the state's helpers (or the write routes) is delivered to it in the background, on the server's
+event loop, so the helpers stay synchronous. Greenhouse's ping on saving a webhook is not sent (its
+payload is unconfirmed).
 """
 
 from __future__ import annotations
@@ -48,8 +66,9 @@ import logging
 import math
 import random
 import time
+import uuid
 import zipfile
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -57,6 +76,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape as xml_escape
 
+import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
@@ -65,6 +85,7 @@ from adapters.sandbox.roster import (
     RESPONSE_STATUSES,
     GreenhouseState,
     RosterError,
+    StateChange,
     ascii_fold,
     generate,
     iso,
@@ -84,6 +105,17 @@ TOKEN_WINDOW_SECONDS = 60.0
 ATTACHMENT_LINK_SECONDS = 7 * 86_400.0
 DATE_OPERATORS = ("gte", "lte", "gt", "lt")
 CURSOR_ALONE = "When passing a cursor, do not include other query params."
+APP_URL = "https://app.greenhouse.io"
+# Greenhouse retries a failed delivery 6 times over ~15 hours (its docs add a little random jitter).
+WEBHOOK_RETRY_DELAYS = (60.0, 900.0, 3600.0, 7200.0, 14_400.0, 28_800.0)
+WEBHOOK_USER_AGENT = "Greenhouse-Webhooks (hirebot sandbox)"
+APPLICATION_ATTACHMENT_TYPES = ("resume", "cover_letter", "other", "take_home_test", "offer_letter",
+                                "signed_offer_letter")
+# Webhook actions whose payload is `application{..., candidate{...}, jobs[], current_stage{...}}`.
+APPLICATION_ACTIONS = frozenset({
+    "new_candidate_application", "new_prospect_application", "application_updated", "candidate_stage_change",
+    "hire_candidate", "unhire_candidate", "reject_candidate", "unreject_candidate",
+})
 
 JsonHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -118,7 +150,8 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     Resource("user_emails", {"user_ids": "user_id"}),
     Resource("job_hiring_managers", {"job_ids": "job_id", "user_ids": "user_id"}),
     Resource("job_owners", {"job_ids": "job_id", "user_ids": "user_id"}),
-    Resource("interviews", {"application_ids": "application_id", "job_ids": "job_id"}),
+    Resource("interviews", {"application_ids": "application_id", "job_ids": "job_id"},
+             extras=frozenset({"external_event_id"})),
     Resource("interviewers", {"interview_ids": "interview_id", "user_ids": "user_id"}),
     Resource("candidate_tags"),
     Resource("applied_candidate_tags", {"candidate_ids": "candidate_id", "candidate_tag_ids": "candidate_tag_id"}),
@@ -269,6 +302,46 @@ class Chaos:
 
 
 # =====================================================================================================
+# Webhooks
+# =====================================================================================================
+
+@dataclass(frozen=True)
+class Webhook:
+    """One endpoint registered as in Greenhouse's UI: where to POST, the secret key, which actions."""
+
+    url: str
+    secret_key: str = field(repr=False)
+    events: frozenset[str] | None = None  # None: every action
+    auto: bool = False  # also deliver the changes made through the state's helpers
+
+    def wants(self, action: str) -> bool:
+        return self.events is None or action in self.events
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST the sandbox made to a webhook; `status` is None when no HTTP answer came back."""
+
+    url: str
+    action: str
+    event_id: str
+    attempt: int
+    body: bytes
+    headers: Mapping[str, str]
+    status: int | None
+
+
+def webhook_signature(secret_key: str, body: bytes) -> str:
+    """The `Signature` header Greenhouse sends: the algorithm, one space, the hex HMAC of the whole body."""
+    return "sha256 " + hmac.new(secret_key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _hook_time(stamp: str | None) -> str | None:
+    """Webhook payloads write times without milliseconds: 2017-10-27T14:44:42Z."""
+    return f"{stamp[:19]}Z" if stamp else None
+
+
+# =====================================================================================================
 # The application
 # =====================================================================================================
 
@@ -291,7 +364,10 @@ class GreenhouseSandbox:
                  client_secret: str = SANDBOX_CLIENT_SECRET, rate_limit: int = 75, window_seconds: float = 30.0,
                  token_lifetime: float = 3600.0, clock: Callable[[], float] = time.time,
                  chaos: Chaos | None = None, scopes: frozenset[str] | None = None,
-                 token_rate_limit: int = 30) -> None:
+                 token_rate_limit: int = 30, app_url: str = APP_URL,
+                 webhook_retry_delays: Sequence[float] = WEBHOOK_RETRY_DELAYS,
+                 webhook_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 webhook_timeout: float = 30.0) -> None:
         self.state = state
         self.client_id = client_id
         self.client_secret = client_secret
@@ -305,6 +381,20 @@ class GreenhouseSandbox:
         self.token_window = FixedWindow(token_rate_limit, TOKEN_WINDOW_SECONDS, clock)
         self._key = hashlib.sha256(b"hirebot-sandbox:" + client_secret.encode()).digest()
         self._views = _Views(state)
+        self.app_url = app_url.rstrip("/")
+        # Where the sandbox is served, learnt from its first request: signed file links in webhooks need it.
+        self.public_url: str | None = None
+        # Created candidates answer a truncated body and stay unlisted for this many list appearances.
+        self.candidate_build_reads = 0
+        self._building: dict[int, int] = {}
+        self.webhooks: list[Webhook] = []
+        self.deliveries: list[WebhookDelivery] = []
+        self.webhook_retry_delays = tuple(webhook_retry_delays)
+        self.webhook_sleep = webhook_sleep
+        self.webhook_timeout = webhook_timeout
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._webhook_tasks: set[asyncio.Task[Any]] = set()
+        state.listeners.append(self._on_change)
         self.app = self._build_app()
 
     # ----- plumbing ----------------------------------------------------------------------------------
@@ -324,10 +414,16 @@ class GreenhouseSandbox:
             add("POST", rf"/v3/applications/{{id:\d+}}/{action}", self._application_action,
                 name=f"applications:{action}")
         app.router.add_get(r"/files/{attachment_id:\d+}/{filename}", self._file, name="file", allow_head=False)
+        app.on_startup.append(self._remember_loop)
         return app
+
+    async def _remember_loop(self, app: web.Application) -> None:
+        self._loop = asyncio.get_running_loop()
 
     @web.middleware
     async def _pipeline(self, request: web.Request, handler: JsonHandler) -> web.StreamResponse:
+        if self.public_url is None:
+            self.public_url = str(request.url.origin())
         body = await request.read()
         index = len(self.requests)
         self.requests.append(_record(request, body))
@@ -475,14 +571,27 @@ class GreenhouseSandbox:
             params = _single_values(query)
         selection = _Selection.parse(resource, params, after)
         rows, more = self._views.select(resource, selection)
+        if resource.name == "candidates" and self._building:
+            rows = [row for row in rows if not self._still_building(row["id"])]
         headers = {}
         if more:
             cursor = self._seal_cursor(resource.name, params, rows[-1]["id"])
             origin = str(request.url.origin())
             headers["Link"] = f'<{origin}/v3/{resource.name}?cursor={quote(cursor, safe="")}>; rel="next"'
         if resource.name == "attachments":
-            rows = [self._with_signed_url(row, request) for row in rows]
+            origin = str(request.url.origin())
+            rows = [{**row, "url": self._signed_url(row, origin)} for row in rows]
         return _json(rows, 200, headers)
+
+    def _still_building(self, candidate_id: int) -> bool:
+        left = self._building.get(candidate_id, 0)
+        if left <= 0:
+            return False
+        if left == 1:
+            del self._building[candidate_id]
+        else:
+            self._building[candidate_id] = left - 1
+        return True
 
     def _seal_cursor(self, resource: str, params: Mapping[str, str], after: int) -> str:
         payload = json.dumps({"r": resource, "p": dict(params), "a": after}, separators=(",", ":")).encode()
@@ -502,12 +611,11 @@ class GreenhouseSandbox:
         return hmac.new(self._key, f"{purpose}:{text}".encode(), hashlib.sha256).hexdigest()
 
     # ----- attachments -------------------------------------------------------------------------------
-    def _with_signed_url(self, row: dict, request: web.Request) -> dict:
+    def _signed_url(self, row: dict, origin: str) -> str:
         expires = int(self.clock() + ATTACHMENT_LINK_SECONDS)
         signature = self._sign("file", f"{row['id']}/{row['filename']}/{expires}")[:40]
         path = f"/files/{row['id']}/{quote(row['filename'], safe='')}"
-        url = f"{request.url.origin()}{path}?expires={expires}&signature={signature}"
-        return {**row, "url": url}
+        return f"{origin}{path}?expires={expires}&signature={signature}"
 
     async def _file(self, request: web.Request) -> web.Response:
         attachment_id = int(request.match_info["attachment_id"])
@@ -521,7 +629,8 @@ class GreenhouseSandbox:
         row = self.state.attachments.get(attachment_id)
         if row is None or row["filename"] != filename:
             return _s3_error("NoSuchKey", "The specified key does not exist.", 404)
-        content, content_type = _document(row, self.state.candidates.get(row["candidate_id"]))
+        uploaded = self.state.attachment_files.get(attachment_id)
+        content, content_type = uploaded or _document(row, self.state.candidates.get(row["candidate_id"]))
         disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
         return web.Response(body=content, content_type=content_type,
                             headers={"Content-Disposition": disposition})
@@ -559,6 +668,9 @@ class GreenhouseSandbox:
         if application is not None:
             application = self._application_fields(application)
         candidate = self.state.create_candidate(fields, application=application, now=self._now())
+        if self.candidate_build_reads > 0:
+            self._building[candidate["id"]] = self.candidate_build_reads
+            return _json({"id": candidate["id"]}, 201)
         return _json(candidate, 201)
 
     async def _update_candidate(self, request: web.Request) -> web.Response:
@@ -572,7 +684,7 @@ class GreenhouseSandbox:
         if not isinstance(raw, dict):
             raise Invalid({"application": "must be an object"})
         _only(raw, {"job_id", "source_id", "recruiter_id", "coordinator_id", "referrer_id", "initial_stage_id",
-                    "prospect"}, prefix="application.")
+                    "prospect", "attachments"}, prefix="application.")
         fields: dict[str, Any] = {k: _int(raw, k) for k in ("job_id", "source_id", "referrer_id",
                                                              "initial_stage_id") if raw.get(k) is not None}
         for key in ("recruiter_id", "coordinator_id"):
@@ -582,6 +694,12 @@ class GreenhouseSandbox:
             if not isinstance(raw["prospect"], bool):
                 raise Invalid({"application.prospect": "must be true or false"})
             fields["prospect"] = raw["prospect"]
+        if raw.get("attachments") is not None:
+            files = raw["attachments"]
+            if not isinstance(files, list):
+                raise Invalid({"application.attachments": "must be a list"})
+            fields["attachments"] = [_upload(item, f"application.attachments[{n}]")
+                                     for n, item in enumerate(files)]
         return fields
 
     async def _create_interview(self, request: web.Request) -> web.Response:
@@ -693,6 +811,189 @@ class GreenhouseSandbox:
             self.state.move_application(app["id"], int(to_stage or 0), now=self._now())
         return web.Response(status=204)
 
+    # ----- webhooks ----------------------------------------------------------------------------------
+    def add_webhook(self, url: str, *, secret_key: str, events: set[str] | frozenset[str] | None = None,
+                    auto_webhooks: bool = False) -> Webhook:
+        """Register an endpoint, as an admin does in Greenhouse's UI (Configure > Dev Center > Web Hooks)."""
+        if not secret_key:
+            raise ValueError("a webhook needs a secret key")
+        hook = Webhook(url, secret_key, frozenset(events) if events is not None else None, auto_webhooks)
+        self.webhooks.append(hook)
+        return hook
+
+    async def deliver(self, action: str, payload: Mapping[str, Any]) -> list[int]:
+        """POST `{"action", "payload"}` to every webhook that takes `action`; the final status of each
+        (0 when it never answered), after retries."""
+        hooks = [hook for hook in self.webhooks if hook.wants(action)]
+        return await self._deliver(hooks, action, payload)
+
+    async def emit_candidate_event(self, action: str, candidate_id: int, *, application_id: int | None = None,
+                                   merged_into: int | None = None,
+                                   anonymized_fields: Sequence[str] = ()) -> list[int]:
+        """Deliver `action` about a candidate, with the payload Greenhouse would build from the state."""
+        change = StateChange(action, candidate_id, application_id, merged_into=merged_into,
+                             anonymized_fields=tuple(anonymized_fields))
+        payload = self.webhook_payload(change)
+        if payload is None:
+            raise ValueError(f"candidate {candidate_id} has no application to send {action} about")
+        return await self.deliver(action, payload)
+
+    async def drain_webhooks(self) -> None:
+        """Wait until every background (auto) delivery started so far has finished, retries included."""
+        while self._webhook_tasks:
+            await asyncio.gather(*list(self._webhook_tasks), return_exceptions=True)
+
+    def webhook_payload(self, change: StateChange) -> dict[str, Any] | None:
+        """The `payload` Greenhouse sends for a change, or None when its record no longer exists."""
+        action, state = change.action, self.state
+        if action in APPLICATION_ACTIONS or action == "delete_application":
+            app = state.applications.get(change.application_id or 0) or self._latest_application(change)
+            if app is None:
+                return None
+            if action == "delete_application":
+                keys = ("id", "candidate_id", "job_id", "source_id", "referrer_id", "prospect")
+                times = {key: _hook_time(app[key]) for key in ("created_at", "rejected_at")}
+                return {"application": {key: app.get(key) for key in keys} | times}
+            return {"application": self._hook_application(app)}
+        if action == "update_candidate":
+            row = state.candidates.get(change.candidate_id or 0)
+            return {"candidate": self._hook_candidate(row)} if row else None
+        if action in ("delete_candidate", "merge_candidate"):
+            person = dict(change.person or self._person(change.candidate_id))
+            if action == "merge_candidate":
+                person["new_candidate_id"] = change.merged_into
+            return {"person": person}
+        if action == "candidate_anonymized":
+            return {"candidate_id": change.candidate_id, "anonymized_fields": list(change.anonymized_fields)}
+        if action == "interview_deleted":
+            return {"interview": {"id": change.interview_id}}
+        raise ValueError(f"the sandbox builds no {action} payload; call deliver() with one")
+
+    def _on_change(self, change: StateChange) -> None:
+        hooks = [hook for hook in self.webhooks if hook.auto and hook.wants(change.action)]
+        if hooks:
+            self._schedule(self._deliver_change(hooks, change))
+
+    async def _deliver_change(self, hooks: list[Webhook], change: StateChange) -> None:
+        # Built when delivered, not when changed: Greenhouse also renders webhooks in a background job.
+        payload = self.webhook_payload(change)
+        if payload is None:
+            log.info("sandbox webhook %s skipped: its record is gone", change.action)
+            return
+        await self._deliver(hooks, change.action, payload)
+
+    def _schedule(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` on the server's loop without making the (synchronous) caller wait for it."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        loop = self._loop or running
+        if loop is None or loop.is_closed():
+            work.close()
+            log.warning("sandbox webhook not delivered: the sandbox is not being served")
+        elif loop is running:
+            self._track(work)
+        else:
+            loop.call_soon_threadsafe(self._track, work)
+
+    def _track(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._webhook_tasks.add(task)
+        task.add_done_callback(self._webhook_tasks.discard)
+
+    async def _deliver(self, hooks: Sequence[Webhook], action: str, payload: Mapping[str, Any]) -> list[int]:
+        body = dumps({"action": action, "payload": payload}).encode("utf-8")
+        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            sends = (self._deliver_one(session, hook, action, body) for hook in hooks)
+            return list(await asyncio.gather(*sends))
+
+    async def _deliver_one(self, session: aiohttp.ClientSession, hook: Webhook, action: str,
+                           body: bytes) -> int:
+        headers = {"Content-Type": "application/json", "User-Agent": WEBHOOK_USER_AGENT,
+                   "Greenhouse-Event-ID": str(uuid.uuid4()),
+                   "Signature": webhook_signature(hook.secret_key, body)}
+        status: int | None = None
+        for attempt, delay in enumerate((0.0, *self.webhook_retry_delays), start=1):
+            if attempt > 1:
+                await self.webhook_sleep(delay)
+            status = await _post_once(session, hook.url, body, headers)
+            self.deliveries.append(WebhookDelivery(hook.url, action, headers["Greenhouse-Event-ID"], attempt,
+                                                   body, dict(headers), status))
+            if status is not None and 200 <= status < 300:
+                break
+        return status or 0
+
+    def _latest_application(self, change: StateChange) -> dict | None:
+        mine = [a for a in self.state.applications.values() if a["candidate_id"] == change.candidate_id]
+        return max(mine, key=lambda a: a["id"]) if mine else None
+
+    def _person(self, candidate_id: int | None) -> dict[str, Any]:
+        if candidate_id in self.state.candidates:
+            return self.state.person_snapshot(int(candidate_id or 0))
+        return {"id": candidate_id, "deleted_application_ids": []}
+
+    def _hook_application(self, app: dict) -> dict[str, Any]:
+        stage = self.state.last_stage(app["id"])
+        job = self.state.jobs.get(app["job_id"]) if app["job_id"] is not None else None
+        return {
+            "id": app["id"], "rejected_at": _hook_time(app["rejected_at"]), "prospect": app["prospect"],
+            "status": "active" if app["status"] == "in_process" else app["status"],
+            "applied_at": _hook_time(app["created_at"]),
+            "last_activity_at": _hook_time(app["last_activity_at"]),
+            "url": f"{self.app_url}/people/{app['candidate_id']}?application_id={app['id']}",
+            "source": {"id": app["source_id"], "public_name": None} if app["source_id"] else None,
+            "credited_to": self._hook_user(app["referrer_id"]), "rejection_reason": None,
+            "rejection_details": None, "current_stage": self._hook_stage(app, stage) if stage else None,
+            "prospect_detail": {"prospect_pool": None, "prospect_stage": None, "prospect_owner": None},
+            "custom_fields": {},
+            "candidate": self._hook_candidate(self.state.candidates[app["candidate_id"]]),
+            "jobs": [self._hook_job(job)] if job else [],
+        }
+
+    def _hook_stage(self, app: dict, stage: dict) -> dict[str, Any]:
+        booked = {i["job_interview_id"]: i["status"] for i in self.state.interviews.values()
+                  if i["application_id"] == app["id"]}
+        steps = sorted((s for s in self.state.job_interviews.values()
+                        if s["job_interview_stage_id"] == stage["id"]), key=lambda s: s["sort_order"])
+        return {"id": stage["id"], "name": stage["name"], "interviews": [
+            {"id": step["id"], "name": step["name"], "status": booked.get(step["id"], "to_be_scheduled"),
+             "interview_kit": {"url": None, "content": "", "questions": []}, "interviewers": []}
+            for step in steps]}
+
+    def _hook_candidate(self, row: dict) -> dict[str, Any]:
+        apps = sorted((a for a in self.state.applications.values() if a["candidate_id"] == row["id"]),
+                      key=lambda a: a["id"])
+        latest = apps[-1] if apps else {}
+        origin = self.public_url or ""
+        files = [{"filename": f["filename"], "url": self._signed_url(f, origin), "type": f["type"]}
+                 for f in self.state.attachments.values() if f["candidate_id"] == row["id"]]
+        return {
+            "id": row["id"], "first_name": row["first_name"], "last_name": row["last_name"],
+            "title": row["title"],
+            "company": row["company"], "created_at": _hook_time(row["created_at"]), "external_id": None,
+            "photo_url": None, "url": f"{self.app_url}/people/{row['id']}", "is_private": row["private"],
+            "can_email": row["can_email"], **{key: list(row.get(key) or []) for key in _CONTACT_TYPES},
+            "educations": [], "employments": [], "recruiter": self._hook_user(latest.get("recruiter_id")),
+            "coordinator": self._hook_user(latest.get("coordinator_id")), "attachments": files,
+            "tags": list(row["tags"]), "custom_fields": {},
+        }
+
+    def _hook_user(self, user_id: int | None) -> dict[str, Any] | None:
+        user = self.state.users.get(user_id) if user_id is not None else None
+        if user is None:
+            return None
+        return {"id": user["id"], "email": user["primary_email"], "name": user["name"],
+                "employee_id": user["employee_id"]}
+
+    def _hook_job(self, job: dict) -> dict[str, Any]:
+        return {"id": job["id"], "name": job["name"], "requisition_id": job["requisition_id"],
+                "notes": job["notes"], "confidential": job["confidential"], "status": job["status"],
+                "created_at": _hook_time(job["created_at"]), "opened_at": _hook_time(job["opened_at"]),
+                "closed_at": _hook_time(job["closed_at"]), "departments": [], "offices": [],
+                "custom_fields": {}}
+
 
 # =====================================================================================================
 # Selecting rows for list endpoints
@@ -708,6 +1009,7 @@ class _Selection:
     email: str | None = None
     status: str | None = None
     show_service_accounts: bool = False
+    external_event_id: str | None = None
     after: int | None = None
 
     @classmethod
@@ -734,7 +1036,7 @@ class _Selection:
         if errors:
             raise Invalid(*errors)
         return cls(per_page, tuple(id_sets), tuple(dates), params.get("email", "").strip().lower() or None,
-                   status, flag == "true", after)
+                   status, flag == "true", params.get("external_event_id"), after)
 
 
 class _Views:
@@ -818,6 +1120,9 @@ def _row_matches(row: dict, selection: _Selection) -> bool:
         if (operator == "gte" and not stamp >= value) or (operator == "lte" and not stamp <= value) or \
                 (operator == "gt" and not stamp > value) or (operator == "lt" and not stamp < value):
             return False
+    wanted_event = selection.external_event_id
+    if wanted_event is not None and row.get("external_event_id") != wanted_event:
+        return False
     return selection.status is None or row.get("status") == selection.status
 
 
@@ -961,6 +1266,26 @@ def _time_range(body: Mapping[str, Any], *, required: bool) -> tuple[str, str]:
     return moments[0], moments[1]
 
 
+def _upload(item: Any, where: str) -> dict[str, Any]:
+    """One attachment sent inline: base64 `content` with its `content_type`, as Harvest takes them."""
+    if not isinstance(item, dict):
+        raise Invalid({where: "must be an object"})
+    _only(item, {"filename", "type", "content", "content_type", "url"}, prefix=f"{where}.")
+    if item.get("url") is not None:
+        raise Invalid({f"{where}.url": "the sandbox fetches nothing; send the file as base64 content"})
+    for key in ("filename", "content", "content_type"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            raise Invalid({f"{where}.{key}": "can't be blank"})
+    filename, encoded, content_type = item["filename"], item["content"], item["content_type"]
+    if item.get("type") not in APPLICATION_ATTACHMENT_TYPES:
+        raise Invalid({f"{where}.type": f"must be one of {', '.join(APPLICATION_ATTACHMENT_TYPES)}"})
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Invalid({f"{where}.content": "must be base64"}) from exc
+    return {"filename": filename, "type": item["type"], "content": content, "content_type": content_type}
+
+
 def _candidate_fields(body: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     _only(body, {"first_name", "last_name", "preferred_name", "company", "title", "time_zone", "tags",
                  "private", "can_email", *_CONTACT_TYPES} | ({"application"} if creating else set()))
@@ -1055,6 +1380,18 @@ def _truncated(response: web.StreamResponse) -> web.Response:
     headers = CIMultiDict((k, v) for k, v in response.headers.items()
                           if k.lower() not in ("content-length", "content-type"))
     return web.Response(body=cut, status=200, headers=headers, content_type="application/json")
+
+
+async def _post_once(session: aiohttp.ClientSession, url: str, body: bytes,
+                     headers: Mapping[str, str]) -> int | None:
+    """One delivery attempt; None when the endpoint could not be reached or did not answer in time."""
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.info("sandbox webhook to %s failed: %s", url, type(exc).__name__)
+        return None
 
 
 def _record(request: web.Request, body: bytes) -> RecordedRequest:

@@ -24,6 +24,10 @@ no shape was known:
 
 Ids are increasing per table, so id order follows creation order as in the real service. If you edit the
 dicts directly instead of through the helpers, call `touch()` so the server's indexes are rebuilt.
+
+The helpers also tell `listeners` what happened, as a `StateChange` named after the Greenhouse webhook it
+would fire (`new_candidate_application`, `candidate_stage_change`, `delete_candidate`...), so the server
+can deliver webhooks the way Greenhouse does. Editing the dicts directly notifies no one.
 """
 
 from __future__ import annotations
@@ -31,14 +35,17 @@ from __future__ import annotations
 import bisect
 import gc
 import itertools
+import logging
 import random
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ClassVar
+
+log = logging.getLogger(__name__)
 
 DAY = 86_400.0
 ORGANIZATION_DOMAIN = "brightloop.io"
@@ -71,6 +78,37 @@ INTERVIEW_EDITABLE = frozenset({
     "starts_at", "ends_at", "location", "video_conferencing_url", "external_event_id", "status",
     "all_day_start_on", "all_day_end_on",
 })
+
+
+# What anonymizing can blank out, by Greenhouse's anonymized field name (a subset of the real list).
+ANONYMIZABLE: dict[str, tuple[str, ...]] = {
+    "full_name": ("first_name", "last_name", "preferred_name"),
+    "current_company": ("company",),
+    "current_title": ("title",),
+    "email_addresses": ("email_addresses",),
+    "phone_numbers": ("phone_numbers",),
+    "addresses": ("addresses",),
+    "website_addresses": ("website_addresses",),
+    "social_media_addresses": ("social_media_addresses",),
+    "tags": ("tags",),
+}
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One change made through a helper, named after the webhook action Greenhouse would send for it.
+
+    `person` is a snapshot taken before a candidate was removed (deletes and merges), since the rows
+    are gone by the time anyone reads them.
+    """
+
+    action: str
+    candidate_id: int | None = None
+    application_id: int | None = None
+    person: Mapping[str, Any] | None = None
+    merged_into: int | None = None
+    anonymized_fields: tuple[str, ...] = ()
+    interview_id: int | None = None
 
 
 class RosterError(ValueError):
@@ -152,6 +190,10 @@ class GreenhouseState:
     organization_domain: str = ORGANIZATION_DOMAIN
     revision: int = 0
     next_ids: dict[str, int] = field(default_factory=dict)
+    # Bytes uploaded for an attachment (attachment id -> (content, content type)); generated otherwise.
+    attachment_files: dict[int, tuple[bytes, str]] = field(default_factory=dict, repr=False)
+    # Called with each StateChange a helper makes; a failing listener is logged and never stops the change.
+    listeners: list[Callable[[StateChange], None]] = field(default_factory=list, repr=False, compare=False)
 
     TABLES: ClassVar[tuple[str, ...]] = TABLES
 
@@ -173,6 +215,13 @@ class GreenhouseState:
     def touch(self) -> None:
         """Tell indexes built over these dicts that something changed."""
         self.revision += 1
+
+    def notify(self, change: StateChange) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(change)
+            except Exception:
+                log.exception("a sandbox state listener failed on %s", change.action)
 
     @property
     def service_user_id(self) -> int | None:
@@ -197,7 +246,11 @@ class GreenhouseState:
 
     def create_candidate(self, fields: Mapping[str, Any], *, application: Mapping[str, Any] | None = None,
                          now: datetime | None = None) -> dict:
-        """Insert a candidate from already-validated fields, with its tags and optional application."""
+        """Insert a candidate from already-validated fields, with its tags and optional application.
+
+        `application` takes `add_application`'s keywords plus `attachments`: a list of
+        {filename, type, content (bytes), content_type} filed on the new application.
+        """
         stamp = _stamp(now)
         unknown = set(fields) - CANDIDATE_EDITABLE
         if unknown:
@@ -211,11 +264,17 @@ class GreenhouseState:
         self.candidates[candidate_id] = row
         self._set_tags(candidate_id, fields.get("tags") or (), stamp)
         if application is not None:
+            options = dict(application)
+            files = options.pop("attachments", None) or ()
             try:
-                self.add_application(candidate_id, now=now, **dict(application))
+                app = self.add_application(candidate_id, now=now, **options)
             except RosterError:
-                self.delete_candidate(candidate_id)  # all or nothing, like the real endpoint
+                self._remove_candidate(candidate_id)  # all or nothing, like the real endpoint
                 raise
+            for item in files:
+                self.add_attachment(candidate_id, app["id"], filename=item["filename"], kind=item["type"],
+                                    content=item.get("content"), content_type=item.get("content_type"),
+                                    now=now)
         self.touch()
         return row
 
@@ -232,15 +291,78 @@ class GreenhouseState:
         row["updated_at"] = stamp
         row["last_activity_at"] = _later(stamp, row["last_activity_at"])
         self.touch()
+        self.notify(StateChange("update_candidate", candidate_id))
         return row
 
     def delete_candidate(self, candidate_id: int) -> None:
         """Remove a candidate and everything hanging off it (applications, stages, files, notes...)."""
+        person = self.person_snapshot(candidate_id)
+        self._remove_candidate(candidate_id)
+        self.notify(StateChange("delete_candidate", candidate_id, person=person))
+
+    def merge_candidates(self, merged_id: int, into_id: int, now: datetime | None = None) -> dict:
+        """Merge one candidate into another, as a recruiter does with duplicates: the survivor takes over
+        the applications, files, notes and tags, and the merged-away record is removed."""
+        if merged_id == into_id or merged_id not in self.candidates or into_id not in self.candidates:
+            raise RosterError("candidate_id", "merging needs two different existing candidates")
+        person = self.person_snapshot(merged_id)
+        person["deleted_application_ids"] = []  # merged applications move instead of being deleted
+        for table in (self.applications, self.attachments, self.notes):
+            for row in table.values():
+                if row["candidate_id"] == merged_id:
+                    row["candidate_id"] = into_id
+        survivor = self.candidates[into_id]
+        tags = [*survivor["tags"], *self.candidates[merged_id]["tags"]]
+        self._remove_candidate(merged_id)
+        stamp = _later(_stamp(now), survivor["created_at"])
+        self._set_tags(into_id, tags, stamp)
+        survivor["updated_at"] = stamp
+        survivor["last_activity_at"] = _later(stamp, survivor["last_activity_at"])
+        self.touch()
+        self.notify(StateChange("merge_candidate", merged_id, person=person, merged_into=into_id))
+        return survivor
+
+    def anonymize_candidate(self, candidate_id: int, fields: Sequence[str] = ("full_name",),
+                            now: datetime | None = None) -> dict:
+        """Blank out personal data as Greenhouse's GDPR tools do; `fields` use Greenhouse's names."""
+        unknown = [name for name in fields if name not in ANONYMIZABLE]
+        if unknown:
+            raise RosterError("anonymized_fields", f"cannot anonymize {unknown[0]}")
+        row = self.candidates[candidate_id]
+        stamp = _later(_stamp(now), row["created_at"])
+        for name in fields:
+            for key in ANONYMIZABLE[name]:
+                if key == "tags":
+                    self._set_tags(candidate_id, (), stamp)
+                elif key in ("first_name", "last_name"):
+                    row[key] = "Anonymized" if key == "first_name" else "Candidate"
+                else:
+                    row[key] = [] if isinstance(row.get(key), list) else None
+        row["updated_at"] = stamp
+        self.touch()
+        self.notify(StateChange("candidate_anonymized", candidate_id, anonymized_fields=tuple(fields)))
+        return row
+
+    def person_snapshot(self, candidate_id: int) -> dict[str, Any]:
+        """What Greenhouse's delete/merge webhooks say about a person, taken while the rows still exist."""
+        row = self.candidates[candidate_id]
+        apps = sorted(a["id"] for a in self.applications.values() if a["candidate_id"] == candidate_id)
+        latest = self.applications[apps[-1]] if apps else {}
+        return {"id": candidate_id, "first_name": row["first_name"], "last_name": row["last_name"],
+                "company": row["company"], "title": row["title"], "created_at": row["created_at"],
+                "headline": None, "is_private": row["private"],
+                "recruiter_user_id": latest.get("recruiter_id"),
+                "coordinator_user_id": latest.get("coordinator_id"), "can_email": row["can_email"],
+                "deleted_application_ids": apps}
+
+    def _remove_candidate(self, candidate_id: int) -> None:
         del self.candidates[candidate_id]
         application_ids = {aid for aid, a in self.applications.items() if a["candidate_id"] == candidate_id}
         interview_ids = {iid for iid, i in self.interviews.items() if i["application_id"] in application_ids}
         _drop(self.applications, lambda r: r["id"] in application_ids)
         _drop(self.application_stages, lambda r: r["application_id"] in application_ids)
+        for att_id in [k for k, r in self.attachments.items() if r["candidate_id"] == candidate_id]:
+            self.attachment_files.pop(att_id, None)
         _drop(self.attachments, lambda r: r["candidate_id"] == candidate_id)
         _drop(self.applied_candidate_tags, lambda r: r["candidate_id"] == candidate_id)
         _drop(self.notes, lambda r: r["candidate_id"] == candidate_id)
@@ -292,6 +414,8 @@ class GreenhouseState:
             self._enter_stage(row, stage, stamp)
         self._bump_activity(row, stamp)
         self.touch()
+        action = "new_prospect_application" if row["prospect"] else "new_candidate_application"
+        self.notify(StateChange(action, candidate_id, app_id))
         return row
 
     def set_application_status(self, application_id: int, status: str, now: datetime | None = None) -> dict:
@@ -304,6 +428,7 @@ class GreenhouseState:
             raise RosterError("application_id", "a prospect without a job cannot be hired")
         if status == row["status"]:
             return row
+        action = _STATUS_ACTIONS[(row["status"], status)]
         if status == "in_process":
             last = self._last_stage_row(application_id)
             if last is not None:
@@ -316,6 +441,7 @@ class GreenhouseState:
         row["status"] = status
         self._bump_activity(row, stamp)
         self.touch()
+        self.notify(StateChange(action, row["candidate_id"], application_id))
         return row
 
     def move_application(self, application_id: int, stage_id: int, now: datetime | None = None) -> dict:
@@ -331,6 +457,7 @@ class GreenhouseState:
         self._enter_stage(row, stage, stamp)
         self._bump_activity(row, stamp)
         self.touch()
+        self.notify(StateChange("candidate_stage_change", row["candidate_id"], application_id))
         return row
 
     def _job_stage(self, job_id: int, stage_id: int | None) -> dict:
@@ -350,6 +477,11 @@ class GreenhouseState:
             if owner["job_id"] == job_id and owner["type"] == kind and owner["responsible"]:
                 return int(owner["user_id"])
         return None
+
+    def last_stage(self, application_id: int) -> dict | None:
+        """The stage an application is in, or where it stopped (rejected and hired ones have no stage_id)."""
+        row = self._last_stage_row(application_id)
+        return self.job_interview_stages.get(row["job_interview_stage_id"]) if row else None
 
     def _last_stage_row(self, application_id: int) -> dict | None:
         rows = [r for r in self.application_stages.values() if r["application_id"] == application_id]
@@ -374,11 +506,15 @@ class GreenhouseState:
 
     # ----- attachments, notes, interviews ------------------------------------------------------------
     def add_attachment(self, candidate_id: int, application_id: int | None, *, filename: str, kind: str,
+                       content: bytes | None = None, content_type: str | None = None,
                        now: datetime | None = None) -> dict:
+        """File an attachment; with `content`, its link serves those bytes instead of a generated file."""
         stamp = _stamp(now)
         att_id = self.new_id("attachments")
         row = _attachment_row(att_id, candidate_id, application_id, filename, kind, stamp)
         self.attachments[att_id] = row
+        if content is not None:
+            self.attachment_files[att_id] = (content, content_type or "application/octet-stream")
         self.touch()
         return row
 
@@ -449,10 +585,13 @@ class GreenhouseState:
         return row
 
     def delete_interview(self, interview_id: int) -> None:
-        del self.interviews[interview_id]
+        interview = self.interviews.pop(interview_id)
         _drop(self.interviewers, lambda r: r["interview_id"] == interview_id)
         self.harvest_interview_ids.discard(interview_id)
         self.touch()
+        app = self.applications.get(interview["application_id"])
+        self.notify(StateChange("interview_deleted", app["candidate_id"] if app else None,
+                                interview["application_id"], interview_id=interview_id))
 
     def _set_interviewers(self, interview_id: int, people: Sequence[Mapping[str, Any]], stamp: str) -> None:
         _drop(self.interviewers, lambda r: r["interview_id"] == interview_id)
@@ -466,6 +605,14 @@ class GreenhouseState:
                 "response_status": person.get("response_status") or "needs_action",
                 "scorecard_id": self.new_id("scorecards") if user else None,
                 "created_at": stamp, "updated_at": stamp}
+
+
+# (from, to) application status -> the webhook Greenhouse sends for that change.
+_STATUS_ACTIONS = {
+    ("in_process", "rejected"): "reject_candidate", ("in_process", "hired"): "hire_candidate",
+    ("rejected", "in_process"): "unreject_candidate", ("hired", "in_process"): "unhire_candidate",
+    ("rejected", "hired"): "hire_candidate", ("hired", "rejected"): "reject_candidate",
+}
 
 
 def _stamp(now: datetime | None) -> str:
