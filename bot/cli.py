@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # typer 0.29 ships its own copy of click (no separate click package); pyproject pins that series.
@@ -156,6 +157,55 @@ def disconnect(connection_id: Annotated[int, typer.Argument(help="Connection id 
     finally:
         runtime.close()
     console.print(f"Removed connection {connection_id} and its synced records.")
+
+
+# -- webhooks -----------------------------------------------------------------------------------------
+
+webhooks_app = typer.Typer(help="Webhook set-up: URLs and secrets to paste into each ATS.",
+                           invoke_without_command=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.callback()
+def webhooks(ctx: typer.Context) -> None:
+    """Print, for every connection, the webhook URL and the secret (or next step) to paste into the ATS."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.webhook_setup import public_url_problem, webhook_instructions
+
+    runtime = _runtime()
+    try:
+        rows = webhook_instructions(runtime)
+        problem = public_url_problem(runtime.settings)
+    finally:
+        runtime.close()
+    if not rows:
+        console.print("No ATS connected yet. Use `hirebot connect greenhouse` or `hirebot connect lever` first.")
+        return
+    if problem:
+        err.print(f"warning: {problem}", markup=False, highlight=False)
+    for row in rows:
+        console.print(f"[bold]{escape(row.name)}[/bold] (connection {row.connection_id}, {row.provider})")
+        console.print(f"  URL:    {row.url}", markup=False, highlight=False)
+        console.print(f"  {row.secret_or_note}", markup=False, highlight=False)
+        if row.events:
+            console.print(f"  Events: {', '.join(row.events)}", markup=False, highlight=False)
+
+
+@webhooks_app.command("add-token")
+def webhooks_add_token(
+    connection_id: Annotated[int, typer.Argument(help="The Lever connection id.")],
+    token: Annotated[str, typer.Argument(help="The signature token Lever shows for one webhook.")],
+) -> None:
+    """Store a Lever webhook's signature token (Lever issues one per webhook)."""
+    from bot.webhook_setup import add_lever_token
+
+    runtime = _runtime()
+    try:
+        count = add_lever_token(runtime, connection_id, token)
+    finally:
+        runtime.close()
+    console.print(f"Saved. Connection {connection_id} now accepts webhooks signed with {count} token(s).")
 
 
 # -- sync ---------------------------------------------------------------------------------------------

@@ -7,7 +7,11 @@ connection, what is validated, what is stored encrypted) live in one place.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import socket
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,9 +24,10 @@ from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
 from adapters.registry import ADAPTERS, adapter_for
 from bot.messages import Person
+from scheduler.sync_jobs import release_lease, renew_lease, take_lease
 from store.crypto import SecretBox
 from store.db import transaction
-from store.models import AtsConnection
+from store.models import AtsConnection, utcnow
 from store.queries import candidate_count, visible_connections
 from store.sync import SyncProgress, SyncSummary, refresh_candidates, sync_connection
 
@@ -95,6 +100,7 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
 )
 
 DEFAULT_BASE_URLS = {"greenhouse": "https://harvest.greenhouse.io"}
+SYNC_LEASE_SECONDS = 900.0
 
 
 def provider_spec(name: str) -> ProviderSpec:
@@ -216,13 +222,31 @@ class ConnectionService:
 
     async def sync(self, connection_id: int, *, full: bool = False,
                    progress: Callable[[SyncProgress], None] | None = None) -> SyncSummary:
+        """Sync one connection now, under the same lease the background poller takes, so two never overlap."""
         with self.sessions() as session:
             connection = session.get(AtsConnection, connection_id)
             if connection is None:
                 raise ConfigError(f"There is no connection {connection_id}.")
-        async with self.client_factory() as client:
-            adapter = self.adapter(connection, client)
-            return await sync_connection(self.sessions, connection_id, adapter, full=full, progress=progress)
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        if not take_lease(self.sessions, connection_id, owner, now=utcnow(), seconds=SYNC_LEASE_SECONDS):
+            raise HirebotError(f"{connection.name} is being synced by another hirebot process right now; "
+                               "try again in a few minutes.")
+        renewed = time.monotonic()
+
+        def on_progress(event: SyncProgress) -> None:
+            nonlocal renewed
+            if time.monotonic() - renewed > SYNC_LEASE_SECONDS / 3:
+                renew_lease(self.sessions, connection_id, owner, now=utcnow(), seconds=SYNC_LEASE_SECONDS)
+                renewed = time.monotonic()
+            if progress is not None:
+                progress(event)
+
+        try:
+            async with self.client_factory() as client:
+                adapter = self.adapter(connection, client)
+                return await sync_connection(self.sessions, connection_id, adapter, full=full, progress=on_progress)
+        finally:
+            release_lease(self.sessions, connection_id, owner)
 
     async def refresh(self, connection_id: int, remote_ids: list[str]) -> SyncSummary:
         """Re-read a few candidates from their ATS now; ones it no longer has are removed locally."""

@@ -118,6 +118,9 @@ class AtsConnection(Base):
     roster_version: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Which process may sync this connection, until when (scheduler/sync_jobs.py): one sync at a time.
+    sync_lease_until: Mapped[datetime | None] = mapped_column()
+    sync_lease_owner: Mapped[str | None] = mapped_column(String(100))
 
     def __repr__(self) -> str:
         # Credentials stay out of reprs, so they never reach a log line or a traceback.
@@ -243,3 +246,23 @@ class Attachment(Base):
 
 Index("ix_candidates_connection", Candidate.connection_id)
 Index("ix_applications_connection_job", Application.connection_id, Application.job_id)
+
+
+class WebhookDelivery(Base):
+    """One webhook delivery taken in, so a retried or replayed one does no work twice.
+
+    `delivery_id` is Greenhouse's `Greenhouse-Event-ID` or Lever's per-delivery `token`. `outcome` is
+    "processing" while the work runs, then what it did ("processed", "ignored") or "failed", which
+    lets the sender's retry run it again.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("connection_id", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("ats_connections.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(40))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    event: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(20), default="processing")

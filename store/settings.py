@@ -34,6 +34,7 @@ class Settings:
     port: int = 3000
     public_url: str = "http://localhost:3000"
     smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "hirebot <hirebot@localhost>"
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -54,6 +55,7 @@ class Settings:
             port=port,
             public_url=(_env("HIREBOT_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/"),
             smtp_url=_env("HIREBOT_SMTP_URL"),
+            mail_from=_env("HIREBOT_MAIL_FROM") or "hirebot <hirebot@localhost>",
             slack_bot_token=_env("SLACK_BOT_TOKEN"),
             slack_signing_secret=_env("SLACK_SIGNING_SECRET"),
             slack_app_token=_env("SLACK_APP_TOKEN"),

@@ -135,3 +135,13 @@ def test_demo_answers_piped_questions(tmp_path: Path) -> None:
     assert "Synced 150 candidates" in result.stdout
     assert full_name(target) in result.stdout
     assert "Open in Greenhouse" in result.stdout
+
+
+def test_webhooks_prints_the_url_and_secret_to_paste(sandbox_url: str, tmp_path: Path) -> None:
+    assert connect(sandbox_url, tmp_path).returncode == 0
+    result = run(["webhooks"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "/webhooks/greenhouse/1" in result.stdout
+    assert SANDBOX_CLIENT_SECRET not in result.stdout
+    lever = run(["webhooks", "add-token", "1", "tok"], tmp_path)
+    assert lever.returncode != 0 and "Traceback" not in lever.stderr

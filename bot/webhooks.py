@@ -1,0 +1,375 @@
+"""Webhook receivers: a signed ATS delivery becomes a re-read of the records it names, within seconds.
+
+Framework-free: bot/web.py hands in the raw body and the headers that matter, and sends back the
+(status, body) these functions return.
+
+Work happens inside the request, bounded by WORK_TIMEOUT_SECONDS, rather than in a background queue:
+- the sender learns the truth: 200 only once the store holds the fresh data, a 5xx when the ATS could not
+  be read, so Greenhouse (7 attempts over ~15 h) retries later, and polling covers what retries miss;
+- a crash mid-way loses nothing, because the sender never got its 200;
+- the work is small: a few candidates re-read by id (only a job event runs an incremental sync).
+Each delivery is claimed in `webhook_deliveries` before the work ("processing") and marked with its result
+after: a later copy of a done delivery answers "duplicate" and does nothing, a failed one may run again.
+
+Payloads are only triggers. Greenhouse signs the whole body, so its deletions and merges are applied as
+sent; Lever signs only `token + triggeredAt`, so every id it names is re-read and deleted only when the API
+no longer has it. Lever deliveries older than LEVER_MAX_AGE (one hour: Lever documents no retry schedule,
+and the poller catches anything later) or dated more than LEVER_MAX_SKEW ahead are refused, and a token
+seen before is a replay: answered "duplicate", with no work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import httpx
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters import lever
+from adapters.base import AtsAdapter
+from adapters.errors import AtsError, HirebotError, MalformedResponse
+from adapters.greenhouse import parse_webhook as parse_greenhouse_webhook
+from adapters.greenhouse import verify_webhook_signature as verify_greenhouse_signature
+from scheduler.sync_jobs import AdapterFactory, ConnectionSyncer, SyncOutcome, SyncTrigger
+from store.crypto import SecretBox
+from store.db import transaction
+from store.models import AtsConnection, Candidate, WebhookDelivery, utcnow
+from store.sync import refresh_candidates
+from store.webhook_secrets import greenhouse_secret, lever_tokens
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+WORK_TIMEOUT_SECONDS = 20.0
+LEVER_MAX_AGE = timedelta(hours=1)
+LEVER_MAX_SKEW = timedelta(minutes=5)
+ABANDONED_AFTER = timedelta(minutes=5)  # a "processing" claim this old belongs to a process that died
+MAX_DELIVERY_ID_CHARS = 200
+MAX_EVENT_CHARS = 100
+PROCESSING = "processing"
+FAILED = "failed"
+
+
+class WebhookAnswer(NamedTuple):
+    """What to send back: an HTTP status and a small JSON body (never any detail of the failure)."""
+
+    status: int
+    body: dict[str, Any]
+
+
+Work = Callable[[], Awaitable[tuple[str, dict[str, int]]]]  # → (outcome, counts for the answer)
+
+
+class Claim(StrEnum):
+    CLAIMED = "claimed"
+    DUPLICATE = "duplicate"
+    IN_PROGRESS = "in_progress"
+
+
+class _RetryLater(Exception):
+    """The work cannot be done now; the sender should try again (answer 503)."""
+
+
+class WebhookReceiver:
+    """What the receivers need: the store, the secrets, a way to reach each ATS, and delivery counts."""
+
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox, syncer: ConnectionSyncer, *,
+                 adapter_factory: AdapterFactory, client: httpx.AsyncClient | None = None,
+                 now: Callable[[], datetime] = utcnow, timeout: float = WORK_TIMEOUT_SECONDS) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.syncer = syncer
+        self.adapter_factory = adapter_factory
+        self.now = now
+        self.timeout = timeout
+        self.deliveries: Counter[tuple[str, str]] = Counter()  # (provider, outcome) → deliveries
+        self._client = client
+        self._owns_client = client is None
+        self._adapters: dict[int, tuple[tuple[Any, ...], AtsAdapter]] = {}
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime, *, syncer: ConnectionSyncer | None = None) -> WebhookReceiver:
+        syncer = syncer or ConnectionSyncer.for_runtime(runtime)
+        return cls(runtime.sessions, runtime.box, syncer, adapter_factory=runtime.connections.adapter)
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False)
+        return self._client
+
+    async def close(self) -> None:
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._adapters.clear()
+
+    def adapter(self, connection: AtsConnection) -> AtsAdapter:
+        """One adapter per connection, kept between deliveries (OAuth tokens, pacing), rebuilt on change."""
+        fingerprint = (connection.base_url, connection.credentials,
+                       json.dumps(connection.settings, sort_keys=True, default=str))
+        cached = self._adapters.get(connection.id)
+        if cached is None or cached[0] != fingerprint:
+            cached = (fingerprint, self.adapter_factory(connection, self.client))
+            self._adapters[connection.id] = cached
+        return cached[1]
+
+    def answer(self, provider: str, outcome: str, status: int, **body: Any) -> WebhookAnswer:
+        self.deliveries[(provider, outcome)] += 1
+        key = "status" if status < 300 else "error"
+        return WebhookAnswer(status, {key: outcome.replace("_", " "), **body})
+
+    async def connection(self, raw_id: str, provider: str) -> AtsConnection | None:
+        try:
+            connection_id = int(raw_id)
+        except (TypeError, ValueError):
+            return None
+        return await asyncio.to_thread(_active_connection, self.sessions, connection_id, provider)
+
+    async def process(self, connection: AtsConnection, delivery_id: str, event: str,
+                      work: Work) -> WebhookAnswer:
+        """Claim the delivery, run `work()` (→ outcome and counts) within the timeout, record the result."""
+        provider = connection.provider
+        claim = await asyncio.to_thread(claim_delivery, self.sessions, connection, delivery_id, event,
+                                        now=self.now())
+        if claim is Claim.DUPLICATE:
+            return self.answer(provider, "duplicate", 200)
+        if claim is Claim.IN_PROGRESS:
+            return self.answer(provider, "in_progress", 409)
+        try:
+            async with asyncio.timeout(self.timeout):
+                outcome, counts = await work()
+        except Exception as exc:
+            self._adapters.pop(connection.id, None)  # the retry starts from a fresh adapter (and token)
+            await asyncio.to_thread(finish_delivery, self.sessions, connection.id, delivery_id, FAILED)
+            return self._failure(connection, event, exc)
+        await asyncio.to_thread(finish_delivery, self.sessions, connection.id, delivery_id, outcome)
+        log.info("%s webhook %s for connection %s: %s %s", connection.provider.capitalize(), _shown(event),
+                 connection.id, outcome, counts)
+        return self.answer(provider, outcome, 200, **counts)
+
+    def _failure(self, connection: AtsConnection, event: str, exc: Exception) -> WebhookAnswer:
+        provider = connection.provider
+        if isinstance(exc, TimeoutError):
+            log.warning("%s webhook %s for connection %s took longer than %.0f s; the sender will retry",
+                        provider.capitalize(), _shown(event), connection.id, self.timeout)
+            return self.answer(provider, "timeout", 503)
+        if isinstance(exc, _RetryLater):
+            return self.answer(provider, "busy", 503)
+        if isinstance(exc, HirebotError):
+            # Our own errors carry safe messages (no credentials), fit for the log.
+            log.warning("%s webhook %s for connection %s failed: %s", provider.capitalize(), _shown(event),
+                        connection.id, _shown(str(exc), 300))
+        else:
+            log.exception("%s webhook %s for connection %s failed", provider.capitalize(), _shown(event),
+                          connection.id)
+        return self.answer(provider, "failed", 500)
+
+    async def refresh(self, connection: AtsConnection, remote_ids: Sequence[str]) -> dict[str, int]:
+        if not remote_ids:
+            return {}
+        summary = await refresh_candidates(self.sessions, connection.id, self.adapter(connection), remote_ids,
+                                           now=self.now)
+        refreshed = summary.created + summary.updated + summary.unchanged
+        return {"refreshed": refreshed, "deleted": summary.deleted}
+
+    async def sync_jobs(self, connection: AtsConnection) -> None:
+        outcome = await self.syncer.sync(connection.id, trigger=SyncTrigger.WEBHOOK)
+        if outcome is SyncOutcome.BUSY:
+            raise _RetryLater()
+        if outcome is SyncOutcome.FAILED:
+            raise AtsError("The job sync failed; the connection's last error says why.")
+
+
+# -- Greenhouse ----------------------------------------------------------------------------------------------
+
+
+async def handle_greenhouse(receiver: WebhookReceiver, connection_id: str, raw_body: bytes, *,
+                            signature: str | None, event_id: str | None) -> WebhookAnswer:
+    """`POST /webhooks/greenhouse/{connection_id}`: verify `Signature`, dedupe on `Greenhouse-Event-ID`,
+    re-read the candidates the event names, apply deletions and merges, refresh jobs on job events."""
+    handling = _greenhouse(receiver, connection_id, raw_body, signature=signature, event_id=event_id)
+    return await _answered(receiver, "greenhouse", handling)
+
+
+async def _greenhouse(receiver: WebhookReceiver, connection_id: str, raw_body: bytes, *,
+                      signature: str | None, event_id: str | None) -> WebhookAnswer:
+    connection = await receiver.connection(connection_id, "greenhouse")
+    if connection is None:
+        return receiver.answer("greenhouse", "not_found", 404)
+    try:
+        secret = greenhouse_secret(receiver.box, connection)
+    except HirebotError as exc:
+        log.error("Greenhouse webhook for connection %s cannot be checked: %s", connection.id, exc)
+        return receiver.answer("greenhouse", "failed", 500)
+    if not verify_greenhouse_signature(raw_body, signature, secret):
+        return receiver.answer("greenhouse", "unauthorized", 401)
+    try:
+        trigger = parse_greenhouse_webhook(raw_body)
+    except (ValueError, MalformedResponse):
+        return receiver.answer("greenhouse", "malformed", 400)
+    delivery_id = _delivery_id(event_id, raw_body)
+
+    async def work() -> tuple[str, dict[str, int]]:
+        deleted = {str(rid) for rid in trigger.deleted_candidate_ids}
+        counts = await receiver.refresh(connection, [str(rid) for rid in trigger.candidate_ids
+                                                     if str(rid) not in deleted])
+        if deleted:
+            removed = await asyncio.to_thread(remove_candidates, receiver.sessions, connection.id,
+                                              sorted(deleted))
+            counts["deleted"] = counts.get("deleted", 0) + removed
+        if trigger.refresh_jobs:
+            await receiver.sync_jobs(connection)
+        return ("processed" if trigger.has_work else "ignored"), counts
+
+    return await receiver.process(connection, delivery_id, trigger.event, work)
+
+
+# -- Lever ---------------------------------------------------------------------------------------------------
+
+
+async def handle_lever(receiver: WebhookReceiver, connection_id: str, raw_body: bytes) -> WebhookAnswer:
+    """`POST /webhooks/lever/{connection_id}`: verify the body's signature against any of the connection's
+    signature tokens, refuse stale deliveries and replayed tokens, re-read the opportunity."""
+    return await _answered(receiver, "lever", _lever(receiver, connection_id, raw_body))
+
+
+async def _lever(receiver: WebhookReceiver, connection_id: str, raw_body: bytes) -> WebhookAnswer:
+    connection = await receiver.connection(connection_id, "lever")
+    if connection is None:
+        return receiver.answer("lever", "not_found", 404)
+    try:
+        tokens = lever_tokens(receiver.box, connection)
+    except HirebotError as exc:
+        log.error("Lever webhook for connection %s cannot be checked: %s", connection.id, exc)
+        return receiver.answer("lever", "failed", 500)
+    if not tokens:
+        log.warning("Lever webhook for connection %s refused: no signature token stored yet "
+                    "(hirebot webhooks add-token %s TOKEN)", connection.id, connection.id)
+    if not tokens or not lever.verify_webhook_signature(raw_body, tokens):
+        return receiver.answer("lever", "unauthorized", 401)
+    try:
+        trigger = lever.parse_webhook(raw_body)
+    except MalformedResponse:
+        return receiver.answer("lever", "malformed", 400)
+    if not _timely(trigger.triggered_at, receiver.now()):
+        return receiver.answer("lever", "stale", 401)
+
+    async def work() -> tuple[str, dict[str, int]]:
+        counts = await receiver.refresh(connection, trigger.refresh_ids)
+        return ("processed" if trigger.refresh_ids else "ignored"), counts
+
+    return await receiver.process(connection, _delivery_id(trigger.token, raw_body), trigger.event, work)
+
+
+async def _answered(receiver: WebhookReceiver, provider: str,
+                    handling: Awaitable[WebhookAnswer]) -> WebhookAnswer:
+    """The answer, or a plain 500 when the store itself failed (the sender retries; nothing leaks)."""
+    try:
+        return await handling
+    except Exception:
+        log.exception("%s webhook could not be handled", provider.capitalize())
+        return receiver.answer(provider, "failed", 500)
+
+
+def _timely(triggered_at: datetime | None, now: datetime) -> bool:
+    if triggered_at is None:
+        return False
+    return now - LEVER_MAX_AGE <= triggered_at <= now + LEVER_MAX_SKEW
+
+
+# -- the store side ------------------------------------------------------------------------------------------
+
+
+def _active_connection(sessions: sessionmaker[Session], connection_id: int,
+                       provider: str) -> AtsConnection | None:
+    with sessions() as session:
+        connection = session.get(AtsConnection, connection_id)
+    if connection is None or connection.provider != provider or not connection.is_active:
+        return None
+    return connection
+
+
+def claim_delivery(sessions: sessionmaker[Session], connection: AtsConnection, delivery_id: str,
+                   event: str, *, now: datetime, abandoned_after: timedelta = ABANDONED_AFTER) -> Claim:
+    """Take a delivery for processing, exactly once across processes (the unique key decides)."""
+    event = _printable(event)[:MAX_EVENT_CHARS]
+    try:
+        with transaction(sessions) as session:
+            session.add(WebhookDelivery(connection_id=connection.id, provider=connection.provider,
+                                        delivery_id=delivery_id, event=event or None, received_at=now,
+                                        outcome=PROCESSING))
+        return Claim.CLAIMED
+    except IntegrityError:
+        pass  # seen before: done, failed, or being processed right now
+    table = WebhookDelivery
+    with transaction(sessions) as session:
+        row = session.scalar(select(table).where(table.connection_id == connection.id,
+                                                 table.delivery_id == delivery_id))
+        if row is None:
+            return Claim.IN_PROGRESS  # pruned or its connection removed in between: let the sender retry
+        if row.outcome not in (PROCESSING, FAILED):
+            return Claim.DUPLICATE
+        if row.outcome == PROCESSING and row.received_at > now - abandoned_after:
+            return Claim.IN_PROGRESS
+        # Compare-and-set on the state we saw, so two retries racing here cannot both win.
+        result = session.execute(update(table)
+                                 .where(table.id == row.id, table.outcome == row.outcome,
+                                        table.received_at == row.received_at)
+                                 .values(outcome=PROCESSING, received_at=now)
+                                 .execution_options(synchronize_session=False))
+        return Claim.CLAIMED if (result.rowcount or 0) == 1 else Claim.IN_PROGRESS  # type: ignore[attr-defined]
+
+
+def finish_delivery(sessions: sessionmaker[Session], connection_id: int, delivery_id: str,
+                    outcome: str) -> None:
+    with transaction(sessions) as session:
+        session.execute(update(WebhookDelivery)
+                        .where(WebhookDelivery.connection_id == connection_id,
+                               WebhookDelivery.delivery_id == delivery_id)
+                        .values(outcome=outcome[:20]))
+
+
+def remove_candidates(sessions: sessionmaker[Session], connection_id: int, remote_ids: Sequence[str]) -> int:
+    """Delete candidates the ATS deleted or merged away (children go by cascade); bump the roster version
+    so the name index forgets them."""
+    if not remote_ids:
+        return 0
+    with transaction(sessions) as session:
+        result = session.execute(delete(Candidate).where(Candidate.connection_id == connection_id,
+                                                         Candidate.remote_id.in_(list(remote_ids))))
+        removed = result.rowcount or 0  # type: ignore[attr-defined]
+        if removed:
+            session.execute(update(AtsConnection).where(AtsConnection.id == connection_id)
+                            .values(roster_version=AtsConnection.roster_version + 1))
+        return removed
+
+
+def _delivery_id(given: str | None, raw_body: bytes) -> str:
+    """The sender's delivery id; a digest when it is missing or too long (retries send the same bytes)."""
+    given = (given or "").strip()
+    if given and len(given) <= MAX_DELIVERY_ID_CHARS and given == _printable(given):
+        return given
+    return "sha256:" + hashlib.sha256(given.encode() if given else raw_body).hexdigest()
+
+
+def _printable(text: str) -> str:
+    """Without control characters (PostgreSQL refuses NUL in text; logs and metrics want none)."""
+    return "".join(char for char in text if char.isprintable())
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """ATS-supplied text for a log line: quoted and escaped (no forged lines), and short."""
+    return repr(text[:limit])
