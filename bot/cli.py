@@ -187,7 +187,8 @@ def webhooks(ctx: typer.Context) -> None:
     for row in rows:
         console.print(f"[bold]{escape(row.name)}[/bold] (connection {row.connection_id}, {row.provider})")
         console.print(f"  URL:    {row.url}", markup=False, highlight=False)
-        console.print(f"  {row.secret_or_note}", markup=False, highlight=False)
+        label = "Secret key: " if row.provider == "greenhouse" else ""
+        console.print(f"  {label}{row.secret_or_note}", markup=False, highlight=False)
         if row.events:
             console.print(f"  Events: {', '.join(row.events)}", markup=False, highlight=False)
 
