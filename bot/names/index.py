@@ -1,0 +1,786 @@
+"""In-memory name index: finds the few candidates a name query can mean without scoring the whole roster.
+
+Layout (compact enough for a million candidates):
+- one vocabulary of interned normalized strings ("terms"): whole name fields ("anne marie"), their
+  tokens ("anne", "marie") and joined forms ("annemarie"), each with a reference count;
+- two roles, given names (first and preferred) and family names, each mapping a field term to an
+  `array` of record slots, and a token term to an `array` of the multi-word fields that contain it;
+- per record slot, parallel `array`s of its id, first/preferred/last field terms and email hash;
+- for typos, every space-free term of 4+ letters sorted by length, forwards and reversed: a string within
+  one edit of the query shares its first half or its last half (within two edits, its first or last two
+  letters), so two bisections per length find the few worth checking with rapidfuzz's OSA distance.
+
+A query is planned as "layouts": every way to cut its tokens into a given part and a family part
+(either order), or one part alone. Each part is matched against the field terms it can reach (exact,
+nickname, typo, joined/split words); a two-part layout then intersects the two sides' postings with
+`set`s (in C) and scores only the slots on both. An initial ("j smith") can stand for too many names
+to list, so that layout walks the other side best first and stops once the best possible hits are in;
+a one-part layout takes the best few slots of its best fields. Hits that could not reach
+`MIN_SCORE` are pruned before they are aligned.
+
+Scores run 0..100 and depend only on the query and the record, never on the roster, so hits from
+different indexes compare. Points come off a perfect 100 for each difference:
+- nickname or formal spelling (Bob/Robert, Jon/John) 5; two nicknames of one name (Bob/Rob) 7;
+- a typo: each substitution, insertion or deletion costs 48/len and each swap of neighbours 20/len
+  (len = the longer word), allowed for 1 edit when the longer word has 4-7 letters and 2 from 8,
+  never between names of 1-3 letters; a second slip in one word costs 80% of the first;
+  so "jhon"→john costs 5, "katherin"→katherine 5.3, "szymaki"→szymanski 9.6, but "mark"→mary 12;
+- the record's field has words the query left out (middle name, second surname) 3;
+- an initial standing for a name 4; a stray single letter 5; a title or suffix left over 1;
+  any other word of the query that matches nothing 20;
+- family name typed first without a comma (or given name first with one) 2;
+- words run together or split apart *and* misspelt ("vandenburg" for van den Berg) 3 on top of the typo;
+- only a first name or only a last name was given 8, so a lone exact name scores 92.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from typing import Final
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
+
+from bot.names.nicknames import related_given_names
+from bot.names.normalize import (
+    NOISE_TOKENS,
+    PreparedQuery,
+    is_initial,
+    normalize_email,
+    normalize_name,
+    prepare_query,
+)
+
+# (penalty in points, tags saying why) for one query part against one name field
+_Match = tuple[float, frozenset[str]]
+
+PERFECT: Final = 100.0
+PARTIAL_FIELD: Final = 3.0
+INITIAL: Final = 4.0
+STRAY_INITIAL: Final = 5.0
+NOISE_TOKEN: Final = 1.0
+EXTRA_TOKEN: Final = 20.0
+REORDERED: Final = 2.0
+SPACING: Final = 3.0
+SINGLE_FIELD: Final = 8.0
+TYPO_EDIT: Final = 48.0
+TYPO_SWAP: Final = 20.0
+SECOND_SLIP: Final = 0.8
+# Hits under this score are noise, not even worth a "did you mean" (decide.SUGGEST_MIN is not lower).
+MIN_SCORE: Final = 75.0
+# So a field further than this from its query part can never produce a hit worth returning.
+MAX_FIELD_PENALTY: Final = PERFECT - MIN_SCORE
+
+# Work caps that keep a query on a huge roster bounded; they only bite on pathological queries.
+_FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la cruz", "de souza", ...)
+_SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
+_MIN_FUZZY_LEN = 4
+
+_TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
+
+
+@dataclass(frozen=True)
+class NameRecord:
+    """One candidate as the index sees it."""
+
+    id: int
+    first_name: str
+    last_name: str
+    preferred_name: str | None = None
+    emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A candidate a query may mean: score 0..100 and a short machine-readable reason ("exact", "typo", ...)."""
+
+    id: int
+    score: float
+    reason: str
+
+
+def max_edits(length: int) -> int:
+    """Typos tolerated between two words, the longer of them this long: short names are too easy to
+    turn into other names (no typo between 3-letter names; one edit up to 7 letters, then two)."""
+    if length < _MIN_FUZZY_LEN:
+        return 0
+    return 1 if length <= 7 else 2
+
+
+def typo_penalty(query: str, term: str, distance: int) -> float:
+    """Points a typo costs: swapped neighbours are a slip of the finger, a changed letter may be a new name.
+
+    A second slip in the same (long) word costs `SECOND_SLIP` of the first: two slips in nine letters
+    still say more about the name than about a different person.
+    """
+    swaps = max(0, Levenshtein.distance(query, term) - distance)
+    edits = max(0, distance - swaps)
+    costs = sorted([TYPO_EDIT] * edits + [TYPO_SWAP] * swaps, reverse=True)
+    return (costs[0] + SECOND_SLIP * sum(costs[1:])) / max(len(query), len(term)) if costs else 0.0
+
+
+class _Vocabulary:
+    """Interned normalized strings with reference counts, plus the sorted lists typo lookups bisect."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._terms: list[str] = []
+        self._refs = array("i")
+        self._free: list[int] = []
+        self._forward: dict[int, list[str]] = {}
+        self._reversed: dict[int, list[str]] = {}
+        self._unsorted: set[int] = set()
+
+    def id_of(self, term: str) -> int | None:
+        return self._ids.get(term)
+
+    def require(self, term: str) -> int:
+        """The id of a term known to be held (a field's parts live as long as the field)."""
+        return self._ids[term]
+
+    def term(self, term_id: int) -> str:
+        return self._terms[term_id]
+
+    def acquire(self, term: str) -> int:
+        term_id = self._ids.get(term)
+        if term_id is not None:
+            self._refs[term_id] += 1
+            return term_id
+        if self._free:
+            term_id = self._free.pop()
+            self._terms[term_id] = term
+            self._refs[term_id] = 1
+        else:
+            term_id = len(self._terms)
+            self._terms.append(term)
+            self._refs.append(1)
+        self._ids[term] = term_id
+        if self._fuzzy_searchable(term):
+            self._bucket_add(term)
+        return term_id
+
+    def release(self, term_id: int) -> None:
+        self._refs[term_id] -= 1
+        if self._refs[term_id] > 0:
+            return
+        term = self._terms[term_id]
+        del self._ids[term]
+        self._terms[term_id] = ""
+        self._free.append(term_id)
+        if self._fuzzy_searchable(term):
+            self._bucket_remove(term)
+
+    def near(self, token: str) -> Iterator[tuple[str, int]]:
+        """Terms within the tolerated number of edits of `token` (not `token` itself), with the distance."""
+        length = len(token)
+        for size in range(max(length - 2, _MIN_FUZZY_LEN), length + 3):
+            allowed = max_edits(max(length, size))
+            if abs(size - length) > allowed or size not in self._forward:
+                continue
+            if allowed == 1:
+                # One edit leaves either the first half or the second half of the token intact.
+                head, tail = length // 2, length - 1 - length // 2
+            else:
+                # Two edits (8+ letters) are found unless they touch both the first two and the last two.
+                head = tail = 2
+            prefix, suffix = token[:head], token[::-1][:tail]
+            yield from self._scan(token, prefix, self._sorted(self._forward, size), allowed, False)
+            yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
+
+    @staticmethod
+    def _scan(token: str, prefix: str, terms: list[str], allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
+        low = bisect_left(terms, prefix)
+        high = bisect_left(terms, prefix + _TOP, low)
+        if high <= low:
+            return
+        # OSA distance is the same read backwards, so reversed terms are compared to the reversed token.
+        for term, distance, _ in process.extract(
+            token, terms[low:high], scorer=OSA.distance, score_cutoff=allowed, limit=None
+        ):
+            if distance:
+                yield (term[::-1] if backwards else term), int(distance)
+
+    @staticmethod
+    def _fuzzy_searchable(term: str) -> bool:
+        return len(term) >= _MIN_FUZZY_LEN and " " not in term
+
+    def _bucket_add(self, term: str) -> None:
+        size = len(term)
+        self._forward.setdefault(size, []).append(term)
+        self._reversed.setdefault(size, []).append(term[::-1])
+        self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
+
+    def _bucket_remove(self, term: str) -> None:
+        size = len(term)
+        for lists, key in ((self._forward, term), (self._reversed, term[::-1])):
+            terms = self._sorted(lists, size)
+            where = bisect_left(terms, key)
+            if where < len(terms) and terms[where] == key:
+                del terms[where]
+
+    def sort_all(self) -> None:
+        for size in list(self._unsorted):
+            self._sorted(self._forward, size)
+
+    def _sorted(self, lists: dict[int, list[str]], size: int) -> list[str]:
+        if size in self._unsorted:
+            self._forward[size].sort()
+            self._reversed[size].sort()
+            self._unsorted.discard(size)
+        return lists[size]
+
+
+class _Role:
+    """Postings of one role a name plays: given names (first and preferred) or family names."""
+
+    __slots__ = ("fields_with", "given", "slots")
+
+    def __init__(self, given: bool) -> None:
+        self.given = given
+        self.slots: dict[int, array] = {}  # field term -> record slots
+        self.fields_with: dict[int, array] = {}  # token or joined-form term -> multi-word field terms
+
+
+class NameIndex:
+    """Candidates' names, findable by full name, part of it, nickname, typo or email."""
+
+    def __init__(self, records: Iterable[NameRecord] = ()) -> None:
+        self._vocab = _Vocabulary()
+        self._given = _Role(given=True)
+        self._family = _Role(given=False)
+        self._ids = array("q")
+        self._first = array("i")
+        self._preferred = array("i")
+        self._last = array("i")
+        self._mail = array("q")
+        self._more_mail: dict[int, tuple[int, ...]] = {}
+        self._slot_of: dict[int, int] = {}
+        self._free_slots: list[int] = []
+        self._mail_slots: dict[int, int | tuple[int, ...]] = {}
+        for record in records:
+            self.add(record)
+        self._vocab.sort_all()  # pay for ordering the typo lists at build time, not on the first query
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def add(self, record: NameRecord) -> None:
+        """Insert a record, or replace the one with the same id."""
+        if record.id in self._slot_of:
+            self.remove(record.id)
+        given, preferred, family = _record_fields(record)
+        slot = self._free_slots.pop() if self._free_slots else self._new_slot()
+        self._ids[slot] = record.id
+        self._first[slot] = self._attach(self._given, given, slot)
+        self._preferred[slot] = -1 if preferred in ("", given) else self._attach(self._given, preferred, slot)
+        self._last[slot] = self._attach(self._family, family, slot)
+        hashes = tuple(dict.fromkeys(_mail_hash(e) for e in record.emails if normalize_email(e)))
+        self._mail[slot] = hashes[0] if hashes else 0
+        if len(hashes) > 1:
+            self._more_mail[slot] = hashes[1:]
+        for mail in hashes:
+            self._link_mail(mail, slot)
+        self._slot_of[record.id] = slot
+
+    def remove(self, record_id: int) -> None:
+        """Forget a record; unknown ids are ignored (a webhook may delete what a sync never saw)."""
+        slot = self._slot_of.pop(record_id, None)
+        if slot is None:
+            return
+        self._detach(self._given, self._first[slot], slot)
+        self._detach(self._given, self._preferred[slot], slot)
+        self._detach(self._family, self._last[slot], slot)
+        for mail in (self._mail[slot], *self._more_mail.pop(slot, ())):
+            if mail:
+                self._unlink_mail(mail, slot)
+        self._first[slot] = self._preferred[slot] = self._last[slot] = -1
+        self._mail[slot] = 0
+        self._free_slots.append(slot)
+
+    def search(self, query: str, *, limit: int = 10) -> list[Hit]:
+        """The best `limit` hits for a name or email query, best first."""
+        if limit <= 0:
+            return []
+        prepared = prepare_query(query)
+        if prepared.email is not None:
+            return self._search_email(prepared.email, limit)
+        if all(is_initial(token) or token in NOISE_TOKENS for token in prepared.tokens):
+            return []  # nothing that names anyone
+        return _QueryPlan(self, prepared).run(limit)
+
+    # -- storage -------------------------------------------------------------------------------
+
+    def _new_slot(self) -> int:
+        for column in (self._first, self._preferred, self._last):
+            column.append(-1)
+        self._ids.append(0)
+        self._mail.append(0)
+        return len(self._ids) - 1
+
+    def _attach(self, role: _Role, field: str, slot: int) -> int:
+        if not field:
+            return -1
+        field_id = self._vocab.acquire(field)
+        slots = role.slots.get(field_id)
+        if slots is not None:
+            slots.append(slot)
+            return field_id
+        role.slots[field_id] = array("i", (slot,))
+        for part in _field_parts(field):
+            role.fields_with.setdefault(self._vocab.acquire(part), array("i")).append(field_id)
+        return field_id
+
+    def _detach(self, role: _Role, field_id: int, slot: int) -> None:
+        if field_id < 0:
+            return
+        slots = role.slots[field_id]
+        slots.remove(slot)
+        if not slots:
+            del role.slots[field_id]
+            for part in _field_parts(self._vocab.term(field_id)):
+                part_id = self._vocab.require(part)
+                _drop(role.fields_with, part_id, field_id)
+                self._vocab.release(part_id)
+        self._vocab.release(field_id)
+
+    def _link_mail(self, mail: int, slot: int) -> None:
+        known = self._mail_slots.get(mail)
+        if known is None:
+            self._mail_slots[mail] = slot
+        else:
+            self._mail_slots[mail] = (*_as_tuple(known), slot)
+
+    def _unlink_mail(self, mail: int, slot: int) -> None:
+        left = tuple(s for s in _as_tuple(self._mail_slots.get(mail, ())) if s != slot)
+        if not left:
+            self._mail_slots.pop(mail, None)
+        else:
+            self._mail_slots[mail] = left[0] if len(left) == 1 else left
+
+    def _search_email(self, email: str, limit: int) -> list[Hit]:
+        slots = _as_tuple(self._mail_slots.get(_mail_hash(email), ()))
+        return sorted((Hit(self._ids[slot], PERFECT, "email") for slot in slots), key=lambda hit: hit.id)[:limit]
+
+
+class _QueryPlan:
+    """One query against one index: its layouts, and caches shared by them."""
+
+    def __init__(self, index: NameIndex, query: PreparedQuery) -> None:
+        self._index = index
+        self._vocab = index._vocab
+        self._tokens = query.tokens
+        self._family_first = query.family_first
+        self._near: dict[str, list[tuple[str, int]]] = {}
+        self._token_match: dict[tuple[str, str, bool], tuple[float, str] | None] = {}
+        self._fields: dict[tuple[int, int, bool, float], dict[int, _Match] | _InitialOf] = {}
+        self._variant_cache: dict[tuple[str, bool], dict[int, tuple[float, str]]] = {}
+        self._budget = _SCAN_BUDGET
+        # slot -> (score, tags); tags are joined into the reason only for the hits returned
+        self._best: dict[int, _Match] = {}
+
+    def run(self, limit: int) -> list[Hit]:
+        count = len(self._tokens)
+        for cut in range(1, count):
+            head, tail = (0, cut), (cut, count)
+            self._pair(head, tail, self._family_first, limit)
+            self._pair(tail, head, not self._family_first, limit)
+        whole = (0, count)
+        self._single(whole, self._index._given, "first_name_only", limit)
+        self._single(whole, self._index._family, "last_name_only", limit)
+        return self._hits(limit)
+
+    # -- layouts -------------------------------------------------------------------------------
+
+    def _pair(self, given_part: tuple[int, int], family_part: tuple[int, int], reordered: bool, limit: int) -> None:
+        index = self._index
+        given = self._lookup(given_part, index._given, MAX_FIELD_PENALTY)
+        family = self._lookup(family_part, index._family, MAX_FIELD_PENALTY)
+        if not given or not family:
+            return
+        scorer = _PairScorer(index, self._best, given, family, reordered)
+        if isinstance(given, dict) and isinstance(family, dict):
+            scorer.score(self._common_slots(given, family))
+        elif isinstance(given, dict):
+            self._walk_beside_initial(scorer, given, index._given, limit)
+        elif isinstance(family, dict):
+            self._walk_beside_initial(scorer, family, index._family, limit)
+
+    def _walk_beside_initial(self, scorer: _PairScorer, fields: dict[int, _Match], role: _Role, limit: int) -> None:
+        """One side is an initial (every name starting with a letter): walk the other side best first
+        and stop once `limit` slots reached the best score still possible."""
+        levels: dict[float, list[int]] = {}
+        for field, (penalty, _) in fields.items():
+            levels.setdefault(penalty, []).append(field)
+        for penalty in sorted(levels):
+            ceiling = scorer.base - penalty - INITIAL
+            if self._count_at_least(ceiling) >= limit:
+                return
+            postings = [role.slots[field] for field in levels[penalty]]
+            if not self._spend(sum(map(len, postings))):
+                return
+            if scorer.score(chain.from_iterable(postings), ceiling, limit):
+                return
+
+    def _count_at_least(self, score: float) -> int:
+        return sum(1 for known, _ in self._best.values() if known >= score)
+
+    def _common_slots(self, given: dict[int, _Match], family: dict[int, _Match]) -> set[int]:
+        """Slots in both sides' postings; the sets do the work in C, so only real pairs are scored."""
+        given_postings = [self._index._given.slots[field] for field in given]
+        family_postings = [self._index._family.slots[field] for field in family]
+        given_size, family_size = sum(map(len, given_postings)), sum(map(len, family_postings))
+        if not self._spend(given_size + family_size):
+            return set()
+        small, large = (
+            (given_postings, family_postings) if given_size <= family_size else (family_postings, given_postings)
+        )
+        return set(chain.from_iterable(small)).intersection(chain.from_iterable(large))
+
+    def _single(self, part: tuple[int, int], role: _Role, tag: str, limit: int) -> None:
+        """Only one name was given: every slot of a field shares its score, so take the best few."""
+        fields = self._lookup(part, role, MAX_FIELD_PENALTY - SINGLE_FIELD)
+        if not isinstance(fields, dict):
+            return
+        best, taken, floor = self._best, 0, None
+        for field, (penalty, tags) in sorted(fields.items(), key=_by_penalty):
+            score = PERFECT - SINGLE_FIELD - penalty
+            if floor is not None and score < floor:
+                return
+            for slot in role.slots[field]:
+                known = best.get(slot)
+                if known is None or known[0] < score:
+                    best[slot] = (score, tags | {tag})
+                taken += 1
+                if taken >= limit:
+                    floor = score  # ties at this score may still come from other fields; nothing lower
+                    break
+
+    def _spend(self, slots: int) -> bool:
+        if slots > self._budget:
+            return False
+        self._budget -= slots
+        return True
+
+    def _hits(self, limit: int) -> list[Hit]:
+        ids = self._index._ids
+        ranked = sorted(
+            ((round(score, 1), ids[slot], tags) for slot, (score, tags) in self._best.items() if score >= MIN_SCORE),
+            key=lambda entry: (-entry[0], entry[1]),
+        )
+        return [Hit(record_id, score, _reason(tags)) for score, record_id, tags in ranked[:limit]]
+
+    # -- parts against fields ------------------------------------------------------------------
+
+    def _lookup(self, part: tuple[int, int], role: _Role, most: float) -> dict[int, _Match] | _InitialOf:
+        """Field terms of `role` the tokens in `part` can mean (costing at most `most`), with their match."""
+        key = (*part, role.given, most)
+        found = self._fields.get(key)
+        if found is None:
+            tokens = self._tokens[part[0] : part[1]]
+            if len(tokens) == 1 and is_initial(tokens[0]):
+                found = _InitialOf(tokens[0], self._vocab)
+            elif all(is_initial(token) for token in tokens):
+                found = {}  # "j r": nothing to look up; the other layouts still try each letter
+            elif len(tokens) == 1:
+                found = self._fields_for_word(tokens[0], role, most)
+            else:
+                found = self._fields_for_words(tokens, role, most)
+            self._fields[key] = found
+        return found
+
+    def _fields_for_words(self, tokens: tuple[str, ...], role: _Role, most: float) -> dict[int, _Match]:
+        """Several query words: fields reached by their words or joined form, aligned word by word.
+
+        Each word the field was not reached by will cost at least `EXTRA_TOKEN`, so fields that
+        cannot come in under `most` are dropped before the (slower) alignment.
+        """
+        needed = [token for token in dict.fromkeys(tokens) if not is_initial(token) and token not in NOISE_TOKENS]
+        reached_by: dict[int, int] = {}
+        for source in [*needed, "".join(tokens)]:
+            weight = 1 if source in needed else len(needed)  # the joined form stands for every word
+            for field in self._fields_reached(source, role):
+                reached_by[field] = reached_by.get(field, 0) + weight
+        scored = {}
+        for field, count in reached_by.items():
+            if EXTRA_TOKEN * max(0, len(needed) - count) > most:
+                continue
+            match = self.field_match(tokens, field, role.given)
+            if match is not None and match[0] <= most:
+                scored[field] = match
+        return scored
+
+    def _fields_reached(self, source: str, role: _Role) -> set[int]:
+        found: set[int] = set()
+        for term_id in self._variants(source, role.given):
+            if term_id in role.slots:
+                found.add(term_id)
+            fields = role.fields_with.get(term_id)
+            if fields is not None and len(fields) <= _FANOUT_CAP:
+                found.update(fields)
+        return found
+
+    def _fields_for_word(self, word: str, role: _Role, most: float) -> dict[int, _Match]:
+        """One query word: a field scores as its best variant word, plus the words the query left out."""
+        scored: dict[int, _Match] = {}
+        for term_id, (penalty, reason) in self._variants(word, role.given).items():
+            tags = frozenset({reason})
+            if term_id in role.slots:
+                _keep_best(scored, term_id, penalty, tags)
+            term = self._vocab.term(term_id)
+            for field in role.fields_with.get(term_id, ()):
+                left_out = _left_out(term, self._vocab.term(field))
+                if penalty + left_out <= most:
+                    _keep_best(scored, field, penalty + left_out, tags | _PARTIAL if left_out else tags)
+        return scored
+
+    def _variants(self, token: str, given: bool) -> dict[int, tuple[float, str]]:
+        """Terms a query token could stand for (itself, nicknames for given names, near typos), with cost."""
+        key = (token, given)
+        found = self._variant_cache.get(key)
+        if found is not None:
+            return found
+        vocab, found = self._vocab, {}
+        exact = vocab.id_of(token)
+        if exact is not None:
+            found[exact] = (0.0, "exact")
+        names = list(related_given_names(token)) if given else []
+        for term in [*names, *(term for term, _ in self._near_terms(token))]:
+            term_id = vocab.id_of(term)
+            if term_id is not None and term_id not in found:
+                match = self._token(token, term, given)
+                if match is not None:
+                    found[term_id] = match
+        self._variant_cache[key] = found
+        return found
+
+    def _near_terms(self, token: str) -> list[tuple[str, int]]:
+        found = self._near.get(token)
+        if found is None:
+            found = self._near[token] = list(self._vocab.near(token))
+        return found
+
+    def field_match(self, tokens: tuple[str, ...], field: int, given: bool) -> _Match | None:
+        """How well query tokens match one field term, as (penalty, tags), or None."""
+        words = self._vocab.term(field).split()
+        joined, field_joined = "".join(tokens), "".join(words)
+        if joined == field_joined:
+            return 0.0, _EXACT
+        best = _align(tokens, words, lambda q, t: self._token(q, t, given))
+        if len(tokens) > 1 or len(words) > 1:
+            # Typos across a word boundary, or a name typed as one word ("vandenburg") or split apart;
+            # words run together *and* misspelt are two slips, so the spacing costs too.
+            whole = self._token(joined, field_joined, False)
+            if whole is not None:
+                penalty = whole[0] + (SPACING if len(tokens) != len(words) else 0.0)
+                if best is None or penalty < best[0]:
+                    best = penalty, frozenset({whole[1]})
+        return best
+
+    def _token(self, query: str, term: str, given: bool) -> tuple[float, str] | None:
+        key = (query, term, given)
+        if key in self._token_match:
+            return self._token_match[key]
+        result = _token_match(query, term, given)
+        self._token_match[key] = result
+        return result
+
+
+class _PairScorer:
+    """Scores slots for one two-part layout: the slot's given and family fields looked up on each side."""
+
+    def __init__(
+        self,
+        index: NameIndex,
+        best: dict[int, _Match],
+        given: dict[int, _Match] | _InitialOf,
+        family: dict[int, _Match] | _InitialOf,
+        reordered: bool,
+    ) -> None:
+        self._index, self._best, self._given, self._family = index, best, given, family
+        self.base = PERFECT - (REORDERED if reordered else 0.0)
+        self._extra = frozenset({"reordered"}) if reordered else frozenset()
+
+    def score(self, slots: Iterable[int], target: float = PERFECT + 1, wanted: int = 0) -> bool:
+        """Record each slot's score; True as soon as `wanted` of them reached `target`."""
+        index, best, given, family = self._index, self._best, self._given, self._family
+        first, preferred, last, base, extra = index._first, index._preferred, index._last, self.base, self._extra
+        reached = 0
+        for slot in slots:
+            other = family.get(last[slot])
+            if other is None:
+                continue
+            mine = given.get(first[slot])
+            alias = preferred[slot]
+            if alias >= 0:
+                via_alias = given.get(alias)
+                if via_alias is not None and (mine is None or via_alias[0] < mine[0]):
+                    mine = via_alias
+            if mine is None:
+                continue
+            score = base - mine[0] - other[0]
+            known = best.get(slot)
+            if known is None or known[0] < score:
+                best[slot] = (score, mine[1] | other[1] | extra)
+            if score >= target:
+                reached += 1
+                if reached >= wanted:
+                    return True
+        return False
+
+
+class _InitialOf:
+    """An initial ("j smith"): it can stand for too many names to list, so each field is judged on demand."""
+
+    def __init__(self, letter: str, vocab: _Vocabulary) -> None:
+        self._letter, self._vocab = letter, vocab
+        self._seen: dict[int, _Match | None] = {}
+
+    def get(self, field: int, /) -> _Match | None:
+        try:
+            return self._seen[field]
+        except KeyError:
+            found = self._seen[field] = self._judge(field)
+            return found
+
+    def _judge(self, field: int) -> _Match | None:
+        if field < 0:
+            return None
+        term, letter = self._vocab.term(field), self._letter
+        if " " not in term:
+            return (INITIAL, _INITIAL) if term.startswith(letter) else None
+        if term.startswith(letter) or f" {letter}" in term:
+            return INITIAL + PARTIAL_FIELD, _INITIAL_PARTIAL
+        return None
+
+
+_EXACT: Final = frozenset({"exact"})
+_REASON_ORDER: Final = (
+    "first_name_only",
+    "last_name_only",
+    "reordered",
+    "nickname",
+    "typo",
+    "initial",
+    "partial",
+    "extra_words",
+)
+
+
+def _token_match(query: str, term: str, given: bool) -> tuple[float, str] | None:
+    if query == term:
+        return 0.0, "exact"
+    nickname = related_given_names(query).get(term) if given else None
+    limit = max_edits(max(len(query), len(term)))
+    if limit and abs(len(query) - len(term)) <= limit:
+        distance = OSA.distance(query, term, score_cutoff=limit)
+        if distance <= limit:
+            penalty = typo_penalty(query, term, distance)
+            if nickname is None or penalty < nickname:
+                return penalty, "typo"
+    return (nickname, "nickname") if nickname is not None else None
+
+
+def _align(
+    tokens: tuple[str, ...], words: list[str], match: Callable[[str, str], tuple[float, str] | None]
+) -> _Match | None:
+    """Pair each query token with its best unused field word; leftovers on either side cost points."""
+    used = [False] * len(words)
+    penalty, tags, matched = 0.0, set(), 0
+    for token in tokens:
+        if is_initial(token):
+            where = next((i for i, w in enumerate(words) if not used[i] and w.startswith(token)), None)
+            if where is None:
+                penalty += STRAY_INITIAL
+                tags.add("extra_words")
+            else:
+                used[where] = True
+                penalty += INITIAL
+                tags.add("initial")
+                matched += 1
+            continue
+        choice = None
+        for i, word in enumerate(words):
+            if not used[i]:
+                found = match(token, word)
+                if found is not None and (choice is None or found[0] < choice[1]):
+                    choice = (i, found[0], found[1])
+        if choice is None:
+            penalty += NOISE_TOKEN if token in NOISE_TOKENS else EXTRA_TOKEN
+            tags.add("extra_words")
+        else:
+            used[choice[0]] = True
+            penalty += choice[1]
+            tags.add(choice[2])
+            matched += 1
+    if not matched:
+        return None
+    if any(not u and w not in NOISE_TOKENS for u, w in zip(used, words, strict=True)):
+        penalty += PARTIAL_FIELD
+        tags.add("partial")
+    return penalty, frozenset(tags)
+
+
+def _reason(tags: frozenset[str]) -> str:
+    named = [tag for tag in _REASON_ORDER if tag in tags]
+    return "+".join(named) if named else "exact"
+
+
+def _by_penalty(item: tuple[int, _Match]) -> float:
+    return item[1][0]
+
+
+_PARTIAL: Final = frozenset({"partial"})
+_INITIAL: Final = frozenset({"initial"})
+_INITIAL_PARTIAL: Final = frozenset({"initial", "partial"})
+
+
+def _left_out(part: str, field: str) -> float:
+    """What it costs that a field has more words than the one (or the joined form) that matched."""
+    if field.replace(" ", "") == part or all(word == part or word in NOISE_TOKENS for word in field.split()):
+        return 0.0
+    return PARTIAL_FIELD
+
+
+def _keep_best(scored: dict[int, _Match], field: int, penalty: float, tags: frozenset[str]) -> None:
+    known = scored.get(field)
+    if known is None or penalty < known[0]:
+        scored[field] = (penalty, tags)
+
+
+def _drop(postings: dict, key: object, value: int) -> None:
+    values = postings[key]
+    values.remove(value)
+    if not values:
+        del postings[key]
+
+
+def _record_fields(record: NameRecord) -> tuple[str, str, str]:
+    given = normalize_name(record.first_name or "")
+    preferred = normalize_name(record.preferred_name or "")
+    family = normalize_name(record.last_name or "")
+    if not family and " " in given:
+        # Some ATSs put the whole name in first_name; its last word is the family name.
+        given, family = given.rsplit(" ", 1)
+    return given, preferred, family
+
+
+def _field_parts(field: str) -> tuple[str, ...]:
+    """Terms that lead to a multi-word field: its words and its joined form ("van der berg"→"vanderberg")."""
+    words = field.split()
+    if len(words) < 2:
+        return ()
+    return tuple(dict.fromkeys((*words, "".join(words))))
+
+
+def _mail_hash(email: str) -> int:
+    # 64-bit hashes instead of strings: a collision needs ~4 billion addresses, and it saves the
+    # ~80 bytes a million stored address strings would each cost. Zero marks "no address".
+    return hash(normalize_email(email)) or 1
+
+
+def _as_tuple(value: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (value,) if isinstance(value, int) else value
