@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import store.meeting_models  # noqa: F401  (registers the meeting tables on Base.metadata)
 from store.models import Base
 
 config = context.config

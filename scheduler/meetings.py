@@ -1,0 +1,1336 @@
+"""The meeting lifecycle: the state machine, as a table, and `MeetingService`, the only code that changes a
+meeting.
+
+Every change runs in one transaction that (1) applies a transition from `TRANSITIONS`, refusing anything
+the table does not allow, (2) writes the numbered event row the ATS logging delivers, and (3) re-plans the
+meeting's durable jobs (`scheduler.jobs.replan`): a cancelled meeting keeps no pending reminder, a
+rescheduled one gets reminders for its new time, and a reminder that cannot happen is recorded as skipped
+with the reason, which is what `why_no_reminder` reads back. Concurrent changes of one meeting are
+serialized by a row lock on PostgreSQL and caught by an optimistic version check everywhere.
+
+The job handlers that send a meeting's emails and chat notices live here too, because recording "sent"
+is a meeting change: the event is written in the transaction that marks the job done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
+from enum import StrEnum
+from functools import partial
+from types import MappingProxyType
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from adapters.errors import HirebotError
+from bot.connections import default_http_client
+from bot.messages import Person
+from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
+from scheduler.ics_feed import FeedCache
+from scheduler.jobs import (
+    ChatNotifier,
+    ClaimedJob,
+    JobKind,
+    JobOutcome,
+    JobState,
+    PlannedJob,
+    message_id_for,
+    replan,
+)
+from scheduler.tokens import booking_token
+from scheduler.user_settings import SchedulingSettings, load_settings
+from scheduler.window import parse_window
+from store.crypto import SecretBox
+from store.db import transaction
+from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent, ScheduledJob
+from store.models import Application, AtsUser, Candidate, User, utcnow
+from store.queries import candidates_by_ids, visible_connection_ids
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+CHANGE_ATTEMPTS = 3
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+# -- states, events and the transition table ----------------------------------------------------------------
+
+
+class MeetingState(StrEnum):
+    REQUESTED = "requested"
+    TIME_SELECTED = "time_selected"
+    BOOKED = "booked"
+    DECLINED = "declined"
+    RESCHEDULING = "rescheduling"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class MeetingEventKind(StrEnum):
+    REQUEST_SENT = "request_sent"
+    FOLLOWUP_SENT = "followup_sent"
+    DAYOF_REMINDER_SENT = "dayof_reminder_sent"
+    TIME_SELECTED = "time_selected"
+    DECLINED = "declined"
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+_S, _E = MeetingState, MeetingEventKind
+
+TRANSITIONS: Mapping[tuple[MeetingState, MeetingEventKind], MeetingState] = MappingProxyType({
+    (_S.REQUESTED, _E.TIME_SELECTED): _S.TIME_SELECTED,
+    (_S.RESCHEDULING, _E.TIME_SELECTED): _S.TIME_SELECTED,
+    (_S.TIME_SELECTED, _E.BOOKED): _S.BOOKED,
+    (_S.REQUESTED, _E.DECLINED): _S.DECLINED,
+    (_S.RESCHEDULING, _E.DECLINED): _S.DECLINED,
+    (_S.BOOKED, _E.RESCHEDULED): _S.RESCHEDULING,
+    # New times offered before one was picked (the candidate asked for others), or offered again.
+    (_S.REQUESTED, _E.RESCHEDULED): _S.RESCHEDULING,
+    (_S.RESCHEDULING, _E.RESCHEDULED): _S.RESCHEDULING,
+    (_S.REQUESTED, _E.CANCELLED): _S.CANCELLED,
+    (_S.BOOKED, _E.CANCELLED): _S.CANCELLED,
+    (_S.RESCHEDULING, _E.CANCELLED): _S.CANCELLED,
+    (_S.BOOKED, _E.COMPLETED): _S.COMPLETED,
+    # Records of something sent: the state stays as it is.
+    (_S.REQUESTED, _E.REQUEST_SENT): _S.REQUESTED,
+    (_S.RESCHEDULING, _E.REQUEST_SENT): _S.RESCHEDULING,
+    (_S.REQUESTED, _E.FOLLOWUP_SENT): _S.REQUESTED,
+    (_S.RESCHEDULING, _E.FOLLOWUP_SENT): _S.RESCHEDULING,
+    (_S.BOOKED, _E.DAYOF_REMINDER_SENT): _S.BOOKED,
+})
+
+OPEN_STATES = frozenset({_S.REQUESTED, _S.RESCHEDULING})
+"""Waiting for the candidate to pick a time."""
+
+_STATE_PHRASES = {
+    _S.REQUESTED: "still waiting for the candidate to pick a time",
+    _S.TIME_SELECTED: "being booked right now",
+    _S.BOOKED: "already booked",
+    _S.DECLINED: "declined by the candidate",
+    _S.RESCHEDULING: "waiting for the candidate to pick a new time",
+    _S.CANCELLED: "cancelled",
+    _S.COMPLETED: "already over",
+}
+_ACTION_PHRASES = {
+    _E.REQUEST_SENT: "send the meeting request",
+    _E.FOLLOWUP_SENT: "send a follow-up",
+    _E.DAYOF_REMINDER_SENT: "send the day-of reminder",
+    _E.TIME_SELECTED: "pick a time",
+    _E.DECLINED: "decline",
+    _E.BOOKED: "book it",
+    _E.RESCHEDULED: "reschedule",
+    _E.CANCELLED: "cancel",
+    _E.COMPLETED: "mark it as done",
+}
+SENT_EVENTS = {JobKind.REQUEST_EMAIL: _E.REQUEST_SENT, JobKind.FOLLOWUP_EMAIL: _E.FOLLOWUP_SENT,
+               JobKind.DAYOF_REMINDER: _E.DAYOF_REMINDER_SENT}
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+
+
+class SchedulingError(HirebotError):
+    """Scheduling cannot go on as asked; the message says why and what to do instead."""
+
+
+class IllegalTransition(SchedulingError):
+    def __init__(self, message: str, *, state: MeetingState, kind: MeetingEventKind | None = None) -> None:
+        super().__init__(message)
+        self.state = state
+        self.kind = kind
+
+
+class SlotUnavailable(SchedulingError):
+    """The chosen time is no longer free (or was never offered); `fresh_slots` are times that are."""
+
+    def __init__(self, fresh_slots: Sequence[datetime]) -> None:
+        message = ("That time is no longer available. Please pick one of the times below."
+                   if fresh_slots else "That time is no longer available, and no other time in the window is "
+                   "free right now. Ask for other times and the organizer will offer new ones.")
+        super().__init__(message)
+        self.fresh_slots = tuple(fresh_slots)
+
+
+class MeetingNotFound(SchedulingError):
+    def __init__(self, meeting_id: int) -> None:
+        super().__init__("I can't find that meeting; it may have been removed.")
+        self.meeting_id = meeting_id
+
+
+class CandidateNotFound(SchedulingError):
+    def __init__(self) -> None:
+        super().__init__("I can't find that candidate in the ATS connections you can see.")
+
+
+class ConcurrentChange(SchedulingError):
+    def __init__(self) -> None:
+        super().__init__("The meeting was changed by someone else at the same moment; please try again.")
+
+
+def next_state(meeting: Meeting, kind: MeetingEventKind) -> MeetingState:
+    """The state after `kind`, or IllegalTransition saying what state the meeting is in."""
+    state = MeetingState(meeting.state)
+    target = TRANSITIONS.get((state, kind))
+    if target is None:
+        phrase = _STATE_PHRASES[state]
+        if state == _S.BOOKED and meeting.booked_start is not None:
+            phrase = f"already booked for {format_time(meeting.booked_start, meeting.timezone)}"
+        raise IllegalTransition(f"Can't {_ACTION_PHRASES[kind]}: the meeting with {meeting.candidate_name} "
+                                f"is {phrase}.", state=state, kind=kind)
+    return target
+
+
+def record_event(session: Session, meeting: Meeting, kind: MeetingEventKind, *, actor: str, now: datetime,
+                 reason: str | None = None, extra: Mapping[str, Any] | None = None) -> MeetingEvent:
+    """Apply `kind` to the meeting and write its event row, numbered after the previous one."""
+    before = MeetingState(meeting.state)
+    after = next_state(meeting, kind)
+    meeting.state = after
+    meeting.event_seq += 1
+    meeting.updated_at = now
+    event = MeetingEvent(meeting_id=meeting.id, seq=meeting.event_seq, kind=kind, actor=actor,
+                         occurred_at=now, from_state=before, to_state=after,
+                         data=event_data(meeting, reason=reason, extra=extra))
+    session.add(event)
+    return event
+
+
+def event_data(meeting: Meeting, *, reason: str | None = None, extra: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """What the ATS logging needs about the meeting at the moment of an event."""
+    slot = None
+    if meeting.booked_start is not None and meeting.booked_end is not None:
+        slot = {"start": _iso(meeting.booked_start), "end": _iso(meeting.booked_end)}
+    return {
+        "title": meeting.title,
+        "slot": slot,
+        "location": meeting.location,
+        "attendees": [{"name": a.name, "email": a.email, "role": a.role} for a in meeting.attendees],
+        "candidate": {"id": meeting.candidate_id, "name": meeting.candidate_name,
+                      "email": meeting.candidate_email},
+        "connection_id": meeting.connection_id,
+        "candidate_remote_id": meeting.candidate_remote_id,
+        "application_remote_id": meeting.application_remote_id,
+        "round": meeting.round,
+        "reason": reason,
+        **(extra or {}),
+    }
+
+
+# -- values crossing layers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateRef:
+    id: int | None
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class AttendeeRef:
+    name: str | None
+    email: str
+    role: str  # organizer, hiring_manager, interviewer
+    user_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
+class EventView:
+    seq: int
+    kind: str
+    actor: str
+    occurred_at: datetime
+    from_state: str
+    to_state: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    kind: str
+    state: str
+    due_at: datetime
+    note: str | None
+    idempotency_key: str
+    attempts: int = 0
+    recipient: str | None = None
+    last_error: str | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A meeting ready to be requested: what `propose` found, for the organizer to confirm or adjust."""
+
+    title: str
+    duration_minutes: int
+    window_start: datetime
+    window_end: datetime
+    location: str | None
+    attendees: tuple[AttendeeRef, ...]
+    slots: tuple[datetime, ...]
+    candidate: CandidateRef
+    job_name: str | None
+    connection_id: int | None
+    candidate_remote_id: str | None
+    application_remote_id: str | None
+    warnings: tuple[str, ...] = ()
+    timezone: str = "UTC"  # the organizer's, for showing the slots
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """A meeting as every reader sees it (chat, booking pages, emails, invitations, the CLI)."""
+
+    id: int
+    state: str
+    title: str
+    candidate: CandidateRef
+    attendees: tuple[AttendeeRef, ...]
+    slots: tuple[datetime, ...]
+    booked_start: datetime | None
+    booked_end: datetime | None
+    location: str | None
+    booking_url: str
+    manage_url: str
+    window_end: datetime
+    events: tuple[EventView, ...] = ()
+    jobs: tuple[JobView, ...] = ()
+    organizer: AttendeeRef | None = None
+    timezone: str = "UTC"  # the organizer's
+    candidate_timezone: str | None = None  # picked on the booking page
+    duration_minutes: int = 30
+    job_name: str | None = None
+    window_start: datetime | None = None
+    calendar_uid: str = ""
+    calendar_sequence: int | None = None  # None until an invitation went out; iCalendar SEQUENCE after
+    round: int = 0
+    decline_reason: str | None = None
+    connection_id: int | None = None
+    candidate_remote_id: str | None = None
+    application_remote_id: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def display_timezone(self) -> str:
+        """The zone to show the candidate times in: theirs when known, else the organizer's."""
+        return self.candidate_timezone or self.timezone
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class SchedulingDefaults:
+    """Workspace-wide knobs; per-user preferences are in `scheduler.user_settings`."""
+
+    slot_count: int = 8
+    business_days: int = 5
+    granularity: timedelta = timedelta(minutes=15)
+    min_notice: timedelta = timedelta(hours=2)
+    buffer: timedelta = timedelta(minutes=15)
+    max_meetings_per_day: int = 4
+    tentative_is_busy: bool = True
+    link_validity_after: timedelta = timedelta(days=1)  # links work until the window (or meeting) ends + this
+    followup_lead: timedelta = timedelta(hours=12)  # the last follow-up goes out at least this before the end
+    # A follow-up clamped to within this of the previous one is dropped.
+    followup_min_gap: timedelta = timedelta(hours=12)
+    notice_after_last_followup: timedelta = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _Invitee:
+    """An internal attendee with what the slot search needs about them."""
+
+    ref: AttendeeRef
+    settings: SchedulingSettings
+
+    @property
+    def hours(self) -> WorkingHours:
+        return self.settings.hours
+
+
+@dataclass(frozen=True)
+class _CandidateContext:
+    ref: CandidateRef
+    job_name: str | None = None
+    connection_id: int | None = None
+    candidate_remote_id: str | None = None
+    application_remote_id: str | None = None
+    hiring_managers: tuple[AttendeeRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the async steps (reading calendars) need, read before the writing transaction."""
+
+    id: int
+    workspace_id: int
+    state: MeetingState
+    slots: tuple[datetime, ...]
+    booked_start: datetime | None
+    duration: timedelta
+    window_start: datetime
+    window_end: datetime
+    timezone: str
+    invitees: tuple[_Invitee, ...] = field(default=())
+
+
+# -- the service --------------------------------------------------------------------------------------------
+
+
+class MeetingService:
+    """Proposes, requests, books, reschedules and cancels meetings; reads them back as `MeetingView`s."""
+
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox, *, public_url: str, token_key: bytes,
+                 clock: Callable[[], datetime] = utcnow, feeds: FeedCache | None = None,
+                 client_factory: Callable[[], httpx.AsyncClient] = default_http_client,
+                 defaults: SchedulingDefaults | None = None,
+                 on_jobs_planned: Callable[[datetime], None] | None = None) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.public_url = public_url.rstrip("/")
+        self.token_key = token_key
+        self.clock = clock
+        self.feeds = feeds if feeds is not None else FeedCache(clock=clock)
+        self.client_factory = client_factory
+        self.defaults = defaults or SchedulingDefaults()
+        # Told the earliest due time after a change planned jobs, so a local runner can wake early.
+        self.on_jobs_planned = on_jobs_planned
+
+    # -- proposing and requesting -------------------------------------------------------------------------
+
+    async def propose(self, organizer: Person, candidate_id: int | None, *,
+                      candidate_email: str | None = None, candidate_name: str | None = None,
+                      duration_minutes: int | None = None, when: str | None = None,
+                      window: tuple[datetime, datetime] | None = None,
+                      extra_attendees: Sequence[str] = (), location: str | None = None,
+                      title: str | None = None) -> Proposal:
+        """Everything needed to request a meeting, with free slots for every internal attendee."""
+        now = self.clock()
+        with self.sessions() as session:
+            settings = load_settings(session, organizer.user_id, self.box)
+            candidate = self._candidate_context(session, organizer, candidate_id, candidate_email,
+                                                candidate_name)
+            attendees = self._attendees(session, organizer, candidate.hiring_managers, extra_attendees)
+            invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
+        start, end = window if window is not None else parse_window(
+            when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
+        start, end = _utc(start), _utc(end)
+        if end <= start:
+            raise SchedulingError("The search window ends before it starts; give the earlier date first.")
+        duration = duration_minutes or settings.default_duration_minutes
+        if not 5 <= duration <= 480:
+            raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
+        calendars, warnings = await self._calendars(organizer.workspace_id, invitees, start, end,
+                                                    exclude=None)
+        slots = self._find_slots(calendars, start, end, timedelta(minutes=duration), now)
+        if not slots:
+            warnings += ("No time in that window suits everyone. Try a wider window or fewer attendees.",)
+        job_part = f", {candidate.job_name}" if candidate.job_name else ""
+        default_title = f"Interview: {candidate.ref.name}{job_part}"
+        return Proposal(title=(title or "").strip() or default_title, duration_minutes=duration,
+                        window_start=start, window_end=end,
+                        location=(location or "").strip() or settings.default_location,
+                        attendees=tuple(attendees), slots=tuple(slots), candidate=candidate.ref,
+                        job_name=candidate.job_name, connection_id=candidate.connection_id,
+                        candidate_remote_id=candidate.candidate_remote_id,
+                        application_remote_id=candidate.application_remote_id, warnings=warnings,
+                        timezone=settings.timezone)
+
+    def create_request(self, proposal: Proposal, organizer: Person) -> MeetingView:
+        """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice."""
+        if not proposal.slots:
+            raise SchedulingError("There are no free times to offer, so I can't send a request. Try a wider "
+                                  "window.")
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            meeting = Meeting(
+                workspace_id=organizer.workspace_id, organizer_user_id=organizer.user_id,
+                organizer_email=organizer.email.lower(), organizer_name=organizer.display_name,
+                state=_S.REQUESTED, title=proposal.title, duration_minutes=proposal.duration_minutes,
+                location=proposal.location, timezone=proposal.timezone, candidate_id=proposal.candidate.id,
+                candidate_name=proposal.candidate.name, candidate_email=proposal.candidate.email,
+                connection_id=proposal.connection_id, candidate_remote_id=proposal.candidate_remote_id,
+                application_remote_id=proposal.application_remote_id, job_name=proposal.job_name,
+                window_start=proposal.window_start, window_end=proposal.window_end,
+                slots=[_iso(slot) for slot in sorted(proposal.slots)], round=0, round_started_at=now,
+                calendar_uid=f"{uuid.uuid4().hex}@hirebot", event_seq=0, created_at=now, updated_at=now,
+                attendees=[MeetingAttendee(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
+                           for a in _unique_attendees(proposal.attendees)])
+            session.add(meeting)
+            session.flush()
+            self._plan(session, meeting, now, reason="the meeting was requested")
+            meeting_id = meeting.id
+        self._announce_jobs(meeting_id)
+        return self.view(meeting_id)
+
+    # -- the candidate's answers --------------------------------------------------------------------------
+
+    async def select_time(self, meeting_id: int, start: datetime, *, actor: str = "candidate",
+                          candidate_timezone: str | None = None) -> MeetingView:
+        """Book an offered time that is still free for every internal attendee (else SlotUnavailable with
+        fresh times). Submitting the time a meeting is already booked for returns it unchanged."""
+        start = _utc(start)
+        snapshot = await asyncio.to_thread(self._snapshot, meeting_id)
+        if snapshot.state == _S.BOOKED and snapshot.booked_start == start:
+            return await asyncio.to_thread(self.view, meeting_id)
+        if snapshot.state not in OPEN_STATES:
+            await asyncio.to_thread(self._refuse, meeting_id, _E.TIME_SELECTED)
+        if start not in snapshot.slots or not await self._still_free(snapshot, start):
+            fresh = await self._fresh_slots(snapshot)
+            await asyncio.to_thread(self._offer, meeting_id, fresh)
+            raise SlotUnavailable(fresh)
+        zone = _zone_name_or_none(candidate_timezone)
+
+        def book(session: Session, meeting: Meeting, now: datetime) -> None:
+            if meeting.state == _S.BOOKED and meeting.booked_start == start:
+                return  # the same choice submitted twice: booked once
+            if meeting.state in OPEN_STATES and _iso(start) not in meeting.slots:
+                raise SlotUnavailable([_parse_iso(slot) for slot in meeting.slots])
+            if zone:
+                meeting.candidate_timezone = zone
+            self._book(session, meeting, start, now, actor=actor)
+            self._plan(session, meeting, now, reason="a time was booked",
+                       extras=[self._notice(meeting, "booked", now, actor=actor)])
+
+        await asyncio.to_thread(self._change, meeting_id, book)
+        return await asyncio.to_thread(self.view, meeting_id)
+
+    def decline(self, meeting_id: int, *, reason: str | None = None, actor: str = "candidate") -> MeetingView:
+        """The candidate (or the organizer on their behalf) says no; the organizer is told in chat."""
+        reason = _clean_text(reason)
+
+        def apply(session: Session, meeting: Meeting, now: datetime) -> None:
+            record_event(session, meeting, _E.DECLINED, actor=actor, now=now, reason=reason)
+            meeting.decline_reason = reason
+            if meeting.calendar_sequence is not None:  # an earlier round's invitation is in calendars
+                meeting.calendar_sequence += 1
+            self._plan(session, meeting, now, reason="the candidate declined",
+                       extras=[self._notice(meeting, "declined", now, actor=actor, note=reason)])
+
+        self._change(meeting_id, apply)
+        return self.view(meeting_id)
+
+    def request_other_times(self, meeting_id: int, *, note: str | None = None) -> MeetingView:
+        """The candidate wants other times: follow-ups stop and the organizer is told in chat."""
+        note = _clean_text(note)
+
+        def apply(session: Session, meeting: Meeting, now: datetime) -> None:
+            if meeting.state not in OPEN_STATES:
+                state = _STATE_PHRASES[MeetingState(meeting.state)]
+                raise IllegalTransition(f"Can't ask for other times: the meeting with "
+                                        f"{meeting.candidate_name} is {state}.",
+                                        state=MeetingState(meeting.state))
+            asked = sum(1 for job in self._jobs(session, meeting.id)
+                        if job.payload.get("reason") == "other_times"
+                        and job.payload.get("round") == meeting.round)
+            notice = self._notice(meeting, "other_times", now, actor="candidate", note=note, number=asked + 1)
+            self._plan(session, meeting, now, reason="the candidate asked for other times", extras=[notice])
+
+        self._change(meeting_id, apply)
+        return self.view(meeting_id)
+
+    # -- the organizer's (or candidate's) changes ---------------------------------------------------------
+
+    async def reschedule(self, meeting_id: int, *, actor: str, new_start: datetime | None = None,
+                         when: str | None = None) -> MeetingView:
+        """Offer new times (from `when`, default the next business days), or move straight to `new_start`
+        when it is free for everyone. Calendar updates go out once the new time is booked."""
+        snapshot = await asyncio.to_thread(self._snapshot, meeting_id)
+        if (snapshot.state, _E.RESCHEDULED) not in TRANSITIONS:
+            await asyncio.to_thread(self._refuse, meeting_id, _E.RESCHEDULED)
+        now = self.clock()
+        start, end = parse_window(when, now=now, tz=ZoneInfo(snapshot.timezone),
+                                  business_days=self.defaults.business_days)
+        calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
+                                             exclude=meeting_id)
+        if new_start is not None:
+            new_start = _utc(new_start)
+            if new_start <= now or _overlaps(calendars, new_start, new_start + snapshot.duration):
+                raise SlotUnavailable(self._find_slots(calendars, start, end, snapshot.duration, now))
+            slots = [new_start]
+        else:
+            slots = self._find_slots(calendars, start, end, snapshot.duration, now)
+            if not slots:
+                raise SchedulingError("No time in that window suits everyone. Try a wider window, e.g. "
+                                      "\"reschedule with Jane in the next two weeks\".")
+
+        def apply(session: Session, meeting: Meeting, now: datetime) -> None:
+            previous = event_data(meeting)["slot"]
+            record_event(session, meeting, _E.RESCHEDULED, actor=actor, now=now,
+                         extra={"previous_slot": previous})
+            meeting.round += 1
+            meeting.round_started_at = now
+            meeting.booked_start = meeting.booked_end = None
+            meeting.window_start = min(start, slots[0])
+            meeting.window_end = max(end, slots[-1] + snapshot.duration)
+            meeting.slots = [_iso(slot) for slot in slots]
+            extras = []
+            if new_start is not None:
+                self._book(session, meeting, new_start, now, actor=actor)
+            if actor == "candidate":  # the organizer did not ask for this change: tell them
+                extras.append(self._notice(meeting, "booked" if new_start else "moving", now, actor=actor))
+            self._plan(session, meeting, now, reason="the meeting was rescheduled", extras=extras)
+
+        await asyncio.to_thread(self._change, meeting_id, apply)
+        return await asyncio.to_thread(self.view, meeting_id)
+
+    def cancel(self, meeting_id: int, *, actor: str, reason: str | None = None) -> MeetingView:
+        """Cancel: no reminder will ever go out; whoever was invited gets a cancellation."""
+        reason = _clean_text(reason)
+
+        def apply(session: Session, meeting: Meeting, now: datetime) -> None:
+            record_event(session, meeting, _E.CANCELLED, actor=actor, now=now, reason=reason)
+            if meeting.calendar_sequence is not None:
+                meeting.calendar_sequence += 1
+            extras = [self._notice(meeting, "cancelled", now, actor=actor, note=reason)] \
+                if actor == "candidate" else []
+            self._plan(session, meeting, now, reason=f"the meeting was cancelled{_by(actor)}", extras=extras)
+
+        self._change(meeting_id, apply)
+        return self.view(meeting_id)
+
+    def complete_finished(self) -> int:
+        """Move booked meetings whose end has passed to `completed`; returns how many moved."""
+        now = self.clock()
+        with self.sessions() as session:
+            ids = list(session.scalars(select(Meeting.id).where(Meeting.state == _S.BOOKED,
+                                                                Meeting.booked_end <= now)))
+
+        def apply(session: Session, meeting: Meeting, now: datetime) -> bool:
+            if meeting.state != _S.BOOKED or meeting.booked_end is None or meeting.booked_end > now:
+                return False  # moved or cancelled since the query
+            record_event(session, meeting, _E.COMPLETED, actor="system", now=now)
+            self._plan(session, meeting, now, reason="the meeting is over")
+            return True
+
+        return sum(self._change(meeting_id, apply) for meeting_id in ids)
+
+    def record_sent(self, session: Session, meeting_id: int, kind: MeetingEventKind, *, to: str,
+                    message_id: str, extra: Mapping[str, Any] | None = None) -> None:
+        """Write the "sent" event of an email job, in the dispatcher's transaction that marks the job done."""
+        meeting = self._locked(session, meeting_id)
+        record_event(session, meeting, kind, actor="system", now=self.clock(),
+                     extra={"to": to, "message_id": message_id, **(extra or {})})
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def view(self, meeting_id: int) -> MeetingView:
+        with self.sessions() as session:
+            meeting = session.get(Meeting, meeting_id, options=[selectinload(Meeting.attendees),
+                                                                 selectinload(Meeting.events)])
+            if meeting is None:
+                raise MeetingNotFound(meeting_id)
+            return self._view(meeting, self._jobs(session, meeting_id))
+
+    def meetings_for(self, person: Person, *, include_past: bool = False) -> list[MeetingView]:
+        """Meetings the person organizes or attends: by default those pending or still to come."""
+        now = self.clock()
+        with self.sessions() as session:
+            attending = _attending(person)
+            query = select(Meeting.id).where(
+                Meeting.workspace_id == person.workspace_id,
+                or_(Meeting.organizer_user_id == person.user_id, Meeting.id.in_(attending)))
+            if not include_past:
+                query = query.where(or_(Meeting.state.in_(list(OPEN_STATES)),
+                                        (Meeting.state == _S.BOOKED) & (Meeting.booked_end > now)))
+            ids = list(session.scalars(query))
+        views = [self.view(meeting_id) for meeting_id in ids]
+        return sorted(views, key=lambda v: (v.booked_start or v.window_start or v.window_end, v.id))
+
+    def find_for_candidate(self, person: Person, candidate_id: int) -> list[MeetingView]:
+        """The candidate's meetings the person may see (organizer, attendee or admin), newest first."""
+        with self.sessions() as session:
+            visible = visible_connection_ids(session, person.workspace_id, person.user_id)
+            if not candidates_by_ids(session, [candidate_id], visible):
+                return []
+            query = select(Meeting.id).where(Meeting.workspace_id == person.workspace_id,
+                                             Meeting.candidate_id == candidate_id)
+            if not person.is_admin:
+                query = query.where(or_(Meeting.organizer_user_id == person.user_id,
+                                        Meeting.id.in_(_attending(person))))
+            ids = list(session.scalars(query.order_by(Meeting.created_at.desc(), Meeting.id.desc())))
+        return [self.view(meeting_id) for meeting_id in ids]
+
+    def why_no_reminder(self, meeting_id: int) -> str:
+        """Why the candidate did (not) get a day-of reminder, in one or two sentences, from the job rows."""
+        view = self.view(meeting_id)
+        name = view.candidate.name
+        zone = view.display_timezone
+        reminders = [job for job in view.jobs if job.kind == JobKind.DAYOF_REMINDER]
+        if not reminders:
+            return _no_reminder_planned(view)
+        job = max(reminders, key=lambda j: j.id)
+        when = format_time(job.due_at, zone)
+        if job.state == JobState.DONE:
+            sent = format_time(job.finished_at, zone) if job.finished_at else when
+            return f"{name} did get a day-of reminder: it was sent {sent}."
+        if job.state in (JobState.PENDING, JobState.RUNNING):
+            return f"{name}'s day-of reminder hasn't gone out yet: it is planned for {when}."
+        if job.state == JobState.FAILED:
+            return f"{name}'s day-of reminder (due {when}) could not be sent: {job.note or job.last_error}"
+        return f"{name} got no day-of reminder (it was due {when}): {job.note}"
+
+    # -- transactions -------------------------------------------------------------------------------------
+
+    def _change(self, meeting_id: int, change: Callable[[Session, Meeting, datetime], T]) -> T:
+        """Run `change` on the locked meeting in one transaction, retrying when a concurrent change won."""
+        for attempt in range(CHANGE_ATTEMPTS):
+            try:
+                with transaction(self.sessions) as session:
+                    meeting = self._locked(session, meeting_id)
+                    result = change(session, meeting, self.clock())
+                    session.flush()
+            except (StaleDataError, IntegrityError):
+                if attempt + 1 == CHANGE_ATTEMPTS:
+                    raise ConcurrentChange() from None
+                continue
+            self._announce_jobs(meeting_id)
+            return result
+        raise ConcurrentChange()
+
+    def _locked(self, session: Session, meeting_id: int) -> Meeting:
+        meeting = session.scalar(select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+                                 .execution_options(populate_existing=True))
+        if meeting is None:
+            raise MeetingNotFound(meeting_id)
+        return meeting
+
+    def _refuse(self, meeting_id: int, kind: MeetingEventKind) -> None:
+        with self.sessions() as session:
+            meeting = session.get(Meeting, meeting_id)
+            if meeting is None:
+                raise MeetingNotFound(meeting_id)
+            next_state(meeting, kind)
+
+    def _book(self, session: Session, meeting: Meeting, start: datetime, now: datetime, *,
+              actor: str) -> None:
+        meeting.booked_start = start
+        meeting.booked_end = start + timedelta(minutes=meeting.duration_minutes)
+        record_event(session, meeting, _E.TIME_SELECTED, actor=actor, now=now)
+        meeting.calendar_sequence = 0 if meeting.calendar_sequence is None else meeting.calendar_sequence + 1
+        record_event(session, meeting, _E.BOOKED, actor=actor, now=now)
+
+    def _offer(self, meeting_id: int, slots: Sequence[datetime]) -> None:
+        """Replace the offered times (the booking page shows these); not a transition, so no event."""
+        def apply(session: Session, meeting: Meeting, now: datetime) -> None:
+            if meeting.state in OPEN_STATES:
+                meeting.slots = [_iso(slot) for slot in slots]
+                meeting.updated_at = now
+        self._change(meeting_id, apply)
+
+    def _announce_jobs(self, meeting_id: int) -> None:
+        if self.on_jobs_planned is None:
+            return
+        with self.sessions() as session:
+            due = session.scalar(select(ScheduledJob.due_at).where(ScheduledJob.meeting_id == meeting_id,
+                                                                   ScheduledJob.state == JobState.PENDING)
+                                 .order_by(ScheduledJob.due_at).limit(1))
+        if due is not None:
+            self.on_jobs_planned(due)
+
+    # -- planning jobs ------------------------------------------------------------------------------------
+
+    def _plan(self, session: Session, meeting: Meeting, now: datetime, *, reason: str,
+              extras: Iterable[PlannedJob] = ()) -> None:
+        settings = load_settings(session, meeting.organizer_user_id, self.box)
+        jobs = self._jobs(session, meeting.id)
+        extras = list(extras)
+        wanted = [*self._wanted(meeting, settings, jobs, extras, now), *extras]
+        replan(session, meeting.id, wanted, now=now, reason=reason)
+
+    def _wanted(self, meeting: Meeting, settings: SchedulingSettings, jobs: Sequence[ScheduledJob],
+                extras: Sequence[PlannedJob], now: datetime) -> list[PlannedJob]:
+        """The jobs the meeting's current state calls for (keys carry the round, so each round plans anew)."""
+        state = MeetingState(meeting.state)
+        if state in OPEN_STATES:
+            payloads = [job.payload or {} for job in jobs] + [dict(extra.payload) for extra in extras]
+            asked = any(p.get("reason") == "other_times" and p.get("round") == meeting.round
+                        for p in payloads)
+            return self._request_jobs(meeting, settings, asked_other_times=asked)
+        if state == _S.BOOKED:
+            kind = JobKind.INVITE_EMAIL if meeting.calendar_sequence == 0 else JobKind.UPDATE_EMAIL
+            recipients = [meeting.candidate_email, *(a.email for a in meeting.attendees)]
+            return [*(self._job(meeting, kind, now, to=to, part=to) for to in recipients),
+                    self._dayof_job(meeting, settings.dayof_reminder_hour, now)]
+        if state in (_S.CANCELLED, _S.DECLINED):
+            told = _contacted(jobs, calendar_only=state == _S.DECLINED)
+            return [self._job(meeting, JobKind.CANCEL_EMAIL, now, to=to, part=to) for to in told]
+        return []
+
+    def _request_jobs(self, meeting: Meeting, settings: SchedulingSettings, *,
+                      asked_other_times: bool) -> list[PlannedJob]:
+        base = meeting.round_started_at
+        planned = [self._job(meeting, JobKind.REQUEST_EMAIL, base, to=meeting.candidate_email)]
+        if asked_other_times:
+            return planned  # no nagging about times they already said don't work
+        times = followup_times(base, settings.followup_delays_days, meeting.window_end,
+                               lead=self.defaults.followup_lead, min_gap=self.defaults.followup_min_gap)
+        for number, due in enumerate(times, start=1):
+            planned.append(self._job(meeting, JobKind.FOLLOWUP_EMAIL, due, to=meeting.candidate_email,
+                                     part=str(number), number=number, of=len(times)))
+        last = times[-1] if times else base
+        notice_at = max(last, min(last + self.defaults.notice_after_last_followup, meeting.window_end))
+        planned.append(self._notice(meeting, "no_answer", notice_at, actor="system", followups=len(times)))
+        return planned
+
+    def _dayof_job(self, meeting: Meeting, hour: int, now: datetime) -> PlannedJob:
+        assert meeting.booked_start is not None
+        zone = ZoneInfo(meeting.candidate_timezone or meeting.timezone)
+        due, skip = dayof_reminder_time(meeting.booked_start, zone=zone, hour=hour, now=now)
+        job = self._job(meeting, JobKind.DAYOF_REMINDER, due, to=meeting.candidate_email,
+                        start=_iso(meeting.booked_start))
+        if skip is None:
+            return job
+        return PlannedJob(job.key, job.kind, job.due_at, job.meeting_id, job.payload, skip_note=skip)
+
+    def _job(self, meeting: Meeting, kind: JobKind, due: datetime, *, part: str | None = None,
+             **payload: Any) -> PlannedJob:
+        key = ":".join(["meeting", str(meeting.id), kind, *([part] if part else []), f"v{meeting.round}"])
+        return PlannedJob(key=key, kind=kind, due_at=due, meeting_id=meeting.id,
+                          payload={"round": meeting.round, "sequence": meeting.calendar_sequence, **payload})
+
+    def _notice(self, meeting: Meeting, reason: str, due: datetime, *, actor: str, note: str | None = None,
+                number: int | None = None, **payload: Any) -> PlannedJob:
+        part = reason if number is None else f"{reason}:{number}"
+        return self._job(meeting, JobKind.ORGANIZER_NOTICE, due, part=part, reason=reason, actor=actor,
+                         note=note, **payload)
+
+    @staticmethod
+    def _jobs(session: Session, meeting_id: int) -> list[ScheduledJob]:
+        return list(session.scalars(select(ScheduledJob).where(ScheduledJob.meeting_id == meeting_id)
+                                    .order_by(ScheduledJob.due_at, ScheduledJob.id)))
+
+    # -- candidates, attendees, calendars -----------------------------------------------------------------
+
+    def _candidate_context(self, session: Session, organizer: Person, candidate_id: int | None,
+                           email: str | None, name: str | None) -> _CandidateContext:
+        email = (email or "").strip().lower() or None
+        if email is not None and not _EMAIL.fullmatch(email):
+            raise SchedulingError(f"{email!r} doesn't look like an email address.")
+        if candidate_id is None:
+            if email is None:
+                raise SchedulingError("Who should I invite? Give the candidate's email address.")
+            return _CandidateContext(ref=CandidateRef(id=None, name=_clean_text(name) or email.split("@")[0],
+                                                      email=email))
+        visible = visible_connection_ids(session, organizer.workspace_id, organizer.user_id)
+        found = candidates_by_ids(session, [candidate_id], visible)
+        if not found:
+            raise CandidateNotFound()
+        candidate = found[0]
+        display = _clean_text(name) or _display_name(candidate)
+        address = email or _candidate_email(candidate)
+        if address is None:
+            raise SchedulingError(f"{display} has no email address in the ATS, so I can't send a booking "
+                                  "link. Add one in the ATS (then refresh), or give the address yourself.")
+        application = most_relevant_application(candidate.applications)
+        job = application.job if application is not None else None
+        return _CandidateContext(
+            ref=CandidateRef(id=candidate.id, name=display, email=address),
+            job_name=job.name if job else None,
+            connection_id=candidate.connection_id, candidate_remote_id=candidate.remote_id,
+            application_remote_id=application.remote_id if application is not None else None,
+            hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else ())
+
+    @staticmethod
+    def _hiring_managers(session: Session, job: Any) -> list[AttendeeRef]:
+        remote_ids = [str(value) for value in job.hiring_manager_remote_ids or []]
+        if not remote_ids:
+            return []
+        users = session.scalars(select(AtsUser).where(AtsUser.connection_id == job.connection_id,
+                                                      AtsUser.remote_id.in_(remote_ids),
+                                                      AtsUser.deactivated.is_(False)))
+        return [AttendeeRef(name=user.name, email=user.email.lower(), role="hiring_manager")
+                for user in users if user.email]
+
+    def _attendees(self, session: Session, organizer: Person, hiring_managers: Sequence[AttendeeRef],
+                   extra: Sequence[str]) -> list[AttendeeRef]:
+        people = [AttendeeRef(name=organizer.display_name, email=organizer.email.lower(), role="organizer",
+                              user_id=organizer.user_id), *hiring_managers]
+        for raw in extra:
+            address = raw.strip().strip("<>").removeprefix("mailto:").lower()
+            if not _EMAIL.fullmatch(address):
+                raise SchedulingError(f"{raw!r} isn't an email address; add attendees by email.")
+            people.append(AttendeeRef(name=None, email=address, role="interviewer"))
+        people = _unique_attendees(people)
+        users = {user.email: user for user in session.scalars(
+            select(User).where(User.workspace_id == organizer.workspace_id,
+                               User.email.in_([person.email for person in people])))}
+        return [_known(person, users.get(person.email)) for person in people]
+
+    def _invitees(self, session: Session, workspace_id: int, attendees: Sequence[AttendeeRef],
+                  fallback_zone: str) -> tuple[_Invitee, ...]:
+        """Each attendee's hours and feed: their own settings when they use hirebot, else the organizer's
+        zone with default hours."""
+        invitees = []
+        for ref in attendees:
+            user_id = ref.user_id
+            if user_id is None:
+                user_id = session.scalar(select(User.id).where(User.workspace_id == workspace_id,
+                                                               User.email == ref.email))
+            settings = load_settings(session, user_id, self.box) if user_id is not None \
+                else SchedulingSettings(timezone=fallback_zone)
+            invitees.append(_Invitee(ref=ref, settings=settings))
+        return tuple(invitees)
+
+    async def _calendars(self, workspace_id: int, invitees: Sequence[_Invitee], start: datetime,
+                         end: datetime, *, exclude: int | None
+                         ) -> tuple[list[AttendeeCalendar], tuple[str, ...]]:
+        """Busy time per attendee: meetings hirebot holds plus their ICS feed. A feed that fails becomes a
+        warning; the search goes on without it."""
+        emails = [invitee.ref.email for invitee in invitees]
+        held = await asyncio.to_thread(self._held_busy, workspace_id, emails, start, end, exclude)
+        feeds = [invitee for invitee in invitees if invitee.settings.ics_feed_url]
+        warnings = [f"{invitee.ref.label}'s calendar feed can't be read with the current secret key; ask "
+                    "them to paste it again." for invitee in invitees if invitee.settings.feed_unreadable]
+        fetched: dict[str, list[Busy]] = {}
+        if feeds:
+            async with self.client_factory() as client:
+                results = await asyncio.gather(
+                    *(self._feed_busy(client, invitee, start, end) for invitee in feeds),
+                    return_exceptions=True)
+            for invitee, result in zip(feeds, results, strict=True):
+                if isinstance(result, BaseException):
+                    warnings.append(_feed_warning(invitee.ref, result))
+                else:
+                    fetched[invitee.ref.email] = result
+        calendars = [AttendeeCalendar(email=invitee.ref.email, hours=invitee.hours,
+                                      busy=tuple(held.get(invitee.ref.email, [])) +
+                                      tuple(fetched.get(invitee.ref.email, [])))
+                     for invitee in invitees]
+        return calendars, tuple(warnings)
+
+    async def _feed_busy(self, client: httpx.AsyncClient, invitee: _Invitee, start: datetime,
+                         end: datetime) -> list[Busy]:
+        assert invitee.settings.ics_feed_url is not None
+        return await self.feeds.busy(invitee.settings.ics_feed_url, client, start=start - timedelta(days=1),
+                                     end=end + timedelta(days=1), tz=invitee.settings.timezone,
+                                     owner_email=invitee.ref.email)
+
+    def _held_busy(self, workspace_id: int, emails: Sequence[str], start: datetime, end: datetime,
+                   exclude: int | None) -> dict[str, list[Busy]]:
+        """Booked meetings (other than `exclude`) of these people, as busy time, by email."""
+        # A day on each side, so the per-day meeting cap counts whole local days.
+        lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+        query = (select(MeetingAttendee.email, Meeting.booked_start, Meeting.booked_end, Meeting.title)
+                 .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
+                 .where(Meeting.workspace_id == workspace_id, Meeting.state == _S.BOOKED,
+                        MeetingAttendee.email.in_(list(emails)), Meeting.booked_start < hi,
+                        Meeting.booked_end > lo))
+        if exclude is not None:
+            query = query.where(Meeting.id != exclude)
+        busy: dict[str, list[Busy]] = {}
+        with self.sessions() as session:
+            for email, booked_start, booked_end, title in session.execute(query):
+                if booked_start is not None and booked_end is not None:
+                    busy.setdefault(email, []).append(Busy(start=booked_start, end=booked_end, label=title))
+        return busy
+
+    def _find_slots(self, calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime,
+                    duration: timedelta, now: datetime) -> list[datetime]:
+        d = self.defaults
+        return find_slots(calendars, window_start=start, window_end=end, duration=duration,
+                          count=d.slot_count, now=now, granularity=d.granularity, min_notice=d.min_notice,
+                          buffer=d.buffer, max_meetings_per_day=d.max_meetings_per_day,
+                          tentative_is_busy=d.tentative_is_busy)
+
+    async def _still_free(self, snapshot: _Snapshot, start: datetime) -> bool:
+        end = start + snapshot.duration
+        calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
+                                             exclude=snapshot.id)
+        d = self.defaults
+        rules = SlotRules(now=self.clock(), duration=snapshot.duration, granularity=d.granularity,
+                          min_notice=d.min_notice, buffer=d.buffer,
+                          max_meetings_per_day=d.max_meetings_per_day, tentative_is_busy=d.tentative_is_busy)
+        return is_free(calendars, start, rules)
+
+    async def _fresh_slots(self, snapshot: _Snapshot) -> list[datetime]:
+        """Times still free in what is left of the window, or in the next business days once it is over."""
+        now = self.clock()
+        start, end = max(snapshot.window_start, now), snapshot.window_end
+        if end - start < snapshot.duration:
+            start, end = parse_window(None, now=now, tz=ZoneInfo(snapshot.timezone),
+                                      business_days=self.defaults.business_days)
+        calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
+                                             exclude=snapshot.id)
+        return self._find_slots(calendars, start, end, snapshot.duration, now)
+
+    def _snapshot(self, meeting_id: int) -> _Snapshot:
+        with self.sessions() as session:
+            meeting = session.get(Meeting, meeting_id, options=[selectinload(Meeting.attendees)])
+            if meeting is None:
+                raise MeetingNotFound(meeting_id)
+            refs = [AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
+                    for a in meeting.attendees]
+            return _Snapshot(id=meeting.id, workspace_id=meeting.workspace_id,
+                             state=MeetingState(meeting.state),
+                             slots=tuple(_parse_iso(slot) for slot in meeting.slots),
+                             booked_start=meeting.booked_start,
+                             duration=timedelta(minutes=meeting.duration_minutes),
+                             window_start=meeting.window_start, window_end=meeting.window_end,
+                             timezone=meeting.timezone,
+                             invitees=self._invitees(session, meeting.workspace_id, refs, meeting.timezone))
+
+    # -- views --------------------------------------------------------------------------------------------
+
+    def _view(self, meeting: Meeting, jobs: Sequence[ScheduledJob]) -> MeetingView:
+        attendees = tuple(AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
+                          for a in meeting.attendees)
+        organizer = next((a for a in attendees if a.role == "organizer"),
+                         AttendeeRef(name=meeting.organizer_name, email=meeting.organizer_email,
+                                     role="organizer", user_id=meeting.organizer_user_id))
+        grace = self.defaults.link_validity_after
+        book = booking_token(meeting.id, "book", meeting.window_end + grace, key=self.token_key)
+        manage = booking_token(meeting.id, "manage", max(meeting.booked_end or meeting.window_end,
+                                                         meeting.window_end) + grace, key=self.token_key)
+        return MeetingView(
+            id=meeting.id, state=meeting.state, title=meeting.title,
+            candidate=CandidateRef(id=meeting.candidate_id, name=meeting.candidate_name,
+                                   email=meeting.candidate_email),
+            attendees=attendees, slots=tuple(_parse_iso(slot) for slot in meeting.slots),
+            booked_start=meeting.booked_start, booked_end=meeting.booked_end, location=meeting.location,
+            booking_url=f"{self.public_url}/book/{book}",
+            manage_url=f"{self.public_url}/book/{manage}/manage",
+            window_end=meeting.window_end,
+            events=tuple(EventView(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at,
+                                   from_state=e.from_state, to_state=e.to_state, data=dict(e.data or {}))
+                         for e in meeting.events),
+            jobs=tuple(JobView(id=j.id, kind=j.kind, state=j.state, due_at=j.due_at, note=j.note,
+                               idempotency_key=j.idempotency_key, attempts=j.attempts,
+                               recipient=(j.payload or {}).get("to"), last_error=j.last_error,
+                               finished_at=j.finished_at) for j in jobs),
+            organizer=organizer, timezone=meeting.timezone, candidate_timezone=meeting.candidate_timezone,
+            duration_minutes=meeting.duration_minutes, job_name=meeting.job_name,
+            window_start=meeting.window_start, calendar_uid=meeting.calendar_uid,
+            calendar_sequence=meeting.calendar_sequence, round=meeting.round,
+            decline_reason=meeting.decline_reason, connection_id=meeting.connection_id,
+            candidate_remote_id=meeting.candidate_remote_id,
+            application_remote_id=meeting.application_remote_id, created_at=meeting.created_at)
+
+
+# -- job handlers --------------------------------------------------------------------------------------------
+
+
+class EmailBuilder(Protocol):
+    def __call__(self, kind: str, view: MeetingView, *, public_url: str, to: str) -> EmailMessage: ...
+
+
+class MailSender(Protocol):
+    def send(self, message: EmailMessage) -> str: ...
+
+
+class MeetingEmailHandler:
+    """Sends one meeting email job. The Message-ID comes from the job key, so a retry after a crash is the
+    same message and the mail sink (or the recipient's mail server) keeps one copy."""
+
+    def __init__(self, service: MeetingService, *, build_email: EmailBuilder, mailer: MailSender,
+                 domain: str = "hirebot.local") -> None:
+        self.service = service
+        self.build_email = build_email
+        self.mailer = mailer
+        self.domain = domain
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        if job.meeting_id is None:
+            return JobOutcome.cancelled("Not sent: the job belongs to no meeting.")
+        try:
+            view = await asyncio.to_thread(self.service.view, job.meeting_id)
+        except MeetingNotFound:
+            return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
+        obsolete = job_obsolete(view, job, now=self.service.clock())
+        if obsolete:
+            return JobOutcome.cancelled(f"Not sent: {obsolete}.")
+        to = str(job.payload["to"])
+        message = self.build_email(job.kind, view, public_url=self.service.public_url, to=to)
+        del message["Message-ID"]
+        message["Message-ID"] = message_id_for(job.key, self.domain)
+        message_id = await asyncio.to_thread(self.mailer.send, message)
+        event = SENT_EVENTS.get(JobKind(job.kind))
+        finish = None
+        if event is not None:
+            extra: dict[str, Any] = {}
+            if job.kind == JobKind.FOLLOWUP_EMAIL:
+                extra["followup"] = job.payload.get("number")
+            if job.kind in (JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL):
+                extra["slots"] = [_iso(slot) for slot in view.slots]  # the times the email offered
+            finish = partial(self.service.record_sent, meeting_id=job.meeting_id, kind=event, to=to,
+                             message_id=message_id, extra=extra)
+        return JobOutcome(note=f"Sent to {to}.", result=message_id, finish=finish)
+
+
+class OrganizerNoticeHandler:
+    """Tells the organizer in chat (booked, declined, asked for other times, no answer, cancelled). Without a
+    chat front end the job completes with a note saying so."""
+
+    def __init__(self, service: MeetingService, notifier: ChatNotifier | None) -> None:
+        self.service = service
+        self.notifier = notifier
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        if job.meeting_id is None:
+            return JobOutcome.cancelled("Not sent: the notice belongs to no meeting.")
+        try:
+            view = await asyncio.to_thread(self.service.view, job.meeting_id)
+        except MeetingNotFound:
+            return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
+        obsolete = job_obsolete(view, job, now=self.service.clock())
+        if obsolete:
+            return JobOutcome.cancelled(f"Not sent: {obsolete}.")
+        if self.notifier is None:
+            return JobOutcome(note="Not delivered: no chat front end configured.")
+        if view.organizer is None or view.organizer.user_id is None:
+            return JobOutcome.cancelled("Not sent: the organizer is no longer a hirebot user.")
+        text = notice_text(view, job.payload)
+        await asyncio.to_thread(self.notifier.notify, view.organizer.user_id, text, meeting_id=view.id)
+        return JobOutcome(note="Told the organizer in chat.", result=text[:300])
+
+
+def job_obsolete(view: MeetingView, job: ClaimedJob, *, now: datetime) -> str | None:
+    """Why a due job no longer applies to the meeting as it is now, or None when it still does. Re-planning
+    cancels such jobs while pending; this catches one claimed just before the change."""
+    state = MeetingState(view.state)
+    same_round = job.payload.get("round", view.round) == view.round
+    kind = job.kind
+    if kind == JobKind.CANCEL_EMAIL:
+        return None if state in (_S.CANCELLED, _S.DECLINED) else f"the meeting is {_STATE_PHRASES[state]}"
+    if kind == JobKind.ORGANIZER_NOTICE and job.payload.get("reason") != "no_answer":
+        return None
+    if not same_round:
+        return "the meeting was rescheduled since"
+    if kind in (JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL, JobKind.ORGANIZER_NOTICE):
+        return None if state in OPEN_STATES else f"the meeting is {_STATE_PHRASES[state]}"
+    if state != _S.BOOKED:
+        return f"the meeting is {_STATE_PHRASES[state]}"
+    if kind == JobKind.DAYOF_REMINDER and view.booked_start is not None and now >= view.booked_start:
+        return "the meeting had already started"
+    return None
+
+
+def notice_text(view: MeetingView, payload: Mapping[str, Any]) -> str:
+    """The organizer's chat message for a notice job."""
+    name, title = view.candidate.name, view.title
+    note = payload.get("note")
+    said = f" They wrote: \u201c{note}\u201d" if note else ""
+    reason = payload.get("reason")
+    if reason == "booked":
+        when = "a time"
+        if view.booked_start is not None:
+            when = format_slot(view.booked_start, view.booked_end, view.timezone)
+        return f"{name} booked {title} for {when}. Invitations are on their way."
+    if reason == "declined":
+        return f"{name} declined {title}.{said}"
+    if reason == "other_times":
+        return (f"{name} asked for other times for {title}.{said} Say \"reschedule with {name}\" to offer "
+                "new ones.")
+    if reason == "cancelled":
+        return f"{name} cancelled {title}.{said}"
+    if reason == "moving":
+        return f"{name} asked to move {title}. I've sent them new times to pick from."
+    followups = payload.get("followups") or 0
+    chased = f" after {followups} follow-up{'s' if followups != 1 else ''}" if followups else ""
+    return (f"{name} hasn't picked a time for {title}{chased}. Say \"reschedule with {name} next week\" to "
+            f"offer new times, or \"cancel the interview with {name}\".")
+
+
+# -- planning rules -----------------------------------------------------------------------------------------
+
+
+def followup_times(base: datetime, delays_days: Sequence[float], window_end: datetime, *, lead: timedelta,
+                   min_gap: timedelta) -> list[datetime]:
+    """When follow-ups go out: `delays_days` after `base` (at most 4), none later than `lead` before the
+    window ends; one clamped to within `min_gap` of the previous is dropped, as is one that no longer fits."""
+    limit = window_end - lead
+    times: list[datetime] = []
+    for days in sorted(delays_days)[:4]:
+        due = min(base + timedelta(days=days), limit)
+        if due <= base or (times and due - times[-1] < min_gap):
+            continue
+        times.append(due)
+    return times
+
+
+def dayof_reminder_time(start: datetime, *, zone: ZoneInfo, hour: int, now: datetime
+                        ) -> tuple[datetime, str | None]:
+    """The reminder's due time (`hour`:00 on the meeting's day in `zone`) and, when it cannot be sent, why."""
+    local_start = start.astimezone(zone)
+    due = datetime.combine(local_start.date(), time(hour), tzinfo=zone).astimezone(UTC)
+    clock = f"{hour:02d}:00"
+    if due >= start:
+        return due, (f"The meeting starts at {local_start:%H:%M} ({zone.key}), before the {clock} reminder "
+                     "time, so there is no day-of reminder.")
+    if due <= now:
+        return due, (f"Booked {format_duration(start - now)} before the meeting, after the {clock} reminder "
+                     f"time ({zone.key}): too late for a day-of reminder.")
+    return due, None
+
+
+def most_relevant_application(applications: Iterable[Application]) -> Application | None:
+    """The active application to schedule for: a real one over a prospect, one with a job, the latest."""
+    active = [app for app in applications if app.status == "active"]
+    if not active:
+        return None
+    floor = datetime.min.replace(tzinfo=UTC)
+    return max(active, key=lambda app: (not app.prospect, app.job_id is not None,
+                                        app.remote_updated_at or app.remote_created_at or floor, app.id))
+
+
+def format_time(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b} {local:%H:%M} ({zone})"
+
+
+def format_slot(start: datetime, end: datetime | None, zone: str) -> str:
+    local = start.astimezone(ZoneInfo(zone))
+    until = f"–{end.astimezone(ZoneInfo(zone)):%H:%M}" if end is not None else ""
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}{until} ({zone})"
+
+
+def format_duration(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not parts:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts[:2])
+
+
+# -- small pieces -------------------------------------------------------------------------------------------
+
+
+def _no_reminder_planned(view: MeetingView) -> str:
+    name = view.candidate.name
+    state = MeetingState(view.state)
+    if state in OPEN_STATES:
+        return (f"{name} hasn't picked a time yet, so no day-of reminder is planned; one is planned when "
+                "they book.")
+    if state == _S.DECLINED:
+        return f"{name} declined the meeting, so no reminder was planned."
+    if state == _S.CANCELLED:
+        return "The meeting was cancelled before a time was booked, so no reminder was planned."
+    return f"No day-of reminder was planned for {name}'s meeting (it is {_STATE_PHRASES[state]})."
+
+
+def _contacted(jobs: Sequence[ScheduledJob], *, calendar_only: bool) -> list[str]:
+    """Who got (or may be getting) a request or an invitation, so a cancellation reaches exactly them."""
+    kinds = {JobKind.INVITE_EMAIL, JobKind.UPDATE_EMAIL}
+    if not calendar_only:
+        kinds |= {JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL}
+    told = [str(job.payload.get("to")) for job in jobs
+            if job.kind in kinds and job.state in (JobState.DONE, JobState.RUNNING) and job.payload.get("to")]
+    return list(dict.fromkeys(told))
+
+
+def _display_name(candidate: Candidate) -> str:
+    if candidate.preferred_name:
+        return f"{candidate.preferred_name} {candidate.last_name}".strip()
+    return candidate.full_name or candidate.primary_email or "the candidate"
+
+
+def _candidate_email(candidate: Candidate) -> str | None:
+    if candidate.primary_email:
+        return candidate.primary_email.lower()
+    for entry in candidate.emails or []:
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if value and _EMAIL.fullmatch(str(value).strip()):
+            return str(value).strip().lower()
+    return None
+
+
+def _unique_attendees(people: Iterable[AttendeeRef]) -> list[AttendeeRef]:
+    seen: dict[str, AttendeeRef] = {}
+    for person in people:
+        seen.setdefault(person.email.lower(), person)
+    return list(seen.values())
+
+
+def _known(person: AttendeeRef, user: User | None) -> AttendeeRef:
+    if user is None:
+        return person
+    return AttendeeRef(name=person.name or user.display_name, email=person.email, role=person.role,
+                       user_id=user.id)
+
+
+def _attending(person: Person) -> Any:
+    return select(MeetingAttendee.meeting_id).where(MeetingAttendee.email == person.email.lower())
+
+
+def _feed_warning(person: AttendeeRef, error: BaseException) -> str:
+    reason = str(error) if isinstance(error, HirebotError) else "the feed could not be read"
+    if not isinstance(error, HirebotError):
+        log.warning("Calendar feed of attendee failed: %s", type(error).__name__)
+    return f"Couldn't read {person.label}'s calendar feed, so their own calendar isn't included: {reason}"
+
+
+def _overlaps(calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime) -> bool:
+    return any(busy.start < end and busy.end > start for calendar in calendars for busy in calendar.busy)
+
+
+def _by(actor: str) -> str:
+    if actor == "candidate":
+        return " by the candidate"
+    return "" if actor == "system" else " by the organizer"
+
+
+def _clean_text(text: str | None, limit: int = 1000) -> str | None:
+    cleaned = " ".join((text or "").split())
+    return cleaned[:limit] or None
+
+
+def _zone_name_or_none(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError):
+        return None
+    return name
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+__all__ = [
+    "OPEN_STATES", "TRANSITIONS", "AttendeeRef", "CandidateNotFound", "CandidateRef", "ConcurrentChange",
+    "EventView", "IllegalTransition", "JobView", "MeetingEmailHandler", "MeetingEventKind", "MeetingNotFound",
+    "MeetingService", "MeetingState", "MeetingView", "OrganizerNoticeHandler", "Proposal",
+    "SchedulingDefaults", "SchedulingError", "SlotUnavailable", "dayof_reminder_time", "event_data",
+    "followup_times", "job_obsolete", "most_relevant_application", "next_state", "notice_text",
+    "record_event",
+]

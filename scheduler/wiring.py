@@ -1,0 +1,106 @@
+"""Puts the scheduling parts together for one hirebot process: the meeting service, the job dispatcher with
+its handlers (emails through the mailer, notices through the chat front end), and the runner that wakes it.
+
+Front ends and the CLI take `Scheduling.service`; a process that should also send reminders calls
+`Scheduling.start()` on its event loop. Any number of processes may do so against one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.connections import default_http_client
+from scheduler.ics_feed import FeedCache
+from scheduler.jobs import (
+    DEFAULT_GRACE,
+    DEFAULT_LEASE,
+    EMAIL_KINDS,
+    ChatNotifier,
+    JobDispatcher,
+    JobHandler,
+    JobKind,
+)
+from scheduler.mail import Mailer
+from scheduler.meetings import (
+    EmailBuilder,
+    MailSender,
+    MeetingEmailHandler,
+    MeetingService,
+    OrganizerNoticeHandler,
+    SchedulingDefaults,
+)
+from scheduler.messages import build_email
+from scheduler.runner import DEFAULT_TICK, DispatchRunner
+from scheduler.tokens import derive_token_key
+from store.crypto import SecretBox, load_or_create_key
+from store.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.runtime import Runtime
+
+COMPLETE_EVERY = timedelta(minutes=10)
+
+
+@dataclass
+class Scheduling:
+    service: MeetingService
+    dispatcher: JobDispatcher
+    runner: DispatchRunner
+    token_key: bytes
+
+    def start(self, *, paused: bool = False) -> None:
+        """Start sending due jobs from this process (call on the running event loop)."""
+        self.runner.add_periodic(self._complete_finished, every=COMPLETE_EVERY, job_id="meetings-complete")
+        self.runner.start(paused=paused)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+    async def _complete_finished(self) -> int:
+        return await asyncio.to_thread(self.service.complete_finished)
+
+
+def build_scheduling(sessions: sessionmaker[Session], box: SecretBox, *, public_url: str, token_key: bytes,
+                     mailer: MailSender, notifier: ChatNotifier | None = None,
+                     build_email: EmailBuilder = build_email, clock: Callable[[], datetime] = utcnow,
+                     feeds: FeedCache | None = None,
+                     client_factory: Callable[[], httpx.AsyncClient] = default_http_client,
+                     defaults: SchedulingDefaults | None = None, owner: str | None = None,
+                     lease: timedelta = DEFAULT_LEASE, grace: timedelta = DEFAULT_GRACE,
+                     tick: timedelta = DEFAULT_TICK) -> Scheduling:
+    """The scheduling parts of one process, wired: emails for every email job kind, chat for notices."""
+    service = MeetingService(sessions, box, public_url=public_url, token_key=token_key, clock=clock,
+                             feeds=feeds, client_factory=client_factory, defaults=defaults)
+    email = MeetingEmailHandler(service, build_email=build_email, mailer=mailer,
+                                domain=mail_domain(public_url))
+    handlers: dict[str, JobHandler] = {kind: email for kind in EMAIL_KINDS}
+    handlers[JobKind.ORGANIZER_NOTICE] = OrganizerNoticeHandler(service, notifier)
+    dispatcher = JobDispatcher(sessions, handlers=handlers, clock=clock, owner=owner, lease=lease,
+                               grace=grace)
+    runner = DispatchRunner(dispatcher, tick=tick, clock=clock)
+    service.on_jobs_planned = runner.nudge  # a request planned here goes out now, not at the next tick
+    return Scheduling(service=service, dispatcher=dispatcher, runner=runner, token_key=token_key)
+
+
+def scheduling_for_runtime(runtime: Runtime, *, notifier: ChatNotifier | None = None,
+                           clock: Callable[[], datetime] = utcnow) -> Scheduling:
+    """Scheduling from the process's settings: SMTP or the .eml outbox, the public URL, the secret key."""
+    settings = runtime.settings
+    secret = load_or_create_key(settings.data_dir, settings.secret_key)
+    return build_scheduling(runtime.sessions, runtime.box, public_url=settings.public_url,
+                            token_key=derive_token_key(secret), mailer=Mailer.from_settings(settings),
+                            notifier=notifier, clock=clock)
+
+
+def mail_domain(public_url: str) -> str:
+    """The right-hand side of our Message-IDs: the public host, so they are unique to this installation."""
+    return urlsplit(public_url).hostname or "hirebot.local"

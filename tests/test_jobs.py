@@ -1,0 +1,568 @@
+"""Durable jobs: claiming with leases, running, finishing, grace window, retries, restarts, several workers.
+
+Handlers here are real objects that record what they did (in memory, in a table, or as .eml files through
+the real outbox mailer); the dispatcher under test is never mocked. Time is an injected clock. "Processes"
+are real subprocesses running `worker_main` below against the same database; one is SIGKILLed mid-send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.errors import HirebotError
+from scheduler.jobs import (
+    ClaimedJob,
+    JobDispatcher,
+    JobOutcome,
+    JobState,
+    PlannedJob,
+    message_id_for,
+    replan,
+)
+from scheduler.runner import DispatchRunner
+from store.crypto import SecretBox
+from store.db import make_engine, normalize_url, session_factory, transaction, upgrade
+from store.meeting_models import ScheduledJob
+from store.models import utcnow
+from tests.conftest import PG_URL, postgres_unavailable
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # a Monday
+
+
+# -- fixtures: SQLite per test, one PostgreSQL database per module (emptied between tests) ------------------
+
+
+@pytest.fixture(scope="module")
+def module_pg_url() -> Iterator[str]:
+    yield from migrated_postgres()
+
+
+def migrated_postgres() -> Iterator[str]:
+    """A migrated PostgreSQL database shared by a module's tests (creating one per test costs seconds)."""
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    name = f"hirebot_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{normalize_url(PG_URL).rsplit('/', 1)[0]}/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def empty_postgres(url: str) -> None:
+    """Remove every row these tests write: workspaces cascade to everything else; free jobs go directly."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM scheduled_jobs"))
+        conn.execute(text("DELETE FROM workspaces"))
+    engine.dispose()
+
+
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hirebot.sqlite3'}"
+    url = str(request.getfixturevalue("module_pg_url"))
+    empty_postgres(url)
+    return url
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return store_url(request, tmp_path)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+# -- real handlers that record -------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Recorder:
+    """Records each job it runs; can be told to fail a number of times first."""
+
+    calls: list[ClaimedJob] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        self.calls.append(job)
+        if self.failures:
+            raise self.failures.pop(0)
+        return JobOutcome(note=f"ran {job.key}", result=f"r-{job.id}")
+
+
+class Refused(HirebotError):
+    retryable = False
+
+
+def plan(sessions: sessionmaker[Session], *jobs: tuple[str, datetime], kind: str = "test") -> None:
+    with transaction(sessions) as session:
+        replan(session, None, [PlannedJob(key=key, kind=kind, due_at=due) for key, due in jobs],
+               now=NOW, reason="test")
+
+
+def rows(sessions: sessionmaker[Session]) -> dict[str, ScheduledJob]:
+    with sessions() as session:
+        return {job.idempotency_key: job for job in session.scalars(select(ScheduledJob))}
+
+
+# -- the basics ---------------------------------------------------------------------------------------------------
+
+
+async def test_due_jobs_run_once_in_due_order_and_are_marked_done(sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("b", NOW + timedelta(minutes=5)), ("a", NOW - timedelta(minutes=1)),
+         ("later", NOW + timedelta(hours=1)))
+    clock, recorder = Clock(), Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=clock, owner="w1")
+    assert await dispatcher.run_due() == 1
+    assert [job.key for job in recorder.calls] == ["a"]
+    assert dispatcher.next_due() == NOW + timedelta(minutes=5)
+    clock.advance(minutes=5)
+    assert await dispatcher.run_due() == 1
+    assert await dispatcher.run_due() == 0  # nothing runs twice
+    state = rows(sessions)
+    assert state["a"].state == state["b"].state == JobState.DONE
+    assert state["a"].note == "ran a" and state["a"].attempts == 1 and state["a"].lease_owner is None
+    assert state["later"].state == JobState.PENDING
+    assert [job.key for job in recorder.calls] == ["a", "b"]
+
+
+async def test_replan_cancels_unwanted_pending_jobs_and_never_replans_a_finished_one(
+        sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("keep", NOW), ("drop", NOW + timedelta(hours=1)))
+    dispatcher = JobDispatcher(sessions, handlers={"test": Recorder()}, clock=Clock(), owner="w1")
+    await dispatcher.run_due()  # "keep" is done now
+    with transaction(sessions) as session:
+        inserted = replan(session, None, [PlannedJob(key="keep", kind="test", due_at=NOW),
+                                          PlannedJob(key="new", kind="test", due_at=NOW),
+                                          PlannedJob(key="skip", kind="test", due_at=NOW, skip_note="too late")],
+                          now=NOW, reason="the test changed its mind")
+    assert sorted(job.idempotency_key for job in inserted) == ["new", "skip"]
+    state = rows(sessions)
+    assert state["keep"].state == JobState.DONE
+    assert state["drop"].state == JobState.CANCELLED
+    assert state["drop"].note == "No longer needed: the test changed its mind."
+    assert (state["skip"].state, state["skip"].note) == (JobState.SKIPPED, "too late")
+    assert state["new"].state == JobState.PENDING
+
+
+async def test_only_kinds_with_a_handler_are_claimed(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        replan(session, None, [PlannedJob(key="mine", kind="test", due_at=NOW),
+                               PlannedJob(key="theirs", kind="other", due_at=NOW)], now=NOW, reason="test")
+    recorder = Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=Clock(), owner="w1")
+    assert await dispatcher.run_due() == 1
+    assert rows(sessions)["theirs"].state == JobState.PENDING
+
+
+async def test_a_new_dispatcher_picks_up_pending_rows_after_a_restart(sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("tomorrow", NOW + timedelta(days=1)))
+    clock = Clock()
+    first = JobDispatcher(sessions, handlers={"test": Recorder()}, clock=clock, owner="before-restart")
+    assert await first.run_due() == 0
+    del first
+    clock.advance(days=1)
+    recorder = Recorder()
+    second = JobDispatcher(sessions, handlers={"test": recorder}, clock=clock, owner="after-restart")
+    assert second.next_due() == NOW + timedelta(days=1)
+    assert await second.run_due() == 1
+    assert [job.key for job in recorder.calls] == ["tomorrow"]
+
+
+async def test_after_downtime_a_job_within_grace_runs_late_once_and_an_older_one_is_missed(
+        sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("recent", NOW - timedelta(minutes=90)), ("old", NOW - timedelta(hours=3)))
+    recorder = Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=Clock(), owner="w1",
+                               grace=timedelta(hours=2))
+    assert await dispatcher.run_due() == 1
+    assert await dispatcher.run_due() == 0
+    assert [job.key for job in recorder.calls] == ["recent"]
+    state = rows(sessions)
+    assert state["recent"].state == JobState.DONE
+    assert state["old"].state == JobState.MISSED
+    assert state["old"].note == "Not sent: it was due more than 2 h before hirebot could run it."
+    assert state["old"].attempts == 0
+
+
+async def test_transient_failures_retry_with_backoff_and_permanent_ones_give_up(
+        sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("flaky", NOW), ("doomed", NOW))
+    clock = Clock()
+    recorder = Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=clock, owner="w1", concurrency=1,
+                               retry_delays=(timedelta(minutes=1), timedelta(minutes=5)))
+    recorder.failures = [HirebotError("The mail server said try later."), Refused("Recipient refused.")]
+    await dispatcher.run_due()
+    state = rows(sessions)
+    assert (state["flaky"].state, state["flaky"].last_error) == (JobState.PENDING, "The mail server said try later.")
+    assert state["flaky"].due_at == NOW + timedelta(minutes=1)
+    assert state["doomed"].state == JobState.FAILED
+    assert state["doomed"].note == "Gave up (it cannot succeed as is): Recipient refused."
+    clock.advance(minutes=1)
+    assert await dispatcher.run_due() == 1
+    state = rows(sessions)
+    assert (state["flaky"].state, state["flaky"].attempts) == (JobState.DONE, 2)
+
+
+async def test_an_expired_lease_makes_the_row_claimable_and_the_old_owner_cannot_finish_it(
+        sessions: sessionmaker[Session]) -> None:
+    """Worker A claims and stalls past its lease; worker B retries; A's late finish must not count."""
+    plan(sessions, ("slow", NOW))
+    clock = Clock()
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    class Stalling:
+        calls = 0
+
+        async def __call__(self, job: ClaimedJob) -> JobOutcome:
+            Stalling.calls += 1
+            entered.set()
+            await release.wait()
+            return JobOutcome(note="A finished")
+
+    a = JobDispatcher(sessions, handlers={"test": Stalling()}, clock=clock, owner="A", lease=timedelta(minutes=2))
+    b_recorder = Recorder()
+    b = JobDispatcher(sessions, handlers={"test": b_recorder}, clock=clock, owner="B", lease=timedelta(minutes=2))
+    a_run = asyncio.create_task(a.run_due())
+    await entered.wait()
+    assert await b.run_due() == 0  # A's lease is live
+    clock.advance(minutes=3)
+    assert await b.run_due() == 1
+    assert b_recorder.calls[0].attempts == 2 and b_recorder.calls[0].key == "slow"
+    release.set()
+    assert await a_run == 0  # A lost the lease: its outcome is dropped
+    row = rows(sessions)["slow"]
+    assert (row.state, row.note, row.attempts) == (JobState.DONE, "ran slow", 2)
+
+
+async def test_a_job_that_keeps_killing_its_worker_is_given_up(sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("poison", NOW))
+    with transaction(sessions) as session:
+        job = session.scalar(select(ScheduledJob))
+        assert job is not None
+        job.state, job.attempts, job.lease_owner, job.lease_until = JobState.RUNNING, 5, "dead", NOW
+    recorder = Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=Clock(NOW + timedelta(seconds=1)),
+                               owner="w1", max_attempts=5)
+    assert await dispatcher.run_due() == 1
+    assert recorder.calls == []
+    row = rows(sessions)["poison"]
+    assert row.state == JobState.FAILED and "stopped each time" in (row.note or "")
+
+
+async def test_leases_of_a_long_batch_are_renewed_before_they_run_out(sessions: sessionmaker[Session]) -> None:
+    plan(sessions, *((f"j{i}", NOW) for i in range(3)))
+    clock = Clock()
+
+    class SlowClockHandler:
+        async def __call__(self, job: ClaimedJob) -> JobOutcome:
+            clock.advance(seconds=50)  # each job "takes" 50 s of a 60 s lease
+            return JobOutcome(note="ok")
+
+    rival = JobDispatcher(sessions, handlers={"test": Recorder()}, clock=clock, owner="rival",
+                          lease=timedelta(seconds=60))
+    dispatcher = JobDispatcher(sessions, handlers={"test": SlowClockHandler()}, clock=clock, owner="w1",
+                               lease=timedelta(seconds=60), concurrency=1)
+    assert await dispatcher.run_due() == 3
+    assert await rival.run_due() == 0
+    assert {row.state for row in rows(sessions).values()} == {JobState.DONE}
+
+
+def test_message_ids_are_stable_per_key_and_distinct_between_keys() -> None:
+    assert message_id_for("meeting:1:followup_email:1:v0", "hirebot.test") == \
+        message_id_for("meeting:1:followup_email:1:v0", "hirebot.test")
+    assert message_id_for("meeting:1:followup_email:1:v0", "x") != message_id_for("meeting:1:followup_email:2:v0", "x")
+    assert message_id_for("k", "hirebot.test").endswith("@hirebot.test>")
+
+
+# -- the runner ---------------------------------------------------------------------------------------------------
+
+
+async def test_runner_wakes_at_the_earliest_due_row_and_earlier_when_nudged(sessions: sessionmaker[Session]) -> None:
+    plan(sessions, ("now", NOW), ("soon", NOW + timedelta(minutes=10)))
+    clock, recorder = Clock(), Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=clock, owner="w1")
+    runner = DispatchRunner(dispatcher, tick=timedelta(seconds=60), clock=clock)
+    runner.start(paused=True)
+    try:
+        assert runner.scheduler.get_job(runner.TICK_JOB) is not None
+        assert await runner.wake() == 1
+        assert runner.wake_time() == NOW + timedelta(minutes=10)
+        runner.nudge(NOW + timedelta(minutes=2))
+        assert runner.wake_time() == NOW + timedelta(minutes=2)
+        runner.nudge(NOW + timedelta(minutes=30))  # later than armed: ignored
+        assert runner.wake_time() == NOW + timedelta(minutes=2)
+        clock.advance(minutes=10)
+        assert await runner.wake() == 1
+        assert [job.key for job in recorder.calls] == ["now", "soon"]
+    finally:
+        runner.shutdown()
+
+
+async def test_apscheduler_wakes_the_dispatcher_again_for_rows_planned_while_it_runs(
+        sessions: sessionmaker[Session]) -> None:
+    """Real APScheduler on the wall clock: a row planned (elsewhere) while a run is under way is picked up by
+    the re-armed wake-up, not left to the (here hour-long) safety tick."""
+    ran: list[str] = []
+    second_ran = asyncio.Event()
+
+    class PlansAnother:
+        async def __call__(self, job: ClaimedJob) -> JobOutcome:
+            ran.append(job.key)
+            if job.key == "first":
+                await asyncio.to_thread(plan, sessions, ("second", utcnow()))
+            else:
+                second_ran.set()
+            return JobOutcome(note="ok")
+
+    dispatcher = JobDispatcher(sessions, handlers={"test": PlansAnother()}, owner="w1")
+    runner = DispatchRunner(dispatcher, tick=timedelta(hours=1))
+    with transaction(sessions) as session:
+        replan(session, None, [PlannedJob(key="first", kind="test", due_at=utcnow())], now=NOW, reason="test")
+    runner.start()
+    try:
+        await asyncio.wait_for(second_ran.wait(), timeout=10)
+    finally:
+        runner.shutdown()
+    assert ran == ["first", "second"]
+
+
+async def test_runner_works_a_backlog_in_batches(sessions: sessionmaker[Session]) -> None:
+    plan(sessions, *((f"j{i:02d}", NOW - timedelta(seconds=i)) for i in range(25)))
+    recorder = Recorder()
+    dispatcher = JobDispatcher(sessions, handlers={"test": recorder}, clock=Clock(), owner="w1", batch=10)
+    runner = DispatchRunner(dispatcher, clock=Clock())
+    assert await runner.wake() == 25
+    assert len({job.key for job in recorder.calls}) == 25
+
+
+# -- real processes -------------------------------------------------------------------------------------------------
+
+
+EFFECTS_DDL = "CREATE TABLE IF NOT EXISTS job_effects (job_key VARCHAR(200), owner VARCHAR(100))"
+
+
+class EffectHandler:
+    """The side effect is a row in `job_effects` written in its own transaction, like a sent email."""
+
+    def __init__(self, engine: Engine, owner: str) -> None:
+        self.engine = engine
+        self.owner = owner
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        await asyncio.to_thread(self._write, job.key)
+        return JobOutcome(note="effect written")
+
+    def _write(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("INSERT INTO job_effects (job_key, owner) VALUES (:k, :o)"), {"k": key, "o": self.owner})
+
+
+def worker_main(argv: list[str]) -> None:
+    """Entry point of the worker subprocesses (see `spawn`)."""
+    mode, url, owner = argv[:3]
+    if mode == "effects":
+        _effects_worker(url, owner)
+    elif mode == "hang-after-send":
+        _hanging_mail_worker(url, owner, Path(argv[3]), argv[4].encode())
+    else:
+        raise SystemExit(f"unknown worker mode {mode}")
+
+
+def _effects_worker(url: str, owner: str) -> None:
+    engine = make_engine(url)
+    dispatcher = JobDispatcher(session_factory(engine), handlers={"test": EffectHandler(engine, owner)},
+                               owner=owner, batch=5, concurrency=2)
+    print("ready", flush=True)
+    with engine.connect() as conn:  # start together: wait until the test releases its advisory lock
+        conn.execute(text("SELECT pg_advisory_lock_shared(4242)"))
+        conn.execute(text("SELECT pg_advisory_unlock_shared(4242)"))
+
+    async def work() -> int:
+        ran = 0
+        while (count := await dispatcher.run_due()) > 0:
+            ran += count
+        return ran
+
+    print(f"done {asyncio.run(work())}", flush=True)
+
+
+class _SendThenHang:
+    """A mailer that hands the message to the real outbox, says so, and then hangs until it is killed."""
+
+    def __init__(self, outbox: Path) -> None:
+        from scheduler.mail import Mailer
+
+        self.real = Mailer(outbox=outbox)
+
+    def send(self, message: EmailMessage) -> str:
+        message_id = self.real.send(message)
+        print(f"sent {message_id}", flush=True)
+        threading.Event().wait()
+        return message_id
+
+
+def _hanging_mail_worker(url: str, owner: str, outbox: Path, fernet_key: bytes) -> None:
+    from scheduler.jobs import JobKind
+    from scheduler.meetings import MeetingEmailHandler, MeetingService
+    from tests.test_meetings import TOKEN_KEY, plain_email
+
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    service = MeetingService(sessions, SecretBox(fernet_key), public_url="https://hirebot.test",
+                             token_key=TOKEN_KEY)
+    handler = MeetingEmailHandler(service, build_email=plain_email, mailer=_SendThenHang(outbox),
+                                  domain="hirebot.test")
+    dispatcher = JobDispatcher(sessions, handlers={JobKind.REQUEST_EMAIL: handler}, owner=owner)
+    asyncio.run(dispatcher.run_due())
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    code = "import sys; from tests.test_jobs import worker_main; worker_main(sys.argv[1:])"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.postgres
+def test_two_worker_processes_on_postgresql_run_each_job_exactly_once(module_pg_url: str) -> None:
+    empty_postgres(module_pg_url)
+    engine = make_engine(module_pg_url)
+    sessions = session_factory(engine)
+    with engine.begin() as conn:
+        conn.execute(text(EFFECTS_DDL))
+        conn.execute(text("DELETE FROM job_effects"))
+    now = utcnow()
+    with transaction(sessions) as session:
+        replan(session, None, [PlannedJob(key=f"job-{i}", kind="test", due_at=now - timedelta(seconds=i % 50))
+                               for i in range(300)], now=now, reason="test")
+    gate = engine.connect()
+    gate.execute(text("SELECT pg_advisory_lock(4242)"))
+    workers = [spawn("effects", module_pg_url, f"worker-{n}") for n in (1, 2)]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            assert worker.stdout.readline().strip() == "ready", worker.stderr.read() if worker.stderr else ""
+        gate.execute(text("SELECT pg_advisory_unlock(4242)"))
+        outputs = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        gate.close()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    with engine.connect() as conn:
+        per_key: dict[str, int] = dict(
+            conn.execute(text("SELECT job_key, count(*) FROM job_effects GROUP BY job_key")).all())
+        per_owner: dict[str, int] = dict(
+            conn.execute(text("SELECT owner, count(*) FROM job_effects GROUP BY owner")).all())
+        conn.execute(text("DROP TABLE job_effects"))
+        conn.commit()
+    assert len(per_key) == 300 and set(per_key.values()) == {1}
+    assert set(per_owner) == {"worker-1", "worker-2"}, per_owner  # both really took part
+    with sessions() as session:
+        states = dict(session.execute(select(ScheduledJob.state, func.count()).group_by(ScheduledJob.state)).all())
+    assert states == {JobState.DONE: 300}
+    engine.dispose()
+
+
+async def test_a_worker_killed_mid_send_repeats_nothing(sessions: sessionmaker[Session], database_url: str,
+                                                        tmp_path: Path) -> None:
+    """SIGKILL after the mail went out but before the job was marked done: the retry after the lease expires
+    sends the same Message-ID, the outbox keeps one message, and `request_sent` is recorded once."""
+    from scheduler.jobs import JobKind
+    from scheduler.mail import Mailer
+    from scheduler.meetings import MeetingEmailHandler
+    from tests.test_meetings import Scene, plain_email
+
+    fernet_key = Fernet.generate_key()
+    scene = Scene.build(sessions, clock=utcnow, box=SecretBox(fernet_key))
+    meeting = await scene.request()
+    outbox = tmp_path / "outbox"
+    worker = spawn("hang-after-send", database_url, "doomed-worker", str(outbox), fernet_key.decode())
+    try:
+        assert worker.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(worker.stdout.readline), timeout=60)
+        assert line.startswith("sent <"), worker.stderr.read() if worker.stderr else ""
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    job = next(j for j in scene.service.view(meeting.id).jobs if j.kind == JobKind.REQUEST_EMAIL)
+    assert job.state == JobState.RUNNING and job.attempts == 1
+    assert [e.kind for e in scene.service.view(meeting.id).events] == []
+
+    later = Clock(utcnow() + timedelta(minutes=3))  # past the dead worker's 2-minute lease
+    mailer = CountingMailer(Mailer(outbox=outbox))
+    handler = MeetingEmailHandler(scene.service, build_email=plain_email, mailer=mailer, domain="hirebot.test")
+    dispatcher = JobDispatcher(sessions, handlers={JobKind.REQUEST_EMAIL: handler}, clock=later, owner="restarted")
+    assert await dispatcher.run_due() == 1
+    assert mailer.sent == [line.removeprefix("sent ").strip()]  # the retry reused the Message-ID
+    assert len(list(outbox.glob("*.eml"))) == 1
+    view = scene.service.view(meeting.id)
+    assert [e.kind for e in view.events] == ["request_sent"]
+    job = next(j for j in view.jobs if j.kind == JobKind.REQUEST_EMAIL)
+    assert (job.state, job.attempts) == (JobState.DONE, 2)
+
+
+class CountingMailer:
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.sent: list[str] = []
+
+    def send(self, message: EmailMessage) -> str:
+        self.sent.append(str(message["Message-ID"]))
+        return self.real.send(message)  # type: ignore[attr-defined]
