@@ -7,7 +7,7 @@ Reply it gets back; no front end holds business logic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,7 @@ from bot.messages import IncomingMessage, Person
 from bot.names import Decision, Hit, decide
 from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
+from bot.scheduling_chat import CANCEL, DISCARD, RESCHEDULE, SEND, SchedulingDesk
 from store.models import AtsConnection, Candidate, utcnow
 from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
 from store.sync import SyncSummary
@@ -33,7 +34,9 @@ HELP_TEXT = (
     "• *who is Jane Doe?* shows a candidate's card: position, stage, status, contact, tags, and links to "
     "the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and email addresses "
     "all work.\n"
-    "• *schedule with Jane Doe* finds the candidate to book a meeting with.\n"
+    "• *schedule with Jane Doe* (or *book a 45 minute interview with Jane next week*) proposes a meeting and "
+    "emails Jane a link to pick a time; *reschedule with Jane*, *cancel the interview with Jane* and "
+    "*my meetings* manage it, and *why didn't Jane get a reminder?* explains what went out.\n"
     "• *refresh Jane Doe* re-reads a candidate from the ATS right now.\n"
     "• *open jobs* (or *jobs for Greenhouse*) lists open jobs with their active candidates.\n"
     "• *help* shows this message."
@@ -48,12 +51,14 @@ class Assistant:
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow,
                  roster: RosterIndex | None = None,
-                 refresher: Callable[[int, list[str]], SyncSummary] | None = None) -> None:
+                 refresher: Callable[[int, list[str]], SyncSummary] | None = None,
+                 scheduling: SchedulingDesk | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
         self.roster = roster or RosterIndex(sessions)
         # Re-reading from an ATS is the sync layer's job; the core only asks it to (see ConnectionService).
         self.refresher = refresher
+        self.scheduling = scheduling
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message; hostile or broken input gets a polite reply, never an exception."""
@@ -70,9 +75,13 @@ class Assistant:
     def choose(self, sender: Person, command: str, value: str) -> Reply:
         """A button or menu choice: `command` about candidate id `value` (e.g. who_is, schedule)."""
         try:
+            if command in (SEND, DISCARD, RESCHEDULE, CANCEL):
+                return self._meeting_choice(sender, command, value)
             candidate_id = int(value)
         except ValueError:
             return Reply(text="That choice is no longer valid. Please ask again.", intent=command)
+        except HirebotError as exc:
+            return Reply(text=str(exc), intent=command)
         person = self._person_by_id(sender, candidate_id)
         if person is None:
             return Reply(text="I can't find that candidate any more; they may have been removed from the ATS.",
@@ -92,6 +101,13 @@ class Assistant:
             IntentName.REFRESH: self._refresh,
             IntentName.JOBS: self._jobs,
         }
+        if self.scheduling is not None:
+            handlers.update({
+                IntentName.RESCHEDULE: self._about_meeting,
+                IntentName.CANCEL: self._about_meeting,
+                IntentName.WHY_NO_REMINDER: self._about_meeting,
+                IntentName.MY_MEETINGS: lambda s, _i: self._desk().my_meetings(s),
+            })
         handler = handlers.get(intent.name)
         if handler is None:
             return Reply(text="Sorry, I didn't get that. Try \"who is Jane Doe?\" or say *help*.",
@@ -116,12 +132,51 @@ class Assistant:
             return Reply(text="Whose record should I refresh? Try \"refresh Jane Doe\".", intent=IntentName.REFRESH)
         return self._resolve_then(sender, intent, IntentName.REFRESH)
 
-    def _on_match(self, sender: Person, command: IntentName, person: PersonRecords) -> Reply:
+    def _about_meeting(self, sender: Person, intent: Intent) -> Reply:
+        if not intent.query:
+            return Reply(text="Which candidate's meeting? Try \"reschedule with Jane Doe\".", intent=intent.name)
+        return self._resolve_then(sender, intent, intent.name)
+
+    def _desk(self) -> SchedulingDesk:
+        assert self.scheduling is not None
+        return self.scheduling
+
+    def _on_match(self, sender: Person, command: IntentName, person: PersonRecords,
+                  entities: Mapping[str, object] | None = None) -> Reply:
+        entities = entities or {}
         if command is IntentName.SCHEDULE:
-            return self._schedule_reply(person)
+            if self.scheduling is None:
+                return self._schedule_reply(person)
+            return self.scheduling.propose(sender, person.primary.id, entities)
         if command is IntentName.REFRESH:
             return self._refresh_person(sender, person)
+        if command in (IntentName.RESCHEDULE, IntentName.CANCEL, IntentName.WHY_NO_REMINDER):
+            return self._meeting_of(sender, command, person, entities)
         return self._card_reply(IntentName.WHO_IS, person)
+
+    def _meeting_of(self, sender: Person, command: IntentName, person: PersonRecords,
+                    entities: Mapping[str, object]) -> Reply:
+        desk = self._desk()
+        view = desk.latest_for(sender, [row.id for row in person.rows],
+                               open_only=command is not IntentName.WHY_NO_REMINDER)
+        if view is None:
+            return Reply(text=f"I don't see a meeting with {person.name} that you can change.", intent=command)
+        if command is IntentName.WHY_NO_REMINDER:
+            return desk.why_no_reminder(view)
+        if command is IntentName.CANCEL:
+            return desk.cancel(sender, view)
+        when = entities.get("when")
+        return desk.reschedule(sender, view, str(when) if when else None)
+
+    def _meeting_choice(self, sender: Person, command: str, value: str) -> Reply:
+        desk = self._desk() if self.scheduling is not None else None
+        if desk is None:
+            return Reply(text="Scheduling isn't set up here.", intent=command)
+        if command == DISCARD:
+            return Reply(text="OK, I won't send it.", intent=IntentName.SCHEDULE)
+        if command == SEND:
+            return desk.send(sender, value)
+        return desk.by_id(sender, command, int(value))
 
     def _resolve_then(self, sender: Person, intent: Intent, command: IntentName) -> Reply:
         assert intent.query is not None
@@ -133,7 +188,11 @@ class Assistant:
                          intent=command, status=MatchStatus.NONE)
         decision, people = self._find(intent.query, connections)
         if decision is Decision.MATCH:
-            return self._on_match(sender, command, people[0])
+            return self._on_match(sender, command, people[0], intent.entities)
+        email = intent.entities.get("email")
+        if command is IntentName.SCHEDULE and email and self.scheduling is not None and not people:
+            # Someone in no connected ATS: schedule by email; they join the ATS when they book.
+            return self.scheduling.propose(sender, None, intent.entities, email=str(email))
         if decision is Decision.AMBIGUOUS:
             return Reply(
                 text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?",
@@ -228,8 +287,7 @@ class Assistant:
 
     def _find(self, query: str, connections: dict[int, AtsConnection]) -> tuple[Decision, list[PersonRecords]]:
         """Search every visible connection, merge records of the same person, then decide."""
-        indexes = self.roster.indexes_for(list(connections))
-        hits = [hit for index in indexes.values() for hit in index.search(query, limit=SEARCH_LIMIT)]
+        hits = self.roster.search(list(connections), query, limit=SEARCH_LIMIT)
         if not hits:
             return Decision.NONE, []
         with self.sessions() as session:

@@ -38,6 +38,10 @@ class IntentName(StrEnum):
     THANKS = "thanks"
     REFRESH = "refresh"
     JOBS = "jobs"
+    RESCHEDULE = "reschedule"
+    CANCEL = "cancel"
+    MY_MEETINGS = "my_meetings"
+    WHY_NO_REMINDER = "why_no_reminder"
     UNKNOWN = "unknown"
 
 
@@ -306,6 +310,21 @@ _SCHEDULE_TRAIL = re.compile(r"\s+(?:for|about|regarding|re:?|at|in|on|to\s+disc
                              re.IGNORECASE)
 
 
+def _meeting_change(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent | None:
+    """'reschedule with Jane next week', 'cancel the interview with Jane': the person, plus new time words."""
+    rest, when = _take_when(match.group("target"))
+    rest = re.sub(r"\s+(?:to|until|till|for|on|at)$", "", rest.strip(), flags=re.IGNORECASE)
+    query = clean_query(re.sub(r"^(?:the|my|our)\s+(?:interview|meeting|call)\s+(?:with|for)\s+", "", rest,
+                               flags=re.IGNORECASE))
+    query = clean_query(re.sub(r"'s\s+(?:interview|meeting|call)$", "", query or "", flags=re.IGNORECASE))
+    if query is None or query.lower() in _PRONOUNS:
+        return None
+    entities: dict[str, str | int] = {**_email_entity(query)}
+    if when:
+        entities["when"] = when
+    return Intent(name, query=query, entities=entities, text=utterance.text)
+
+
 def _refresh(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent | None:
     """'refresh Jane': re-read that candidate from the ATS now; a bare 'refresh' asks who."""
     target = match.group("target")
@@ -429,15 +448,24 @@ RULES: tuple[IntentRule, ...] = (
         r"(?:[\s,!.]+(?:so\s+much|a\s+lot|a\s+bunch|a\s+ton|very\s+much|again|mate|man|buddy|all|heaps))*"),
         _plain),
     # Claimed for later intents; unknown until their handlers exist, and never schedule or who is.
-    IntentRule("reschedule or cancel (not yet)", IntentName.UNKNOWN, _request(
-        r"(?:re-?schedule|re-?book|move|push(?:\s+back)?|postpone|delay|cancel|call\s+off|drop)\b.*"),
-        _plain),
+    IntentRule("why no reminder", IntentName.WHY_NO_REMINDER, _request(
+        rf"why\s+(?:didn'?t|did\s+not|hasn'?t|has\s+not|wasn'?t|was\s+not)\s+{_T}\s+"
+        r"(?:get|got|gotten|receive|received|been\s+sent|sent)\s+(?:a|the|any|their|his|her)?\s*"
+        r"(?:day-?of\s+)?(?:reminder|follow-?up|email)s?\b.*"), _who_is),
+    IntentRule("reschedule", IntentName.RESCHEDULE, _request(
+        r"(?:re-?schedule|re-?book|move|push(?:\s+back)?|postpone|delay)"
+        rf"(?:\s+(?:the|my|our|a)?\s*(?:interview|meeting|call|chat)?\s*(?:with|for)?)?\s+{_T}"),
+        _meeting_change),
+    IntentRule("cancel", IntentName.CANCEL, _request(
+        r"(?:cancel|call\s+off)"
+        rf"(?:\s+(?:the|my|our|a)?\s*(?:interview|meeting|call|chat)?\s*(?:with|for)?)?\s+{_T}"),
+        _meeting_change),
     IntentRule("refresh", IntentName.REFRESH, _request(
         rf"(?:refresh|re-?sync|sync|reload|re-?read|update)(?:\s+{_T})?"), _refresh),
     IntentRule("open jobs", IntentName.JOBS, _request(
         r"(?:(?:show|list|what|which|any|see|view|get)\s+)?(?:me\s+)?(?:(?:are|is|the|all|our|any)\s+)*"
         rf"(?:(?:open|current|active|available)\s+)?{_JOBS}\b(?P<rest>.*)"), _jobs),
-    IntentRule("my meetings (not yet)", IntentName.UNKNOWN, _request(
+    IntentRule("my meetings", IntentName.MY_MEETINGS, _request(
         r"(?:(?:show|list|check|see|view|what\s+are|what(?:'s|s|\s+is)(?:\s+on)?)\s+)?(?:me\s+)?(?:all\s+)?"
         r"(?:my|our)\s+(?:upcoming\s+|next\s+)?(?:meetings?|interviews?|calls?|calendar|schedule|agenda)\b.*"
         r"|what\s+(?:meetings|interviews|calls)\s+(?:do|have)\s+(?:i|we)\b.*"), _plain),

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.names import NameIndex, NameRecord
+from bot.names import Hit, NameIndex, NameRecord
 from store.models import AtsConnection, utcnow
 from store.queries import candidate_ids, roster_rows
 
@@ -60,6 +60,13 @@ class RosterIndex:
                     elif loaded.version != version:
                         self._refresh(session, cid, loaded, version)
                 return {cid: self._loaded[cid].index for cid in versions}
+
+    def search(self, connection_ids: list[int], query: str, *, limit: int) -> list[Hit]:
+        """Hits from every listed connection. Searches hold the same lock as refreshes: the index is not
+        safe to read while it is being changed."""
+        indexes = self.indexes_for(connection_ids)
+        with self._lock:
+            return [hit for index in indexes.values() for hit in index.search(query, limit=limit)]
 
     def forget(self, connection_id: int) -> None:
         with self._lock:

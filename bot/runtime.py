@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,9 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
+from bot.scheduling_chat import SchedulingDesk
 from store.crypto import SecretBox, load_or_create_key
 from store.db import make_engine, session_factory, upgrade
 from store.settings import Settings
+
+if TYPE_CHECKING:
+    from scheduler.wiring import Scheduling
 
 
 @dataclass
@@ -24,6 +29,7 @@ class Runtime:
     directory: Directory
     connections: ConnectionService
     assistant: Assistant
+    scheduling: Scheduling | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, database_url: str | None = None) -> Runtime:
@@ -33,9 +39,14 @@ class Runtime:
         upgrade(engine)
         sessions = session_factory(engine)
         box = SecretBox(load_or_create_key(settings.data_dir, settings.secret_key))
+        from scheduler.wiring import scheduling_for_runtime
+
         connections = ConnectionService(sessions, box)
-        return cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
-                   connections=connections, assistant=Assistant(sessions, refresher=connections.refresh_now))
+        runtime = cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
+                      connections=connections, assistant=Assistant(sessions, refresher=connections.refresh_now))
+        runtime.scheduling = scheduling_for_runtime(runtime)
+        runtime.assistant.scheduling = SchedulingDesk(runtime.scheduling.service, runtime.assistant.clock)
+        return runtime
 
     def close(self) -> None:
         self.engine.dispose()

@@ -65,6 +65,16 @@ class Scheduling:
     def shutdown(self) -> None:
         self.runner.shutdown()
 
+    def set_notifier(self, notifier: ChatNotifier | None) -> None:
+        """Route organizer notices to a chat front end that started after scheduling was built."""
+        handler = self.dispatcher.handlers.get(JobKind.ORGANIZER_NOTICE)
+        if isinstance(handler, OrganizerNoticeHandler):
+            handler.notifier = notifier
+
+    async def send_due(self) -> int:
+        """Send what is due now from this process (the CLI, which runs no background runner)."""
+        return await self.dispatcher.run_due()
+
     async def _complete_finished(self) -> int:
         return await asyncio.to_thread(self.service.complete_finished)
 

@@ -1,0 +1,170 @@
+"""Scheduling in chat: the proposal, sending the request, rescheduling, cancelling, "my meetings", and why a
+reminder did (not) go out. Platform-neutral: it returns Replies, and MeetingService does every change.
+
+The core runs in a worker thread (or the CLI's main thread), so the service's async calls run on a
+private event loop here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from adapters.errors import HirebotError
+from bot.intents import IntentName
+from bot.messages import Person
+from bot.replies import Action, Card, Choice, Field, Reply
+from scheduler.meetings import MeetingService, MeetingView, Proposal, format_slot, format_time
+from scheduler.window import describe_window
+
+SEND = "send_request"
+DISCARD = "discard_request"
+RESCHEDULE = "meeting_reschedule"
+CANCEL = "meeting_cancel"
+SHOWN_SLOTS = 8
+STATE_LABELS = {"requested": "Waiting for the candidate to pick a time", "time_selected": "Time picked",
+                "booked": "Booked", "declined": "Declined by the candidate", "rescheduling": "New times offered",
+                "cancelled": "Cancelled", "completed": "Done"}
+
+
+def _run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def _draft(proposal: Proposal, candidate_id: int | None, extra: Sequence[str]) -> str:
+    """What the Send button carries: enough to propose the same meeting again with fresh slots."""
+    return json.dumps({"c": candidate_id, "e": proposal.candidate.email, "n": proposal.candidate.name,
+                       "d": proposal.duration_minutes, "ws": proposal.window_start.isoformat(),
+                       "we": proposal.window_end.isoformat(), "l": proposal.location, "t": proposal.title,
+                       "x": list(extra)}, separators=(",", ":"))
+
+
+class SchedulingDesk:
+    """Turns scheduling requests from any front end into MeetingService calls and readable replies."""
+
+    def __init__(self, service: MeetingService, clock: Callable[[], datetime]) -> None:
+        self.service = service
+        self.clock = clock
+
+    # -- proposing and sending ----------------------------------------------------------------------------
+
+    def propose(self, sender: Person, candidate_id: int | None, entities: Mapping[str, Any], *,
+                email: str | None = None, name: str | None = None, extra: Sequence[str] = ()) -> Reply:
+        duration = entities.get("duration_minutes")
+        proposal = _run(self.service.propose(
+            sender, candidate_id, candidate_email=email, candidate_name=name,
+            duration_minutes=int(duration) if duration else None,
+            when=str(entities["when"]) if entities.get("when") else None,
+            extra_attendees=extra, location=entities.get("location")))
+        zone = proposal.timezone
+        slots = ", ".join(format_slot(s, None, zone).rsplit(" (", 1)[0] for s in proposal.slots[:SHOWN_SLOTS])
+        card = Card(
+            title=proposal.title,
+            subtitle=f"with {proposal.candidate.name} <{proposal.candidate.email}>",
+            fields=(
+                Field("Duration", f"{proposal.duration_minutes} min"),
+                Field("Attendees", ", ".join(a.label for a in proposal.attendees)),
+                Field("Search window", describe_window(proposal.window_start, proposal.window_end, ZoneInfo(zone))),
+                Field("Location", proposal.location or "To be confirmed"),
+                Field(f"Times to offer ({zone})", slots or "None free"),
+            ),
+            context=proposal.warnings, kind="meeting_proposal")
+        draft = _draft(proposal, candidate_id, extra)
+        choices: tuple[Choice, ...] = ()
+        text = f"Here's the meeting I'd propose to {proposal.candidate.name}."
+        if proposal.slots:
+            text += " Shall I send the request?"
+            choices = (Choice("Send the request", draft, "Email the candidate a link to pick a time", SEND),
+                       Choice("Don't send", "", None, DISCARD))
+        return Reply(text=text, intent=IntentName.SCHEDULE, cards=(card,), choices=choices, private=True,
+                     extra={"draft": draft})
+
+    def send(self, sender: Person, draft: str) -> Reply:
+        try:
+            data = json.loads(draft)
+            window = (datetime.fromisoformat(data["ws"]), datetime.fromisoformat(data["we"]))
+        except (ValueError, KeyError, TypeError):
+            return Reply(text="That proposal can't be read any more. Please say \u201cschedule with …\u201d again.",
+                         intent=IntentName.SCHEDULE)
+        proposal = _run(self.service.propose(
+            sender, data.get("c"), candidate_email=data.get("e"), candidate_name=data.get("n"),
+            duration_minutes=data.get("d"), window=window, extra_attendees=data.get("x") or (),
+            location=data.get("l"), title=data.get("t")))
+        view = self.service.create_request(proposal, sender)
+        return Reply(
+            text=(f"Sent {view.candidate.name} a meeting request at {view.candidate.email} with "
+                  f"{len(view.slots)} times to pick from. I'll follow up if they don't answer.\n"
+                  f"Booking link: {view.booking_url}"),
+            intent=IntentName.SCHEDULE, cards=(self.meeting_card(view),), private=True,
+            extra={"meeting_id": view.id, "booking_url": view.booking_url})
+
+    # -- changing a meeting ---------------------------------------------------------------------------------
+
+    def latest_for(self, sender: Person, candidate_ids: Sequence[int], *, open_only: bool = True
+                   ) -> MeetingView | None:
+        views = [v for cid in candidate_ids for v in self.service.find_for_candidate(sender, cid)]
+        if open_only:
+            views = [v for v in views if v.state in ("requested", "rescheduling", "booked", "time_selected")]
+        return max(views, key=lambda v: (v.created_at or v.window_end, v.id)) if views else None
+
+    def reschedule(self, sender: Person, view: MeetingView, when: str | None = None) -> Reply:
+        moved = _run(self.service.reschedule(view.id, actor=str(sender.user_id), when=when))
+        return Reply(text=(f"I've offered {moved.candidate.name} new times for \u201c{moved.title}\u201d and "
+                           f"emailed them a link to pick one. Booking link: {moved.booking_url}"),
+                     intent=IntentName.RESCHEDULE, cards=(self.meeting_card(moved),), private=True,
+                     extra={"meeting_id": moved.id})
+
+    def cancel(self, sender: Person, view: MeetingView) -> Reply:
+        done = self.service.cancel(view.id, actor=str(sender.user_id))
+        who = "They and the other attendees get" if view.booked_start else "They get"
+        return Reply(text=f"Cancelled \u201c{done.title}\u201d with {done.candidate.name}. {who} a cancellation email.",
+                     intent=IntentName.CANCEL, cards=(self.meeting_card(done),), private=True,
+                     extra={"meeting_id": done.id})
+
+    def by_id(self, sender: Person, command: str, meeting_id: int) -> Reply:
+        """A Reschedule or Cancel button on a meeting card or confirmation."""
+        view = next((v for v in self.service.meetings_for(sender, include_past=True) if v.id == meeting_id), None)
+        if view is None:
+            return Reply(text="I can't find that meeting among yours.", intent=command)
+        try:
+            return self.reschedule(sender, view) if command == RESCHEDULE else self.cancel(sender, view)
+        except HirebotError as exc:
+            return Reply(text=str(exc), intent=command)
+
+    def my_meetings(self, sender: Person) -> Reply:
+        views = self.service.meetings_for(sender)
+        if not views:
+            return Reply(text="You have no upcoming or pending meetings. Say \u201cschedule with <name>\u201d to "
+                              "set one up.", intent=IntentName.MY_MEETINGS)
+        count = len(views)
+        return Reply(text=f"You have {count} upcoming or pending meeting{'s' if count != 1 else ''}.",
+                     intent=IntentName.MY_MEETINGS, cards=tuple(self.meeting_card(v) for v in views[:10]),
+                     private=True)
+
+    def why_no_reminder(self, view: MeetingView) -> Reply:
+        return Reply(text=self.service.why_no_reminder(view.id), intent=IntentName.WHY_NO_REMINDER, private=True)
+
+    # -- cards --------------------------------------------------------------------------------------------------
+
+    def meeting_card(self, view: MeetingView) -> Card:
+        zone = view.timezone
+        when = (format_slot(view.booked_start, view.booked_end, zone) if view.booked_start
+                else f"{len(view.slots)} times offered, up to {format_time(view.window_end, zone)}")
+        fields = [Field("State", STATE_LABELS.get(view.state, view.state)), Field("When", when),
+                  Field("Candidate", f"{view.candidate.name} <{view.candidate.email}>"),
+                  Field("Attendees", ", ".join(a.label for a in view.attendees)),
+                  Field("Location", view.location or "To be confirmed")]
+        if view.decline_reason:
+            fields.append(Field("Reason", view.decline_reason))
+        actions: list[Action] = []
+        if view.state in ("requested", "rescheduling", "booked"):
+            actions = [Action("Reschedule", command=RESCHEDULE, value=str(view.id)),
+                       Action("Cancel", command=CANCEL, value=str(view.id))]
+        history = " → ".join(e.kind.replace("_", " ") for e in view.events[-6:])
+        return Card(title=view.title, fields=tuple(fields), actions=tuple(actions),
+                    context=(f"Meeting {view.id} · {history}",) if history else (f"Meeting {view.id}",),
+                    kind="meeting", subject_id=str(view.id))
