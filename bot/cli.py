@@ -306,6 +306,140 @@ def jobs(
     console.print(table if found else "No open jobs.")
 
 
+# -- scheduling ---------------------------------------------------------------------------------------
+
+meeting_app = typer.Typer(help="Change one meeting.", no_args_is_help=True)
+app.add_typer(meeting_app, name="meeting")
+
+
+def _meeting_json(view) -> dict:  # type: ignore[no-untyped-def]
+    return {"meeting_id": view.id, "state": view.state,
+            "candidate": {"id": str(view.candidate.id) if view.candidate.id is not None else None,
+                          "name": view.candidate.name, "email": view.candidate.email},
+            "booking_url": view.booking_url, "slots": [slot.isoformat() for slot in view.slots]}
+
+
+def _print_meeting(runtime, view) -> None:  # type: ignore[no-untyped-def]
+    from bot.console.render import render_card
+
+    console.print(render_card(runtime.assistant.scheduling.meeting_card(view)))
+
+
+def _scheduling(runtime):  # type: ignore[no-untyped-def]
+    if runtime.scheduling is None or runtime.assistant.scheduling is None:
+        raise CliError("Scheduling is not available.")
+    return runtime.scheduling
+
+
+@app.command()
+def schedule(
+    candidate: Annotated[str, typer.Argument(help="Who to meet: a name or an email address.")],
+    duration: Annotated[int | None, typer.Option("--duration", help="Minutes (default: your setting, 30).")]
+    = None,
+    with_: Annotated[list[str] | None, typer.Option("--with", help="Another attendee's email (repeatable).")]
+    = None,
+    window: Annotated[str | None, typer.Option("--window", help="YYYY-MM-DD..YYYY-MM-DD, or words like "
+                                                                "'next week' (default: the next 5 business days).")]
+    = None,
+    location: Annotated[str | None, typer.Option("--location", help="Video link, phone number or address.")]
+    = None,
+    as_email: Annotated[str | None, typer.Option("--as", help="Organize as this user (email).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the meeting as JSON.")] = False,
+) -> None:
+    """Email a candidate a meeting request with a booking link, like "schedule with X" in chat."""
+    from bot.names import Decision
+
+    runtime = _runtime()
+    try:
+        scheduling = _scheduling(runtime)
+        sender = runtime.directory.local_admin(as_email)
+        decision, people = runtime.assistant.resolve_candidate(sender, candidate)
+        candidate_id, email = None, None
+        if decision is Decision.MATCH:
+            candidate_id = people[0].primary.id
+        elif decision is Decision.AMBIGUOUS:
+            names = "; ".join(f"{p.name} ({', '.join(p.emails()) or 'no email'})" for p in people)
+            raise CliError(f"Several candidates match {candidate!r}: {names}. Give an email address instead.")
+        elif "@" in candidate:
+            email = candidate.strip()
+        else:
+            hint = f" Did you mean {' or '.join(p.name for p in people)}?" if people else ""
+            raise CliError(f"No candidate matches {candidate!r}.{hint}")
+        proposal = asyncio.run(scheduling.service.propose(
+            sender, candidate_id, candidate_email=email, duration_minutes=duration,
+            when=window,
+            extra_attendees=with_ or (), location=location))
+        view = scheduling.service.create_request(proposal, sender)
+        asyncio.run(scheduling.send_due())
+        view = scheduling.service.view(view.id)
+        for warning in proposal.warnings:
+            err.print(f"warning: {warning}", markup=False, highlight=False)
+        if as_json:
+            sys.stdout.write(json.dumps(_meeting_json(view), ensure_ascii=False) + "\n")
+        else:
+            _print_meeting(runtime, view)
+            console.print(f"Booking link: {view.booking_url}", markup=False, highlight=False)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def meetings(
+    as_email: Annotated[str | None, typer.Option("--as", help="Meetings of this user (email).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per meeting, with its events.")]
+    = False,
+) -> None:
+    """List meetings with their state and every event so far."""
+    runtime = _runtime()
+    try:
+        scheduling = _scheduling(runtime)
+        views = scheduling.service.meetings_for(runtime.directory.local_admin(as_email), include_past=True)
+        for view in views:
+            if as_json:
+                data = {**_meeting_json(view), "title": view.title,
+                        "booked_start": view.booked_start.isoformat() if view.booked_start else None,
+                        "events": [{"seq": e.seq, "kind": e.kind, "at": e.occurred_at.isoformat(), "actor": e.actor}
+                                   for e in view.events]}
+                sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+            else:
+                _print_meeting(runtime, view)
+        if not views and not as_json:
+            console.print("No meetings yet. Use `hirebot schedule NAME` or say \"schedule with NAME\" in chat.")
+    finally:
+        runtime.close()
+
+
+def _change_meeting(meeting_id: int, change: str, window: str | None = None) -> None:
+    runtime = _runtime()
+    try:
+        scheduling = _scheduling(runtime)
+        actor = str(runtime.directory.local_admin().user_id)
+        if change == "cancel":
+            view = scheduling.service.cancel(meeting_id, actor=actor)
+        else:
+            view = asyncio.run(scheduling.service.reschedule(meeting_id, actor=actor, when=window))
+        asyncio.run(scheduling.send_due())
+        _print_meeting(runtime, scheduling.service.view(view.id))
+    finally:
+        runtime.close()
+
+
+@meeting_app.command("cancel")
+def meeting_cancel(meeting_id: Annotated[int, typer.Argument(help="Meeting id (see `hirebot meetings`).")]
+                   ) -> None:
+    """Cancel a meeting; the candidate and attendees are told (with a calendar cancellation if booked)."""
+    _change_meeting(meeting_id, "cancel")
+
+
+@meeting_app.command("reschedule")
+def meeting_reschedule(
+    meeting_id: Annotated[int, typer.Argument(help="Meeting id (see `hirebot meetings`).")],
+    window: Annotated[str | None, typer.Option("--window", help="Where to look for new times.")] = None,
+) -> None:
+    """Offer the candidate new times for a meeting (they pick one from the same booking page)."""
+    _change_meeting(meeting_id, "reschedule", window)
+
+
 # -- db -----------------------------------------------------------------------------------------------
 
 @db_app.command("upgrade")

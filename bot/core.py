@@ -303,6 +303,11 @@ class Assistant:
                 people.append(PersonRecords(rows=tuple(members), connections=connections))
         return resolution.decision, people
 
+    def resolve_candidate(self, sender: Person, query: str) -> tuple[Decision, list[PersonRecords]]:
+        """Name resolution as the chat uses it, for callers that act on one candidate (the CLI)."""
+        connections = self._connections(sender)
+        return self._find(query, connections) if connections else (Decision.NONE, [])
+
     def _person_by_id(self, sender: Person, candidate_id: int) -> PersonRecords | None:
         connections = self._connections(sender)
         with self.sessions() as session:

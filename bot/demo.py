@@ -6,7 +6,10 @@ Everything runs on embedded defaults (SQLite in the data dir), so a fresh clone 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import random
+import socket
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,9 +18,11 @@ from sqlalchemy import select
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import BackgroundServer
+from bot.booking import booking_routes
 from bot.console.chat import ConsoleChat
 from bot.progress import sync_progress
 from bot.runtime import Runtime
+from bot.web import create_web_app
 from store.db import transaction
 from store.models import AtsConnection, Candidate
 from store.settings import Settings
@@ -27,8 +32,6 @@ DEMO_CONNECTION_NAME = "Greenhouse sandbox"
 
 def demo_database_url(settings: Settings) -> str:
     """The demo keeps its own SQLite file so sandbox people never mix with a real ATS's."""
-    import os
-
     if os.environ.get("HIREBOT_DATABASE_URL"):
         return settings.database_url
     return f"sqlite:///{(settings.data_dir / 'demo.sqlite3').resolve()}"
@@ -63,12 +66,48 @@ def _examples(runtime: Runtime, connection_id: int, count: int = 3) -> list[str]
     return random.Random(7).sample(names, min(count, len(names)))
 
 
+class ConsoleNotifier:
+    """Organizer notices (booked, declined, no answer…) printed in the demo's terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def notify(self, user_id: int, text: str, *, meeting_id: int) -> None:
+        self.console.print(f"[bold magenta]hirebot ›[/bold magenta] {escape(text)} [dim](meeting {meeting_id})[/dim]")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _hirebot_server(runtime: Runtime, port: int) -> BackgroundServer:
+    """hirebot's own web server: booking pages for the candidate, plus the job runner that sends mail."""
+    scheduling = runtime.scheduling
+    assert scheduling is not None
+
+    async def start(_app: object) -> None:
+        scheduling.start()
+
+    async def stop(_app: object) -> None:
+        await scheduling.aclose()
+
+    app = create_web_app(runtime, extra_routes=booking_routes(scheduling.service, token_key=scheduling.token_key),
+                         on_startup=[start], on_cleanup=[stop])
+    return BackgroundServer(app, port=port)
+
+
 def run_demo(console: Console, *, candidates: int = 400, seed: int = 7) -> None:
-    settings = Settings.from_env()
+    port = int(os.environ.get("HIREBOT_PORT") or 0) or _free_port()
+    settings = dataclasses.replace(Settings.from_env(), port=port,
+                                   public_url=os.environ.get("HIREBOT_PUBLIC_URL") or f"http://127.0.0.1:{port}")
     runtime = Runtime.open(settings, database_url=demo_database_url(settings))
+    assert runtime.scheduling is not None
+    runtime.scheduling.set_notifier(ConsoleNotifier(console))
     sandbox = GreenhouseSandbox(generate(seed=seed, candidates=candidates))
     try:
-        with BackgroundServer(sandbox.app) as server:
+        with BackgroundServer(sandbox.app) as server, _hirebot_server(runtime, port):
             console.print(f"Sandbox Greenhouse (Harvest v3) listening on {server.url}")
             connection_id = _connect_sandbox(runtime, server.url)
             with sync_progress(console, DEMO_CONNECTION_NAME) as progress:
@@ -79,7 +118,10 @@ def run_demo(console: Console, *, candidates: int = 400, seed: int = 7) -> None:
             examples = _examples(runtime, connection_id)
             if examples:
                 console.print("Try: " + ", ".join(f"[bold]who is {escape(name)}?[/bold]" for name in examples)
-                              + " (typos and nicknames welcome)")
+                              + f" (typos and nicknames welcome), or [bold]schedule with {escape(examples[0])}[/bold]")
+            console.print(f"Candidates' booking pages are served at {settings.public_url}/book/…; emails are "
+                          f"written to {settings.data_dir / 'outbox-mail'} (set HIREBOT_SMTP_URL to send them).")
             ConsoleChat(runtime.assistant, runtime.directory.local_admin(), console).run()
+            asyncio.run(runtime.scheduling.send_due())  # what the chat just asked for goes out before we stop
     finally:
         runtime.close()

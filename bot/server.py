@@ -12,6 +12,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from adapters.errors import ConfigError
+from bot.booking import booking_routes
 from bot.runtime import Runtime
 from bot.slack.app import SlackFrontEnd
 from bot.web import Hook, create_web_app
@@ -41,15 +42,26 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
         f"polling every {int(scheduler.schedule.interval)} s as a safety net.")
     say(f"Health: {settings.public_url}/healthz · metrics: {settings.public_url}/metrics")
 
+    scheduling = runtime.scheduling
+    assert scheduling is not None
+    notifier = getattr(front, "notifier", None)
+    if callable(notifier):
+        scheduling.set_notifier(notifier())
+    say(f"Booking pages for candidates: {settings.public_url}/book/… · emails via "
+        f"{'SMTP' if settings.smtp_url else 'files in ' + str(settings.data_dir / 'outbox-mail')}")
+
     async def start_front(_app: web.Application) -> None:
         await front.start()
+        scheduling.start()
 
     async def close_front(_app: web.Application) -> None:
+        await scheduling.aclose()
         await front.close()
 
     startup: list[Hook] = [start_front]
     cleanup: list[Hook] = [close_front]
-    return create_web_app(runtime, extra_routes=front.routes(), on_startup=startup, on_cleanup=cleanup,
+    routes = [*front.routes(), *booking_routes(scheduling.service, token_key=scheduling.token_key)]
+    return create_web_app(runtime, extra_routes=routes, on_startup=startup, on_cleanup=cleanup,
                           scheduler=scheduler)
 
 

@@ -59,6 +59,12 @@ class DispatchRunner:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    async def aclose(self) -> None:
+        """Stop waking, and let a run already under way finish, so no job is cut off mid-send."""
+        self.shutdown()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def wake(self) -> int:
         """Run everything due (batch after batch), then re-arm the wake-up; returns how many jobs ran."""
         ran = 0

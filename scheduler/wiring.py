@@ -65,6 +65,9 @@ class Scheduling:
     def shutdown(self) -> None:
         self.runner.shutdown()
 
+    async def aclose(self) -> None:
+        await self.runner.aclose()
+
     def set_notifier(self, notifier: ChatNotifier | None) -> None:
         """Route organizer notices to a chat front end that started after scheduling was built."""
         handler = self.dispatcher.handlers.get(JobKind.ORGANIZER_NOTICE)
