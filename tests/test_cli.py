@@ -145,3 +145,33 @@ def test_webhooks_prints_the_url_and_secret_to_paste(sandbox_url: str, tmp_path:
     assert SANDBOX_CLIENT_SECRET not in result.stdout
     lever = run(["webhooks", "add-token", "1", "tok"], tmp_path)
     assert lever.returncode != 0 and "Traceback" not in lever.stderr
+
+
+def test_schedule_meetings_and_cancel_from_the_command_line(sandbox_url: str, state: GreenhouseState,
+                                                            tmp_path: Path) -> None:
+    assert connect(sandbox_url, tmp_path).returncode == 0
+    assert run(["sync"], tmp_path).returncode == 0
+    target = unique_candidate(state)
+    scheduled = run(["schedule", full_name(target), "--duration", "45", "--window", "2030-03-04..2030-03-08",
+                     "--location", "https://meet.example/abc", "--json"], tmp_path)
+    assert scheduled.returncode == 0, scheduled.stderr
+    meeting = json.loads(scheduled.stdout)
+    assert set(meeting) == {"meeting_id", "state", "candidate", "booking_url", "slots"}
+    assert meeting["state"] == "requested" and "/book/" in meeting["booking_url"]
+    assert meeting["candidate"]["name"] == full_name(target)
+    assert meeting["slots"] and all(s.startswith("2030-03-0") for s in meeting["slots"])
+    assert list((tmp_path / "outbox-mail").glob("*.eml")), "the request email was not written"
+
+    listed = [json.loads(line) for line in run(["meetings", "--json"], tmp_path).stdout.splitlines()]
+    assert [m["meeting_id"] for m in listed] == [meeting["meeting_id"]]
+    assert [e["kind"] for e in listed[0]["events"]] == ["request_sent"]
+
+    cancelled = run(["meeting", "cancel", str(meeting["meeting_id"])], tmp_path)
+    assert cancelled.returncode == 0, cancelled.stderr
+    again = json.loads(run(["meetings", "--json"], tmp_path).stdout.splitlines()[0])
+    assert again["state"] == "cancelled" and again["events"][-1]["kind"] == "cancelled"
+    twice = run(["meeting", "cancel", str(meeting["meeting_id"])], tmp_path)
+    assert twice.returncode == 1 and "Traceback" not in twice.stderr
+
+    ambiguous = run(["schedule", "Zzyzx Qwertyuiop"], tmp_path)
+    assert ambiguous.returncode == 1 and "No candidate matches" in ambiguous.stderr
