@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,11 @@ from typer._click import exceptions as click_exceptions
 from adapters.errors import HirebotError
 from bot.console.render import print_reply
 from bot.messages import IncomingMessage, RoomKind
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from scheduler.meetings import MeetingView
+    from scheduler.wiring import Scheduling
 
 app = typer.Typer(name="hirebot", help="Recruiting assistant for Slack and Teams, synced with your ATS.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -38,7 +43,7 @@ class CliError(Exception):
     """A failure already explained in one line."""
 
 
-def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Runtime:
     from bot.runtime import Runtime
 
     return Runtime.open()
@@ -312,20 +317,21 @@ meeting_app = typer.Typer(help="Change one meeting.", no_args_is_help=True)
 app.add_typer(meeting_app, name="meeting")
 
 
-def _meeting_json(view) -> dict:  # type: ignore[no-untyped-def]
+def _meeting_json(view: MeetingView) -> dict[str, Any]:
     return {"meeting_id": view.id, "state": view.state,
             "candidate": {"id": str(view.candidate.id) if view.candidate.id is not None else None,
                           "name": view.candidate.name, "email": view.candidate.email},
             "booking_url": view.booking_url, "slots": [slot.isoformat() for slot in view.slots]}
 
 
-def _print_meeting(runtime, view) -> None:  # type: ignore[no-untyped-def]
+def _print_meeting(runtime: Runtime, view: MeetingView) -> None:
     from bot.console.render import render_card
 
+    assert runtime.assistant.scheduling is not None
     console.print(render_card(runtime.assistant.scheduling.meeting_card(view)))
 
 
-def _scheduling(runtime):  # type: ignore[no-untyped-def]
+def _scheduling(runtime: Runtime) -> Scheduling:
     if runtime.scheduling is None or runtime.assistant.scheduling is None:
         raise CliError("Scheduling is not available.")
     return runtime.scheduling

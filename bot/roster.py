@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +30,7 @@ class _Loaded:
     ids: set[int] = field(default_factory=set)
 
 
-def _record(row: tuple) -> NameRecord:  # type: ignore[type-arg]
+def _record(row: tuple[Any, ...]) -> NameRecord:
     cid, first, last, preferred, emails = row
     addresses = tuple(e.get("value", "") for e in (emails or []) if isinstance(e, dict) and e.get("value"))
     return NameRecord(id=cid, first_name=first or "", last_name=last or "", preferred_name=preferred,

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Result, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Application, AtsConnection, Candidate, Job
 
 
-def visible_connections_query(workspace_id: int, user_id: int | None) -> Select[tuple[AtsConnection]]:
+def visible_connections_query(workspace_id: int, user_id: int | None) -> Select[AtsConnection]:
     """The connections a user may read: org scope in their workspace, plus their personal ones."""
     allowed = AtsConnection.scope == "org"
     if user_id is not None:
@@ -60,7 +61,7 @@ def candidates_sharing_email(session: Session, emails: Sequence[str], connection
     return candidates_by_ids(session, list(session.scalars(stmt)), connection_ids)
 
 
-def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None):  # type: ignore[no-untyped-def]
+def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None) -> Result[Any]:
     """Name-index rows (id, names, emails) of one connection, optionally only those synced since a time."""
     stmt = select(
         Candidate.id, Candidate.first_name, Candidate.last_name, Candidate.preferred_name, Candidate.emails
