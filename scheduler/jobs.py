@@ -72,6 +72,8 @@ class JobKind(StrEnum):
     UPDATE_EMAIL = "update_email"
     CANCEL_EMAIL = "cancel_email"
     ORGANIZER_NOTICE = "organizer_notice"
+    BRIEFING = "briefing"
+    BRIEFING_DIGEST = "briefing_digest"
 
 
 EMAIL_KINDS = frozenset({JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL, JobKind.DAYOF_REMINDER,

@@ -38,6 +38,7 @@ from adapters.errors import HirebotError
 from bot.connections import default_http_client
 from bot.messages import Person
 from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
+from scheduler.briefings import briefing_jobs, plan_digests
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import (
     ChatNotifier,
@@ -759,8 +760,10 @@ class MeetingService:
         settings = load_settings(session, meeting.organizer_user_id, self.box)
         jobs = self._jobs(session, meeting.id)
         extras = list(extras)
-        wanted = [*self._wanted(meeting, settings, jobs, extras, now), *extras]
+        wanted = [*self._wanted(meeting, settings, jobs, extras, now), *extras,
+                  *briefing_jobs(session, meeting, self.box, now)]
         replan(session, meeting.id, wanted, now=now, reason=reason)
+        plan_digests(session, meeting, self.box, now)
 
     def _wanted(self, meeting: Meeting, settings: SchedulingSettings, jobs: Sequence[ScheduledJob],
                 extras: Sequence[PlannedJob], now: datetime) -> list[PlannedJob]:

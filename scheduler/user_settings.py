@@ -1,7 +1,8 @@
 """Each user's scheduling preferences, typed, stored under `User.settings["scheduling"]`.
 
 Time zone, working hours, default meeting length and location, the private calendar (ICS) feed URL, the
-hour of the candidate's day-of reminder and the follow-up delays. The feed URL is a secret (anyone with it
+hour of the candidate's day-of reminder, the follow-up delays, and how early the user wants their own
+pre-meeting briefing (plus an optional morning digest of the day's interviews). The feed URL is a secret (anyone with it
 can read the calendar), so it is stored sealed with the app's SecretBox and never shown back in full.
 Stored values that no longer validate fall back to the defaults instead of breaking scheduling.
 """
@@ -28,6 +29,7 @@ SETTINGS_KEY = "scheduling"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_DAYS: Mapping[int, tuple[tuple[time, time], ...]] = {day: ((time(9), time(17)),) for day in range(5)}
 MAX_FOLLOWUPS = 4
+MAX_BRIEFING_LEAD_MINUTES = 24 * 60
 
 Days = Mapping[int, tuple[tuple[time, time], ...]]
 
@@ -43,6 +45,9 @@ class SchedulingSettings:
     ics_feed_url: str | None = field(default=None, repr=False)
     dayof_reminder_hour: int = 8
     followup_delays_days: tuple[float, ...] = (1.0, 3.0)
+    briefing_lead_minutes: int = 15
+    morning_digest: bool = False
+    morning_digest_hour: int = 7
     # Set when a feed URL is stored but cannot be decrypted (the secret key changed): say so, don't fail.
     feed_unreadable: bool = False
 
@@ -69,6 +74,10 @@ class SchedulingSettings:
             raise ConfigError("Default meeting length must be between 5 and 480 minutes.")
         if not 0 <= self.dayof_reminder_hour <= 23:
             raise ConfigError("The day-of reminder hour must be between 0 and 23.")
+        if not 1 <= self.briefing_lead_minutes <= MAX_BRIEFING_LEAD_MINUTES:
+            raise ConfigError("The briefing lead time must be between 1 minute and 24 hours (in minutes, e.g. 15).")
+        if not 0 <= self.morning_digest_hour <= 23:
+            raise ConfigError("The morning digest hour must be between 0 and 23.")
         delays = self.followup_delays_days
         if len(delays) > MAX_FOLLOWUPS or any(d <= 0 or d > 30 for d in delays):
             raise ConfigError(f"Follow-ups: up to {MAX_FOLLOWUPS} delays, each between a few hours and 30 "
@@ -149,6 +158,9 @@ def save_settings(session: Session, user_id: int, settings: SchedulingSettings, 
         "default_location": settings.default_location,
         "dayof_reminder_hour": settings.dayof_reminder_hour,
         "followup_delays_days": list(settings.followup_delays_days),
+        "briefing_lead_minutes": settings.briefing_lead_minutes,
+        "morning_digest": settings.morning_digest,
+        "morning_digest_hour": settings.morning_digest_hour,
     }
     if settings.ics_feed_url:
         stored["ics_feed"] = base64.b64encode(box.seal({"url": settings.ics_feed_url})).decode("ascii")
@@ -180,6 +192,12 @@ def _parse_days(raw: Any) -> Days:
     return days
 
 
+def _strict_bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise ValueError("not a boolean")
+    return raw
+
+
 def _optional_text(raw: Any) -> str | None:
     return str(raw) if raw not in (None, "") else None
 
@@ -192,6 +210,9 @@ _FIELDS: dict[str, tuple[str, Any]] = {
     "default_location": ("default_location", _optional_text),
     "dayof_reminder_hour": ("dayof_reminder_hour", int),
     "followup_delays_days": ("followup_delays_days", lambda raw: tuple(float(v) for v in raw)),
+    "briefing_lead_minutes": ("briefing_lead_minutes", int),
+    "morning_digest": ("morning_digest", _strict_bool),
+    "morning_digest_hour": ("morning_digest_hour", int),
 }
 
 

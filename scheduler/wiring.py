@@ -1,5 +1,6 @@
 """Puts the scheduling parts together for one hirebot process: the meeting service, the job dispatcher with
-its handlers (emails through the mailer, notices through the chat front end), and the runner that wakes it.
+its handlers (emails through the mailer, notices and pre-meeting briefings through the chat front end), and the
+runner that wakes it.
 
 Front ends and the CLI take `Scheduling.service`; a process that should also send reminders calls
 `Scheduling.start()` on its event loop. Any number of processes may do so against one PostgreSQL database.
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.connections import default_http_client
+from scheduler.briefings import BriefingHandler, BriefingSender, DigestHandler
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import (
     DEFAULT_GRACE,
@@ -74,6 +76,14 @@ class Scheduling:
         if isinstance(handler, OrganizerNoticeHandler):
             handler.notifier = notifier
 
+    def set_briefing_sender(self, sender: BriefingSender | None) -> None:
+        """Route pre-meeting briefings and morning digests to a chat front end that started after scheduling
+        was built; without one they complete with a note saying so."""
+        for kind in (JobKind.BRIEFING, JobKind.BRIEFING_DIGEST):
+            handler = self.dispatcher.handlers.get(kind)
+            if isinstance(handler, BriefingHandler | DigestHandler):
+                handler.sender = sender
+
     async def send_due(self) -> int:
         """Send what is due now from this process (the CLI, which runs no background runner)."""
         return await self.dispatcher.run_due()
@@ -84,19 +94,23 @@ class Scheduling:
 
 def build_scheduling(sessions: sessionmaker[Session], box: SecretBox, *, public_url: str, token_key: bytes,
                      mailer: MailSender, notifier: ChatNotifier | None = None,
+                     briefing_sender: BriefingSender | None = None,
                      build_email: EmailBuilder = build_email, clock: Callable[[], datetime] = utcnow,
                      feeds: FeedCache | None = None,
                      client_factory: Callable[[], httpx.AsyncClient] = default_http_client,
                      defaults: SchedulingDefaults | None = None, owner: str | None = None,
                      lease: timedelta = DEFAULT_LEASE, grace: timedelta = DEFAULT_GRACE,
                      tick: timedelta = DEFAULT_TICK) -> Scheduling:
-    """The scheduling parts of one process, wired: emails for every email job kind, chat for notices."""
+    """The scheduling parts of one process, wired: emails for every email job kind, chat for notices and
+    briefings."""
     service = MeetingService(sessions, box, public_url=public_url, token_key=token_key, clock=clock,
                              feeds=feeds, client_factory=client_factory, defaults=defaults)
     email = MeetingEmailHandler(service, build_email=build_email, mailer=mailer,
                                 domain=mail_domain(public_url))
     handlers: dict[str, JobHandler] = {kind: email for kind in EMAIL_KINDS}
     handlers[JobKind.ORGANIZER_NOTICE] = OrganizerNoticeHandler(service, notifier)
+    handlers[JobKind.BRIEFING] = BriefingHandler(sessions, box, sender=briefing_sender, clock=clock)
+    handlers[JobKind.BRIEFING_DIGEST] = DigestHandler(sessions, box, sender=briefing_sender, clock=clock)
     dispatcher = JobDispatcher(sessions, handlers=handlers, clock=clock, owner=owner, lease=lease,
                                grace=grace)
     runner = DispatchRunner(dispatcher, tick=tick, clock=clock)
@@ -105,13 +119,14 @@ def build_scheduling(sessions: sessionmaker[Session], box: SecretBox, *, public_
 
 
 def scheduling_for_runtime(runtime: Runtime, *, notifier: ChatNotifier | None = None,
+                           briefing_sender: BriefingSender | None = None,
                            clock: Callable[[], datetime] = utcnow) -> Scheduling:
     """Scheduling from the process's settings: SMTP or the .eml outbox, the public URL, the secret key."""
     settings = runtime.settings
     secret = load_or_create_key(settings.data_dir, settings.secret_key)
     return build_scheduling(runtime.sessions, runtime.box, public_url=settings.public_url,
                             token_key=derive_token_key(secret), mailer=Mailer.from_settings(settings),
-                            notifier=notifier, clock=clock)
+                            notifier=notifier, briefing_sender=briefing_sender, clock=clock)
 
 
 def mail_domain(public_url: str) -> str:

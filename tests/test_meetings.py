@@ -500,7 +500,7 @@ async def test_reschedule_without_a_time_offers_new_ones_and_requests_again(sess
     assert keys["dayof_reminder:v0"] == "cancelled"
     rebooked = await scene.service.select_time(view.id, moved.slots[0])
     assert {job.kind for job in rebooked.jobs if job.state == "pending" and job.idempotency_key.endswith("v1")} == \
-        {"update_email", "dayof_reminder", "organizer_notice"}
+        {"update_email", "dayof_reminder", "organizer_notice", "briefing"}
 
 
 async def test_a_cancelled_meeting_never_gets_a_reminder(sessions: sessionmaker[Session], tmp_path: Path) -> None:

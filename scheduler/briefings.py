@@ -1,0 +1,387 @@
+"""Pre-meeting briefings: a private chat message to each internal attendee shortly before a booked interview,
+so hiring managers and interviewers walk in knowing who they meet, for what role, and where the CV is.
+
+Planning happens inside `MeetingService`'s transaction (`briefing_jobs`, `plan_digests`): one `briefing` job
+per internal attendee who uses hirebot, due their own lead time before the start, keyed by the meeting's round
+so a reschedule plans new ones and the re-planning cancels the old ones (as it does on cancel). Running is a
+job handler that builds a platform-neutral `Reply` (the candidate card plus the meeting in the attendee's own
+time zone) and hands it to a `BriefingSender` the chat front end provides.
+
+A briefing is a message to a person, so it must not arrive twice: once sent, the job row is stamped
+`delivered` in its own transaction before the dispatcher records the outcome, and a retry that finds the
+stamp finishes without sending again. This module reads meetings straight from the store because
+`scheduler.meetings` imports it for planning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot.candidate_card import PersonRecords, candidate_card
+from bot.replies import Card, Field, Link, Reply
+from scheduler.jobs import ClaimedJob, JobKind, JobOutcome, JobState, PlannedJob
+from scheduler.user_settings import SchedulingSettings, load_settings
+from store.crypto import SecretBox
+from store.db import transaction
+from store.meeting_models import Meeting, MeetingAttendee, ScheduledJob
+from store.models import User, utcnow
+from store.queries import candidates_by_ids, candidates_sharing_email, visible_connections
+
+BOOKED = "booked"  # MeetingState.BOOKED; not imported because scheduler.meetings imports this module
+DELIVERED = "delivered"
+INTENT = "briefing"
+DIGEST_INTENT = "briefing_digest"
+
+
+class BriefingSender(Protocol):
+    """Delivers a briefing privately to a hirebot user (a Slack DM, a Teams chat, the console); front ends
+    implement it. `reply.extra["idempotency_key"]` names the briefing, for senders that can deduplicate."""
+
+    def send(self, user_id: int, reply: Reply) -> None: ...
+
+
+# -- planning (inside the meeting's transaction) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An internal attendee who uses hirebot, with the preferences that decide their briefing."""
+
+    user_id: int
+    email: str
+    role: str
+    settings: SchedulingSettings
+
+
+def recipients(session: Session, meeting: Meeting, box: SecretBox) -> list[Recipient]:
+    """Organizer, hiring managers and interviewers who are hirebot users (found by email when they joined
+    after the meeting was proposed), once each."""
+    found: dict[int, Recipient] = {}
+    for attendee in meeting.attendees:
+        user_id = attendee.user_id
+        if user_id is None:
+            user_id = session.scalar(select(User.id).where(User.workspace_id == meeting.workspace_id,
+                                                           User.email == attendee.email.lower()))
+        if user_id is None or user_id in found:
+            continue
+        found[user_id] = Recipient(user_id=user_id, email=attendee.email, role=attendee.role,
+                                   settings=load_settings(session, user_id, box))
+    return list(found.values())
+
+
+def briefing_due(start: datetime, lead: timedelta, now: datetime) -> tuple[datetime, str | None]:
+    """When a briefing goes out: `lead` before the start, or at once when booked later than that; and, when
+    it cannot go out before the meeting, why."""
+    due = start - lead
+    if now >= start:
+        return due, "The meeting had already started when it was booked, so there is no briefing."
+    return max(due, now), None
+
+
+def briefing_jobs(session: Session, meeting: Meeting, box: SecretBox, now: datetime) -> list[PlannedJob]:
+    """The briefings a meeting wants: one per recipient while it is booked, none otherwise."""
+    if meeting.state != BOOKED or meeting.booked_start is None:
+        return []
+    jobs = []
+    for person in recipients(session, meeting, box):
+        lead = person.settings.briefing_lead_minutes
+        due, skip = briefing_due(meeting.booked_start, timedelta(minutes=lead), now)
+        key = f"meeting:{meeting.id}:{JobKind.BRIEFING}:{person.user_id}:v{meeting.round}"
+        jobs.append(PlannedJob(key=key, kind=JobKind.BRIEFING, due_at=due, meeting_id=meeting.id, skip_note=skip,
+                               payload={"round": meeting.round, "user_id": person.user_id, "to": person.email,
+                                        "start": meeting.booked_start.astimezone(UTC).isoformat(),
+                                        "lead_minutes": lead}))
+    return jobs
+
+
+def digest_key(user_id: int, day: date) -> str:
+    return f"user:{user_id}:{JobKind.BRIEFING_DIGEST}:{day.isoformat()}"
+
+
+def plan_digests(session: Session, meeting: Meeting, box: SecretBox, now: datetime) -> None:
+    """Make sure each recipient who wants a morning digest has one planned for the meeting's day. A digest
+    belongs to a person and a day, not to one meeting: the handler reads that day's meetings when it runs, so
+    a moved or cancelled meeting simply drops out of it."""
+    if meeting.state != BOOKED or meeting.booked_start is None:
+        return
+    for person in recipients(session, meeting, box):
+        settings = person.settings
+        if not settings.morning_digest:
+            continue
+        day = meeting.booked_start.astimezone(settings.zone).date()
+        due = datetime.combine(day, time(settings.morning_digest_hour), tzinfo=settings.zone).astimezone(UTC)
+        if not now < due < meeting.booked_start:
+            continue  # too late for that morning, or the digest would come after this interview
+        key = digest_key(person.user_id, day)
+        if session.scalar(select(ScheduledJob.id).where(ScheduledJob.idempotency_key == key)) is not None:
+            continue
+        session.add(ScheduledJob(meeting_id=None, kind=JobKind.BRIEFING_DIGEST, due_at=due, state=JobState.PENDING,
+                                 idempotency_key=key, attempts=0, created_at=now,
+                                 payload={"user_id": person.user_id, "day": day.isoformat(),
+                                          "timezone": settings.timezone}))
+    session.flush()
+
+
+# -- what a briefing says --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingBrief:
+    """A booked meeting as a briefing shows it, read from the store."""
+
+    id: int
+    title: str
+    start: datetime
+    end: datetime
+    location: str | None
+    candidate_name: str
+    candidate_email: str
+    attendees: tuple[tuple[str, str, str], ...]  # (label, email, role)
+    job_name: str | None = None
+
+
+def local_slot(start: datetime, end: datetime, zone: str) -> str:
+    """'Tue 8 Dec, 10:00–10:30 (Europe/Berlin)': the meeting as the reader's clock shows it."""
+    tz = ZoneInfo(zone)
+    local = start.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}–{end.astimezone(tz):%H:%M} ({zone})"
+
+
+def starts_in(start: datetime, now: datetime) -> str:
+    minutes = max(0, round((start - now).total_seconds() / 60))
+    if minutes < 1:
+        return "now"
+    if minutes < 120:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    return f"in about {hours} hours"
+
+
+def meeting_card(brief: MeetingBrief, *, zone: str, person: PersonRecords | None, for_email: str) -> Card:
+    """The meeting itself: when (in the reader's zone), where, with whom, and the candidate's ATS record."""
+    others = [f"{label} ({role.replace('_', ' ')})" for label, email, role in brief.attendees
+              if email.lower() != for_email.lower()]
+    fields = [Field("When", local_slot(brief.start, brief.end, zone)),
+              Field("Location", brief.location or "Not set"),
+              Field("Candidate", f"{brief.candidate_name} <{brief.candidate_email}>")]
+    if brief.job_name:
+        fields.append(Field("Role", brief.job_name))
+    if others:
+        fields.append(Field("Also attending", ", ".join(others)))
+    links = tuple(Link(f"Open in {source.provider_label}", source.url)
+                  for source in (person.sources() if person else ()) if source.url)
+    return Card(title=brief.title, fields=tuple(fields), links=links, kind="meeting", subject_id=str(brief.id))
+
+
+def outside_card(brief: MeetingBrief) -> Card:
+    """For a candidate with no ATS record this reader can see."""
+    return Card(title=brief.candidate_name, fields=(Field("Email", brief.candidate_email),),
+                context=("No ATS record you can see: they may be new, or in a connection you don't have.",),
+                kind="candidate")
+
+
+def build_briefing(brief: MeetingBrief, person: PersonRecords | None, *, zone: str, now: datetime,
+                   for_email: str, key: str) -> Reply:
+    """The briefing DM: a line to read at a glance, the meeting card and the candidate card."""
+    text = (f"Coming up {starts_in(brief.start, now)}: {brief.title} with {brief.candidate_name}, "
+            f"{local_slot(brief.start, brief.end, zone)}.")
+    if brief.location:
+        text += f" Where: {brief.location}."
+    candidate = candidate_card(person, now) if person is not None else outside_card(brief)
+    return Reply(text=text, intent=INTENT, private=True,
+                 cards=(meeting_card(brief, zone=zone, person=person, for_email=for_email), candidate),
+                 extra={"meeting_id": brief.id, "idempotency_key": key})
+
+
+def build_digest(briefs: Sequence[tuple[MeetingBrief, PersonRecords | None]], *, zone: str, day: date,
+                 key: str) -> Reply:
+    """The morning digest: one compact card per interview of the day, in the reader's zone."""
+    count = len(briefs)
+    label = f"{day:%a} {day.day} {day:%b}"
+    text = f"Your interview{'s' if count != 1 else ''} today, {label}: {count}."
+    cards = []
+    for brief, person in briefs:
+        links = tuple(Link(f"Open in {s.provider_label}", s.url)
+                      for s in (person.sources() if person else ()) if s.url)
+        fields = [Field("When", local_slot(brief.start, brief.end, zone)),
+                  Field("Location", brief.location or "Not set")]
+        if brief.job_name:
+            fields.append(Field("Role", brief.job_name))
+        cards.append(Card(title=f"{brief.candidate_name}: {brief.title}", fields=tuple(fields), links=links,
+                          kind="meeting", subject_id=str(brief.id)))
+    return Reply(text=text, intent=DIGEST_INTENT, private=True, cards=tuple(cards),
+                 extra={"idempotency_key": key, "day": day.isoformat()})
+
+
+# -- reading the store -----------------------------------------------------------------------------------------
+
+
+def read_brief(meeting: Meeting) -> MeetingBrief:
+    assert meeting.booked_start is not None and meeting.booked_end is not None
+    return MeetingBrief(id=meeting.id, title=meeting.title, start=meeting.booked_start, end=meeting.booked_end,
+                        location=meeting.location, candidate_name=meeting.candidate_name,
+                        candidate_email=meeting.candidate_email, job_name=meeting.job_name,
+                        attendees=tuple((a.name or a.email, a.email, a.role) for a in meeting.attendees))
+
+
+def person_for(session: Session, meeting: Meeting, user_id: int) -> PersonRecords | None:
+    """The candidate's records this user may see (all their connections' copies), or None."""
+    if meeting.candidate_id is None:
+        return None
+    connections = {c.id: c for c in visible_connections(session, meeting.workspace_id, user_id)}
+    rows = candidates_by_ids(session, [meeting.candidate_id], list(connections))
+    if not rows:
+        return None
+    emails = [str(e.get("value")) for e in rows[0].emails or [] if isinstance(e, dict) and e.get("value")]
+    if rows[0].primary_email:
+        emails.append(rows[0].primary_email)
+    others = [row for row in candidates_sharing_email(session, emails, list(connections)) if row.id != rows[0].id]
+    return PersonRecords(rows=(rows[0], *others), connections=connections)
+
+
+def mark_delivered(sessions: sessionmaker[Session], job_id: int) -> None:
+    """Stamp the row as soon as the message is out, so a retry after a crash does not send it again."""
+    with transaction(sessions) as session:
+        session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(result=DELIVERED)
+                        .execution_options(synchronize_session=False))
+
+
+def already_delivered(session: Session, job_id: int) -> bool:
+    return session.scalar(select(ScheduledJob.result).where(ScheduledJob.id == job_id)) == DELIVERED
+
+
+@dataclass(frozen=True)
+class _Ready:
+    user_id: int
+    reply: Reply
+    name: str
+
+
+# -- handlers --------------------------------------------------------------------------------------------------
+
+
+class BriefingHandler:
+    """Runs `briefing` jobs. With no sender configured (no chat front end) the job completes with a note."""
+
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox, *, sender: BriefingSender | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.sender = sender
+        self.clock = clock
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        prepared = await asyncio.to_thread(self._prepare, job)
+        if isinstance(prepared, JobOutcome):
+            return prepared
+        sender = self.sender
+        if sender is None:
+            return JobOutcome(note="Not delivered: no chat front end configured.")
+        await asyncio.to_thread(sender.send, prepared.user_id, prepared.reply)
+        await asyncio.to_thread(mark_delivered, self.sessions, job.id)
+        return JobOutcome(note=f"Briefed {prepared.name} in chat.", result=DELIVERED)
+
+    def _prepare(self, job: ClaimedJob) -> _Ready | JobOutcome:
+        now = self.clock()
+        with self.sessions() as session:
+            if already_delivered(session, job.id):
+                return JobOutcome(note="Delivered before the process restarted; not sent again.", result=DELIVERED)
+            meeting = session.get(Meeting, job.meeting_id, options=[selectinload(Meeting.attendees)]) \
+                if job.meeting_id is not None else None
+            if meeting is None:
+                return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
+            obsolete = _obsolete(meeting, job)
+            if obsolete:
+                return JobOutcome.cancelled(f"Not sent: {obsolete}.")
+            assert meeting.booked_start is not None
+            user = session.get(User, int(job.payload["user_id"]))
+            if user is None:
+                return JobOutcome.cancelled("Not sent: the attendee is no longer a hirebot user.")
+            zone = load_settings(session, user.id, self.box).timezone
+            if now >= meeting.booked_start:
+                started = meeting.booked_start.astimezone(ZoneInfo(zone))
+                return JobOutcome.skipped(f"Not sent: the meeting had already started ({started:%H:%M} {zone}) "
+                                          "when the briefing came due.")
+            brief = read_brief(meeting)
+            reply = build_briefing(brief, person_for(session, meeting, user.id), zone=zone, now=now,
+                                   for_email=user.email, key=job.key)
+            return _Ready(user_id=user.id, reply=reply, name=user.display_name or user.email)
+
+
+class DigestHandler:
+    """Runs `briefing_digest` jobs: the user's interviews still to come that day, in one message."""
+
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox, *, sender: BriefingSender | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.sender = sender
+        self.clock = clock
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        prepared = await asyncio.to_thread(self._prepare, job)
+        if isinstance(prepared, JobOutcome):
+            return prepared
+        sender = self.sender
+        if sender is None:
+            return JobOutcome(note="Not delivered: no chat front end configured.")
+        await asyncio.to_thread(sender.send, prepared.user_id, prepared.reply)
+        await asyncio.to_thread(mark_delivered, self.sessions, job.id)
+        return JobOutcome(note=f"Sent {prepared.name} the day's interviews.", result=DELIVERED)
+
+    def _prepare(self, job: ClaimedJob) -> _Ready | JobOutcome:
+        now = self.clock()
+        day = date.fromisoformat(str(job.payload["day"]))
+        zone = str(job.payload.get("timezone") or "UTC")
+        with self.sessions() as session:
+            if already_delivered(session, job.id):
+                return JobOutcome(note="Delivered before the process restarted; not sent again.", result=DELIVERED)
+            user = session.get(User, int(job.payload["user_id"]))
+            if user is None:
+                return JobOutcome.cancelled("Not sent: the user no longer uses hirebot.")
+            if not load_settings(session, user.id, self.box).morning_digest:
+                return JobOutcome.cancelled("Not sent: the morning digest was turned off.")
+            meetings = _meetings_on(session, user, day, ZoneInfo(zone), now)
+            if not meetings:
+                return JobOutcome.skipped("Not sent: no interviews left that day (moved or cancelled).")
+            briefs = [(read_brief(m), person_for(session, m, user.id)) for m in meetings]
+            reply = build_digest(briefs, zone=zone, day=day, key=job.key)
+            return _Ready(user_id=user.id, reply=reply, name=user.display_name or user.email)
+
+
+def _obsolete(meeting: Meeting, job: ClaimedJob) -> str | None:
+    """Why a claimed briefing no longer fits the meeting (re-planning cancels pending ones; this catches one
+    claimed just before a change)."""
+    if meeting.state != BOOKED or meeting.booked_start is None:
+        return f"the meeting is {meeting.state.replace('_', ' ')}"
+    if job.payload.get("round", meeting.round) != meeting.round:
+        return "the meeting was rescheduled since"
+    return None
+
+
+def _meetings_on(session: Session, user: User, day: date, zone: ZoneInfo, now: datetime) -> list[Meeting]:
+    """Booked meetings the user organizes or attends that start on `day` (in `zone`) and have not started."""
+    start = max(datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC), now)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    attending = select(MeetingAttendee.meeting_id).where(
+        or_(MeetingAttendee.user_id == user.id, MeetingAttendee.email == user.email.lower()))
+    query = (select(Meeting).where(Meeting.workspace_id == user.workspace_id, Meeting.state == BOOKED,
+                                   Meeting.booked_start >= start, Meeting.booked_start < end,
+                                   or_(Meeting.organizer_user_id == user.id, Meeting.id.in_(attending)))
+             .options(selectinload(Meeting.attendees)).order_by(Meeting.booked_start, Meeting.id))
+    return list(session.scalars(query))
+
+
+__all__ = [
+    "DELIVERED", "BriefingHandler", "BriefingSender", "DigestHandler", "MeetingBrief", "Recipient",
+    "briefing_due", "briefing_jobs", "build_briefing", "build_digest", "digest_key", "local_slot",
+    "plan_digests", "recipients",
+]
