@@ -6,6 +6,7 @@ Bad usage and expected failures print one line and exit non-zero; tracebacks are
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -444,6 +445,66 @@ def meeting_reschedule(
 ) -> None:
     """Offer the candidate new times for a meeting (they pick one from the same booking page)."""
     _change_meeting(meeting_id, "reschedule", window)
+
+
+# -- outbox -------------------------------------------------------------------------------------------
+
+outbox_app = typer.Typer(help="Meeting events waiting for, or stuck on their way to, the ATS.",
+                         no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    state: Annotated[str | None, typer.Option("--state", help="pending, sent, parked, skipped or dropped.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+) -> None:
+    """List outbox rows with their state, attempts and last error."""
+    from bot.outbox_cli import list_items
+
+    runtime = _runtime()
+    try:
+        rows = list_items(runtime.sessions, state=state)
+    finally:
+        runtime.close()
+    if as_json:
+        for row in rows:
+            data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dataclasses.asdict(row).items()}
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "meeting", "candidate", "event", "action", "ATS", "state", "tries", "error")
+    for row in rows:
+        table.add_row(str(row.id), str(row.meeting_id), row.candidate, row.event_kind, row.action, row.provider,
+                      row.state, str(row.attempts), row.error or "")
+    console.print(table if rows else "The outbox is empty.")
+
+
+@outbox_app.command("retry")
+def outbox_retry(item_id: Annotated[int, typer.Argument(help="Outbox row id (see `hirebot outbox list`).")]
+                 ) -> None:
+    """Try a parked row again now."""
+    from bot.outbox_cli import retry_item
+
+    runtime = _runtime()
+    try:
+        row = retry_item(runtime.sessions, item_id)
+    finally:
+        runtime.close()
+    console.print(f"Row {row.id} is {row.state} again; the outbox worker in `hirebot run` will send it.")
+
+
+@outbox_app.command("drop")
+def outbox_drop(item_id: Annotated[int, typer.Argument(help="Outbox row id (see `hirebot outbox list`).")]
+                ) -> None:
+    """Give up on a row (the candidate's later rows can then go)."""
+    from bot.outbox_cli import drop_item
+
+    runtime = _runtime()
+    try:
+        row = drop_item(runtime.sessions, item_id)
+    finally:
+        runtime.close()
+    console.print(f"Row {row.id} dropped.")
 
 
 # -- db -----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.names import Decision, Hit, decide
 from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
 from bot.scheduling_chat import CANCEL, DISCARD, RESCHEDULE, SEND, SchedulingDesk
+from scheduler.ats_log import log_for_candidate
 from store.models import AtsConnection, Candidate, utcnow
 from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
 from store.sync import SyncSummary
@@ -103,6 +104,7 @@ class Assistant:
         }
         if self.scheduling is not None:
             handlers.update({
+                IntentName.WHAT_LOGGED: self._about_meeting,
                 IntentName.RESCHEDULE: self._about_meeting,
                 IntentName.CANCEL: self._about_meeting,
                 IntentName.WHY_NO_REMINDER: self._about_meeting,
@@ -152,6 +154,8 @@ class Assistant:
             return self._refresh_person(sender, person)
         if command in (IntentName.RESCHEDULE, IntentName.CANCEL, IntentName.WHY_NO_REMINDER):
             return self._meeting_of(sender, command, person, entities)
+        if command is IntentName.WHAT_LOGGED:
+            return self._what_logged(person)
         return self._card_reply(IntentName.WHO_IS, person)
 
     def _meeting_of(self, sender: Person, command: IntentName, person: PersonRecords,
@@ -167,6 +171,18 @@ class Assistant:
             return desk.cancel(sender, view)
         when = entities.get("when")
         return desk.reschedule(sender, view, str(when) if when else None)
+
+    def _what_logged(self, person: PersonRecords) -> Reply:
+        """Every ATS write owed for this person's meetings, with where it stands."""
+        with self.sessions() as session:
+            entries = log_for_candidate(session, [row.id for row in person.rows])
+        if not entries:
+            return Reply(text=f"Nothing has been logged to the ATS for {person.name} yet: meeting events are "
+                              "logged from the first request on.", intent=IntentName.WHAT_LOGGED,
+                         status=MatchStatus.MATCH)
+        lines = "\n".join(f"• {entry.occurred_at:%d %b %H:%M} UTC: {entry.summary}" for entry in entries[-20:])
+        return Reply(text=f"What I logged for {person.name}:\n{lines}", intent=IntentName.WHAT_LOGGED,
+                     status=MatchStatus.MATCH, candidates=(summary(person),), private=True)
 
     def _meeting_choice(self, sender: Person, command: str, value: str) -> Reply:
         desk = self._desk() if self.scheduling is not None else None

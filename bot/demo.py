@@ -18,6 +18,7 @@ from sqlalchemy import select
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import BackgroundServer
+from bot.background import background_hooks
 from bot.booking import booking_routes
 from bot.console.chat import ConsoleChat
 from bot.progress import sync_progress
@@ -86,13 +87,7 @@ def _hirebot_server(runtime: Runtime, port: int) -> BackgroundServer:
     """hirebot's own web server: booking pages for the candidate, plus the job runner that sends mail."""
     scheduling = runtime.scheduling
     assert scheduling is not None
-
-    async def start(_app: object) -> None:
-        scheduling.start()
-
-    async def stop(_app: object) -> None:
-        await scheduling.aclose()
-
+    start, stop = background_hooks(runtime)
     app = create_web_app(runtime, extra_routes=booking_routes(scheduling.service, token_key=scheduling.token_key),
                          on_startup=[start], on_cleanup=[stop])
     return BackgroundServer(app, port=port)

@@ -42,6 +42,7 @@ class IntentName(StrEnum):
     CANCEL = "cancel"
     MY_MEETINGS = "my_meetings"
     WHY_NO_REMINDER = "why_no_reminder"
+    WHAT_LOGGED = "what_logged"
     UNKNOWN = "unknown"
 
 
@@ -469,11 +470,14 @@ RULES: tuple[IntentRule, ...] = (
         r"(?:(?:show|list|check|see|view|what\s+are|what(?:'s|s|\s+is)(?:\s+on)?)\s+)?(?:me\s+)?(?:all\s+)?"
         r"(?:my|our)\s+(?:upcoming\s+|next\s+)?(?:meetings?|interviews?|calls?|calendar|schedule|agenda)\b.*"
         r"|what\s+(?:meetings|interviews|calls)\s+(?:do|have)\s+(?:i|we)\b.*"), _plain),
-    IntentRule("what did you log (not yet)", IntentName.UNKNOWN, _request(
+    IntentRule("what did you log", IntentName.WHAT_LOGGED, _request(
         r"what\s+(?:did|have)\s+(?:you|u)\s+"
-        r"(?:log|logged|record|recorded|note|noted|save|saved|write|written)\b.*"
-        r"|(?:show\s+(?:me\s+)?)?(?:the\s+)?(?:log|logs|notes|activity|history)\s+(?:for|of|on|about)\b.*"),
-        _plain),
+        r"(?:log|logged|record|recorded|note|noted|save|saved|write|written|put)"
+        r"(?:\s+(?:in|to|into)\s+(?:the\s+)?(?:ats|greenhouse|lever))?"
+        rf"\s+(?:for|about|on)\s+{_T}"), _who_is),
+    IntentRule("ATS log for", IntentName.WHAT_LOGGED, _request(
+        rf"(?:show\s+(?:me\s+)?)?(?:the\s+)?(?:ats\s+)?(?:log|logs|activity|history)\s+(?:for|of|on|about)\s+{_T}"),
+        _who_is),
     IntentRule("schedule", IntentName.SCHEDULE, _request(rf"{_SCHEDULE_VERBS}(?:\s+(?P<rest>.+?))?"),
                _schedule),
     IntentRule("who is", IntentName.WHO_IS, _request(rf"who(?:\s+is|'s|s|\s+was)(?:\s+{_T})?"), _who_is),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from adapters.errors import ConfigError
+from bot.background import background_hooks
 from bot.booking import booking_routes
 from bot.runtime import Runtime
 from bot.slack.app import SlackFrontEnd
@@ -50,12 +51,14 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
     say(f"Booking pages for candidates: {settings.public_url}/book/… · emails via "
         f"{'SMTP' if settings.smtp_url else 'files in ' + str(settings.data_dir / 'outbox-mail')}")
 
+    start_background, stop_background = background_hooks(runtime)
+
     async def start_front(_app: web.Application) -> None:
         await front.start()
-        scheduling.start()
+        await start_background(_app)
 
     async def close_front(_app: web.Application) -> None:
-        await scheduling.aclose()
+        await stop_background(_app)
         await front.close()
 
     startup: list[Hook] = [start_front]

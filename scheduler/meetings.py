@@ -37,6 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from adapters.errors import HirebotError
 from bot.connections import default_http_client
 from bot.messages import Person
+from scheduler.ats_log import plan_ats_log
 from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
 from scheduler.briefings import briefing_jobs, plan_digests
 from scheduler.ics_feed import FeedCache
@@ -208,6 +209,7 @@ def record_event(session: Session, meeting: Meeting, kind: MeetingEventKind, *, 
                          occurred_at=now, from_state=before, to_state=after,
                          data=event_data(meeting, reason=reason, extra=extra))
     session.add(event)
+    plan_ats_log(session, meeting, event, now=now)  # its ATS writes commit with it (scheduler/ats_log.py)
     return event
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.connections import default_http_client
+from scheduler.ats_log import ATS_NOTICE_KIND
 from scheduler.briefings import BriefingHandler, BriefingSender, DigestHandler
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import (
@@ -39,6 +40,7 @@ from scheduler.meetings import (
     SchedulingDefaults,
 )
 from scheduler.messages import build_email
+from scheduler.outbox import AtsNoticeHandler
 from scheduler.runner import DEFAULT_TICK, DispatchRunner
 from scheduler.tokens import derive_token_key
 from store.crypto import SecretBox, load_or_create_key
@@ -72,9 +74,9 @@ class Scheduling:
 
     def set_notifier(self, notifier: ChatNotifier | None) -> None:
         """Route organizer notices to a chat front end that started after scheduling was built."""
-        handler = self.dispatcher.handlers.get(JobKind.ORGANIZER_NOTICE)
-        if isinstance(handler, OrganizerNoticeHandler):
-            handler.notifier = notifier
+        for handler in self.dispatcher.handlers.values():
+            if isinstance(handler, OrganizerNoticeHandler | AtsNoticeHandler):
+                handler.notifier = notifier
 
     def set_briefing_sender(self, sender: BriefingSender | None) -> None:
         """Route pre-meeting briefings and morning digests to a chat front end that started after scheduling
@@ -109,6 +111,7 @@ def build_scheduling(sessions: sessionmaker[Session], box: SecretBox, *, public_
                                 domain=mail_domain(public_url))
     handlers: dict[str, JobHandler] = {kind: email for kind in EMAIL_KINDS}
     handlers[JobKind.ORGANIZER_NOTICE] = OrganizerNoticeHandler(service, notifier)
+    handlers[ATS_NOTICE_KIND] = AtsNoticeHandler(notifier)  # "Greenhouse logging did not apply because…"
     handlers[JobKind.BRIEFING] = BriefingHandler(sessions, box, sender=briefing_sender, clock=clock)
     handlers[JobKind.BRIEFING_DIGEST] = DigestHandler(sessions, box, sender=briefing_sender, clock=clock)
     dispatcher = JobDispatcher(sessions, handlers=handlers, clock=clock, owner=owner, lease=lease,

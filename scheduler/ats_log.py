@@ -1,0 +1,399 @@
+"""Turns each meeting event into the ATS writes it calls for, inside the transaction that records the event.
+
+Planning here and delivering in scheduler/outbox.py means an event and its ATS writes commit together:
+a crash can delay a note, never lose or double it. Greenhouse's four requirements are checked at planning
+time; when one fails the writes are recorded as `skipped` with the reason and the organizer is told once
+per meeting. This module also answers "what did you log for Jane?" (`log_for_candidate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.jobs import JobState, PlannedJob
+from store.meeting_models import Meeting, MeetingEvent, ScheduledJob
+from store.models import Application, AtsConnection, AtsUser, Candidate, Job
+from store.outbox_models import OutboxItem
+
+# A chat notice about the ATS log. It belongs to no meeting on purpose: a meeting's re-planning cancels
+# the pending jobs it did not ask for, and this one must survive it (payload names the meeting).
+ATS_NOTICE_KIND = "ats_notice"
+LOGGED_EVENTS = frozenset({"request_sent", "followup_sent", "dayof_reminder_sent", "time_selected",
+                           "declined", "booked", "rescheduled", "cancelled"})
+PROVIDERS = frozenset({"greenhouse", "lever"})
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SENT = "sent"
+    PARKED = "parked"
+    SKIPPED = "skipped"
+    DROPPED = "dropped"
+
+
+UNFINISHED = (OutboxState.PENDING, OutboxState.RUNNING)
+
+
+class OutboxAction(StrEnum):
+    NOTE = "note"
+    CREATE_INTERVIEW = "create_interview"
+    UPDATE_INTERVIEW = "update_interview"
+    DELETE_INTERVIEW = "delete_interview"
+
+
+INTERVIEW_ACTIONS = (OutboxAction.CREATE_INTERVIEW, OutboxAction.UPDATE_INTERVIEW)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One ATS write about a candidate, as "what did you log for Jane?" shows it."""
+
+    id: int
+    candidate_id: int | None
+    meeting_id: int
+    meeting_title: str
+    event_kind: str
+    action: str
+    provider: str
+    state: str
+    occurred_at: datetime
+    link: str | None
+    reason: str | None
+    attempts: int
+
+    @property
+    def summary(self) -> str:
+        what = ACTION_PHRASES[OutboxAction(self.action)].format(event=EVENT_PHRASES.get(self.event_kind,
+                                                                                         self.event_kind))
+        if self.state == OutboxState.SENT:
+            return f"{what}: logged" + (f" ({self.link})" if self.link else "")
+        if self.state == OutboxState.SKIPPED:
+            return f"{what}: not logged, {self.reason}"
+        if self.state == OutboxState.PARKED:
+            return f"{what}: stuck after {self.attempts} tries, {self.reason}"
+        if self.state == OutboxState.DROPPED:
+            return f"{what}: dropped by an admin"
+        return f"{what}: waiting to be logged"
+
+
+EVENT_PHRASES = {
+    "request_sent": "request sent", "followup_sent": "follow-up sent", "dayof_reminder_sent": "day-of reminder",
+    "time_selected": "time picked", "declined": "declined", "booked": "booked", "rescheduled": "rescheduled",
+    "cancelled": "cancelled",
+}
+ACTION_PHRASES = {
+    OutboxAction.NOTE: "Note ({event})", OutboxAction.CREATE_INTERVIEW: "Scheduled interview",
+    OutboxAction.UPDATE_INTERVIEW: "Interview moved", OutboxAction.DELETE_INTERVIEW: "Interview removed",
+}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a meeting's writes go, or why they can't."""
+
+    connection: AtsConnection | None
+    problem: str | None = None
+    hiring_manager: AtsUser | None = None
+
+
+# -- planning (inside the caller's transaction) -----------------------------------------------------------
+
+
+def plan_ats_log(session: Session, meeting: Meeting, event: MeetingEvent, *, now: datetime) -> list[OutboxItem]:
+    """Write the outbox rows `event` calls for. Nothing when the meeting's workspace has no ATS to log to."""
+    if event.kind not in LOGGED_EVENTS:
+        return []
+    target = _target(session, meeting)
+    if target.connection is None:
+        return []
+    if event.id is None:
+        session.flush()  # the event's id goes into the note's marker
+    connection = target.connection
+    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event)]
+    items = [_item(session, meeting, event, connection, action, target, now) for action in actions]
+    for item in items:
+        session.add(item)
+    if target.problem is not None:
+        _plan_notice(session, meeting, f"meeting:{meeting.id}:ats_requirements", now,
+                     requirement_notice(meeting, connection, target.problem))
+    session.flush()
+    return items
+
+
+def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent) -> list[OutboxAction]:
+    """booked: schedule the interview (or move it, when an earlier round scheduled one); cancelled: remove it."""
+    if event.kind not in ("booked", "cancelled"):
+        return []
+    earlier = session.scalar(select(OutboxItem.id).where(
+        OutboxItem.meeting_id == meeting.id, OutboxItem.action.in_(list(INTERVIEW_ACTIONS)),
+        OutboxItem.state.not_in([OutboxState.SKIPPED, OutboxState.DROPPED])).limit(1))
+    if event.kind == "booked":
+        return [OutboxAction.UPDATE_INTERVIEW if earlier else OutboxAction.CREATE_INTERVIEW]
+    return [OutboxAction.DELETE_INTERVIEW] if earlier else []
+
+
+def _item(session: Session, meeting: Meeting, event: MeetingEvent, connection: AtsConnection,
+          action: OutboxAction, target: _Target, now: datetime) -> OutboxItem:
+    payload = _payload(session, meeting, event, connection, action, target)
+    skipped = target.problem is not None
+    order_key = f"candidate:{meeting.candidate_id}" if meeting.candidate_id else f"meeting:{meeting.id}"
+    return OutboxItem(workspace_id=meeting.workspace_id, meeting_id=meeting.id, event_id=event.id,
+                      event_kind=event.kind, candidate_id=meeting.candidate_id, order_key=order_key,
+                      connection_id=connection.id, provider=connection.provider, action=action,
+                      state=OutboxState.SKIPPED if skipped else OutboxState.PENDING, payload=payload,
+                      due_at=now, attempts=0, unsure=False, skip_reason=target.problem, created_at=now,
+                      finished_at=now if skipped else None)
+
+
+def _payload(session: Session, meeting: Meeting, event: MeetingEvent, connection: AtsConnection,
+             action: OutboxAction, target: _Target) -> dict[str, Any]:
+    data = event.data or {}
+    acting = _ats_user(session, connection.id, meeting.organizer_email)
+    payload: dict[str, Any] = {
+        "candidate_remote_id": data.get("candidate_remote_id") or meeting.candidate_remote_id,
+        "application_remote_id": data.get("application_remote_id") or meeting.application_remote_id,
+        "acting_user_id": acting.remote_id if acting is not None else None,
+        "organizer_user_id": meeting.organizer_user_id,
+        "title": meeting.title,
+    }
+    if action == OutboxAction.NOTE:
+        payload["marker"] = marker(event.id)
+        payload["body"] = f"{note_text(meeting, event)}\n\n{payload['marker']}"
+        return payload
+    slot = data.get("slot") or {}
+    manager = target.hiring_manager
+    payload.update(external_event_id=meeting.calendar_uid, start=slot.get("start"), end=slot.get("end"),
+                   location=data.get("location"))
+    if connection.provider == "greenhouse" and manager is not None:
+        # The hiring manager runs the interview in Greenhouse: organizer (acting user) and interviewer.
+        payload.update(acting_user_id=manager.remote_id, interviewer_ids=[manager.remote_id])
+    return payload
+
+
+def marker(event_id: int) -> str:
+    """The tag at the end of every note, so an unsure write can be looked up before it is tried again."""
+    return f"[hirebot:evt-{event_id}]"
+
+
+# -- requirements -------------------------------------------------------------------------------------------
+
+
+def _target(session: Session, meeting: Meeting) -> _Target:
+    connection = session.get(AtsConnection, meeting.connection_id) if meeting.connection_id else None
+    if connection is None:
+        greenhouse = session.scalar(select(AtsConnection).where(
+            AtsConnection.workspace_id == meeting.workspace_id, AtsConnection.provider == "greenhouse",
+            AtsConnection.is_active.is_(True)).order_by(AtsConnection.id).limit(1))
+        if greenhouse is None:
+            return _Target(None)  # no ATS to log to: nothing is owed
+        return _Target(greenhouse, f"{meeting.candidate_name} wasn't in Greenhouse when the meeting was "
+                                   "scheduled, so there is no record to log to")
+    if connection.provider not in PROVIDERS:
+        return _Target(None)
+    if not connection.is_active:
+        return _Target(connection, f"{_name(connection)} is not connected any more (the connection is "
+                                   "switched off)")
+    if connection.provider == "lever":
+        problem = None if meeting.candidate_remote_id else "the candidate has no opportunity in Lever"
+        return _Target(connection, problem)
+    return greenhouse_requirements(session, meeting, connection)
+
+
+def greenhouse_requirements(session: Session, meeting: Meeting, connection: AtsConnection) -> _Target:
+    """Greenhouse's rules for meeting automation, first failure first."""
+    candidate = session.get(Candidate, meeting.candidate_id) if meeting.candidate_id else None
+    if candidate is None or candidate.connection_id != connection.id or not meeting.candidate_remote_id:
+        return _Target(connection, f"{meeting.candidate_name} isn't in Greenhouse")
+    if candidate.remote_created_at is not None and candidate.remote_created_at > meeting.created_at:
+        return _Target(connection, f"{meeting.candidate_name} was added to Greenhouse only after the meeting "
+                                   "was scheduled")
+    managers = _hiring_managers(session, connection.id, meeting.application_remote_id)
+    if not managers:
+        return _Target(connection, f"the job {meeting.candidate_name} applied for has no hiring manager "
+                                   "set in Greenhouse")
+    invited = {meeting.organizer_email.lower(), *(a.email.lower() for a in meeting.attendees)}
+    manager = next((m for m in managers if _emails_of(m) & invited), None)
+    if manager is None:
+        names = ", ".join(m.name for m in managers)
+        return _Target(connection, f"the hiring manager ({names}) neither created the meeting nor is invited "
+                                   "to it")
+    if meeting.candidate_email.lower() not in _candidate_emails(candidate):
+        return _Target(connection, f"the person invited ({meeting.candidate_email}) is not the email "
+                                   f"Greenhouse has for {meeting.candidate_name}", manager)
+    return _Target(connection, None, manager)
+
+
+def _hiring_managers(session: Session, connection_id: int, application_remote_id: str | None) -> list[AtsUser]:
+    if not application_remote_id:
+        return []
+    application = session.scalar(select(Application).where(Application.connection_id == connection_id,
+                                                            Application.remote_id == application_remote_id))
+    job = session.get(Job, application.job_id) if application is not None and application.job_id else None
+    remote_ids = [str(value) for value in (job.hiring_manager_remote_ids or [])] if job is not None else []
+    if not remote_ids:
+        return []
+    return list(session.scalars(select(AtsUser).where(AtsUser.connection_id == connection_id,
+                                                      AtsUser.remote_id.in_(remote_ids),
+                                                      AtsUser.deactivated.is_(False))
+                                .order_by(AtsUser.id)))
+
+
+def _ats_user(session: Session, connection_id: int, email: str) -> AtsUser | None:
+    """The ATS user a hirebot user acts as, by email (their main one or any other)."""
+    address = email.lower()
+    users = session.scalars(select(AtsUser).where(AtsUser.connection_id == connection_id,
+                                                  AtsUser.deactivated.is_(False)).order_by(AtsUser.id))
+    return next((user for user in users if address in _emails_of(user)), None)
+
+
+def _emails_of(user: AtsUser) -> set[str]:
+    return {e.lower() for e in [user.email, *(user.emails or [])] if isinstance(e, str) and e}
+
+
+def _candidate_emails(candidate: Candidate) -> set[str]:
+    found = {candidate.primary_email.lower()} if candidate.primary_email else set()
+    for entry in candidate.emails or []:
+        value = entry.get("value") if isinstance(entry, Mapping) else entry
+        if isinstance(value, str) and value:
+            found.add(value.lower())
+    return found
+
+
+# -- chat notices -------------------------------------------------------------------------------------------
+
+
+def _plan_notice(session: Session, meeting: Meeting, key: str, now: datetime, text: str) -> None:
+    """Plan a chat notice under a stable key: planning the same one again inserts nothing."""
+    if meeting.organizer_user_id is None:
+        return
+    if session.scalar(select(ScheduledJob.id).where(ScheduledJob.idempotency_key == key)) is not None:
+        return
+    plan = PlannedJob(key=key, kind=ATS_NOTICE_KIND, due_at=now,
+                      payload={"meeting_id": meeting.id, "user_id": meeting.organizer_user_id, "text": text})
+    try:
+        with session.begin_nested():  # another transaction may plan the same notice at the same moment
+            session.add(ScheduledJob(meeting_id=None, kind=plan.kind, due_at=plan.due_at, state=JobState.PENDING,
+                                     idempotency_key=plan.key, payload=dict(plan.payload), attempts=0,
+                                     created_at=now))
+    except IntegrityError:
+        return
+
+
+def plan_parked_notice(session: Session, item: OutboxItem, now: datetime) -> None:
+    """Tell the organizer a write is stuck, with the ATS's own words (once per time it is parked)."""
+    meeting = session.get(Meeting, item.meeting_id)
+    if meeting is None:
+        return
+    what = ACTION_PHRASES[OutboxAction(item.action)].format(event=EVENT_PHRASES.get(item.event_kind,
+                                                                                     item.event_kind))
+    text = (f"I couldn't log to {item.provider.capitalize()} for {meeting.candidate_name} ({meeting.title}): "
+            f"{what.lower()} failed {item.attempts} time{'s' if item.attempts != 1 else ''}. "
+            f"{item.provider.capitalize()} said: {item.last_error or 'no reason given'}. "
+            f"An admin can retry it with \"hirebot outbox retry {item.id}\".")
+    _plan_notice(session, meeting, f"outbox:{item.id}:parked:{item.attempts}", now, text)
+
+
+def requirement_notice(meeting: Meeting, connection: AtsConnection, problem: str) -> str:
+    return (f"I'm not logging {meeting.title} with {meeting.candidate_name} to {_name(connection)}: {problem}. "
+            f"Meeting activity is logged only when the candidate and the hiring manager are both in "
+            f"Greenhouse before the meeting is scheduled, the hiring manager created the meeting or is "
+            f"invited, and the candidate is invited to the same meeting.")
+
+
+def _name(connection: AtsConnection) -> str:
+    return connection.provider.capitalize()
+
+
+# -- note texts -----------------------------------------------------------------------------------------------
+
+
+def note_text(meeting: Meeting, event: MeetingEvent) -> str:
+    """A short, consistent line for the candidate's activity feed."""
+    data = event.data or {}
+    name, title = meeting.candidate_name, meeting.title
+    zone = meeting.timezone or "UTC"
+    slot = _slot_text(data.get("slot"), zone)
+    by = f" by {meeting.organizer_name or meeting.organizer_email}" if event.actor not in ("candidate",
+                                                                                            "system") else ""
+    reason = data.get("reason")
+    said = f" Reason given: \u201c{reason}\u201d." if reason else " No reason given."
+    kind = event.kind
+    if kind == "request_sent":
+        return f"hirebot: interview request for {title} sent to {name} ({data.get('to') or meeting.candidate_email})."
+    if kind == "followup_sent":
+        number = data.get("followup")
+        return f"hirebot: follow-up{f' {number}' if number else ''} sent to {name} for {title}."
+    if kind == "dayof_reminder_sent":
+        return f"hirebot: day-of reminder sent to {name} for {title}{f' ({slot})' if slot else ''}."
+    if kind == "time_selected":
+        return f"hirebot: {name} picked {slot or 'a time'} for {title}."
+    if kind == "declined":
+        return f"hirebot: {name} declined {title}.{said}"
+    if kind == "booked":
+        people = ", ".join(_people(data.get("attendees") or [])) or meeting.organizer_email
+        where = f" Location: {data['location']}." if data.get("location") else ""
+        return f"hirebot: {title} booked for {slot or 'a time'} with {people}.{where}"
+    if kind == "rescheduled":
+        was = _slot_text(data.get("previous_slot"), zone)
+        return f"hirebot: {title} is being rescheduled{by}{f' (was {was})' if was else ''}."
+    return f"hirebot: {title} was cancelled{by or (' by the candidate' if event.actor == 'candidate' else '')}.{said}"
+
+
+def _slot_text(slot: Mapping[str, Any] | None, zone: str) -> str | None:
+    if not slot or not slot.get("start"):
+        return None
+    tz = ZoneInfo(zone)
+    start = datetime.fromisoformat(slot["start"]).astimezone(tz)
+    end = datetime.fromisoformat(slot["end"]).astimezone(tz) if slot.get("end") else None
+    until = f"\u2013{end:%H:%M}" if end is not None else ""
+    return f"{start:%a} {start.day} {start:%b} {start.year}, {start:%H:%M}{until} ({zone})"
+
+
+def _people(attendees: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [str(a.get("name") or a.get("email")) for a in attendees if a.get("name") or a.get("email")]
+
+
+# -- reading --------------------------------------------------------------------------------------------------
+
+
+def log_for_candidate(session: Session, candidate_ids: Sequence[int]) -> list[LogEntry]:
+    """Every ATS write owed for these candidates' meetings, oldest first, with its delivery state."""
+    if not candidate_ids:
+        return []
+    rows = session.execute(
+        select(OutboxItem, Meeting.title, MeetingEvent.occurred_at)
+        .join(Meeting, Meeting.id == OutboxItem.meeting_id)
+        .join(MeetingEvent, MeetingEvent.id == OutboxItem.event_id)
+        .where(Meeting.candidate_id.in_(list(candidate_ids)))
+        .order_by(MeetingEvent.occurred_at, OutboxItem.id)).all()
+    return [LogEntry(id=item.id, candidate_id=item.candidate_id, meeting_id=item.meeting_id, meeting_title=title,
+                     event_kind=item.event_kind, action=item.action, provider=item.provider, state=item.state,
+                     occurred_at=occurred, link=item.link,
+                     reason=item.skip_reason if item.state == OutboxState.SKIPPED else item.last_error,
+                     attempts=item.attempts)
+            for item, title, occurred in rows]
+
+
+def backoff(attempts: int, *, base: timedelta, cap: timedelta, retry_after: float | None = None) -> timedelta:
+    """Bounded exponential backoff; the ATS's own Retry-After wins when it asks for longer."""
+    delay = min(cap, base * (2 ** max(attempts - 1, 0)))
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+__all__ = [
+    "ATS_NOTICE_KIND", "LOGGED_EVENTS", "LogEntry", "OutboxAction", "OutboxState", "backoff",
+    "greenhouse_requirements", "log_for_candidate", "marker", "note_text", "plan_ats_log", "plan_parked_notice",
+    "requirement_notice",
+]

@@ -1,0 +1,384 @@
+"""Delivers the ATS outbox (store/outbox_models.py): each meeting event's notes and interviews reach the ATS
+once in effect, in order per candidate, across crashes and any number of workers on PostgreSQL.
+
+* claim: one UPDATE stamps a batch of rows with a lease. Only the oldest unfinished row of each candidate
+  is eligible, so a candidate's writes go out in order and never in parallel. On PostgreSQL the rows are
+  picked with `FOR UPDATE SKIP LOCKED`; on SQLite hirebot runs one worker (no row locks).
+* deliver: a row whose earlier attempt may have reached the ATS (a timeout after sending, or a worker
+  that died holding it) is looked up first: a note by the marker at its end, an interview by the meeting's
+  calendar UID or the remote id an earlier row stored.
+* settle: sent (with remote id and link), retried later with bounded exponential backoff that honours the
+  ATS's Retry-After, or parked after `max_attempts` (or at once when the ATS refuses) with a chat notice
+  to the organizer. A row whose lease ran out is claimable again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from adapters.base import AtsAdapter
+from adapters.errors import AtsError, AuthError, ConfigError, HirebotError, RateLimited
+from adapters.models import Note, ScheduledInterview
+from scheduler.ats_log import (
+    INTERVIEW_ACTIONS,
+    UNFINISHED,
+    OutboxAction,
+    OutboxState,
+    backoff,
+    plan_parked_notice,
+)
+from scheduler.jobs import ChatNotifier, ClaimedJob, JobOutcome
+from scheduler.sync_jobs import process_owner
+from store.db import transaction
+from store.models import AtsConnection, utcnow
+from store.outbox_models import OutboxItem
+
+log = logging.getLogger(__name__)
+
+AdapterFactory = Callable[[AtsConnection], AtsAdapter]
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    """How hard the worker tries. `max_attempts` failed attempts park a row."""
+
+    max_attempts: int = 8
+    batch: int = 20
+    lease: timedelta = timedelta(minutes=5)
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class ClaimedItem:
+    """A row this worker holds the lease on."""
+
+    id: int
+    meeting_id: int
+    connection_id: int | None
+    provider: str
+    action: str
+    payload: Mapping[str, Any]
+    attempts: int
+    unsure: bool
+
+
+@dataclass(frozen=True)
+class Delivered:
+    remote_id: str | None
+    link: str | None
+
+
+class NotDelivered(HirebotError):
+    """The write cannot be made as things are (retrying will not help)."""
+
+
+class OutboxWorker:
+    """Claims due outbox rows, writes them to their ATS, and records the outcome."""
+
+    def __init__(self, sessions: sessionmaker[Session], adapter_for: AdapterFactory, *,
+                 settings: OutboxSettings | None = None, clock: Callable[[], datetime] = utcnow,
+                 owner: str | None = None) -> None:
+        self.sessions = sessions
+        self.adapter_for = adapter_for
+        self.settings = settings or OutboxSettings()
+        self.clock = clock
+        self.owner = owner or process_owner()
+        self._adapters: dict[int, AtsAdapter] = {}
+        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+
+    async def run_once(self) -> int:
+        """One batch: claim, deliver concurrently (one row per candidate), settle. Returns rows settled."""
+        claimed = await asyncio.to_thread(self.claim, self.clock())
+        if not claimed:
+            return 0
+        results = await asyncio.gather(*(self._attempt(item) for item in claimed))
+        return sum(await asyncio.gather(*(asyncio.to_thread(self.settle, item, result)
+                                          for item, result in zip(claimed, results, strict=True))))
+
+    async def run_until_idle(self, *, max_batches: int = 10_000) -> int:
+        """Batches until nothing is claimable now (retries due later stay pending). Returns rows settled."""
+        total = 0
+        for _ in range(max_batches):
+            settled = await self.run_once()
+            if not settled:
+                return total
+            total += settled
+        return total
+
+    async def run_forever(self, stop: asyncio.Event, *, idle: float = 5.0) -> None:
+        """The background loop `hirebot run` starts: work while there is work, else wait `idle` seconds."""
+        while not stop.is_set():
+            try:
+                settled = await self.run_once()
+            except Exception:
+                log.exception("The ATS outbox worker failed a round; trying again shortly")
+                settled = 0
+            if settled:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=idle)
+
+    # -- claim ----------------------------------------------------------------------------------------------
+
+    def claim(self, now: datetime) -> list[ClaimedItem]:
+        """Lease up to `batch` eligible rows: due pending ones, and running ones whose worker vanished."""
+        table = OutboxItem
+        # The rows are picked once, in a CTE under their own alias: as an IN (...) subquery PostgreSQL may run
+        # the pick again per row, and a shared alias would correlate it, either way overrunning LIMIT.
+        picked = aliased(OutboxItem)
+        pick = select(picked.id).where(_claimable(picked, now)).order_by(picked.id).limit(self.settings.batch)
+        if self._postgres:
+            pick = pick.with_for_update(skip_locked=True)
+        ids = pick.cte("picked")
+        condition = _claimable(table, now)
+        with transaction(self.sessions) as session:
+            rows = session.execute(
+                update(table).where(table.id == ids.c.id, condition)
+                .values(state=OutboxState.RUNNING, lease_owner=self.owner,
+                        lease_until=now + self.settings.lease, attempts=table.attempts + 1,
+                        # A row taken back from a vanished worker may have reached the ATS already.
+                        unsure=case((table.state == OutboxState.RUNNING, True), else_=table.unsure))
+                .returning(table.id, table.meeting_id, table.connection_id, table.provider, table.action,
+                           table.payload, table.attempts, table.unsure)
+                .execution_options(synchronize_session=False)).all()
+        return sorted((ClaimedItem(id=r.id, meeting_id=r.meeting_id, connection_id=r.connection_id,
+                                   provider=r.provider, action=r.action, payload=r.payload or {},
+                                   attempts=r.attempts, unsure=bool(r.unsure)) for r in rows),
+                      key=lambda item: item.id)
+
+    # -- deliver --------------------------------------------------------------------------------------------
+
+    async def _attempt(self, item: ClaimedItem) -> Delivered | Exception:
+        try:
+            adapter = await asyncio.to_thread(self._adapter, item.connection_id)
+            return await self._deliver(adapter, item)
+        except Exception as exc:
+            return exc
+
+    def _adapter(self, connection_id: int | None) -> AtsAdapter:
+        if connection_id is None:
+            raise NotDelivered("the ATS connection was removed")
+        adapter = self._adapters.get(connection_id)
+        if adapter is None:
+            with self.sessions() as session:
+                connection = session.get(AtsConnection, connection_id)
+                if connection is None or not connection.is_active:
+                    raise NotDelivered("the ATS connection was removed or switched off")
+                adapter = self.adapter_for(connection)
+            self._adapters[connection_id] = adapter
+        return adapter
+
+    async def _deliver(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
+        action = OutboxAction(item.action)
+        if action == OutboxAction.NOTE:
+            return await self._note(adapter, item)
+        if action == OutboxAction.CREATE_INTERVIEW:
+            return await self._create_interview(adapter, item)
+        if action == OutboxAction.UPDATE_INTERVIEW:
+            return await self._update_interview(adapter, item)
+        return await self._delete_interview(adapter, item)
+
+    async def _note(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
+        p = item.payload
+        candidate = str(p["candidate_remote_id"])
+        link = adapter.candidate_url(candidate)
+        find_note = getattr(adapter, "find_note", None)
+        if item.unsure and find_note is not None:
+            found = await find_note(candidate, str(p["marker"]))
+            if found is not None:
+                return Delivered(found.remote_id, link)
+        note = Note(candidate_remote_id=candidate, body=str(p["body"]),
+                    application_remote_id=_text(p.get("application_remote_id")))
+        created = await adapter.create_note(note, acting_user_id=_text(p.get("acting_user_id")))
+        return Delivered(created.remote_id, link)
+
+    async def _create_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
+        if item.unsure:
+            found = await self._find_interview(adapter, item)
+            if found is not None:
+                return found
+        p = item.payload
+        interview = _interview(p)
+        if item.provider == "greenhouse":
+            step = await adapter.current_stage_interview(interview.application_remote_id)
+            if step is None:
+                raise NotDelivered("the candidate's current stage in Greenhouse has no interview that can be "
+                                   "scheduled")
+            interview = replace(interview, interview_remote_id=step.remote_id)
+            created = await adapter.create_interview(interview, acting_user_id=_text(p.get("acting_user_id")))
+        else:
+            created = await adapter.create_interview(
+                interview, acting_user_id=_text(p.get("acting_user_id")), subject=p.get("title"),
+                candidate_remote_id=_text(p.get("candidate_remote_id")))
+        return Delivered(created.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
+
+    async def _update_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
+        remote_id = await asyncio.to_thread(self._scheduled_remote_id, item)
+        if remote_id is None:
+            found = await self._find_interview(adapter, item)
+            remote_id = found.remote_id if found is not None else None
+        if remote_id is None:  # the first round's interview never made it: schedule this one
+            return await self._create_interview(adapter, item)
+        p = item.payload
+        interview = _interview(p)
+        kwargs: dict[str, Any] = {"acting_user_id": _text(p.get("acting_user_id"))}
+        if item.provider == "lever":
+            kwargs.update(subject=p.get("title"), candidate_remote_id=_text(p.get("candidate_remote_id")))
+        updated = await adapter.update_interview(remote_id, interview, **kwargs)
+        return Delivered(updated.remote_id or remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
+
+    async def _delete_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
+        p = item.payload
+        link = adapter.candidate_url(str(p["candidate_remote_id"]))
+        remote_id = await asyncio.to_thread(self._scheduled_remote_id, item)
+        if remote_id is None:
+            found = await self._find_interview(adapter, item)
+            remote_id = found.remote_id if found is not None else None
+        if remote_id is None:
+            return Delivered(None, link)  # nothing was ever scheduled: nothing to remove
+        kwargs: dict[str, Any] = {"acting_user_id": _text(p.get("acting_user_id"))}
+        if item.provider == "lever":
+            kwargs["candidate_remote_id"] = _text(p.get("candidate_remote_id"))
+        await adapter.delete_interview(remote_id, **kwargs)
+        return Delivered(remote_id, link)
+
+    async def _find_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered | None:
+        finder = getattr(adapter, "find_interview_by_external_id", None)
+        p = item.payload
+        if finder is None or not p.get("external_event_id"):
+            return None
+        found = await finder(str(p["external_event_id"]),
+                             application_remote_id=_text(p.get("application_remote_id")))
+        if found is None:
+            return None
+        return Delivered(found.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
+
+    def _scheduled_remote_id(self, item: ClaimedItem) -> str | None:
+        """The meeting's interview as an earlier row recorded it (rows of one candidate run in order)."""
+        with self.sessions() as session:
+            return session.scalar(select(OutboxItem.remote_id).where(
+                OutboxItem.meeting_id == item.meeting_id, OutboxItem.id < item.id,
+                OutboxItem.action.in_(list(INTERVIEW_ACTIONS)), OutboxItem.state == OutboxState.SENT,
+                OutboxItem.remote_id.is_not(None)).order_by(OutboxItem.id.desc()).limit(1))
+
+    # -- settle ---------------------------------------------------------------------------------------------
+
+    def settle(self, item: ClaimedItem, result: Delivered | Exception) -> int:
+        """Record one outcome while this worker still holds the row; 0 when another worker took it."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            row = session.scalar(select(OutboxItem).where(
+                OutboxItem.id == item.id, OutboxItem.lease_owner == self.owner,
+                OutboxItem.state == OutboxState.RUNNING).with_for_update())
+            if row is None:
+                log.warning("Lost the lease on outbox row %s before finishing; another worker retries it",
+                            item.id)
+                return 0
+            row.lease_owner = None
+            row.lease_until = None
+            if isinstance(result, Delivered):
+                row.state, row.remote_id, row.link = OutboxState.SENT, result.remote_id, result.link
+                row.sent_at = row.finished_at = now
+                row.last_error, row.unsure = None, False
+                return 1
+            self._failed(session, row, result, now)
+        return 1
+
+    def _failed(self, session: Session, row: OutboxItem, exc: Exception, now: datetime) -> None:
+        message = _safe_error(exc)
+        hopeless = isinstance(exc, (AuthError, ConfigError, NotDelivered)) or _refused(exc)
+        row.last_error = message
+        row.unsure = _maybe_applied(exc)
+        log.warning("Outbox row %s (%s) failed on attempt %s: %s", row.id, row.action, row.attempts, message)
+        if hopeless or row.attempts >= self.settings.max_attempts:
+            row.state, row.finished_at = OutboxState.PARKED, now
+            plan_parked_notice(session, row, now)
+            return
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        row.state = OutboxState.PENDING
+        row.due_at = now + backoff(row.attempts, base=self.settings.base_delay, cap=self.settings.max_delay,
+                                   retry_after=retry_after)
+
+    def next_due(self) -> datetime | None:
+        """When a row next becomes claimable (a retry's due time or a lease's end)."""
+        with self.sessions() as session:
+            pending = session.scalar(select(OutboxItem.due_at).where(OutboxItem.state == OutboxState.PENDING)
+                                     .order_by(OutboxItem.due_at).limit(1))
+            running = session.scalar(select(OutboxItem.lease_until).where(
+                OutboxItem.state == OutboxState.RUNNING).order_by(OutboxItem.lease_until).limit(1))
+        times = [t for t in (pending, running) if t is not None]
+        return min(times) if times else None
+
+
+class AtsNoticeHandler:
+    """Runs `ats_notice` jobs (scheduler/ats_log.py plans them): the text goes to the organizer in chat."""
+
+    def __init__(self, notifier: ChatNotifier | None) -> None:
+        self.notifier = notifier
+
+    async def __call__(self, job: ClaimedJob) -> JobOutcome:
+        text = str(job.payload.get("text") or "")
+        user_id = job.payload.get("user_id")
+        if self.notifier is None:
+            return JobOutcome(note="Not delivered: no chat front end configured.")
+        if not text or user_id is None:
+            return JobOutcome.cancelled("Not sent: the notice names no one to tell.")
+        await asyncio.to_thread(self.notifier.notify, int(user_id), text,
+                                meeting_id=int(job.payload.get("meeting_id") or 0))
+        return JobOutcome(note="Told the organizer in chat.", result=text[:300])
+
+
+def _claimable(rows: Any, now: datetime) -> Any:
+    """Due pending rows and rows whose worker vanished, each only if it is its candidate's oldest unfinished."""
+    older = aliased(OutboxItem)
+    ready = or_(and_(rows.state == OutboxState.PENDING, rows.due_at <= now),
+                and_(rows.state == OutboxState.RUNNING, rows.lease_until <= now))
+    first_of_candidate = ~exists().where(older.order_key == rows.order_key, older.id < rows.id,
+                                         older.state.in_(list(UNFINISHED))).correlate(rows)
+    return and_(ready, first_of_candidate)
+
+
+def _interview(p: Mapping[str, Any]) -> ScheduledInterview:
+    if not p.get("start") or not p.get("end"):
+        raise NotDelivered("the meeting has no booked time to put in the ATS")
+    return ScheduledInterview(
+        application_remote_id=str(p.get("application_remote_id") or p.get("candidate_remote_id")),
+        start=datetime.fromisoformat(str(p["start"])), end=datetime.fromisoformat(str(p["end"])),
+        interviewer_ids=tuple(str(i) for i in p.get("interviewer_ids") or ()),
+        location=_text(p.get("location")), external_event_id=_text(p.get("external_event_id")))
+
+
+def _refused(exc: Exception) -> bool:
+    """The ATS said no (a 4xx other than 429): the same request will be refused again."""
+    status = getattr(exc, "status", None)
+    return isinstance(exc, AtsError) and status is not None and 400 <= status < 500 and status != 429
+
+
+def _maybe_applied(exc: Exception) -> bool:
+    """Whether the write may have landed although we saw a failure (no answer, or a 5xx to a write)."""
+    return not (isinstance(exc, (RateLimited, AuthError, ConfigError, NotDelivered)) or _refused(exc))
+
+
+def _safe_error(exc: BaseException) -> str:
+    """Our own errors carry safe sentences; anything else is named by type only (it may hold secrets)."""
+    if isinstance(exc, HirebotError):
+        return str(exc)[:500]
+    return f"unexpected {type(exc).__name__}"
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+__all__ = ["AdapterFactory", "AtsNoticeHandler", "ClaimedItem", "Delivered", "NotDelivered", "OutboxSettings",
+           "OutboxWorker"]

@@ -1,0 +1,306 @@
+"""The outbox worker under faults, against the Greenhouse sandbox over loopback and real databases: a 500, a
+429 with Retry-After, a timeout after the write was applied, a worker killed with SIGKILL mid-batch, two
+workers on PostgreSQL. Every event must end up in Greenhouse exactly once, in order per candidate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.outbox_cli import drop_item, list_items, retry_item
+from scheduler.ats_log import OutboxState
+from scheduler.jobs import ClaimedJob
+from scheduler.outbox import AtsNoticeHandler
+from store.db import make_engine, session_factory, upgrade
+from tests.test_ats_log import (
+    BOX_KEY,
+    NOW,
+    Rig,
+    happen,
+    items,
+    make_meeting,
+    notices,
+    ready_candidates,
+    setup_one,
+    start_rig,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def rig(sessions: sessionmaker[Session]) -> AsyncIterator[Rig]:
+    running, server = await start_rig(sessions)
+    yield running
+    await running.client.aclose()
+    await server.cleanup()
+
+
+def markers(rig: Rig) -> list[str]:
+    """Every hirebot marker in the sandbox's notes, once per note that carries it."""
+    found = []
+    for note in sorted(rig.sandbox.state.notes.values(), key=lambda n: n["id"]):
+        body = str(note.get("body") or "")
+        if "[hirebot:evt-" in body:
+            found.append(body.rsplit("\n\n", 1)[1])
+    return found
+
+
+def plan_notes(rig: Rig, count: int, *, per_candidate: int = 4) -> list[int]:
+    """`count` meetings with `per_candidate` note events each (request, follow-ups, decline)."""
+    meetings = []
+    for candidate, application, manager in ready_candidates(rig, schedulable=False)[:count]:
+        setup = make_meeting(rig, candidate, application, manager)
+        happen(rig, setup.meeting_id, "request_sent")
+        for number in range(1, per_candidate - 1):
+            happen(rig, setup.meeting_id, "followup_sent", extra={"followup": number})
+        happen(rig, setup.meeting_id, "declined", actor="candidate", reason="No thanks")
+        meetings.append(setup.meeting_id)
+    return meetings
+
+
+def assert_exactly_once_in_order(rig: Rig, meeting_ids: list[int]) -> None:
+    rows = [i for m in meeting_ids for i in items(rig, m)]
+    expected = {f"[hirebot:evt-{i.event_id}]" for i in rows}
+    found = markers(rig)
+    assert sorted(found) == sorted(expected)  # every event delivered, none twice
+    position = {marker: index for index, marker in enumerate(found)}
+    for meeting_id in meeting_ids:
+        order = [position[f"[hirebot:evt-{i.event_id}]"] for i in items(rig, meeting_id)]
+        assert order == sorted(order)  # rows are event order; notes landed in that order
+    assert all(i.state == OutboxState.SENT for i in rows)
+
+
+# -- faults ---------------------------------------------------------------------------------------------------
+
+
+async def test_a_500_is_retried_after_backoff_and_the_note_lands_once(rig: Rig) -> None:
+    s = setup_one(rig)
+    happen(rig, s.meeting_id, "request_sent")
+    rig.sandbox.chaos.fail_next(500, path="/v3/notes")
+    worker = rig.worker(base_delay=timedelta(seconds=30))
+    assert await worker.run_once() == 1
+    [row] = items(rig, s.meeting_id)
+    assert row.state == OutboxState.PENDING and row.unsure and row.due_at == NOW + timedelta(seconds=30)
+    assert await worker.run_once() == 0  # not due yet
+    rig.time.advance(timedelta(seconds=30))
+    assert await worker.run_once() == 1
+    [row] = items(rig, s.meeting_id)
+    assert row.state == OutboxState.SENT and row.attempts == 2
+    # The 500 left the outcome open, so the retry looked for the marker before posting again.
+    assert [(r.method, r.status) for r in rig.sandbox.requests if r.path == "/v3/notes"] == \
+        [("POST", 500), ("GET", 200), ("POST", 201)]
+    assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+
+
+async def test_a_429_waits_as_long_as_retry_after_says(rig: Rig) -> None:
+    s = setup_one(rig)
+    happen(rig, s.meeting_id, "request_sent")
+    rig.sandbox.chaos.fail_next(429, path="/v3/notes", retry_after=90)
+    worker = rig.worker(base_delay=timedelta(seconds=5))
+    await worker.run_once()
+    [row] = items(rig, s.meeting_id)
+    assert row.state == OutboxState.PENDING and not row.unsure
+    assert row.due_at == NOW + timedelta(seconds=90)
+    rig.time.advance(timedelta(seconds=90))
+    await worker.run_once()
+    # Nothing was applied by a 429, so no lookup: straight to the second POST.
+    assert [(r.method, r.status) for r in rig.sandbox.requests if r.path == "/v3/notes"] == \
+        [("POST", 429), ("POST", 201)]
+    assert len(markers(rig)) == 1
+
+
+async def test_backoff_grows_and_is_bounded(rig: Rig) -> None:
+    s = setup_one(rig)
+    happen(rig, s.meeting_id, "request_sent")
+    rig.sandbox.chaos.fail_next(429, path="/v3/notes", retry_after=1, times=5)
+    worker = rig.worker(base_delay=timedelta(seconds=10), max_delay=timedelta(seconds=40))
+    delays = []
+    for _ in range(5):
+        start = rig.time.moment()
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        delays.append((row.due_at - start).total_seconds())
+        rig.time.advance(row.due_at - start)
+    assert delays == [10, 20, 40, 40, 40]
+
+
+async def test_a_timeout_after_the_write_was_applied_is_found_by_its_marker(sessions: sessionmaker[Session]) -> None:
+    release = asyncio.Event()
+
+    async def hold(seconds: float) -> None:
+        await release.wait()
+
+    rig, server = await start_rig(sessions, chaos_sleep=hold)
+    try:
+        rig.timeout = 0.2
+        s = setup_one(rig)
+        happen(rig, s.meeting_id, "request_sent")
+        rig.sandbox.chaos.delay_next(60, path="/v3/notes")
+        worker = rig.worker()
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.PENDING and row.unsure
+        assert "did not answer" in (row.last_error or "")
+        release.set()  # the held request now goes through: Greenhouse applies the note we gave up on
+        for _ in range(200):
+            if markers(rig):
+                break
+            await asyncio.sleep(0.01)
+        assert markers(rig), "the sandbox never applied the held note"
+        rig.time.advance(timedelta(hours=1))
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.SENT and row.remote_id
+        assert [r.method for r in rig.sandbox.requests if r.path == "/v3/notes"] == ["POST", "GET"]
+        assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+async def test_after_max_attempts_a_row_is_parked_the_organizer_told_and_an_admin_can_retry(rig: Rig) -> None:
+    s = setup_one(rig)
+    happen(rig, s.meeting_id, "request_sent")
+    happen(rig, s.meeting_id, "followup_sent", extra={"followup": 1})
+    rig.sandbox.chaos.fail_next(503, path="/v3/notes", times=2)
+    worker = rig.worker(max_attempts=2, base_delay=timedelta(seconds=1))
+    await worker.run_once()
+    rig.time.advance(timedelta(seconds=1))
+    await worker.run_once()
+    first, second = items(rig, s.meeting_id)
+    assert first.state == OutboxState.PARKED and first.attempts == 2
+    assert "503" in (first.last_error or "")
+    [notice] = notices(rig)
+    assert f"Greenhouse said: {first.last_error}" in notice.payload["text"]
+    assert f"hirebot outbox retry {first.id}" in notice.payload["text"]
+
+    listed = list_items(rig.sessions, state="parked")
+    assert [(r.id, r.state, r.attempts) for r in listed] == [(first.id, "parked", 2)]
+    assert listed[0].error and listed[0].candidate
+    retried = retry_item(rig.sessions, first.id, now=rig.time.moment())
+    assert retried.state == "pending" and retried.attempts == 0
+    await worker.run_until_idle()
+    assert [i.state for i in items(rig, s.meeting_id)] == ["sent", "sent"]
+    assert second.id > first.id
+    with pytest.raises(Exception, match="only parked items can be retried"):
+        retry_item(rig.sessions, first.id)
+    with pytest.raises(Exception, match="only pending or parked"):
+        drop_item(rig.sessions, first.id)
+
+
+async def test_dropping_a_waiting_row_lets_the_candidates_next_rows_go(rig: Rig) -> None:
+    s = setup_one(rig)
+    happen(rig, s.meeting_id, "request_sent")
+    happen(rig, s.meeting_id, "followup_sent", extra={"followup": 1})
+    first, _ = items(rig, s.meeting_id)
+    dropped = drop_item(rig.sessions, first.id, now=rig.time.moment())
+    assert dropped.state == "dropped"
+    await rig.worker().run_until_idle()
+    assert [i.state for i in items(rig, s.meeting_id)] == ["dropped", "sent"]
+    assert len(markers(rig)) == 1
+
+
+async def test_the_notice_handler_tells_the_organizer(rig: Rig) -> None:
+    told: list[tuple[int, str, int]] = []
+
+    class Notifier:
+        def notify(self, user_id: int, text: str, *, meeting_id: int) -> None:
+            told.append((user_id, text, meeting_id))
+
+    job = ClaimedJob(id=1, key="k", kind="ats_notice", meeting_id=None, due_at=NOW,
+                     payload={"user_id": 7, "text": "Hello", "meeting_id": 3}, attempts=1, owner="me",
+                     lease_until=NOW)
+    outcome = await AtsNoticeHandler(Notifier())(job)
+    assert told == [(7, "Hello", 3)] and outcome.state == "done"
+
+
+# -- crashes and concurrency ----------------------------------------------------------------------------------
+
+WORKER_SCRIPT = """
+import asyncio, random, sys
+import httpx
+from adapters.base import ConnectionConfig
+from adapters.greenhouse import GreenhouseAdapter
+from adapters.http import RetryPolicy
+from scheduler.outbox import OutboxSettings, OutboxWorker
+from store.crypto import SecretBox
+from store.db import make_engine, session_factory
+
+BOX = SecretBox(sys.argv[2].encode())
+
+async def main() -> None:
+    sessions = session_factory(make_engine(sys.argv[1]))
+    async with httpx.AsyncClient() as client:
+        def adapter(connection):
+            config = ConnectionConfig(base_url=connection.base_url, credentials=BOX.open(connection.credentials),
+                                      settings=dict(connection.settings))
+            return GreenhouseAdapter(config, client, policy=RetryPolicy(max_attempts=1, timeout=30))
+        await OutboxWorker(sessions, adapter, settings=OutboxSettings(batch=3)).run_until_idle()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
+        sessions: sessionmaker[Session], database_url: str) -> None:
+    reached, release = asyncio.Event(), asyncio.Event()
+    seen = 0
+
+    async def gate(seconds: float) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == 5:  # hold the fifth note: the worker is inside its second batch
+            reached.set()
+            await release.wait()
+
+    rig, server = await start_rig(sessions, chaos_sleep=gate)
+    try:
+        meetings = plan_notes(rig, 3)
+        rig.sandbox.chaos.delay_next(1, path="/v3/notes", times=10_000)
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", WORKER_SCRIPT, database_url, BOX_KEY.decode(), cwd=str(REPO), env=env)
+        await asyncio.wait_for(reached.wait(), timeout=60)
+        process.send_signal(signal.SIGKILL)
+        assert await process.wait() == -signal.SIGKILL
+        release.set()
+        for _ in range(200):
+            if len(markers(rig)) >= 5:
+                break
+            await asyncio.sleep(0.01)
+        # The killed worker's leases run out; a new worker picks its rows up and checks them first.
+        rig.time.now = time.time() + 3600
+        await rig.worker().run_until_idle()
+        assert_exactly_once_in_order(rig, meetings)
+        assert len([r for r in rig.sandbox.requests if r.method == "POST" and r.path == "/v3/notes"]) == 12
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+@pytest.mark.postgres
+async def test_two_workers_on_postgresql_share_the_rows_without_doubling(pg_database_url: str) -> None:
+    engine = make_engine(pg_database_url)
+    upgrade(engine)
+    rig, server = await start_rig(session_factory(engine))
+    try:
+        meetings = plan_notes(rig, 10)
+        first, second = rig.worker(batch=3), rig.worker(batch=3)
+        done = await asyncio.gather(first.run_until_idle(), second.run_until_idle())
+        assert sum(done) == 40 and all(done)
+        assert_exactly_once_in_order(rig, meetings)
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+        engine.dispose()
