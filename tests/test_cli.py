@@ -111,7 +111,7 @@ def test_sync_failure_exits_non_zero_with_a_reason(state: GreenhouseState, tmp_p
 @pytest.mark.parametrize("args", [
     ["ask"], ["connect", "greenhouse"], ["frobnicate"], ["sync", "--connection", "abc"],
     ["connect", "greenhouse", "--client-id", "x", "--client-secret", "y", "--scope", "everyone"],
-    ["sync", "--connection", "99"],
+    ["sync", "--connection", "99"], ["outbox", "retry", "99"], ["outbox", "drop", "abc"], ["meeting", "cancel", "7"],
 ])
 def test_bad_usage_is_one_line_and_non_zero(args: list[str], tmp_path: Path) -> None:
     result = run(args, tmp_path)
