@@ -1,0 +1,336 @@
+"""The provider table behind the adapter contract suite: how to run each fake ATS, build its adapter and
+change its data, so the cases in test_adapter_contract.py stay the same for every provider.
+
+A new provider proves itself by adding one `Provider` entry to `PROVIDERS`. The fakes and the adapters
+share one fake clock: retries, rate-limit waits and pacing move it forward, and nothing waits on the
+wall clock.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from aiohttp.test_utils import TestServer
+
+from adapters import greenhouse, lever
+from adapters.base import AtsAdapter, ConnectionConfig
+from adapters.http import RetryPolicy
+from adapters.sandbox import greenhouse as greenhouse_fake
+from adapters.sandbox import lever as lever_fake
+from adapters.sandbox.lever_roster import Opportunity
+from adapters.sandbox.lever_roster import generate as lever_roster
+from adapters.sandbox.roster import generate as greenhouse_roster
+
+# The fakes' rosters are stamped up to NOW. The shared clock starts a day later, so every generated record
+# is older than the incremental cursor's overlap and an incremental run lists only what a test changed.
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+START = NOW + timedelta(days=1)
+RETRY = RetryPolicy(max_attempts=4, max_delay=8.0)
+WRONG_SECRET = "not-the-right-secret-0042"
+WEBHOOK_SECRET = "contract-webhook-secret"
+
+
+class FakeClock:
+    """One clock for a fake and its adapter; it moves only when someone sleeps or a test advances it."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start.timestamp()
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def moment(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One response the adapter's client received, as the client saw it."""
+
+    method: str
+    path: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook delivery as the receiving server got it."""
+
+    body: bytes
+    headers: Mapping[str, str]
+
+
+@dataclass
+class Fake:
+    """A running fake ATS, the recorded client that talks to it, and the provider entry that knows it."""
+
+    provider: Provider
+    sandbox: Any
+    root_url: str
+    client: httpx.AsyncClient
+    clock: FakeClock
+    seen: list[Seen] = field(default_factory=list)
+
+    def adapter(self, *, refused: bool = False) -> AtsAdapter:
+        """The provider's adapter pointed at this fake; `refused` gives it a wrong secret."""
+        return self.provider.build_adapter(self, WRONG_SECRET if refused else None)
+
+    def statuses(self, path: str) -> list[int]:
+        """Statuses of the responses to `path` (the path under the provider's API root), oldest first."""
+        full = self.provider.api_prefix + path
+        return [s.status for s in self.seen if s.path == full]
+
+    # What the fake holds, in the adapter's vocabulary (remote ids as strings).
+    def listing(self) -> list[str]:
+        return self.provider.listing(self.sandbox)
+
+    def applications(self) -> dict[str, str]:
+        return self.provider.applications(self.sandbox)
+
+    def attachments(self) -> dict[str, str]:
+        return self.provider.attachments(self.sandbox)
+
+    def loners(self) -> list[str]:
+        return self.provider.loners(self.sandbox)
+
+    # Changes made on the fake, stamped by the shared clock.
+    def add_candidate(self) -> str:
+        return self.provider.add_candidate(self.sandbox, self.clock.moment())
+
+    def rename(self, remote_id: str, first_name: str) -> None:
+        self.provider.rename(self.sandbox, remote_id, first_name, self.clock.moment())
+
+    def delete(self, remote_id: str) -> None:
+        self.provider.delete(self.sandbox, remote_id)
+
+    def register_webhook(self, receiver_url: str) -> None:
+        self.provider.register_webhook(self.sandbox, receiver_url)
+
+    async def emit_webhook(self, remote_id: str, *, deleted: bool = False) -> None:
+        await self.provider.emit_webhook(self.sandbox, remote_id, deleted)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One row of the table: everything the contract cases need to know about a provider and its fake."""
+
+    name: str
+    page_size: int  # candidates per listing page, as the adapter asks for them
+    api_prefix: str  # where the API lives under the fake's root URL
+    list_path: str  # the candidate listing, under the API root: where page faults are aimed
+    refused_message: str  # how the AuthError for refused credentials begins
+    build_sandbox: Callable[[FakeClock], Any]
+    build_adapter: Callable[[Fake, str | None], AtsAdapter]
+    listing: Callable[[Any], list[str]]  # candidate ids in the order the adapter pages through them
+    applications: Callable[[Any], dict[str, str]]  # application id → candidate id, as synced
+    attachments: Callable[[Any], dict[str, str]]  # attachment id → candidate id, as synced
+    loners: Callable[[Any], list[str]]  # candidates whose change touches no other record, listing order
+    add_candidate: Callable[[Any, datetime], str]
+    rename: Callable[[Any, str, str, datetime], None]
+    delete: Callable[[Any, str], None]
+    register_webhook: Callable[[Any, str], None]  # send change and deletion events to a URL, signed
+    emit_webhook: Callable[[Any, str, bool], Awaitable[None]]  # deliver "candidate changed" (or deleted)
+    verify_webhook: Callable[[Delivery, str], bool]  # the adapter module's own signature check
+    forge_webhook: Callable[[Delivery], Delivery]  # the same delivery with a signature nobody made
+    webhook_refresh: Callable[[Delivery], tuple[str, ...]]  # ids a verified delivery hands refresh_candidates
+
+
+@asynccontextmanager
+async def running(provider: Provider) -> AsyncIterator[Fake]:
+    """Serve the provider's fake on loopback with a client that records every response it gets."""
+    clock = FakeClock()
+    sandbox = provider.build_sandbox(clock)
+    seen: list[Seen] = []
+
+    async def record(response: httpx.Response) -> None:
+        seen.append(Seen(response.request.method, response.request.url.path, response.status_code))
+
+    async with TestServer(sandbox.app, host="127.0.0.1") as server, \
+            httpx.AsyncClient(event_hooks={"response": [record]}) as client:
+        yield Fake(provider, sandbox, str(server.make_url("")).rstrip("/"), client, clock, seen)
+
+
+# --- Greenhouse (Harvest v3) ----------------------------------------------------------------------------
+
+
+def _greenhouse_sandbox(clock: FakeClock) -> greenhouse_fake.GreenhouseSandbox:
+    return greenhouse_fake.GreenhouseSandbox(greenhouse_roster(seed=7, candidates=520, now=NOW), clock=clock,
+                                             chaos=greenhouse_fake.Chaos(sleep=clock.sleep))
+
+
+def _greenhouse_adapter(fake: Fake, wrong_secret: str | None) -> AtsAdapter:
+    config = ConnectionConfig(
+        base_url=fake.root_url,
+        credentials={"client_id": greenhouse_fake.SANDBOX_CLIENT_ID,
+                     "client_secret": wrong_secret or greenhouse_fake.SANDBOX_CLIENT_SECRET},
+        settings={"auth_url": f"{fake.root_url}/token"})
+    return greenhouse.GreenhouseAdapter(config, fake.client, policy=RETRY, sleep=fake.clock.sleep,
+                                        clock=fake.clock, rng=random.Random(5))
+
+
+def _greenhouse_listing(sandbox: greenhouse_fake.GreenhouseSandbox) -> list[str]:
+    return [str(cid) for cid in sorted(sandbox.state.candidates, reverse=True)]  # newest id first
+
+
+def _greenhouse_applications(sandbox: greenhouse_fake.GreenhouseSandbox) -> dict[str, str]:
+    # A converted prospect application is listed again as the candidate application it became.
+    return {str(app["id"]): str(app["candidate_id"]) for app in sandbox.state.applications.values()
+            if app["status"] != "converted"}
+
+
+def _greenhouse_attachments(sandbox: greenhouse_fake.GreenhouseSandbox) -> dict[str, str]:
+    return {str(item["id"]): str(item["candidate_id"]) for item in sandbox.state.attachments.values()}
+
+
+def _greenhouse_add(sandbox: greenhouse_fake.GreenhouseSandbox, now: datetime) -> str:
+    added = sandbox.state.add_candidate("Siobhán", "Ní Bhriain", email="siobhan@example.ie", now=now)
+    return str(added["id"])
+
+
+def _greenhouse_rename(sandbox: greenhouse_fake.GreenhouseSandbox, remote_id: str, first_name: str,
+                       now: datetime) -> None:
+    sandbox.state.update_candidate(int(remote_id), now=now, first_name=first_name)
+
+
+def _greenhouse_delete(sandbox: greenhouse_fake.GreenhouseSandbox, remote_id: str) -> None:
+    sandbox.state.delete_candidate(int(remote_id))
+
+
+def _greenhouse_register_webhook(sandbox: greenhouse_fake.GreenhouseSandbox, url: str) -> None:
+    sandbox.add_webhook(url, secret_key=WEBHOOK_SECRET, events={"update_candidate", "delete_candidate"})
+
+
+async def _greenhouse_emit(sandbox: greenhouse_fake.GreenhouseSandbox, remote_id: str, deleted: bool) -> None:
+    await sandbox.emit_candidate_event("delete_candidate" if deleted else "update_candidate", int(remote_id))
+
+
+def _greenhouse_verify(delivery: Delivery, secret: str) -> bool:
+    return greenhouse.verify_webhook_signature(delivery.body, delivery.headers.get("Signature"), secret)
+
+
+def _greenhouse_forge(delivery: Delivery) -> Delivery:
+    return Delivery(delivery.body, {**delivery.headers, "Signature": "sha256 " + "0" * 64})
+
+
+def _greenhouse_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    trigger = greenhouse.parse_webhook(delivery.body)
+    return (*trigger.candidate_ids, *trigger.deleted_candidate_ids)
+
+
+GREENHOUSE = Provider(
+    name="greenhouse", page_size=greenhouse.PAGE_SIZE, api_prefix="", list_path="/v3/candidates",
+    refused_message="Greenhouse refused the credentials: check the client id/secret",
+    build_sandbox=_greenhouse_sandbox, build_adapter=_greenhouse_adapter, listing=_greenhouse_listing,
+    applications=_greenhouse_applications, attachments=_greenhouse_attachments, loners=_greenhouse_listing,
+    add_candidate=_greenhouse_add, rename=_greenhouse_rename, delete=_greenhouse_delete,
+    register_webhook=_greenhouse_register_webhook, emit_webhook=_greenhouse_emit,
+    verify_webhook=_greenhouse_verify, forge_webhook=_greenhouse_forge,
+    webhook_refresh=_greenhouse_webhook_refresh,
+)
+
+
+# --- Lever (Data API v1) --------------------------------------------------------------------------------
+
+
+def _lever_sandbox(clock: FakeClock) -> lever_fake.LeverSandbox:
+    return lever_fake.LeverSandbox(lever_roster(seed=9, candidates=115, now=NOW), clock=clock,
+                                   chaos=lever_fake.Chaos(sleep=clock.sleep))
+
+
+def _lever_adapter(fake: Fake, wrong_key: str | None) -> AtsAdapter:
+    config = ConnectionConfig(base_url=f"{fake.root_url}{lever_fake.API_PREFIX}",
+                              credentials={"api_key": wrong_key or lever_fake.SANDBOX_API_KEY})
+    return lever.LeverAdapter(config, fake.client, policy=RETRY, sleep=fake.clock.sleep, clock=fake.clock,
+                              rng=random.Random(5))
+
+
+def _lever_visible(sandbox: lever_fake.LeverSandbox) -> list[Opportunity]:
+    """Opportunities the adapter lists (confidential ones are left out by default), in listing order."""
+    shown = [opp for opp in sandbox.state.opportunities.values() if not opp.confidential]
+    return sorted(shown, key=lambda opp: (opp.created_at, opp.id))
+
+
+def _lever_listing(sandbox: lever_fake.LeverSandbox) -> list[str]:
+    return [opp.id for opp in _lever_visible(sandbox)]
+
+
+def _lever_applications(sandbox: lever_fake.LeverSandbox) -> dict[str, str]:
+    # A lead (no application) is synced as one prospect application keyed by the opportunity id.
+    return {opp.application.id if opp.application else opp.id: opp.id for opp in _lever_visible(sandbox)}
+
+
+def _lever_attachments(sandbox: lever_fake.LeverSandbox) -> dict[str, str]:
+    found = {resume.id: opp.id for opp in _lever_visible(sandbox) for resume in opp.resumes}
+    return found | {item.id: opp.id for opp in _lever_visible(sandbox) for item in opp.files}
+
+
+def _lever_loners(sandbox: lever_fake.LeverSandbox) -> list[str]:
+    # Contact fields show on every opportunity of the contact, so renaming one changes its siblings too.
+    siblings = sandbox.state.contact_opportunities
+    return [opp.id for opp in _lever_visible(sandbox) if len(siblings[opp.contact_id]) == 1]
+
+
+def _lever_add(sandbox: lever_fake.LeverSandbox, now: datetime) -> str:
+    posting = next(pid for pid, p in sandbox.state.postings.items() if p["state"] == "published")
+    return sandbox.state.add_opportunity("Siobhán Ní Bhriain", email="siobhan@example.ie", posting_id=posting,
+                                         now=now).id
+
+
+def _lever_rename(sandbox: lever_fake.LeverSandbox, remote_id: str, first_name: str, now: datetime) -> None:
+    opp = sandbox.state.opportunities[remote_id]
+    last_name = sandbox.state.contacts[opp.contact_id].name.split(" ", 1)[-1]
+    sandbox.state.update_opportunity(remote_id, name=f"{first_name} {last_name}", now=now)
+
+
+def _lever_delete(sandbox: lever_fake.LeverSandbox, remote_id: str) -> None:
+    sandbox.state.delete_opportunity(remote_id)
+
+
+def _lever_register_webhook(sandbox: lever_fake.LeverSandbox, url: str) -> None:
+    for event in ("candidateStageChange", "candidateDeleted"):  # Lever registers one webhook per event
+        sandbox.add_webhook(event, url, signature_token=WEBHOOK_SECRET)
+
+
+async def _lever_emit(sandbox: lever_fake.LeverSandbox, remote_id: str, deleted: bool) -> None:
+    await sandbox.emit("candidateDeleted" if deleted else "candidateStageChange", remote_id)
+
+
+def _lever_verify(delivery: Delivery, secret: str) -> bool:
+    return lever.verify_webhook_signature(delivery.body, secret)
+
+
+def _lever_forge(delivery: Delivery) -> Delivery:
+    payload = json.loads(delivery.body)
+    return Delivery(json.dumps({**payload, "signature": "0" * 64}).encode(), delivery.headers)
+
+
+def _lever_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    return lever.parse_webhook(delivery.body).refresh_ids  # deletions too: a 404 on re-read confirms them
+
+
+LEVER = Provider(
+    name="lever", page_size=lever.PAGE_SIZE, api_prefix=lever_fake.API_PREFIX,
+    list_path="/opportunities", refused_message="Lever refused the API key",
+    build_sandbox=_lever_sandbox, build_adapter=_lever_adapter, listing=_lever_listing,
+    applications=_lever_applications, attachments=_lever_attachments, loners=_lever_loners,
+    add_candidate=_lever_add, rename=_lever_rename, delete=_lever_delete,
+    register_webhook=_lever_register_webhook, emit_webhook=_lever_emit,
+    verify_webhook=_lever_verify, forge_webhook=_lever_forge, webhook_refresh=_lever_webhook_refresh,
+)
+
+PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (GREENHOUSE, LEVER)}
