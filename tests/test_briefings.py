@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import ConfigError
@@ -29,7 +29,7 @@ from scheduler.meetings import JobView, MeetingView
 from scheduler.tokens import derive_token_key
 from scheduler.user_settings import load_settings, update_settings
 from scheduler.wiring import Scheduling, build_scheduling
-from store.db import make_engine, session_factory, transaction, upgrade
+from store.db import transaction
 from store.meeting_models import ScheduledJob
 from store.models import AtsUser, Attachment, Job
 from tests import factories
@@ -49,19 +49,6 @@ def module_pg_url() -> Iterator[str]:
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return store_url(request, tmp_path)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 @dataclass

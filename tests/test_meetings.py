@@ -25,7 +25,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Person
@@ -53,7 +53,7 @@ from scheduler.tokens import derive_token_key, read_token
 from scheduler.user_settings import SETTINGS_KEY, load_settings, update_settings
 from scheduler.wiring import build_scheduling
 from store.crypto import SecretBox
-from store.db import make_engine, session_factory, transaction, upgrade
+from store.db import transaction
 from store.meeting_models import Meeting, MeetingEvent
 from store.models import AtsConnection, AtsUser, Job, User, Workspace
 from tests import factories
@@ -72,19 +72,6 @@ def module_pg_url() -> Iterator[str]:
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return store_url(request, tmp_path)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def plain_email(kind: str, view: MeetingView, *, public_url: str, to: str) -> EmailMessage:

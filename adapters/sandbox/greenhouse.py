@@ -64,7 +64,6 @@ import io
 import json
 import logging
 import math
-import random
 import time
 import uuid
 import zipfile
@@ -80,6 +79,8 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
+from adapters.sandbox.chaos import Chaos as BaseChaos
+from adapters.sandbox.chaos import Fault
 from adapters.sandbox.roster import (
     NOTE_TYPES,
     RESPONSE_STATUSES,
@@ -227,78 +228,20 @@ class FixedWindow:
         return allowed, headers
 
 
-@dataclass
-class Fault:
-    kind: str  # fail | malformed | delay
-    remaining: int
-    path: str | None
-    status: int = 500
-    retry_after: float | None = None
-    body: bytes | None = None
-    seconds: float = 0.0
-
-    def matches(self, path: str) -> bool:
-        if self.path is None:
-            return path.startswith("/v3/")
-        return path == self.path or path.startswith(self.path.rstrip("/") + "/")
+def _greenhouse_path(pattern: str | None, path: str) -> bool:
+    """A fault without a path hits only Harvest calls (`/v3/…`), never the token endpoint or file links."""
+    if pattern is None:
+        return path.startswith("/v3/")
+    return path == pattern or path.startswith(pattern.rstrip("/") + "/")
 
 
-class Chaos:
-    """Faults to inject: queued ones for tests (`fail_next`...) and random ones for `--chaos`."""
-
-    RANDOM_FAULTS = ("429", "500", "502", "503", "timeout", "malformed")
+class Chaos(BaseChaos):
+    """Faults for the Greenhouse fake: queued ones for tests (`fail_next`…) and random ones for `--chaos`."""
 
     def __init__(self, random_rate: float = 0.0, *, seed: int | None = None, timeout_seconds: float = 30.0,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
-        if not 0.0 <= random_rate <= 1.0:
-            raise ValueError("random_rate must be between 0 and 1")
-        self.random_rate = random_rate
-        self.timeout_seconds = timeout_seconds
-        self.sleep = sleep
-        self.injected: list[tuple[str, str]] = []  # (path, what was done), newest last
-        self._random = random.Random(seed)
-        self._queue: list[Fault] = []
-
-    def fail_next(self, status: int, *, times: int = 1, path: str | None = None,
-                  retry_after: float | None = None, body: bytes | None = None) -> None:
-        """Answer the next matching request(s) with `status` (429 gets a Retry-After, default 1 s)."""
-        self._queue.append(Fault("fail", times, path, status=status, retry_after=retry_after, body=body))
-
-    def malformed_next(self, *, times: int = 1, path: str | None = None) -> None:
-        """Answer 200 with the real body cut in half (not valid JSON)."""
-        self._queue.append(Fault("malformed", times, path))
-
-    def delay_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
-        """Hold the next matching request(s) for `seconds` before answering normally."""
-        self._queue.append(Fault("delay", times, path, seconds=seconds))
-
-    def clear(self) -> None:
-        self._queue.clear()
-
-    @property
-    def pending(self) -> int:
-        return sum(f.remaining for f in self._queue)
-
-    def take(self, path: str) -> Fault | None:
-        for fault in self._queue:
-            if fault.matches(path):
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._queue.remove(fault)
-                self.injected.append((path, f"{fault.kind}:{fault.status}" if fault.kind == "fail" else fault.kind))
-                return fault
-        return self._random_fault(path)
-
-    def _random_fault(self, path: str) -> Fault | None:
-        if not path.startswith("/v3/") or self.random_rate <= 0 or self._random.random() >= self.random_rate:
-            return None
-        what = self._random.choice(self.RANDOM_FAULTS)
-        self.injected.append((path, f"random:{what}"))
-        if what == "timeout":
-            return Fault("delay", 1, path, seconds=self.timeout_seconds)
-        if what == "malformed":
-            return Fault("malformed", 1, path)
-        return Fault("fail", 1, path, status=int(what), retry_after=float(self._random.randint(1, 5)))
+        super().__init__(random_rate, seed=seed, timeout_seconds=timeout_seconds, sleep=sleep,
+                         matcher=_greenhouse_path)
 
 
 # =====================================================================================================

@@ -52,6 +52,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from aiohttp import web
 
+from adapters.sandbox.chaos import Chaos as BaseChaos
+from adapters.sandbox.chaos import Fault
 from adapters.sandbox.lever_roster import (
     Contact,
     FileRecord,
@@ -169,77 +171,13 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 # -- faults -----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Fault:
-    kind: str  # "fail" | "malformed" | "delay"
-    remaining: int
-    path: str | None = None
-    status: int = 500
-    retry_after: float | None = None
-    body: bytes | None = None
-    seconds: float = 0.0
-
-
-class Chaos:
-    """Injected faults, for tests and the `--chaos` option; the same interface as the Greenhouse sandbox's.
-
-    Queued faults fire first, in order, on requests whose path matches; then, at `random_rate`, a random
-    429/500/502/503, a timeout (a delay of `timeout_seconds`) or a malformed body.
-    """
-
-    RANDOM_FAULTS = ("429", "500", "502", "503", "timeout", "malformed")
+class Chaos(BaseChaos):
+    """Faults for the Lever fake, with the same interface as the Greenhouse fake's."""
 
     def __init__(self, random_rate: float = 0.0, *, seed: int | None = None, timeout_seconds: float = 30.0,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
-        if not 0.0 <= random_rate <= 1.0:
-            raise ValueError("random_rate must be between 0 and 1")
-        self.random_rate = random_rate
-        self.timeout_seconds = timeout_seconds
-        self.sleep = sleep
-        self.injected: list[tuple[str, str]] = []  # (path, what was done), newest last
-        self._random = random.Random(seed)
-        self._queue: list[Fault] = []
-
-    def fail_next(self, status: int, *, times: int = 1, path: str | None = None,
-                  retry_after: float | None = None, body: bytes | None = None) -> None:
-        """Answer the next matching request(s) with `status` (and `body`, else a Lever error body)."""
-        self._queue.append(Fault("fail", times, path, status=status, retry_after=retry_after, body=body))
-
-    def malformed_next(self, *, times: int = 1, path: str | None = None) -> None:
-        """Answer 200 with a truncated JSON body."""
-        self._queue.append(Fault("malformed", times, path))
-
-    def delay_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
-        """Hold the next matching request(s) back, to provoke client timeouts, then answer normally."""
-        self._queue.append(Fault("delay", times, path, seconds=seconds))
-
-    def clear(self) -> None:
-        self._queue.clear()
-
-    @property
-    def pending(self) -> int:
-        return sum(fault.remaining for fault in self._queue)
-
-    def take(self, path: str) -> Fault | None:
-        for fault in self._queue:
-            if _path_matches(fault.path, path):
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._queue.remove(fault)
-                self.injected.append((path, f"fail:{fault.status}" if fault.kind == "fail" else fault.kind))
-                return fault
-        return self._random_fault(path)
-
-    def _random_fault(self, path: str) -> Fault | None:
-        if self.random_rate <= 0 or self._random.random() >= self.random_rate:
-            return None
-        what = self._random.choice(self.RANDOM_FAULTS)
-        self.injected.append((path, f"random:{what}"))
-        if what == "timeout":
-            return Fault("delay", 1, path, seconds=self.timeout_seconds)
-        if what == "malformed":
-            return Fault("malformed", 1, path)
-        return Fault("fail", 1, path, status=int(what), retry_after=float(self._random.randint(1, 5)))
+        super().__init__(random_rate, seed=seed, timeout_seconds=timeout_seconds, sleep=sleep,
+                         matcher=_path_matches)
 
 
 def _path_matches(pattern: str | None, path: str) -> bool:

@@ -19,8 +19,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -47,8 +49,10 @@ from bot.connections import PROVIDERS, ConnectionInfo, ConnectionService, Provid
 from bot.directory import Directory
 from bot.messages import IncomingMessage, Person, RoomKind
 from bot.replies import Reply
+from bot.scheduling_chat import SEND
 from bot.slack.blocks import (
     DO_PREFIX,
+    EDIT_ACTION,
     LINK_PREFIX,
     PICK_PREFIX,
     SlackMessage,
@@ -67,7 +71,25 @@ from bot.slack.home import (
     read_connect_form,
 )
 from bot.slack.installation import DatabaseInstallationStore, DatabaseOAuthStateStore
+from bot.slack.scheduling import (
+    SCHEDULE_CALLBACK,
+    BotTokens,
+    ModalContext,
+    OrganizerZones,
+    ScheduleDraft,
+    ScheduleForm,
+    SlackNotifier,
+    edited_draft,
+    form_errors,
+    form_from_draft,
+    notice_modal,
+    read_schedule_form,
+    schedule_modal,
+    sending_modal,
+    slack_people_emails,
+)
 from store.crypto import SecretBox
+from store.models import utcnow
 from store.settings import Settings
 
 if TYPE_CHECKING:
@@ -427,11 +449,14 @@ class SlackConversation:
 
     def __init__(self, core: CoreRunner, directory: Directory, connections: ConnectionService,
                  identities: SlackIdentities, *, providers: Sequence[ProviderSpec] = PROVIDERS,
-                 workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG) -> None:
+                 workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG,
+                 zones: OrganizerZones | None = None, now: Callable[[], datetime] = utcnow) -> None:
         self.core = core
         self.directory = directory
         self.connections = connections
         self.identities = identities
+        self.zones = zones or OrganizerZones(directory.sessions, None)
+        self.now = now  # "today" for the scheduling modal's date checks
         self.providers = tuple(providers)
         self.http_session: aiohttp.ClientSession | None = None  # shared by response_url posts once started
         self.worker_count = workers
@@ -694,11 +719,14 @@ class SlackConversation:
                                             "Ask me \"who is <name>?\" any time.")
         await self.publish_home(client, team_id, user_id)
 
-    async def _update_view(self, client: AsyncWebClient, view: dict[str, Any], new_view: dict[str, Any]) -> None:
+    async def _update_view(self, client: AsyncWebClient, view: dict[str, Any], new_view: dict[str, Any]) -> bool:
+        """Replace an open modal; False (logged) when Slack refuses, e.g. because the user closed it."""
         try:
             await client.views_update(view_id=view["id"], view=new_view)
         except SlackApiError as exc:
             log.error("could not update modal %s: %s", view.get("id"), _slack_error(exc))
+            return False
+        return True
 
     async def _dm(self, client: AsyncWebClient, user_id: str, text: str) -> None:
         """A message in the app's DM with the user (posting to a user id needs chat:write only)."""
@@ -706,6 +734,76 @@ class SlackConversation:
             await client.chat_postMessage(channel=user_id, **text_message(text).as_kwargs())
         except SlackApiError as exc:
             log.error("could not DM %s: %r (%s)", user_id, text, _slack_error(exc))
+
+    # ---------------------------------------------------------------- the scheduling modal
+
+    async def on_schedule_edit(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                               action: dict[str, Any], client: AsyncWebClient) -> None:
+        """Edit details on a proposal: open the modal pre-filled from its draft (the trigger id lasts 3 s)."""
+        await ack()
+        team_id, user_id = _team(body), body["user"]["id"]
+        try:
+            draft = ScheduleDraft.from_json(str(action.get("value") or ""))
+            person = await self.identities.person(client, team_id, user_id)
+            zone = await asyncio.to_thread(self.zones.zone_for, person)
+            view = schedule_modal(form_from_draft(draft, ZoneInfo(zone)), ModalContext(draft, zone))
+        except HirebotError as exc:
+            view = notice_modal(str(exc))
+        except ValueError:
+            view = notice_modal("This proposal is too long to edit here. Shorten the title, location or "
+                                "attendee list and ask again.")
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            log.error("could not open the schedule modal for %s: %s", user_id, _slack_error(exc))
+            await self._dm(client, user_id, "Sorry, I couldn't open that form. Please click Edit details again.")
+
+    async def on_schedule_submit(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                                 view: dict[str, Any], client: AsyncWebClient) -> None:
+        """Check the form at once (problems show next to their fields), then send the request after the ack."""
+        try:
+            form, context = read_schedule_form(view)
+        except HirebotError as exc:
+            await ack(response_action="update", view=notice_modal(str(exc)))
+            return
+        errors = form_errors(form, today=self.now().astimezone(context.tz).date())
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(response_action="update", view=sending_modal())
+        team_id, user_id = _team(body), body["user"]["id"]
+        try:
+            await self._send_edited(client, Place(team_id=team_id, user=user_id, channel=user_id, is_direct=True),
+                                    view, form, context)
+        except Exception:
+            log.exception("sending an edited meeting request for %s failed", user_id)
+            await self._form_problem(client, user_id, view, form, context,
+                                     "Something went wrong on my side while sending that. Please try again.")
+
+    async def _send_edited(self, client: AsyncWebClient, place: Place, view: dict[str, Any], form: ScheduleForm,
+                           context: ModalContext) -> None:
+        try:
+            person = await self.identities.person(client, place.team_id, place.user)
+        except IdentityError as exc:
+            await self._update_view(client, view, notice_modal(str(exc)))
+            return
+        emails, problems = await slack_people_emails(client, form.people)
+        if problems:
+            await self._form_problem(client, place.user, view, form, context, " ".join(problems))
+            return
+        reply = await self.core.choose(person, SEND, edited_draft(context, form, emails).to_json())
+        if reply.extra.get("meeting_id") is None:  # the core said why it could not send
+            await self._form_problem(client, place.user, view, form, context, reply.text)
+            return
+        await self._update_view(client, view, notice_modal("Sent. The meeting is in our direct messages, with "
+                                                           "buttons to reschedule or cancel it."))
+        await self.deliver(client, place, reply, person)
+
+    async def _form_problem(self, client: AsyncWebClient, user_id: str, view: dict[str, Any], form: ScheduleForm,
+                            context: ModalContext, problem: str) -> None:
+        """Show the form again, as filled in, with the problem on top; by DM if the modal was closed."""
+        if not await self._update_view(client, view, schedule_modal(form, context, error=problem)):
+            await self._dm(client, user_id, problem)
 
     # ---------------------------------------------------------------- background work
 
@@ -777,11 +875,13 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
                     directory: Directory, connections: ConnectionService, *,
                     client: AsyncWebClient | None = None, secret_box: SecretBox | None = None,
                     engine: Engine | None = None, clock: Callable[[], float] = time.monotonic,
-                    sleep: Sleep = asyncio.sleep, core_processes: int = 0) -> AsyncApp:
-    """The Bolt app with every listener registered; its `conversation` attribute holds the listener object.
+                    sleep: Sleep = asyncio.sleep, core_processes: int = 0,
+                    now: Callable[[], datetime] = utcnow) -> AsyncApp:
+    """The Bolt app with every listener registered; its `conversation` attribute holds the listener object
+    and `bot_tokens` what the meeting notifier posts with.
 
     `core_processes` > 0 answers questions in that many separate processes (see ProcessCore); 0 uses
-    `assistant` on a thread of this process.
+    `assistant` on a thread of this process. `now` is the wall clock (the scheduling modal's "today").
     """
     mode = slack_mode(settings)
     if mode is None:
@@ -805,9 +905,12 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
     )
     identities = SlackIdentities(directory, multi_workspace=mode.multi_workspace, clock=clock)
     core: CoreRunner = ProcessCore(settings, core_processes) if core_processes > 0 else ThreadedCore(assistant)
-    conversation = SlackConversation(core, directory, connections, identities)
+    conversation = SlackConversation(core, directory, connections, identities,
+                                     zones=OrganizerZones(sessions, secret_box), now=now)
     register_listeners(app, conversation, multi_workspace=mode.multi_workspace)
     app.conversation = conversation  # type: ignore[attr-defined]
+    app.bot_tokens = (BotTokens(client, authorize=authorize) if authorize is not None  # type: ignore[attr-defined]
+                      else BotTokens(client, token=settings.slack_bot_token))
     return app
 
 
@@ -874,6 +977,8 @@ def register_listeners(app: AsyncApp, conversation: SlackConversation, *, multi_
     app.action(ADD_ACTION)(conversation.on_home_add)
     app.action(REMOVE_ACTION)(conversation.on_home_remove)
     app.view(CONNECT_CALLBACK)(conversation.on_connect_submit)
+    app.action(EDIT_ACTION)(conversation.on_schedule_edit)
+    app.view(SCHEDULE_CALLBACK)(conversation.on_schedule_submit)
     app.error(_log_error)
 
 
@@ -919,6 +1024,7 @@ class SlackFrontEnd:
         self.settings = settings
         self._socket: Any = None
         self._http: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where Web API calls run; the notifier posts there
 
     @classmethod
     def from_settings(cls, settings: Settings, sessions: sessionmaker[Session], assistant: Assistant,
@@ -947,8 +1053,17 @@ class SlackFrontEnd:
     def describe(self) -> list[str]:
         return self.mode.describe(self.settings.public_url)
 
+    def notifier(self) -> SlackNotifier:
+        """The ChatNotifier for `Scheduling.set_notifier`: meeting notices as DMs to the organizer, with
+        Reschedule and Cancel buttons. It can be made before `start`; notices wait for Slack until then
+        (the job is retried)."""
+        return SlackNotifier(self.conversation.directory.sessions, self.app.client,
+                             self.app.bot_tokens,  # type: ignore[attr-defined]
+                             lambda: self._loop, multi_workspace=self.mode.multi_workspace)
+
     async def start(self) -> None:
         """Share one HTTP connection pool for Web API calls; connect Socket Mode when SLACK_APP_TOKEN is set."""
+        self._loop = asyncio.get_running_loop()
         # Without a shared session slack_sdk opens a new session and connection for every call.
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT_SECONDS))
         self.app.client.session = self._http
@@ -962,6 +1077,7 @@ class SlackFrontEnd:
         await self._socket.connect_async()
 
     async def close(self) -> None:
+        self._loop = None  # notices from now on wait for the next start (their jobs are retried)
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.replies import Action, Card, Choice, Link, Reply
+from bot.scheduling_chat import CANCEL, DISCARD, RESCHEDULE, SEND
 
 ELLIPSIS = "…"
 
@@ -45,6 +46,20 @@ MAX_CHOICE_BUTTONS = 8
 PICK_PREFIX = "hirebot.pick."  # a choice between candidates: the answer replaces the question
 DO_PREFIX = "hirebot.do."  # a command button on a card (e.g. schedule): the answer is a new message
 LINK_PREFIX = "hirebot.link."  # URL buttons: Slack still sends a block_actions payload, which we only ack
+EDIT_ACTION = "hirebot.schedule.edit"  # opens the pre-filled scheduling modal for a proposal (bot/slack/scheduling.py)
+
+PROPOSAL_KIND = "meeting_proposal"
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_TEXT = 300
+MAX_CONFIRM_BUTTON = 30
+
+# Buttons that change a meeting the candidate already knows about ask first: one stray click emails them.
+CONFIRMATIONS: dict[str, tuple[str, str, str]] = {
+    RESCHEDULE: ("Offer new times?", "The candidate gets an email with new times to pick from, and the current "
+                                     "time is released.", "Offer new times"),
+    CANCEL: ("Cancel this meeting?", "The candidate and the other attendees get a cancellation email.",
+             "Cancel meeting"),
+}
 
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
 
@@ -117,7 +132,7 @@ class SlackMessage:
 
 
 def _button(label: str, action_id: str, *, value: str | None = None, url: str | None = None,
-            primary: bool = False) -> dict[str, Any]:
+            primary: bool = False, confirm: dict[str, Any] | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {"type": "button", "text": plain(label, MAX_BUTTON_TEXT),
                               "action_id": action_id[:MAX_ACTION_ID]}
     if value is not None:
@@ -126,7 +141,18 @@ def _button(label: str, action_id: str, *, value: str | None = None, url: str | 
         button["url"] = url
     if primary:
         button["style"] = "primary"
+    if confirm is not None:
+        button["confirm"] = confirm
     return button
+
+
+def _confirmation(command: str | None) -> dict[str, Any] | None:
+    """Slack's "are you sure?" dialog for commands that email the candidate, else None."""
+    if command not in CONFIRMATIONS:
+        return None
+    title, text, yes = CONFIRMATIONS[command]
+    return {"title": plain(title, MAX_CONFIRM_TITLE), "text": plain(text, MAX_CONFIRM_TEXT),
+            "confirm": plain(yes, MAX_CONFIRM_BUTTON), "deny": plain("Keep it", MAX_CONFIRM_BUTTON)}
 
 
 def action_buttons(actions: Sequence[Action], *, block_index: int = 0) -> list[dict[str, Any]]:
@@ -139,7 +165,7 @@ def action_buttons(actions: Sequence[Action], *, block_index: int = 0) -> list[d
                                    primary=action.primary))
         elif action.command and action.value is not None:
             buttons.append(_button(action.label, f"{DO_PREFIX}{action.command}.{i}", value=action.value,
-                                   primary=action.primary))
+                                   primary=action.primary, confirm=_confirmation(action.command)))
     return buttons[:MAX_ACTIONS_ELEMENTS]
 
 
@@ -247,8 +273,54 @@ def fallback_text(reply: Reply) -> str:
     return fit_mrkdwn(text or "hirebot", MAX_FALLBACK_TEXT)
 
 
+def is_proposal(reply: Reply) -> bool:
+    """A meeting proposal from the core: a proposal card plus the draft its buttons carry."""
+    return bool(reply.cards) and reply.cards[0].kind == PROPOSAL_KIND and isinstance(reply.extra.get("draft"), str)
+
+
+def proposal_buttons(reply: Reply) -> list[dict[str, Any]]:
+    """Send (as proposed), Edit details (the modal) and Don't send; the draft rides in the button values."""
+    draft = str(reply.extra["draft"])
+    if len(draft) > MAX_BUTTON_VALUE:
+        return []  # a cut draft would be unreadable when it comes back
+    buttons: list[dict[str, Any]] = []
+    sends = [c for c in reply.choices if c.command == SEND]
+    discards = [c for c in reply.choices if c.command == DISCARD]
+    for choice in sends:
+        buttons.append(_button(choice.label, f"{PICK_PREFIX}{SEND}.0", value=choice.value, primary=True))
+    buttons.append(_button("Edit details", EDIT_ACTION, value=draft, primary=not sends))
+    for choice in discards:
+        # The core ignores the value of "don't send"; Slack wants one that is not empty.
+        buttons.append(_button(choice.label, f"{PICK_PREFIX}{DISCARD}.2", value=choice.value or "-"))
+    return buttons
+
+
+def render_proposal(reply: Reply) -> SlackMessage:
+    """The core's question, the proposed meeting, and its buttons (other choices, if any, after them)."""
+    blocks: list[dict[str, Any]] = []
+    if reply.text:
+        blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(reply.text, MAX_SECTION_TEXT))})
+    blocks.extend(render_card(reply.cards[0]))
+    buttons = proposal_buttons(reply)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "proposal.actions", "elements": buttons})
+        hints = [c.description for c in reply.choices if c.command == SEND and c.description]
+        if hints:
+            blocks.append({"type": "context", "elements": [mrkdwn(fit_mrkdwn(hints[0], MAX_CONTEXT_TEXT))]})
+    else:
+        blocks.append({"type": "context", "elements": [mrkdwn(
+            "This proposal is too long to carry on a button. Shorten the title, location or attendee list "
+            "and ask again.")]})
+    others = [c for c in reply.choices if c.command not in (SEND, DISCARD)]
+    if others:
+        blocks.extend(render_choices(others))
+    return SlackMessage(text=fallback_text(reply), blocks=_cap_blocks(blocks, MAX_MESSAGE_BLOCKS))
+
+
 def render_reply(reply: Reply) -> SlackMessage:
     """The whole reply as one message: its text (when there is no card saying it), cards, then choices."""
+    if is_proposal(reply):
+        return render_proposal(reply)
     blocks: list[dict[str, Any]] = []
     if reply.text and not reply.cards:
         blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(reply.text, MAX_SECTION_TEXT))})

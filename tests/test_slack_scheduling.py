@@ -1,0 +1,546 @@
+"""Scheduling from Slack end to end: the proposal with its buttons, the pre-filled modal and its submission, and
+the organizer's DMs (with Reschedule and Cancel) sent by the job dispatcher.
+
+Signed requests go to /slack/events over loopback; the fake Slack Web API records what hirebot calls. The
+store is real SQLite, and the meeting service, scheduling desk, job dispatcher and mail outbox are the real
+ones, on an injected clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient, TestServer
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.connections import ConnectionService
+from bot.core import Assistant
+from bot.directory import Directory
+from bot.messages import Person
+from bot.replies import Card, Choice, Reply
+from bot.scheduling_chat import SchedulingDesk
+from bot.slack.app import SlackFrontEnd, build_slack_app, slack_mode
+from bot.slack.blocks import EDIT_ACTION, PICK_PREFIX, render_reply
+from bot.slack.installation import DatabaseInstallationStore
+from bot.slack.sandbox import FakeSlackApi, RecordedCall, SlackRequests
+from bot.slack.scheduling import (
+    DURATION_BLOCK,
+    EMAILS_BLOCK,
+    FIRST_DAY_BLOCK,
+    INPUT_ACTION,
+    LAST_DAY_BLOCK,
+    LOCATION_BLOCK,
+    PEOPLE_BLOCK,
+    SCHEDULE_CALLBACK,
+    TITLE_BLOCK,
+    BotTokens,
+    ChatDeliveryError,
+    ScheduleDraft,
+    ScheduleForm,
+    SlackNotifier,
+    form_errors,
+    typed_emails,
+)
+from scheduler.mail import Mailer
+from scheduler.meetings import MeetingView
+from scheduler.tokens import derive_token_key
+from scheduler.user_settings import update_settings
+from scheduler.wiring import Scheduling, build_scheduling
+from store.db import session_factory, transaction
+from store.settings import Settings
+from tests import factories as f
+
+SECRET = "test-signing-secret-0123456789abcdef"
+BOT_TOKEN = "xoxb-test-bot-token"
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday, 08:00 in Berlin (Rita's zone in Slack)
+BERLIN = ZoneInfo("Europe/Berlin")
+SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
+             "SLACK_SCOPES", "SLACK_USER_SCOPES", "SLACK_REDIRECT_URI", "SLACK_INSTALL_PATH")
+
+
+@pytest.fixture(autouse=True)
+def no_slack_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SLACK_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlackApi]:
+    api = FakeSlackApi()
+    api.add_user("U0RITA", email="rita@acme.test", name="Rita Recruiter", tz="Europe/Berlin")
+    api.add_user("U0BOB", email="Bob@Acme.test", name="Bob Builder")
+    api.add_user("U0SHY", email=None, name="Shy Person")
+    api.add_user("U0APP", email="app@acme.test", name="Some App", is_bot=True)
+    await api.start()
+    yield api
+    await api.close()
+
+
+def make_settings(tmp_path: Path, fake: FakeSlackApi, **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+                                  slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
+                                  slack_api_url=fake.base_url, public_url="http://127.0.0.1:3000")
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Desk:
+    fake: FakeSlackApi
+    http: TestClient[Any, Any]
+    slack: SlackRequests
+    front: SlackFrontEnd
+    sessions: sessionmaker[Session]
+    directory: Directory
+    scheduling: Scheduling
+    clock: Clock
+    jane_id: int
+
+    async def send(self, request: tuple[bytes, str]) -> ClientResponse:
+        body, content_type = request
+        response = await self.http.post("/slack/events", data=body,
+                                        headers=self.slack.headers(body, content_type))
+        assert response.status == 200, await response.text()
+        return response
+
+    def rita(self) -> Person:
+        return self.directory.person_for(self.directory.default_workspace().id, email="rita@acme.test")
+
+    def meetings(self) -> list[MeetingView]:
+        return self.scheduling.service.meetings_for(self.rita(), include_past=True)
+
+    async def propose(self) -> RecordedCall:
+        posted = len(self.fake.calls_to("chat.postMessage"))
+        await self.send(self.slack.direct_message("U0RITA", "schedule with Jane Doe"))
+        return (await self.fake.wait_for("chat.postMessage", count=posted + 1))[-1]
+
+    async def open_modal(self) -> dict[str, Any]:
+        post = await self.propose()
+        edit = button(post.blocks, "Edit details")
+        await self.send(self.slack.block_action("U0RITA", {**edit, "type": "button"}, channel="D0DIRECT"))
+        [opened] = await self.fake.wait_for("views.open")
+        return dict(opened.args["view"])
+
+    async def submit(self, view: dict[str, Any], **changes: Any) -> ClientResponse:
+        return await self.send(self.slack.view_submission("U0RITA", submission(view, **changes)))
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, sqlite_engine: Engine, fake: FakeSlackApi) -> AsyncIterator[Desk]:
+    sessions = session_factory(sqlite_engine)
+    clock = Clock(NOW)
+    directory = Directory(sessions)
+    connection = f.connection(sessions, directory.default_workspace())
+    jane = f.candidate(sessions, connection, "Jane", "Doe", email="jane.doe@example.com",
+                       job="Senior Backend Engineer")
+    scheduling = build_scheduling(sessions, f.BOX, public_url="http://127.0.0.1:3000",
+                                  token_key=derive_token_key(b"slack scheduling tests"),
+                                  mailer=Mailer(outbox=tmp_path / "outbox"), clock=clock)
+    assistant = Assistant(sessions, clock=clock, scheduling=SchedulingDesk(scheduling.service, clock))
+    settings = make_settings(tmp_path, fake)
+    app = build_slack_app(settings, sessions, assistant, directory, ConnectionService(sessions, f.BOX),
+                          secret_box=f.BOX, now=clock)
+    mode = slack_mode(settings)
+    assert mode is not None
+    front = SlackFrontEnd(app, mode, settings)
+    await front.start()
+    scheduling.set_notifier(front.notifier())
+    web_app = web.Application()
+    web_app.add_routes(front.routes())
+    http: TestClient[Any, Any] = TestClient(TestServer(web_app, host="127.0.0.1"))
+    await http.start_server()
+    yield Desk(fake, http, SlackRequests(SECRET, team_id=fake.team_id), front, sessions, directory, scheduling,
+               clock, jane.id)
+    await front.conversation.drain()
+    await http.close()
+    await front.close()
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def button(blocks: list[dict[str, Any]], label: str) -> dict[str, Any]:
+    return next(b for b in buttons(blocks) if b["text"]["text"] == label)
+
+
+def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+
+
+def submission(view: dict[str, Any], *, title: str | None = None, duration: str | None = None,
+               first: str | None = None, last: str | None = None, people: tuple[str, ...] | None = None,
+               emails: str | None = None, location: str | None = None) -> dict[str, Any]:
+    """The view as Slack submits it: what was pre-filled, with the changes the organizer made."""
+    fields = inputs(view)
+    state = {
+        TITLE_BLOCK: {"type": "plain_text_input", "value": title if title is not None
+                      else fields[TITLE_BLOCK].get("initial_value")},
+        DURATION_BLOCK: {"type": "static_select", "selected_option": (
+            {"text": {"type": "plain_text", "text": f"{duration} min"}, "value": duration} if duration is not None
+            else fields[DURATION_BLOCK].get("initial_option"))},
+        FIRST_DAY_BLOCK: {"type": "datepicker", "selected_date": first or fields[FIRST_DAY_BLOCK]["initial_date"]},
+        LAST_DAY_BLOCK: {"type": "datepicker", "selected_date": last or fields[LAST_DAY_BLOCK]["initial_date"]},
+        PEOPLE_BLOCK: {"type": "multi_users_select", "selected_users": list(people or ())},
+        EMAILS_BLOCK: {"type": "plain_text_input", "value": emails if emails is not None
+                       else fields[EMAILS_BLOCK].get("initial_value")},
+        LOCATION_BLOCK: {"type": "plain_text_input", "value": location if location is not None
+                         else fields[LOCATION_BLOCK].get("initial_value")},
+    }
+    return {**view, "id": "V0SCHEDULE", "hash": "1.2",
+            "state": {"values": {block: {INPUT_ACTION: value} for block, value in state.items()}}}
+
+
+def validate(blocks: list[dict[str, Any]]) -> None:
+    for block in blocks:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------------ the proposal
+
+
+async def test_a_proposal_has_send_edit_and_dont_send_buttons(desk: Desk) -> None:
+    post = await desk.propose()
+    assert post.args["channel"] == "D0DIRECT"
+    assert [b["text"]["text"] for b in buttons(post.blocks)] == ["Send the request", "Edit details", "Don't send"]
+    send, edit, discard = buttons(post.blocks)
+    assert send["action_id"] == f"{PICK_PREFIX}send_request.0" and send["style"] == "primary"
+    assert edit["action_id"] == EDIT_ACTION and discard["value"]
+    draft = ScheduleDraft.from_json(edit["value"])
+    assert send["value"] == edit["value"]
+    assert draft.candidate_id == desk.jane_id and draft.email == "jane.doe@example.com" and draft.duration == 30
+    assert draft.title == "Interview: Jane Doe, Senior Backend Engineer"
+    texts = json.dumps(post.blocks)
+    assert "Shall I send the request?" in texts and "Email the candidate a link" in texts
+    validate(post.blocks)
+
+
+async def test_send_the_request_sends_as_proposed(desk: Desk) -> None:
+    post = await desk.propose()
+    send = button(post.blocks, "Send the request")
+    await desk.send(desk.slack.block_action("U0RITA", {**send, "type": "button"}, channel="D0DIRECT",
+                                            response_url=desk.fake.response_url("send")))
+    [answer] = await desk.fake.wait_for("response_url")
+    assert answer.args["replace_original"] is True and "Sent Jane Doe a meeting request" in answer.args["text"]
+    [meeting] = desk.meetings()
+    assert meeting.state == "requested" and meeting.duration_minutes == 30
+    assert meeting.window_start == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # Tuesday 00:00 in Berlin
+
+
+async def test_dont_send_creates_nothing(desk: Desk) -> None:
+    post = await desk.propose()
+    discard = button(post.blocks, "Don't send")
+    await desk.send(desk.slack.block_action("U0RITA", {**discard, "type": "button"}, channel="D0DIRECT",
+                                            response_url=desk.fake.response_url("no")))
+    [answer] = await desk.fake.wait_for("response_url")
+    assert answer.args["text"] == "OK, I won't send it."
+    assert desk.meetings() == []
+
+
+# ------------------------------------------------------------------------------------ the modal
+
+
+async def test_edit_details_opens_the_modal_pre_filled_in_the_organizers_zone(desk: Desk) -> None:
+    view = await desk.open_modal()
+    [opened] = desk.fake.calls_to("views.open")
+    assert opened.args["trigger_id"].startswith("trigger.")
+    assert view["callback_id"] == SCHEDULE_CALLBACK
+    fields = inputs(view)
+    assert fields[TITLE_BLOCK]["initial_value"] == "Interview: Jane Doe, Senior Backend Engineer"
+    assert fields[DURATION_BLOCK]["initial_option"]["value"] == "30"
+    assert [o["value"] for o in fields[DURATION_BLOCK]["options"]] == ["15", "30", "45", "60", "90"]
+    # The default window, Tuesday to the next Monday, as days in Berlin.
+    assert (fields[FIRST_DAY_BLOCK]["initial_date"], fields[LAST_DAY_BLOCK]["initial_date"]) == (
+        "2026-11-24", "2026-11-30")
+    assert fields[PEOPLE_BLOCK]["type"] == "multi_users_select"
+    assert "initial_value" not in fields[EMAILS_BLOCK] and "initial_value" not in fields[LOCATION_BLOCK]
+    assert "Europe/Berlin" in json.dumps(view) and "jane.doe@example.com" in json.dumps(view)
+    View(**view).validate_json()
+
+
+async def test_a_submitted_modal_sends_the_edited_request_and_dms_the_organizer(desk: Desk) -> None:
+    view = await desk.open_modal()
+    started = time.perf_counter()
+    response = await desk.submit(view, title="Backend interview", duration="45", first="2026-12-01",
+                                 last="2026-12-03", people=("U0BOB",), emails="sam@example.com; <Alex@Example.com>",
+                                 location="https://meet.example/jane")
+    assert time.perf_counter() - started < 3  # acknowledged before the slow work
+    body = await response.json()
+    assert body["response_action"] == "update" and "sending the request" in json.dumps(body["view"])
+    await desk.fake.wait_for("chat.postMessage", count=2)  # the proposal, then the result
+    dm = desk.fake.calls_to("chat.postMessage")[-1]
+    assert dm.args["channel"] == "U0RITA" and "Sent Jane Doe a meeting request" in dm.args["text"]
+    assert [b["text"]["text"] for b in buttons(dm.blocks)] == ["Reschedule", "Cancel"]
+    [update] = await desk.fake.wait_for("views.update")
+    assert update.args["view_id"] == "V0SCHEDULE" and "Sent." in json.dumps(update.args["view"])
+
+    [meeting] = desk.meetings()
+    view_now = desk.scheduling.service.view(meeting.id)
+    assert view_now.title == "Backend interview" and view_now.duration_minutes == 45
+    assert view_now.window_start == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # Dec 1, 00:00 in Berlin
+    assert view_now.window_end == datetime(2026, 12, 3, 23, 0, tzinfo=UTC)  # after Dec 3 in Berlin
+    assert view_now.location == "https://meet.example/jane"
+    assert {a.email for a in view_now.attendees} == {"rita@acme.test", "bob@acme.test", "sam@example.com",
+                                                     "alex@example.com"}
+    assert view_now.slots and all(date(2026, 12, 1) <= s.astimezone(BERLIN).date() <= date(2026, 12, 3)
+                                  for s in view_now.slots)
+    assert [b["value"] for b in buttons(dm.blocks)] == [str(meeting.id)] * 2
+
+
+async def test_days_are_read_in_the_zone_of_the_organizers_scheduling_settings(desk: Desk) -> None:
+    await desk.send(desk.slack.direct_message("U0RITA", "help"))
+    await desk.fake.wait_for("chat.postMessage")
+    with transaction(desk.sessions) as session:
+        update_settings(session, desk.rita().user_id, f.BOX, timezone="America/New_York")
+    view = await desk.open_modal()
+    [last_day] = [b for b in view["blocks"] if b.get("block_id") == LAST_DAY_BLOCK]
+    assert "America/New_York" in last_day["hint"]["text"]
+    await desk.submit(view, last="2026-12-02")  # only the last day changed
+    await desk.fake.wait_for("views.update")
+    [meeting] = desk.meetings()
+    # The untouched first day keeps the proposal's own start (Tuesday 00:00 in New York); the new last day
+    # ends at midnight New York time.
+    assert meeting.window_start == datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+    assert meeting.window_end == datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
+
+
+def proposal_reply(draft: str, choices: tuple[Choice, ...]) -> Reply:
+    return Reply(text="Here's the meeting I'd propose.", intent="schedule", choices=choices, private=True,
+                 cards=(Card(title="Interview: Jane Doe", kind="meeting_proposal"),), extra={"draft": draft})
+
+
+def test_a_proposal_without_free_times_offers_only_edit_details() -> None:
+    draft = ScheduleDraft(window_start=NOW, window_end=NOW.replace(day=28), title="Interview").to_json()
+    blocks = render_reply(proposal_reply(draft, ())).blocks
+    [edit] = buttons(blocks)
+    assert edit["text"]["text"] == "Edit details" and edit["style"] == "primary" and edit["value"] == draft
+    validate(blocks)
+
+
+def test_a_draft_too_long_for_a_button_is_not_cut() -> None:
+    draft = ScheduleDraft(window_start=NOW, window_end=NOW.replace(day=28), title="x" * 2100).to_json()
+    choices = (Choice("Send the request", draft, None, "send_request"), Choice("Don't send", "", None,
+                                                                               "discard_request"))
+    blocks = render_reply(proposal_reply(draft, choices)).blocks
+    assert buttons(blocks) == [] and "too long" in json.dumps(blocks)
+
+
+def test_typed_addresses_may_come_as_mail_clients_copy_them() -> None:
+    assert typed_emails("Alex Smith <Alex@Example.com>, sam@example.com;\nmailto:z@example.org sam@example.com") \
+        == (("alex@example.com", "sam@example.com", "z@example.org"), ())
+    assert typed_emails("sam at example dot com") == ((), ("sam", "at", "example", "dot", "com"))
+
+
+def test_a_search_of_more_than_sixty_days_is_refused() -> None:
+    form = ScheduleForm(title="Interview", duration=30, first_day=date(2026, 12, 1), last_day=date(2027, 1, 30))
+    assert form_errors(form, today=date(2026, 11, 23)) == {LAST_DAY_BLOCK: "Keep the search to 60 days or fewer."}
+    fits = ScheduleForm(title="Interview", duration=30, first_day=date(2026, 12, 1), last_day=date(2027, 1, 29))
+    assert form_errors(fits, today=date(2026, 11, 23)) == {}
+
+
+async def test_bad_dates_length_and_emails_are_flagged_next_to_their_fields(desk: Desk) -> None:
+    view = await desk.open_modal()
+    response = await desk.submit(view, first="2026-12-03", last="2026-12-01", duration="999",
+                                 emails="sam@example.com, not-an-address")
+    assert await response.json() == {"response_action": "errors", "errors": {
+        LAST_DAY_BLOCK: "The last day can't be before the first day.",
+        DURATION_BLOCK: "Pick a length between 5 minutes and 8 hours.",
+        EMAILS_BLOCK: "\u201cnot-an-address\u201d isn't an email address.",
+    }}
+    past = await desk.submit(view, first="2026-11-20", title="   ")
+    assert await past.json() == {"response_action": "errors", "errors": {
+        TITLE_BLOCK: "Give the meeting a title.",
+        FIRST_DAY_BLOCK: "That day has passed; pick today or a later day."}}
+    await desk.front.conversation.drain()
+    assert desk.meetings() == [] and desk.fake.calls_to("views.update") == []
+
+
+async def test_someone_slack_shares_no_email_for_keeps_the_form_open_with_the_reason(desk: Desk) -> None:
+    view = await desk.open_modal()
+    await desk.submit(view, title="Kept title", people=("U0SHY", "U0APP"))
+    [update] = await desk.fake.wait_for("views.update")
+    shown = update.args["view"]
+    assert shown["blocks"][0]["block_id"] == "error"
+    assert "Shy Person's email address" in shown["blocks"][0]["text"]["text"]
+    assert "Some App is an app" in shown["blocks"][0]["text"]["text"]
+    assert inputs(shown)[TITLE_BLOCK]["initial_value"] == "Kept title"
+    assert inputs(shown)[PEOPLE_BLOCK]["initial_users"] == ["U0SHY", "U0APP"]
+    assert desk.meetings() == []
+
+
+async def test_a_window_with_no_free_time_is_explained_in_the_form(desk: Desk) -> None:
+    view = await desk.open_modal()
+    await desk.submit(view, first="2026-11-28", last="2026-11-29")  # a weekend: nobody works
+    [update] = await desk.fake.wait_for("views.update")
+    error = update.args["view"]["blocks"][0]
+    assert error["block_id"] == "error" and "no free times" in error["text"]["text"]
+    assert inputs(update.args["view"])[FIRST_DAY_BLOCK]["initial_date"] == "2026-11-28"
+    assert desk.meetings() == []
+
+
+async def test_a_tampered_form_is_refused_without_sending(desk: Desk) -> None:
+    view = await desk.open_modal()
+    response = await desk.send(desk.slack.view_submission("U0RITA", {**submission(view),
+                                                                     "private_metadata": "{not json"}))
+    body = await response.json()
+    assert body["response_action"] == "update" and "can't be read any more" in json.dumps(body["view"])
+    assert desk.meetings() == []
+
+
+# ------------------------------------------------------------------------------------ notices
+
+
+async def request_and_book(desk: Desk) -> MeetingView:
+    post = await desk.propose()
+    send = button(post.blocks, "Send the request")
+    await desk.send(desk.slack.block_action("U0RITA", {**send, "type": "button"}, channel="D0DIRECT",
+                                            response_url=desk.fake.response_url("send")))
+    await desk.fake.wait_for("response_url")
+    [meeting] = desk.meetings()
+    return await desk.scheduling.service.select_time(meeting.id, meeting.slots[0])
+
+
+async def test_a_booking_notice_is_a_dm_with_reschedule_and_cancel_and_cancel_works(desk: Desk) -> None:
+    booked = await request_and_book(desk)
+    assert await desk.scheduling.dispatcher.run_due() >= 1
+    # Other notices (e.g. about logging to the ATS) may come too; this one says the meeting is booked.
+    [notice] = [c for c in desk.fake.calls_to("chat.postMessage")
+                if c.args["channel"] == "U0RITA" and "Jane Doe booked" in c.args["text"]]
+    assert notice.token == BOT_TOKEN
+    reschedule, cancel = buttons(notice.blocks)
+    assert (reschedule["text"]["text"], cancel["text"]["text"]) == ("Reschedule", "Cancel")
+    assert reschedule["value"] == cancel["value"] == str(booked.id)
+    assert cancel["confirm"]["confirm"]["text"] == "Cancel meeting"
+    validate(notice.blocks)
+
+    posted = len(desk.fake.calls_to("chat.postMessage"))
+    await desk.send(desk.slack.block_action("U0RITA", {**cancel, "type": "button"}, channel="D0RITA"))
+    answer = (await desk.fake.wait_for("chat.postMessage", count=posted + 1))[-1]
+    assert answer.args["channel"] == "D0RITA" and "Cancelled" in answer.args["text"]
+    assert desk.scheduling.service.view(booked.id).state == "cancelled"
+    assert buttons(answer.blocks) == []  # a cancelled meeting offers nothing more to click
+
+
+async def test_notices_about_closed_meetings_have_no_buttons_and_text_is_escaped(desk: Desk) -> None:
+    booked = await request_and_book(desk)
+    desk.scheduling.service.cancel(booked.id, actor="candidate")
+    notifier = desk.front.notifier()
+    rita = desk.rita()
+    await asyncio.to_thread(notifier.notify, rita.user_id, "<!channel> Jane cancelled", meeting_id=booked.id)
+    post = desk.fake.calls_to("chat.postMessage")[-1]
+    assert post.args["channel"] == "U0RITA" and buttons(post.blocks) == []
+    assert post.blocks[0]["text"]["text"] == "&lt;!channel&gt; Jane cancelled"
+
+
+async def test_a_notice_for_someone_never_seen_in_slack_fails_for_good(desk: Desk) -> None:
+    stranger = f.user(desk.sessions, desk.directory.default_workspace(), "stranger@acme.test")
+    notifier = desk.front.notifier()
+    with pytest.raises(ChatDeliveryError) as failure:
+        await asyncio.to_thread(notifier.notify, stranger.id, "Hello", meeting_id=1)
+    assert failure.value.retryable is False and "hasn't talked to hirebot in Slack" in str(failure.value)
+
+
+async def test_slack_refusing_a_notice_is_raised_for_the_job_to_record(desk: Desk) -> None:
+    await desk.send(desk.slack.direct_message("U0RITA", "help"))  # Rita becomes known to hirebot
+    await desk.fake.wait_for("chat.postMessage")
+    notifier, rita = desk.front.notifier(), desk.rita()
+    desk.fake.fail("chat.postMessage", "user_not_found")
+    with pytest.raises(ChatDeliveryError) as gone:
+        await asyncio.to_thread(notifier.notify, rita.user_id, "Hello", meeting_id=1)
+    assert gone.value.retryable is False and "user_not_found" in str(gone.value)
+    desk.fake.fail("chat.postMessage", "internal_error", status=500)
+    with pytest.raises(ChatDeliveryError) as flaky:
+        await asyncio.to_thread(notifier.notify, rita.user_id, "Hello", meeting_id=1)
+    assert flaky.value.retryable is True
+
+
+async def test_notify_refuses_to_block_the_event_loop_and_waits_for_a_started_front_end(desk: Desk) -> None:
+    notifier = desk.front.notifier()
+    with pytest.raises(RuntimeError):
+        notifier.notify(1, "Hello", meeting_id=1)  # on the loop itself: would deadlock
+    idle = SlackNotifier(desk.sessions, desk.front.app.client, desk.front.app.bot_tokens,  # type: ignore[attr-defined]
+                         lambda: None, multi_workspace=False)
+    with pytest.raises(ChatDeliveryError) as early:
+        await asyncio.to_thread(idle.notify, 1, "Hello", meeting_id=1)
+    assert early.value.retryable is True
+
+
+async def test_a_slack_that_does_not_answer_times_out_as_retryable(desk: Desk) -> None:
+    release = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({"ok": True})
+
+    silent_app = web.Application()
+    silent_app.router.add_post("/api/{method}", hang)
+    server = TestServer(silent_app, host="127.0.0.1")
+    await server.start_server()
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=str(server.make_url("/api/")))
+    await desk.send(desk.slack.direct_message("U0RITA", "help"))
+    await desk.fake.wait_for("chat.postMessage")
+    loop = asyncio.get_running_loop()
+    notifier = SlackNotifier(desk.sessions, client, BotTokens(client, token=BOT_TOKEN), lambda: loop,
+                             multi_workspace=False, timeout=0.2)
+    try:
+        with pytest.raises(ChatDeliveryError) as late:
+            await asyncio.to_thread(notifier.notify, desk.rita().user_id, "Hello", meeting_id=1)
+        assert late.value.retryable is True and "didn't answer" in str(late.value)
+    finally:
+        release.set()
+        await server.close()
+
+
+async def test_in_oauth_mode_a_notice_uses_that_workspaces_installation(tmp_path: Path, sqlite_engine: Engine,
+                                                                         fake: FakeSlackApi) -> None:
+    sessions = session_factory(sqlite_engine)
+    settings = make_settings(tmp_path, fake, slack_bot_token=None, slack_client_id="111.222",
+                             slack_client_secret="client-secret")
+    directory = Directory(sessions)
+    app = build_slack_app(settings, sessions, Assistant(sessions), directory, ConnectionService(sessions, f.BOX),
+                          secret_box=f.BOX, engine=sqlite_engine)
+    mode = slack_mode(settings)
+    assert mode is not None and mode.multi_workspace
+    front = SlackFrontEnd(app, mode, settings)
+    await front.start()
+    try:
+        DatabaseInstallationStore("111.222", sqlite_engine, f.BOX).save_bot(Bot(
+            app_id="A0HIREBOT", team_id=fake.team_id, bot_token="xoxb-installed-here", bot_id="B0HIREBOT",
+            bot_user_id="U0HIREBOT", bot_scopes="chat:write", installed_at=NOW.timestamp()))
+        here = directory.workspace_for("slack", fake.team_id, "Sandbox")
+        rita = directory.person_for(here.id, email="rita@acme.test", chat_user_id="U0RITA")
+        elsewhere = directory.workspace_for("slack", "T0GONE", "Uninstalled")
+        gone = directory.person_for(elsewhere.id, email="rita@acme.test", chat_user_id="U0RITA")
+        notifier = front.notifier()
+
+        await asyncio.to_thread(notifier.notify, rita.user_id, "Jane booked", meeting_id=404)
+        [post] = fake.calls_to("chat.postMessage")
+        assert post.token == "xoxb-installed-here" and post.args["channel"] == "U0RITA"
+        with pytest.raises(ChatDeliveryError) as uninstalled:
+            await asyncio.to_thread(notifier.notify, gone.user_id, "Jane booked", meeting_id=404)
+        assert uninstalled.value.retryable is False and "no longer installed" in str(uninstalled.value)
+    finally:
+        await front.close()
