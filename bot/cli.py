@@ -507,6 +507,25 @@ def outbox_drop(item_id: Annotated[int, typer.Argument(help="Outbox row id (see 
     console.print(f"Row {row.id} dropped.")
 
 
+@app.command("share-cards")
+def share_cards(
+    state: Annotated[str, typer.Argument(help="on or off")],
+    team: Annotated[str | None, typer.Option("--team", help="Slack team id (multi-workspace mode).")] = None,
+) -> None:
+    """Allow (on) or forbid (off, the default) candidate cards posted visibly in channel threads."""
+    if state not in ("on", "off"):
+        raise CliError(f"Say on or off, not {state!r}.")
+    runtime = _runtime()
+    try:
+        directory = runtime.directory
+        workspace = directory.workspace_for("slack", team, name=team) if team else directory.default_workspace()
+        directory.set_workspace_setting(workspace.id, "share_cards_in_channels", state == "on")
+    finally:
+        runtime.close()
+    shown = "shown to everyone in the thread" if state == "on" else "only to the asker"
+    console.print(f"Candidate cards in channels: {shown}.")
+
+
 # -- db -----------------------------------------------------------------------------------------------
 
 @db_app.command("upgrade")

@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from adapters.base import AtsAdapter
 from adapters.errors import AtsError, AuthError, ConfigError, HirebotError, RateLimited
+from adapters.greenhouse import GreenhouseAdapter
+from adapters.lever import LeverAdapter
 from adapters.models import Note, ScheduledInterview
 from scheduler.ats_log import (
     INTERVIEW_ACTIONS,
@@ -209,17 +211,19 @@ class OutboxWorker:
                 return found
         p = item.payload
         interview = _interview(p)
-        if item.provider == "greenhouse":
+        if isinstance(adapter, GreenhouseAdapter):
             step = await adapter.current_stage_interview(interview.application_remote_id)
             if step is None:
                 raise NotDelivered("the candidate's current stage in Greenhouse has no interview that can be "
                                    "scheduled")
             interview = replace(interview, interview_remote_id=step.remote_id)
             created = await adapter.create_interview(interview, acting_user_id=_text(p.get("acting_user_id")))
-        else:
+        elif isinstance(adapter, LeverAdapter):
             created = await adapter.create_interview(
                 interview, acting_user_id=_text(p.get("acting_user_id")), subject=p.get("title"),
                 candidate_remote_id=_text(p.get("candidate_remote_id")))
+        else:
+            created = await adapter.create_interview(interview, acting_user_id=_text(p.get("acting_user_id")))
         return Delivered(created.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
 
     async def _update_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:

@@ -112,6 +112,7 @@ def test_sync_failure_exits_non_zero_with_a_reason(state: GreenhouseState, tmp_p
     ["ask"], ["connect", "greenhouse"], ["frobnicate"], ["sync", "--connection", "abc"],
     ["connect", "greenhouse", "--client-id", "x", "--client-secret", "y", "--scope", "everyone"],
     ["sync", "--connection", "99"], ["outbox", "retry", "99"], ["outbox", "drop", "abc"], ["meeting", "cancel", "7"],
+    ["share-cards", "maybe"],
 ])
 def test_bad_usage_is_one_line_and_non_zero(args: list[str], tmp_path: Path) -> None:
     result = run(args, tmp_path)
@@ -123,6 +124,17 @@ def test_bad_usage_is_one_line_and_non_zero(args: list[str], tmp_path: Path) -> 
 def test_db_upgrade(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path)
     assert result.returncode == 0 and (tmp_path / "hirebot.sqlite3").exists()
+
+
+def test_share_cards_setting(tmp_path: Path) -> None:
+    from bot.directory import Directory
+    from store.db import make_engine, session_factory
+
+    assert run(["share-cards", "on"], tmp_path).returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'hirebot.sqlite3'}")
+    directory = Directory(session_factory(engine))
+    assert directory.workspace_setting(directory.default_workspace().id, "share_cards_in_channels") is True
+    engine.dispose()
 
 
 def test_demo_answers_piped_questions(tmp_path: Path) -> None:
