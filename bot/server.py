@@ -45,9 +45,9 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
 
     scheduling = runtime.scheduling
     assert scheduling is not None
-    notifier = getattr(front, "notifier", None)
-    if callable(notifier):
-        scheduling.set_notifier(notifier())
+    notifier = front.notifier()  # meeting notices and pre-meeting briefings go out as Slack DMs
+    scheduling.set_notifier(notifier)
+    scheduling.set_briefing_sender(notifier)
     say(f"Booking pages for candidates: {settings.public_url}/book/… · emails via "
         f"{'SMTP' if settings.smtp_url else 'files in ' + str(settings.data_dir / 'outbox-mail')}")
 

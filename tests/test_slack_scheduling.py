@@ -544,3 +544,22 @@ async def test_in_oauth_mode_a_notice_uses_that_workspaces_installation(tmp_path
         assert uninstalled.value.retryable is False and "no longer installed" in str(uninstalled.value)
     finally:
         await front.close()
+
+
+async def test_a_briefing_reply_is_delivered_as_a_dm_with_its_card(desk: Desk) -> None:
+    from bot.replies import Card, Field, Link, Reply
+
+    booked = await request_and_book(desk)
+    rita = desk.rita()
+    briefing = Reply(text="In 15 minutes: interview with <!channel> Jane", intent="briefing", private=True,
+                     cards=(Card(title="Interview: Jane Doe", fields=(Field("When", "Tue 8 Dec, 15:00"),),
+                                 links=(Link("Resume", "https://files.example/r.pdf"),), kind="meeting"),),
+                     extra={"meeting_id": booked.id})
+    sender = desk.front.notifier()
+    await asyncio.to_thread(sender.send, rita.user_id, briefing)
+    post = desk.fake.calls_to("chat.postMessage")[-1]
+    assert post.args["channel"] == "U0RITA"
+    rendered = str(post.blocks)
+    assert "Interview: Jane Doe" in rendered and "https://files.example/r.pdf" in rendered
+    assert "<!channel>" not in rendered
+    validate(post.blocks)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.errors import HirebotError
 from bot.directory import DEFAULT_WORKSPACE
 from bot.messages import Person
-from bot.replies import Action
+from bot.replies import Action, Reply
 from bot.scheduling_chat import CANCEL, RESCHEDULE
 from bot.slack.blocks import (
     SlackMessage,
@@ -40,6 +40,7 @@ from bot.slack.blocks import (
     fit_mrkdwn,
     mrkdwn,
     plain,
+    render_reply,
     text_message,
     truncate,
 )
@@ -511,14 +512,30 @@ class SlackNotifier:
         self.timeout = timeout
 
     def notify(self, user_id: int, text: str, *, meeting_id: int) -> None:
+        """A meeting notice to the organizer, with Reschedule and Cancel while the meeting is open."""
+        loop = self._loop()
+        target = self.target(user_id, meeting_id)
+        self._deliver(loop, target, notice_message(text, meeting_id, with_buttons=target.with_buttons), meeting_id,
+                      user_id)
+
+    def send(self, user_id: int, reply: Reply) -> None:
+        """BriefingSender: a pre-meeting briefing (or morning digest) as a DM, drawn like any other reply."""
+        loop = self._loop()
+        meeting_id = int(reply.extra.get("meeting_id") or 0)
+        self._deliver(loop, self.target(user_id, meeting_id), render_reply(reply), meeting_id, user_id)
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
         loop = self.loop_of()
         if loop is None or loop.is_closed():
             raise ChatDeliveryError("Slack isn't connected in this process yet.", retryable=True)
         if _running_loop() is loop:
             # Waiting here would block the very loop that has to do the posting.
-            raise RuntimeError("SlackNotifier.notify must be called from a worker thread, not the event loop")
-        target = self.target(user_id, meeting_id)
-        future = asyncio.run_coroutine_threadsafe(self.post(target, text, meeting_id), loop)
+            raise RuntimeError("SlackNotifier must be called from a worker thread, not the event loop")
+        return loop
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, target: DmTarget, message: SlackMessage,
+                 meeting_id: int, user_id: int) -> None:
+        future = asyncio.run_coroutine_threadsafe(self.post(target, message, meeting_id), loop)
         try:
             future.result(timeout=self.timeout)
         except concurrent.futures.TimeoutError:
@@ -548,8 +565,7 @@ class SlackNotifier:
         return DmTarget(slack_user=str(slack_user), team_id=external_id if self.multi_workspace else None,
                         with_buttons=state in BUTTON_STATES)
 
-    async def post(self, target: DmTarget, text: str, meeting_id: int) -> None:
-        message = notice_message(text, meeting_id, with_buttons=target.with_buttons)
+    async def post(self, target: DmTarget, message: SlackMessage, meeting_id: int) -> None:
         client = self.client
         try:
             token = await self.tokens.for_team(target.team_id)
