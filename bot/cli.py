@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import sys
+from datetime import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -505,6 +506,76 @@ def outbox_drop(item_id: Annotated[int, typer.Argument(help="Outbox row id (see 
     finally:
         runtime.close()
     console.print(f"Row {row.id} dropped.")
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _parse_hours(text: str) -> dict[int, tuple[tuple[time, time], ...]]:
+    """'Mon-Fri 09:00-17:00' or 'Mon-Thu 08:00-16:00, Fri 08:00-12:00' → weekday → spans."""
+    days: dict[int, list[tuple[time, time]]] = {}
+    for part in text.split(","):
+        try:
+            span_days, span_hours = part.strip().split()
+            first, _, last = span_days.lower().partition("-")
+            start, end = (time.fromisoformat(t) for t in span_hours.split("-"))
+            a, b = _DAY_NAMES.index(first[:3]), _DAY_NAMES.index((last or first)[:3])
+        except ValueError as exc:
+            raise CliError(f"Can't read working hours {part.strip()!r}; write e.g. 'Mon-Fri 09:00-17:00'.") from exc
+        for day in range(a, b + 1):
+            days.setdefault(day, []).append((start, end))
+    return {day: tuple(spans) for day, spans in days.items()}
+
+
+@app.command()
+def settings(
+    as_email: Annotated[str | None, typer.Option("--as", help="Whose settings (email); default the local admin.")]
+    = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone, e.g. Europe/Berlin.")] = None,
+    hours: Annotated[str | None, typer.Option("--hours", help="Working hours, e.g. 'Mon-Fri 09:00-17:00'.")]
+    = None,
+    calendar_feed: Annotated[str | None, typer.Option("--calendar-feed", help="Private iCalendar (ICS) feed URL "
+                                                                              "for busy times; 'none' removes it.")]
+    = None,
+    duration: Annotated[int | None, typer.Option("--duration", help="Default meeting length in minutes.")] = None,
+    location: Annotated[str | None, typer.Option("--location", help="Default location or video link.")] = None,
+    briefing_minutes: Annotated[int | None, typer.Option("--briefing-minutes",
+                                                         help="How long before a meeting the briefing DM comes.")]
+    = None,
+) -> None:
+    """Show or change a user's scheduling settings (zone, working hours, calendar feed, defaults)."""
+    from scheduler.user_settings import update_settings
+    from store.db import transaction
+
+    changes: dict[str, Any] = {}
+    if timezone:
+        changes["timezone"] = timezone
+    if hours:
+        changes["working_days"] = _parse_hours(hours)
+    if calendar_feed:
+        changes["ics_feed_url"] = None if calendar_feed.lower() == "none" else calendar_feed
+    if duration is not None:
+        changes["default_duration_minutes"] = duration
+    if location is not None:
+        changes["default_location"] = location or None
+    if briefing_minutes is not None:
+        changes["briefing_lead_minutes"] = briefing_minutes
+    runtime = _runtime()
+    try:
+        person = runtime.directory.local_admin(as_email)
+        with transaction(runtime.sessions) as session:
+            current = update_settings(session, person.user_id, runtime.box, **changes)
+    finally:
+        runtime.close()
+    spans = ", ".join(f"{_DAY_NAMES[d].title()} " + " ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in v)
+                      for d, v in sorted(current.working_days.items()))
+    console.print(f"Settings of {person.email}:", markup=False, highlight=False)
+    for label, value in (("time zone", current.timezone), ("working hours", spans),
+                         ("calendar feed", "set (kept encrypted)" if current.ics_feed_url else "not set"),
+                         ("default length", f"{current.default_duration_minutes} min"),
+                         ("default location", current.default_location or "none"),
+                         ("briefing", f"{current.briefing_lead_minutes} min before each meeting")):
+        console.print(f"  {label}: {value}", markup=False, highlight=False)
 
 
 @app.command("share-cards")

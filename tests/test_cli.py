@@ -187,3 +187,17 @@ def test_schedule_meetings_and_cancel_from_the_command_line(sandbox_url: str, st
 
     ambiguous = run(["schedule", "Zzyzx Qwertyuiop"], tmp_path)
     assert ambiguous.returncode == 1 and "No candidate matches" in ambiguous.stderr
+
+
+def test_scheduling_settings(tmp_path: Path) -> None:
+    feed = "https://calendar.example/private-token-123/basic.ics"
+    result = run(["settings", "--timezone", "Europe/Berlin", "--hours", "Mon-Thu 08:00-16:00, Fri 08:00-12:00",
+                  "--calendar-feed", feed, "--duration", "45"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Europe/Berlin" in result.stdout and "Fri 08:00-12:00" in result.stdout and "45 min" in result.stdout
+    assert "private-token-123" not in result.stdout + result.stderr  # the feed URL is a secret
+    shown = run(["settings"], tmp_path)
+    assert "calendar feed: set" in shown.stdout
+    for bad in (["settings", "--timezone", "Mars/Olympus"], ["settings", "--hours", "someday"]):
+        refused = run(bad, tmp_path)
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
