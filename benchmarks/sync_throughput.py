@@ -3,18 +3,24 @@
 A sync that talks to a rate-limited API can go no faster than its rate-limit floor (requests needed /
 allowed rate); this measures how close the real adapter + sync engine come to it, how much memory the
 syncing process needs (it should not grow with the roster), and what an incremental sync costs after
-100 changes. Each fake runs in its own process through its command line, so its CPU and memory do not
-count against the syncing process, and each sync runs in a fresh process so its peak RSS is its own.
+100 changes made through the fake's own write API. Each fake runs in its own process through its
+command line, so its CPU and memory do not count against the syncing process, and each sync runs in a
+fresh process so its peak RSS is its own.
 
 The documented limits (Greenhouse 75 requests per 30 s, Lever 10 requests/s) make a 100k-candidate run
-take hours, so `--scale` multiplies the fake's limit, the adapter's own pacing where it has one (Lever
+take hours, so the scale multiplies the fake's limit, the adapter's own pacing where it has one (Lever
 sends no rate-limit headers, so the adapter paces itself) and the floor by the same factor: the ratio
-floor / wall is what matters, and it stays meaningful while the scaled rate is well below what this
-machine can serve.
+floor / wall is what matters, and it stays meaningful while the scaled rate is well below what the
+machine can serve. Greenhouse's windows are fixed, so a run may finish inside its last window and beat
+the plain floor (ratio above 1); the note under its table gives the whole-window floor as well.
 
-    .venv/bin/python -m benchmarks.sync_throughput                      # both fakes, 20k and 100k
-    .venv/bin/python -m benchmarks.sync_throughput --providers lever --sizes 5000 --lever-scale 20
+Lever has no bulk endpoint for resumes and files, so its full sync costs two requests per candidate
+(about 186,000 for 100k): at ×10 that is a 33-minute run, hence smaller default Lever rosters.
+
+    .venv/bin/python -m benchmarks.sync_throughput                      # defaults, ~12 min on 2 cores
+    .venv/bin/python -m benchmarks.sync_throughput --lever-sizes 20000,100000 --providers lever  # ~45 min
     .venv/bin/python -m benchmarks.sync_throughput --postgres           # also into PostgreSQL
+    .venv/bin/python -m benchmarks.sync_throughput --sizes 1000 --scale 5 --changes 20
 """
 
 from __future__ import annotations
@@ -66,8 +72,7 @@ class Limits:
         return ["--rate-limit", f"{self.requests * scale:g}"]
 
 
-# Lever has no bulk endpoint for resumes and files: a full sync costs two requests per candidate, so its
-# default rosters are smaller to keep the default run to minutes; --lever-sizes 20000,100000 runs it whole.
+# Lever's default rosters are smaller (see the module docstring); --lever-sizes 20000,100000 runs it whole.
 LIMITS = {
     "greenhouse": Limits("greenhouse", "adapters.sandbox.greenhouse", 75, 30.0, 10.0, (20_000, 100_000),
                          "75 requests per fixed 30 s window"),

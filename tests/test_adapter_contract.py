@@ -271,20 +271,20 @@ async def test_deletion_propagates_on_a_full_reconcile(sessions: Sessions, fake:
     assert connection_row(sessions, connection_id).roster_version > version
 
 
-async def test_refresh_rereads_changed_candidates_and_removes_deleted_ones(sessions: Sessions,
-                                                                           fake: Fake) -> None:
+async def test_refresh_rereads_candidates_and_removes_deleted_ones(sessions: Sessions, fake: Fake) -> None:
     connection_id = add_connection(sessions, fake)
     await sync(sessions, connection_id, fake)
     changed, vanished, same = fake.loners()[4:7]
     fake.rename(changed, "Zoë")
     fake.delete(vanished)
+    newcomer = fake.add_candidate()
     version = connection_row(sessions, connection_id).roster_version
 
-    asked = [changed, vanished, same, changed]
+    asked = [changed, vanished, same, newcomer, changed]
     summary = await refresh_candidates(sessions, connection_id, fake.adapter(), asked, now=fake.clock.moment)
-    assert counts(summary) == (0, 1, 1, 1)
+    assert counts(summary) == (1, 1, 1, 1)
     stored = stored_candidates(sessions, connection_id)
-    assert vanished not in stored and stored[changed].first_name == "Zoë"
+    assert vanished not in stored and stored[changed].first_name == "Zoë" and newcomer in stored
     assert_mirrors(sessions, connection_id, fake)
     assert connection_row(sessions, connection_id).roster_version == version + 1
 
