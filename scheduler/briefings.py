@@ -16,6 +16,7 @@ stamp finishes without sending again. This module reads meetings straight from t
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -268,8 +269,9 @@ class _Ready:
 # -- handlers --------------------------------------------------------------------------------------------------
 
 
-class BriefingHandler:
-    """Runs `briefing` jobs. With no sender configured (no chat front end) the job completes with a note."""
+class _ChatDeliveryHandler(ABC):
+    """Prepares a Reply for one user off the event loop, sends it once, and remembers that it went out.
+    With no sender configured (no chat front end) the job completes with a note."""
 
     def __init__(self, sessions: sessionmaker[Session], box: SecretBox, *, sender: BriefingSender | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
@@ -287,7 +289,21 @@ class BriefingHandler:
             return JobOutcome(note="Not delivered: no chat front end configured.")
         await asyncio.to_thread(sender.send, prepared.user_id, prepared.reply)
         await asyncio.to_thread(mark_delivered, self.sessions, job.id)
-        return JobOutcome(note=f"Briefed {prepared.name} in chat.", result=DELIVERED)
+        return JobOutcome(note=self._sent_note(prepared.name), result=DELIVERED)
+
+    @abstractmethod
+    def _prepare(self, job: ClaimedJob) -> _Ready | JobOutcome:
+        """The message to send, or the outcome when there is nothing to send."""
+
+    @abstractmethod
+    def _sent_note(self, name: str) -> str: ...
+
+
+class BriefingHandler(_ChatDeliveryHandler):
+    """Runs `briefing` jobs: one attendee's briefing shortly before a booked meeting."""
+
+    def _sent_note(self, name: str) -> str:
+        return f"Briefed {name} in chat."
 
     def _prepare(self, job: ClaimedJob) -> _Ready | JobOutcome:
         now = self.clock()
@@ -316,26 +332,11 @@ class BriefingHandler:
             return _Ready(user_id=user.id, reply=reply, name=user.display_name or user.email)
 
 
-class DigestHandler:
+class DigestHandler(_ChatDeliveryHandler):
     """Runs `briefing_digest` jobs: the user's interviews still to come that day, in one message."""
 
-    def __init__(self, sessions: sessionmaker[Session], box: SecretBox, *, sender: BriefingSender | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.sessions = sessions
-        self.box = box
-        self.sender = sender
-        self.clock = clock
-
-    async def __call__(self, job: ClaimedJob) -> JobOutcome:
-        prepared = await asyncio.to_thread(self._prepare, job)
-        if isinstance(prepared, JobOutcome):
-            return prepared
-        sender = self.sender
-        if sender is None:
-            return JobOutcome(note="Not delivered: no chat front end configured.")
-        await asyncio.to_thread(sender.send, prepared.user_id, prepared.reply)
-        await asyncio.to_thread(mark_delivered, self.sessions, job.id)
-        return JobOutcome(note=f"Sent {prepared.name} the day's interviews.", result=DELIVERED)
+    def _sent_note(self, name: str) -> str:
+        return f"Sent {name} the day's interviews."
 
     def _prepare(self, job: ClaimedJob) -> _Ready | JobOutcome:
         now = self.clock()
