@@ -27,6 +27,7 @@ from adapters.sandbox import lever as lever_fake
 from adapters.sandbox.lever_roster import Opportunity
 from adapters.sandbox.lever_roster import generate as lever_roster
 from adapters.sandbox.roster import generate as greenhouse_roster
+from tests.clocks import EpochClock
 
 # The fakes' rosters are stamped up to NOW. The shared clock starts a day later, so every generated record
 # is older than the incremental cursor's overlap and an incremental run lists only what a test changed.
@@ -35,27 +36,6 @@ START = NOW + timedelta(days=1)
 RETRY = RetryPolicy(max_attempts=4, max_delay=8.0)
 WRONG_SECRET = "not-the-right-secret-0042"
 WEBHOOK_SECRET = "contract-webhook-secret"
-
-
-class FakeClock:
-    """One clock for a fake and its adapter; it moves only when someone sleeps or a test advances it."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start.timestamp()
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def moment(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass(frozen=True)
@@ -83,7 +63,7 @@ class Fake:
     sandbox: Any
     root_url: str
     client: httpx.AsyncClient
-    clock: FakeClock
+    clock: EpochClock
     seen: list[Seen] = field(default_factory=list)
 
     def adapter(self, *, refused: bool = False) -> AtsAdapter:
@@ -134,7 +114,7 @@ class Provider:
     api_prefix: str  # where the API lives under the fake's root URL
     list_path: str  # the candidate listing, under the API root: where page faults are aimed
     refused_message: str  # how the AuthError for refused credentials begins
-    build_sandbox: Callable[[FakeClock], Any]
+    build_sandbox: Callable[[EpochClock], Any]
     build_adapter: Callable[[Fake, str | None], AtsAdapter]
     listing: Callable[[Any], list[str]]  # candidate ids in the order the adapter pages through them
     applications: Callable[[Any], dict[str, str]]  # application id → candidate id, as synced
@@ -153,7 +133,7 @@ class Provider:
 @asynccontextmanager
 async def running(provider: Provider) -> AsyncIterator[Fake]:
     """Serve the provider's fake on loopback with a client that records every response it gets."""
-    clock = FakeClock()
+    clock = EpochClock(START)
     sandbox = provider.build_sandbox(clock)
     seen: list[Seen] = []
 
@@ -168,7 +148,7 @@ async def running(provider: Provider) -> AsyncIterator[Fake]:
 # --- Greenhouse (Harvest v3) ----------------------------------------------------------------------------
 
 
-def _greenhouse_sandbox(clock: FakeClock) -> greenhouse_fake.GreenhouseSandbox:
+def _greenhouse_sandbox(clock: EpochClock) -> greenhouse_fake.GreenhouseSandbox:
     return greenhouse_fake.GreenhouseSandbox(greenhouse_roster(seed=7, candidates=520, now=NOW), clock=clock,
                                              chaos=greenhouse_fake.Chaos(sleep=clock.sleep))
 
@@ -247,7 +227,7 @@ GREENHOUSE = Provider(
 # --- Lever (Data API v1) --------------------------------------------------------------------------------
 
 
-def _lever_sandbox(clock: FakeClock) -> lever_fake.LeverSandbox:
+def _lever_sandbox(clock: EpochClock) -> lever_fake.LeverSandbox:
     return lever_fake.LeverSandbox(lever_roster(seed=9, candidates=115, now=NOW), clock=clock,
                                    chaos=lever_fake.Chaos(sleep=clock.sleep))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,22 +52,10 @@ from store import models as orm
 from store.db import session_factory
 from store.sync import refresh_candidates, sync_connection
 from tests import factories
+from tests.clocks import EpochClock
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TWELVE = frozenset(DOCUMENTED_PERMISSIONS)
-
-
-@dataclass
-class FakeClock:
-    now: float = NOW.timestamp()
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @dataclass
@@ -75,7 +63,7 @@ class Rig:
     sandbox: LeverSandbox
     client: httpx.AsyncClient
     base_url: str
-    clock: FakeClock
+    clock: EpochClock
 
     @property
     def state(self) -> LeverState:
@@ -92,19 +80,19 @@ class Rig:
         return [r for r in self.sandbox.requests if fragment in r.path]
 
 
-async def _rig(state: LeverState, clock: FakeClock) -> AsyncIterator[Rig]:
+async def _rig(state: LeverState, clock: EpochClock) -> AsyncIterator[Rig]:
     sandbox = LeverSandbox(state, clock=clock, chaos=Chaos(sleep=clock.sleep))
     async with TestServer(sandbox.app, host="127.0.0.1") as server, httpx.AsyncClient() as client:
         yield Rig(sandbox, client, str(server.make_url("/v1")), clock)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> EpochClock:
+    return EpochClock(NOW)
 
 
 @pytest.fixture
-async def lever(clock: FakeClock) -> AsyncIterator[Rig]:
+async def lever(clock: EpochClock) -> AsyncIterator[Rig]:
     async for rig in _rig(generate(candidates=34, seed=9, now=NOW), clock):
         yield rig
 
@@ -179,7 +167,7 @@ async def test_a_key_with_exactly_the_documented_twelve_passes_with_warnings(lev
 
 
 @pytest.mark.parametrize("permission", DOCUMENTED_PERMISSIONS)
-async def test_a_key_missing_one_of_the_twelve_is_refused_by_name(clock: FakeClock, permission: str) -> None:
+async def test_a_key_missing_one_of_the_twelve_is_refused_by_name(clock: EpochClock, permission: str) -> None:
     async for rig in _rig(generate(candidates=3, seed=9, now=NOW), clock):
         rig.sandbox.permissions = TWELVE - {permission}
         with pytest.raises(AuthError) as caught:
@@ -295,7 +283,7 @@ async def test_full_sync_maps_each_opportunity_to_a_candidate_with_its_applicati
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
 
 
-async def test_sync_pages_by_100_with_expand_and_no_request_per_contact(clock: FakeClock) -> None:
+async def test_sync_pages_by_100_with_expand_and_no_request_per_contact(clock: EpochClock) -> None:
     async for rig in _rig(generate(candidates=150, seed=4, now=NOW), clock):
         batches = await collect(rig.adapter(sync_attachments=False))
         lists = rig.calls("GET", "/opportunities")
@@ -421,7 +409,7 @@ async def test_a_documented_only_key_syncs_through_the_engine_with_degraded_fiel
     assert all(s.name == state.stages[s.remote_id]["text"] for s in stages)
 
 
-async def test_an_unprobed_adapter_learns_missing_reads_from_one_403_each(clock: FakeClock) -> None:
+async def test_an_unprobed_adapter_learns_missing_reads_from_one_403_each(clock: EpochClock) -> None:
     async for rig in _rig(generate(candidates=150, seed=4, now=NOW), clock):
         rig.sandbox.permissions = TWELVE
         adapter = rig.adapter()
@@ -783,7 +771,7 @@ async def test_a_revoked_key_is_not_mistaken_for_a_missing_optional_read(lever: 
     assert adapter.optional_missing == ()
 
 
-async def test_malformed_page_fails_that_page_only(clock: FakeClock) -> None:
+async def test_malformed_page_fails_that_page_only(clock: EpochClock) -> None:
     attempts = RetryPolicy().max_attempts
     async for rig in _rig(generate(candidates=150, seed=4, now=NOW), clock):
         rig.sandbox.chaos.malformed_next(path="/opportunities")  # once: read again, and the sync goes on
@@ -801,7 +789,7 @@ async def test_malformed_page_fails_that_page_only(clock: FakeClock) -> None:
         assert len(await collect(rig.adapter(sync_attachments=False))) == 2  # the next run is whole again
 
 
-async def test_client_side_pacing_keeps_under_lever_rate_limit(clock: FakeClock) -> None:
+async def test_client_side_pacing_keeps_under_lever_rate_limit(clock: EpochClock) -> None:
     async for rig in _rig(generate(candidates=60, seed=2, now=NOW), clock):
         adapter = rig.adapter()
         started = clock.now
@@ -815,7 +803,7 @@ async def test_client_side_pacing_keeps_under_lever_rate_limit(clock: FakeClock)
 
 
 async def test_pacer_reserves_slots_without_spinning() -> None:
-    fake = FakeClock(now=100.0)
+    fake = EpochClock(100.0)
     pacer = RequestPacer(10, 3, clock=fake, sleep=fake.sleep)
     for _ in range(6):
         await pacer.wait()

@@ -29,27 +29,17 @@ from adapters.sandbox.greenhouse import (
 )
 from adapters.sandbox.roster import GreenhouseState, StateChange, generate, iso_from
 from adapters.sandbox.server import BackgroundServer
+from tests.clocks import EpochClock
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[1]
-
-
-class FakeClock:
-    def __init__(self, start: float) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
 class Harness:
     sandbox: GreenhouseSandbox
     client: httpx.AsyncClient
-    clock: FakeClock
+    clock: EpochClock
     url: str
     slept: list[float] = field(default_factory=list)
 
@@ -78,7 +68,7 @@ def state() -> GreenhouseState:
     return generate(candidates=120, now=NOW)
 
 
-async def _serve(sandbox: GreenhouseSandbox, clock: FakeClock, slept: list[float]) -> AsyncIterator[Harness]:
+async def _serve(sandbox: GreenhouseSandbox, clock: EpochClock, slept: list[float]) -> AsyncIterator[Harness]:
     server = TestServer(sandbox.app, host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")
@@ -87,7 +77,7 @@ async def _serve(sandbox: GreenhouseSandbox, clock: FakeClock, slept: list[float
     await server.close()
 
 
-def _sandbox(state: GreenhouseState, clock: FakeClock, slept: list[float], **options: Any) -> GreenhouseSandbox:
+def _sandbox(state: GreenhouseState, clock: EpochClock, slept: list[float], **options: Any) -> GreenhouseSandbox:
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
@@ -98,7 +88,7 @@ def _sandbox(state: GreenhouseState, clock: FakeClock, slept: list[float], **opt
 
 @pytest.fixture
 async def gh(state: GreenhouseState) -> AsyncIterator[Harness]:
-    clock, slept = FakeClock(NOW.timestamp()), []
+    clock, slept = EpochClock(NOW.timestamp()), []
     async for harness in _serve(_sandbox(state, clock, slept), clock, slept):
         yield harness
 
@@ -214,7 +204,7 @@ async def test_lists_need_a_site_admin_acting_user(gh: Harness) -> None:
 
 
 async def test_scopes_limit_what_a_token_may_call(state: GreenhouseState) -> None:
-    clock, slept = FakeClock(NOW.timestamp()), []
+    clock, slept = EpochClock(NOW.timestamp()), []
     sandbox = _sandbox(state, clock, slept, scopes=frozenset({"harvest:candidates:list"}))
     async for gh in _serve(sandbox, clock, slept):
         token = await gh.token()
@@ -350,7 +340,7 @@ async def test_rows_have_the_v3_field_names(gh: Harness) -> None:
 # ----- rate limiting and chaos ---------------------------------------------------------------------------
 
 async def test_rate_limit_headers_on_every_response_and_429_until_the_window_resets(state: GreenhouseState) -> None:
-    clock, slept = FakeClock(1_800_000_000.0 + 12), []  # 12 s into a 30 s window
+    clock, slept = EpochClock(1_800_000_000.0 + 12), []  # 12 s into a 30 s window
     sandbox = _sandbox(state, clock, slept, rate_limit=3, window_seconds=30.0)
     async for gh in _serve(sandbox, clock, slept):
         token = sandbox.mint_token()
@@ -414,7 +404,7 @@ async def test_chaos_delay_provokes_a_client_timeout(state: GreenhouseState) -> 
     async def stuck(seconds: float) -> None:
         await never.wait()
 
-    clock = FakeClock(NOW.timestamp())
+    clock = EpochClock(NOW.timestamp())
     async for gh in _serve(_sandbox(state, clock, [], chaos=Chaos(sleep=stuck)), clock, []):
         gh.sandbox.chaos.delay_next(60)
         with pytest.raises(httpx.ReadTimeout):
@@ -423,7 +413,7 @@ async def test_chaos_delay_provokes_a_client_timeout(state: GreenhouseState) -> 
 
 
 async def test_random_chaos_hits_api_calls_only(state: GreenhouseState) -> None:
-    clock, slept = FakeClock(NOW.timestamp()), []
+    clock, slept = EpochClock(NOW.timestamp()), []
 
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)

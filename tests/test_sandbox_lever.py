@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -27,35 +27,23 @@ from adapters.sandbox.lever import (
     minimal_pdf,
 )
 from adapters.sandbox.lever_roster import FileRecord, LeverState, Opportunity, generate, to_ms
+from tests.clocks import EpochClock
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    now: float = NOW.timestamp()
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @dataclass
 class Lever:
     sandbox: LeverSandbox
     client: httpx.AsyncClient
-    clock: FakeClock
+    clock: EpochClock
 
     @property
     def state(self) -> LeverState:
         return self.sandbox.state
 
 
-async def _open(sandbox: LeverSandbox, clock: FakeClock, *, key: str = SANDBOX_API_KEY
+async def _open(sandbox: LeverSandbox, clock: EpochClock, *, key: str = SANDBOX_API_KEY
                 ) -> AsyncIterator[Lever]:
     async with TestServer(sandbox.app, host="127.0.0.1") as server:
         base = str(server.make_url("/v1"))
@@ -64,12 +52,12 @@ async def _open(sandbox: LeverSandbox, clock: FakeClock, *, key: str = SANDBOX_A
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> EpochClock:
+    return EpochClock(NOW)
 
 
 @pytest.fixture
-async def lever(clock: FakeClock) -> AsyncIterator[Lever]:
+async def lever(clock: EpochClock) -> AsyncIterator[Lever]:
     sandbox = LeverSandbox(generate(candidates=60, seed=3, now=NOW), clock=clock, burst=100_000,
                            rate_limit=100_000.0, chaos=Chaos(sleep=clock.sleep), permissions=EVERYTHING)
     async for opened in _open(sandbox, clock):
@@ -169,7 +157,7 @@ EVERYTHING = frozenset(permission for _, _, permission in ROUTES)
 
 
 @pytest.mark.parametrize(("method", "path", "permission"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
-async def test_every_route_requires_its_permission(clock: FakeClock, method: str, path: str,
+async def test_every_route_requires_its_permission(clock: EpochClock, method: str, path: str,
                                                    permission: str) -> None:
     state = generate(candidates=4, seed=5, now=NOW)
     url = _concrete(path, _seed_children(state))
@@ -200,7 +188,7 @@ def test_the_default_key_may_do_everything_and_the_documented_twelve_are_a_subse
     assert "create-opportunity" in route_permissions - DOCUMENTED_PERMISSIONS
 
 
-async def test_a_documented_only_key_reads_opportunities_but_not_the_optional_lists(clock: FakeClock) -> None:
+async def test_a_documented_only_key_reads_opportunities_but_not_the_optional_lists(clock: EpochClock) -> None:
     state = generate(candidates=5, seed=3, now=NOW)
     opp = next(o for o in state.opportunities.values() if not o.confidential)
     sandbox = LeverSandbox(state, clock=clock, permissions=DOCUMENTED_PERMISSIONS)
@@ -348,7 +336,7 @@ async def test_users_postings_stages_and_archive_reasons(lever: Lever) -> None:
 # -- rate limit and chaos --------------------------------------------------------------------------------
 
 
-async def test_token_bucket_answers_429_with_retry_after_then_recovers(clock: FakeClock) -> None:
+async def test_token_bucket_answers_429_with_retry_after_then_recovers(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock)
     async for lever in _open(sandbox, clock):
         statuses = [(await lever.client.get("/stages")).status_code for _ in range(21)]
@@ -365,7 +353,7 @@ async def test_token_bucket_answers_429_with_retry_after_then_recovers(clock: Fa
         assert [(await lever.client.get("/stages")).status_code for _ in range(20)] == [200] * 20
 
 
-async def test_rate_headers_only_when_asked(clock: FakeClock) -> None:
+async def test_rate_headers_only_when_asked(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, rate_limit_headers=True)
     async for lever in _open(sandbox, clock):
         response = await lever.client.get("/stages")
@@ -373,7 +361,7 @@ async def test_rate_headers_only_when_asked(clock: FakeClock) -> None:
         assert response.headers["X-RateLimit-Remaining"] == "19"
 
 
-async def test_chaos_fail_malformed_and_delay(clock: FakeClock) -> None:
+async def test_chaos_fail_malformed_and_delay(clock: EpochClock) -> None:
     chaos = Chaos(sleep=clock.sleep)
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, chaos=chaos, burst=1000,
                            permissions=EVERYTHING)
@@ -396,7 +384,7 @@ async def test_chaos_fail_malformed_and_delay(clock: FakeClock) -> None:
         assert [what for _, what in chaos.injected] == ["fail:503", "fail:503", "malformed", "delay"]
 
 
-async def test_random_chaos_hits_every_request_at_rate_one(clock: FakeClock) -> None:
+async def test_random_chaos_hits_every_request_at_rate_one(clock: EpochClock) -> None:
     chaos = Chaos(random_rate=1.0, seed=4, sleep=clock.sleep, timeout_seconds=35.0)
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, chaos=chaos)
     async for lever in _open(sandbox, clock):
@@ -489,7 +477,7 @@ async def test_panel_validation_and_ui_panels_are_read_only(lever: Lever) -> Non
     assert (await lever.client.delete(f"{url}/ui")).status_code == 400
 
 
-async def test_create_opportunity_json_and_dedupe_by_email(clock: FakeClock) -> None:
+async def test_create_opportunity_json_and_dedupe_by_email(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=10, seed=3, now=NOW), clock=clock, permissions=EVERYTHING)
     async for lever in _open(sandbox, clock):
         state = lever.state
@@ -515,7 +503,7 @@ async def test_create_opportunity_json_and_dedupe_by_email(clock: FakeClock) -> 
                                             json=broken)).status_code == 400
 
 
-async def test_create_opportunity_multipart_with_resume(clock: FakeClock) -> None:
+async def test_create_opportunity_multipart_with_resume(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=5, seed=3, now=NOW), clock=clock, permissions=EVERYTHING)
     async for lever in _open(sandbox, clock):
         actor = lever.state.active_user_ids()[0]
@@ -535,7 +523,7 @@ async def test_create_opportunity_multipart_with_resume(clock: FakeClock) -> Non
         assert download.content == pdf and download.headers["content-type"] == "application/pdf"
 
 
-async def test_resume_and_file_downloads_are_real_pdfs(clock: FakeClock) -> None:
+async def test_resume_and_file_downloads_are_real_pdfs(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=30, seed=3, now=NOW), clock=clock, permissions=EVERYTHING)
     async for lever in _open(sandbox, clock):
         opp = next(o for o in visible(lever.state) if o.resumes and o.files)
@@ -551,7 +539,7 @@ async def test_resume_and_file_downloads_are_real_pdfs(clock: FakeClock) -> None
 # -- state helpers ---------------------------------------------------------------------------------------
 
 
-async def test_mutations_bump_updated_at_archive_and_delete(lever: Lever, clock: FakeClock) -> None:
+async def test_mutations_bump_updated_at_archive_and_delete(lever: Lever, clock: EpochClock) -> None:
     state = lever.state
     opp = next(o for o in visible(state) if o.archived_reason is None and o.application)
     later = NOW + timedelta(hours=1)

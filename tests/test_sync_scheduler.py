@@ -43,7 +43,8 @@ from scheduler.sync_jobs import (
 from store.crypto import SecretBox
 from store.db import make_engine, session_factory, transaction, upgrade
 from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace, utcnow
-from tests.test_webhooks import NOW, FakeClock
+from tests.clocks import EpochClock
+from tests.test_webhooks import NOW
 
 BOX = SecretBox(Fernet.generate_key())
 
@@ -87,7 +88,7 @@ class Beats:
 class Setup:
     sandbox: LeverSandbox
     gate: Gate
-    clock: FakeClock
+    clock: EpochClock
     url: str
     sessions: sessionmaker[Session]
     engines: list[Engine]
@@ -140,7 +141,7 @@ def add_connection(sessions: sessionmaker[Session], base_url: str, *,
 
 
 async def start_setup(database_url: str) -> AsyncIterator[Setup]:
-    clock, gate = FakeClock(), Gate()
+    clock, gate = EpochClock(NOW), Gate()
     sandbox = LeverSandbox(generate(candidates=5, seed=12, now=NOW), clock=clock,
                            chaos=Chaos(sleep=gate.sleep), rate_limit=1000, burst=1000)
     engine = make_engine(database_url)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,27 +52,10 @@ from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace
 from store.settings import Settings
 from store.sync import sync_connection
 from store.webhook_secrets import add_lever_token, greenhouse_secret, lever_tokens
+from tests.clocks import EpochClock
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 GREENHOUSE_SECRET = "greenhouse-secret-key"  # what add_connection seals for a Greenhouse connection
-
-
-@dataclass
-class FakeClock:
-    """Seconds since the epoch for sandboxes and adapters; `moment()` for the store and the receiver."""
-
-    now: float = NOW.timestamp()
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def moment(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def open_runtime(tmp_path: Path, database_url: str, public_url: str = "https://hirebot.example") -> Runtime:
@@ -88,7 +71,7 @@ ADAPTERS: dict[str, type[GreenhouseAdapter] | type[LeverAdapter]] = {"greenhouse
 AdapterFactory = Callable[[AtsConnection, httpx.AsyncClient], AtsAdapter]
 
 
-def adapter_factory(runtime: Runtime, clock: FakeClock) -> AdapterFactory:
+def adapter_factory(runtime: Runtime, clock: EpochClock) -> AdapterFactory:
     """Real adapters on the fake clock, giving up after two attempts so "ATS down" shows at once."""
     def build(connection: AtsConnection, client: httpx.AsyncClient) -> AtsAdapter:
         config = ConnectionConfig(base_url=connection.base_url,
@@ -125,7 +108,7 @@ class Hub:
     http: aiohttp.ClientSession
     sandbox: LeverSandbox
     greenhouse: GreenhouseSandbox
-    clock: FakeClock
+    clock: EpochClock
     connection_id: int
     greenhouse_id: int
     signature_token: str = ""
@@ -186,7 +169,7 @@ class Hub:
 
 
 async def start_hub(tmp_path: Path, database_url: str, *, candidates: int = 6) -> AsyncIterator[Hub]:
-    clock = FakeClock()
+    clock = EpochClock(NOW)
     sandbox = LeverSandbox(generate_lever(candidates=candidates, seed=4, now=NOW), clock=clock,
                            chaos=Chaos(sleep=clock.sleep), rate_limit=1000, burst=1000)
     greenhouse = GreenhouseSandbox(generate_greenhouse(seed=5, candidates=candidates, now=NOW), clock=clock,
