@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from adapters.sandbox.roster import generate
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,12 +81,8 @@ def test_schedule_in_the_demo_then_book_from_the_emailed_link(tmp_path: Path) ->
         demo.say("1")
         link = demo.wait_for(r"Booking link: (\S+)").group(1)
 
-        deadline = time.monotonic() + 20
-        mail: list[Path] = []
-        while time.monotonic() < deadline and not mail:
-            mail = list((tmp_path / "outbox-mail").glob("*.eml"))
-            time.sleep(0.2)
-        assert mail, "no .eml written"
+        mail = wait_until(lambda: list((tmp_path / "outbox-mail").glob("*.eml")), timeout=20,
+                          what="the request email in outbox-mail/")
         message = email.message_from_bytes(mail[0].read_bytes(), policy=email.policy.default)
         text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
         emailed = re.search(r"(http://\S+/book/\S+)", text).group(1)  # type: ignore[union-attr]

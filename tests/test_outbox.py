@@ -34,6 +34,7 @@ from tests.test_ats_log import (
     setup_one,
     start_rig,
 )
+from tests.waiting import eventually
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -153,11 +154,7 @@ async def test_a_timeout_after_the_write_was_applied_is_found_by_its_marker(sess
         assert row.state == OutboxState.PENDING and row.unsure
         assert "did not answer" in (row.last_error or "")
         release.set()  # the held request now goes through: Greenhouse applies the note we gave up on
-        for _ in range(200):
-            if markers(rig):
-                break
-            await asyncio.sleep(0.01)
-        assert markers(rig), "the sandbox never applied the held note"
+        await eventually(lambda: bool(markers(rig)), timeout=2)  # the sandbox applies the held note
         rig.time.advance(timedelta(hours=1))
         await worker.run_once()
         [row] = items(rig, s.meeting_id)
@@ -275,10 +272,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
         process.send_signal(signal.SIGKILL)
         assert await process.wait() == -signal.SIGKILL
         release.set()
-        for _ in range(200):
-            if len(markers(rig)) >= 5:
-                break
-            await asyncio.sleep(0.01)
+        await eventually(lambda: len(markers(rig)) >= 5, timeout=2)
         # The killed worker's leases run out; a new worker picks its rows up and checks them first.
         rig.time.now = time.time() + 3600
         await rig.worker().run_until_idle()

@@ -21,6 +21,7 @@ from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.slack.sandbox import FakeSlackApi
+from tests.waiting import wait_healthy, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "run-test-signing-secret"
@@ -78,15 +79,7 @@ def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail("hirebot run did not become healthy")
+            wait_healthy(base)
             event = {"type": "event_callback", "team_id": fake.team_id, "api_app_id": fake.app_id,
                      "event_id": "Ev0RUN1", "event_time": int(time.time()),
                      "event": {"type": "message", "channel_type": "im", "channel": "D0RUN", "user": "U0RECRUIT",
@@ -97,12 +90,8 @@ def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str
             bad = httpx.post(f"{base}/slack/events", content=body, headers=forged)
             assert bad.status_code == 401
 
-            deadline = time.monotonic() + 30
-            posts: list = []
-            while time.monotonic() < deadline and not posts:
-                posts = [c for c in fake.calls_to("chat.postMessage") if c.blocks]
-                time.sleep(0.1)
-            assert posts, "no chat.postMessage with blocks"
+            posts = wait_until(lambda: [c for c in fake.calls_to("chat.postMessage") if c.blocks], timeout=30,
+                               what="a chat.postMessage with blocks")
             blocks = json.dumps(posts[0].blocks, ensure_ascii=False)
             assert target["last_name"] in blocks and "Open in Greenhouse" in blocks
         finally:

@@ -45,15 +45,9 @@ from store.db import make_engine, session_factory, transaction, upgrade
 from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace, utcnow
 from tests.clocks import EpochClock
 from tests.test_webhooks import NOW
+from tests.waiting import eventually
 
 BOX = SecretBox(Fernet.generate_key())
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until `condition()` holds, checking between event-loop turns; fail after `timeout` seconds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 @dataclass

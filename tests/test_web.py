@@ -7,7 +7,6 @@ in the fake ATS, create a candidate there, and ask the assistant until it knows 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -41,17 +40,9 @@ from store.db import make_engine, transaction
 from store.models import AtsConnection
 from store.settings import Settings
 from tests.test_webhooks import Hub, open_runtime, start_hub
+from tests.waiting import eventually
 
 ACCEPTANCE_SECONDS = 5.0
-
-
-async def eventually(condition: Callable[[], bool], timeout: float) -> float:
-    """Seconds until `condition()` held (checked between event-loop turns); fails after `timeout`."""
-    started = time.monotonic()
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
-    return time.monotonic() - started
 
 
 @pytest.fixture

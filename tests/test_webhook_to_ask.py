@@ -10,13 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.slack.sandbox import FakeSlackApi
 from tests.test_run import ROOT, _cli, _env
+from tests.waiting import wait_healthy
 
 
 def _free_port() -> int:
@@ -50,13 +49,7 @@ def test_new_candidate_reaches_hirebot_ask_within_five_seconds(tmp_path: Path) -
         server = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_healthy(f"http://127.0.0.1:{port}")
             assert _ask("Quenby Zwicky-Oyelaran", env)["status"] == "none"
 
             created = time.monotonic()
