@@ -230,12 +230,12 @@ class Assistant:
                      candidates=(summary(person),), private=True)
 
     def _schedule_reply(self, person: PersonRecords) -> Reply:
-        # Booking itself (availability, the candidate's booking page) arrives with the scheduling work;
-        # until then the recruiter gets the resolved candidate and their contact details to arrange it.
+        # An Assistant built without scheduling (a bare core, as in some tests or embeddings) still resolves
+        # the person and gives the recruiter what they need to arrange the meeting themselves.
         card = candidate_card(person, self.clock())
         return Reply(
-            text=f"Found {person.name}. Booking meetings from chat is not available in this version yet, "
-                 "so here are their details to arrange it directly.",
+            text=f"Found {person.name}. Scheduling isn't set up here, so here are their details to arrange it "
+                 "directly.",
             intent=IntentName.SCHEDULE, status=MatchStatus.MATCH, cards=(card,),
             candidates=(summary(person),), private=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -30,6 +30,7 @@ class Runtime:
     connections: ConnectionService
     assistant: Assistant
     scheduling: Scheduling | None = None
+    secret_key: bytes = field(default=b"", repr=False)  # read once; scheduling derives its token key from it
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, database_url: str | None = None) -> Runtime:
@@ -38,12 +39,14 @@ class Runtime:
         engine = make_engine(database_url or settings.database_url)
         upgrade(engine)
         sessions = session_factory(engine)
-        box = SecretBox(load_or_create_key(settings.data_dir, settings.secret_key))
+        secret_key = load_or_create_key(settings.data_dir, settings.secret_key)
+        box = SecretBox(secret_key)
         from scheduler.wiring import scheduling_for_runtime
 
         connections = ConnectionService(sessions, box)
         runtime = cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
-                      connections=connections, assistant=Assistant(sessions, refresher=connections.refresh_now))
+                      connections=connections, assistant=Assistant(sessions, refresher=connections.refresh_now),
+                      secret_key=secret_key)
         runtime.scheduling = scheduling_for_runtime(runtime)
         runtime.assistant.scheduling = SchedulingDesk(runtime.scheduling.service, runtime.assistant.clock)
         return runtime

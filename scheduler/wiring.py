@@ -126,7 +126,7 @@ def scheduling_for_runtime(runtime: Runtime, *, notifier: ChatNotifier | None = 
                            clock: Callable[[], datetime] = utcnow) -> Scheduling:
     """Scheduling from the process's settings: SMTP or the .eml outbox, the public URL, the secret key."""
     settings = runtime.settings
-    secret = load_or_create_key(settings.data_dir, settings.secret_key)
+    secret = runtime.secret_key or load_or_create_key(settings.data_dir, settings.secret_key)
     return build_scheduling(runtime.sessions, runtime.box, public_url=settings.public_url,
                             token_key=derive_token_key(secret), mailer=Mailer.from_settings(settings),
                             notifier=notifier, briefing_sender=briefing_sender, clock=clock)
