@@ -62,11 +62,9 @@ from scheduler.tokens import derive_token_key
 from scheduler.user_settings import update_settings
 from scheduler.wiring import Scheduling, build_scheduling
 from store.db import session_factory, transaction
-from store.settings import Settings
 from tests import factories as f
+from tests.test_slack_app import BOT_TOKEN, SECRET, make_settings
 
-SECRET = "test-signing-secret-0123456789abcdef"
-BOT_TOKEN = "xoxb-test-bot-token"
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday, 08:00 in Berlin (Rita's zone in Slack)
 BERLIN = ZoneInfo("Europe/Berlin")
 SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
@@ -97,14 +95,6 @@ async def fake() -> AsyncIterator[FakeSlackApi]:
     await api.start()
     yield api
     await api.close()
-
-
-def make_settings(tmp_path: Path, fake: FakeSlackApi, **overrides: Any) -> Settings:
-    values: dict[str, Any] = dict(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-                                  slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
-                                  slack_api_url=fake.base_url, public_url="http://127.0.0.1:3000")
-    values.update(overrides)
-    return Settings(**values)
 
 
 @dataclass
