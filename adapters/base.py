@@ -112,3 +112,7 @@ class AtsAdapter(ABC):
 
     async def create_candidate(self, candidate: Candidate, **options: Any) -> Candidate:
         raise NotSupported(Capability.CREATE_CANDIDATES.value, self.display_name)
+
+    async def find_candidate_by_email(self, email: str) -> Candidate | None:
+        """The newest record with this email, to check whether an unanswered create went through."""
+        raise NotSupported(Capability.CREATE_CANDIDATES.value, self.display_name)

@@ -91,7 +91,8 @@ EMAIL_TYPES = ("personal", "work", "other")
 PHONE_TYPES = ("home", "work", "mobile", "skype", "other")
 WEBSITE_TYPES = ("personal", "company", "portfolio", "blog", "other")
 SOCIAL_HOSTS = ("linkedin.", "twitter.", "x.com/", "github.", "facebook.", "instagram.")
-CANDIDATE_OPTIONS = frozenset({"job_remote_id", "source", "tags", "resume", "acting_user_id", "source_tag"})
+CANDIDATE_OPTIONS = frozenset({"job_remote_id", "source", "tags", "resume", "acting_user_id", "source_tag",
+                               "stage_id"})
 # A new candidate may be answered with ids only while Greenhouse builds it: read it back on this schedule.
 CANDIDATE_POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 ACTING_TOKEN_CACHE = 16
@@ -410,12 +411,15 @@ class GreenhouseAdapter(AtsAdapter):
         return await self._with_panels(rows)
 
     async def find_interview_by_external_id(self, external_event_id: str, *,
-                                            application_remote_id: str | None = None
+                                            application_remote_id: str | None = None,
+                                            candidate_remote_id: str | None = None
                                             ) -> ScheduledInterview | None:
         """The interview hirebot scheduled under `external_event_id`, if Greenhouse has it.
 
         With the application, its interviews are listed and matched here (works whatever filters v3
         supports); without, the `external_event_id` filter is used (v1 had it; v3's is unconfirmed).
+        `candidate_remote_id` is accepted for the shared finder signature; Greenhouse interviews hang off
+        applications, so it is not needed.
         """
         filters: dict[str, Any]
         if application_remote_id is not None:
@@ -458,15 +462,16 @@ class GreenhouseAdapter(AtsAdapter):
     async def create_candidate(self, candidate: Candidate, **options: Any) -> Candidate:
         """Add a person to Greenhouse with an application, tags, their LinkedIn and their resume.
 
-        Options: `job_remote_id` (none: a prospect), `source` (a numeric source id, or a name, which
-        becomes a tag), `tags`, `resume` as (filename, bytes, content type or None), `acting_user_id`,
-        `source_tag` (default "hirebot"; None for none). Read the new candidate's application with
+        Options: `job_remote_id` (none: a prospect), `stage_id` (the job stage to start in, default its
+        first), `source` (a numeric source id, or a name, which becomes a tag), `tags`, `resume` as
+        (filename, bytes, content type or None), `acting_user_id`, `source_tag` (default "hirebot"; None for none). Read the new candidate's application with
         `fetch_candidates`. While Greenhouse is still building the record it is read back a few times.
         """
         unknown = sorted(set(options) - CANDIDATE_OPTIONS)
         if unknown:
             raise TypeError(f"create_candidate() got unknown options: {', '.join(unknown)}")
-        body = _candidate_body(candidate, job_id=options.get("job_remote_id"), source=options.get("source"),
+        body = _candidate_body(candidate, job_id=options.get("job_remote_id"), stage_id=options.get("stage_id"),
+                               source=options.get("source"),
                                tags=options.get("tags") or (), resume=options.get("resume"),
                                source_tag=options.get("source_tag", SOURCE_TAG))
         try:
@@ -544,6 +549,13 @@ class GreenhouseAdapter(AtsAdapter):
         return users
 
     # --- reading --------------------------------------------------------------------------------
+
+    async def find_candidate_by_email(self, email: str) -> Candidate | None:
+        """The newest candidate Greenhouse has with this email address (to check an unsure create)."""
+        found: list[Candidate] = []
+        async for rows in self._pages("/v3/candidates", {"email": email.strip()}):
+            found.extend(candidate for candidate in map(self._candidate, rows) if candidate)
+        return max(found, key=lambda c: (c.created_at is not None, c.created_at, int(c.remote_id)), default=None)
 
     async def _read_candidates(self, ids: Sequence[str]) -> list[Candidate]:
         found: list[Candidate] = []
@@ -933,7 +945,7 @@ def _panel_ids(body: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _candidate_body(candidate: Candidate, *, job_id: str | None, source: Any, tags: Sequence[str],
-                    resume: Any, source_tag: str | None) -> dict[str, Any]:
+                    resume: Any, source_tag: str | None, stage_id: str | None = None) -> dict[str, Any]:
     """`POST /v3/candidates`: the reference's v1 create-candidate example translated to v3.
 
     v1's `applications[]` becomes v3's single nested `application` (a prospect without a job); the resume
@@ -963,6 +975,8 @@ def _candidate_body(candidate: Candidate, *, job_id: str | None, source: Any, ta
         if getattr(candidate, key):
             body[key] = getattr(candidate, key)
     application: dict[str, Any] = {"job_id": _int_id(job_id, "job")} if job_id else {"prospect": True}
+    if job_id and stage_id:
+        application["initial_stage_id"] = _int_id(stage_id, "stage")
     if source_id:
         application["source_id"] = int(source_id)
     if resume:

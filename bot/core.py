@@ -7,19 +7,20 @@ Reply it gets back; no front end holds business logic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
 from bot.candidate_card import PersonRecords, ago, candidate_card, provider_label, summary
 from bot.intents import Intent, IntentName, parse
-from bot.messages import IncomingMessage, Person
+from bot.messages import ChatFile, IncomingMessage, Person
 from bot.names import Decision, Hit, decide
 from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
-from bot.scheduling_chat import CANCEL, DISCARD, RESCHEDULE, SEND, SchedulingDesk
+from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND, SchedulingDesk
 from scheduler.ats_log import log_for_candidate
 from store.models import AtsConnection, Candidate, utcnow
 from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
@@ -65,7 +66,7 @@ class Assistant:
         """Answer one message; hostile or broken input gets a polite reply, never an exception."""
         try:
             intent = parse(message.text)
-            return self._dispatch(message.sender, intent)
+            return self._dispatch(message.sender, intent, message.files)
         except HirebotError as exc:
             return Reply(text=str(exc), intent="error")
         except Exception:
@@ -78,6 +79,10 @@ class Assistant:
         try:
             if command in (SEND, DISCARD, RESCHEDULE, CANCEL):
                 return self._meeting_choice(sender, command, value)
+            if command in (INTAKE_TARGETS, INTAKE_SET):
+                desk = self._desk()
+                return desk.intake_targets(sender, value) if command == INTAKE_TARGETS else desk.intake_set(sender,
+                                                                                                          value)
             candidate_id = int(value)
         except ValueError:
             return Reply(text="That choice is no longer valid. Please ask again.", intent=command)
@@ -90,10 +95,10 @@ class Assistant:
         return self._on_match(sender, IntentName(command) if command in set(IntentName) else IntentName.WHO_IS,
                               person)
 
-    def _dispatch(self, sender: Person, intent: Intent) -> Reply:
+    def _dispatch(self, sender: Person, intent: Intent, files: Sequence[ChatFile] = ()) -> Reply:
         handlers: dict[IntentName, Callable[[Person, Intent], Reply]] = {
             IntentName.WHO_IS: self._who_is,
-            IntentName.SCHEDULE: self._schedule,
+            IntentName.SCHEDULE: partial(self._schedule, files=files),
             IntentName.HELP: lambda _s, _i: Reply(text=HELP_TEXT, intent=IntentName.HELP),
             IntentName.GREETING: lambda s, _i: Reply(
                 text=f"Hi{' ' + s.display_name.split()[0] if s.display_name else ''}! Ask me "
@@ -123,11 +128,11 @@ class Assistant:
             return Reply(text="Who should I look up? Try \"who is Jane Doe?\"", intent=IntentName.WHO_IS)
         return self._resolve_then(sender, intent, IntentName.WHO_IS)
 
-    def _schedule(self, sender: Person, intent: Intent) -> Reply:
+    def _schedule(self, sender: Person, intent: Intent, files: Sequence[ChatFile] = ()) -> Reply:
         if not intent.query:
             return Reply(text="Who should I schedule with? Try \"schedule with Jane Doe\".",
                          intent=IntentName.SCHEDULE)
-        return self._resolve_then(sender, intent, IntentName.SCHEDULE)
+        return self._resolve_then(sender, intent, IntentName.SCHEDULE, files)
 
     def _refresh(self, sender: Person, intent: Intent) -> Reply:
         if not intent.query:
@@ -194,7 +199,8 @@ class Assistant:
             return desk.send(sender, value)
         return desk.by_id(sender, command, int(value))
 
-    def _resolve_then(self, sender: Person, intent: Intent, command: IntentName) -> Reply:
+    def _resolve_then(self, sender: Person, intent: Intent, command: IntentName,
+                      files: Sequence[ChatFile] = ()) -> Reply:
         assert intent.query is not None
         connections = self._connections(sender)
         if not connections:
@@ -208,7 +214,9 @@ class Assistant:
         email = intent.entities.get("email")
         if command is IntentName.SCHEDULE and email and self.scheduling is not None and not people:
             # Someone in no connected ATS: schedule by email; they join the ATS when they book.
-            return self.scheduling.propose(sender, None, intent.entities, email=str(email))
+            name = intent.entities.get("name")
+            return self.scheduling.propose(sender, None, intent.entities, email=str(email),
+                                           name=str(name) if name else None, files=files)
         if decision is Decision.AMBIGUOUS:
             return Reply(
                 text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -25,8 +25,18 @@ class Person:
 
 
 @dataclass(frozen=True)
+class ChatFile:
+    """A file attached to the message (a CV), already downloaded by the front end."""
+
+    name: str
+    content_type: str | None
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     text: str
     sender: Person
     room: RoomKind = RoomKind.CONSOLE
     platform: str = "console"
+    files: tuple[ChatFile, ...] = ()

@@ -15,14 +15,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.errors import HirebotError
+from bot.intake import IntakeDesk, IntakeError, IntakeView
 from bot.intents import IntentName
-from bot.messages import Person
+from bot.messages import ChatFile, Person
 from bot.replies import Action, Card, Choice, Field, Reply
 from scheduler.meetings import MeetingService, MeetingView, Proposal, format_slot, format_time
 from scheduler.window import describe_window
 
 SEND = "send_request"
 DISCARD = "discard_request"
+INTAKE_TARGETS = "intake_targets"
+INTAKE_SET = "intake_set"
 RESCHEDULE = "meeting_reschedule"
 CANCEL = "meeting_cancel"
 SHOWN_SLOTS = 8
@@ -35,12 +38,14 @@ def _run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-def _draft(proposal: Proposal, candidate_id: int | None, extra: Sequence[str]) -> str:
+def _draft(proposal: Proposal, candidate_id: int | None, extra: Sequence[str], intake_id: int | None = None) -> str:
     """What the Send button carries: enough to propose the same meeting again with fresh slots."""
-    return json.dumps({"c": candidate_id, "e": proposal.candidate.email, "n": proposal.candidate.name,
-                       "d": proposal.duration_minutes, "ws": proposal.window_start.isoformat(),
-                       "we": proposal.window_end.isoformat(), "l": proposal.location, "t": proposal.title,
-                       "x": list(extra)}, separators=(",", ":"))
+    data = {"c": candidate_id, "e": proposal.candidate.email, "n": proposal.candidate.name,
+            "d": proposal.duration_minutes, "ws": proposal.window_start.isoformat(),
+            "we": proposal.window_end.isoformat(), "l": proposal.location, "t": proposal.title, "x": list(extra)}
+    if intake_id is not None:
+        data["i"] = intake_id
+    return json.dumps(data, separators=(",", ":"))
 
 
 class SchedulingDesk:
@@ -49,39 +54,84 @@ class SchedulingDesk:
     def __init__(self, service: MeetingService, clock: Callable[[], datetime]) -> None:
         self.service = service
         self.clock = clock
+        self.intakes = IntakeDesk(service.sessions, clock)
 
     # -- proposing and sending ----------------------------------------------------------------------------
 
     def propose(self, sender: Person, candidate_id: int | None, entities: Mapping[str, Any], *,
-                email: str | None = None, name: str | None = None, extra: Sequence[str] = ()) -> Reply:
+                email: str | None = None, name: str | None = None, extra: Sequence[str] = (),
+                files: Sequence[ChatFile] = ()) -> Reply:
         duration = entities.get("duration_minutes")
+        request = {"d": int(duration) if duration else None, "w": str(entities["when"]) if entities.get("when")
+                   else None, "l": entities.get("location"), "x": list(extra)}
+        intake = None
+        if candidate_id is None and email:
+            try:
+                intake = self.intakes.start(sender, email, linkedin_url=entities.get("linkedin_url"), files=files,
+                                            draft={**request, "n": name})
+            except IntakeError as exc:
+                return Reply(text=str(exc), intent=IntentName.SCHEDULE, private=True)
+        return self._propose(sender, candidate_id, request, email=email, name=name, intake=intake)
+
+    def _propose(self, sender: Person, candidate_id: int | None, request: Mapping[str, Any], *,
+                 email: str | None, name: str | None, intake: IntakeView | None) -> Reply:
+        extra = list(request.get("x") or ())
         proposal = _run(self.service.propose(
-            sender, candidate_id, candidate_email=email, candidate_name=name,
-            duration_minutes=int(duration) if duration else None,
-            when=str(entities["when"]) if entities.get("when") else None,
-            extra_attendees=extra, location=entities.get("location")))
+            sender, candidate_id, candidate_email=email, candidate_name=name, duration_minutes=request.get("d"),
+            when=request.get("w"), extra_attendees=extra, location=request.get("l"),
+            intake_job=intake.job if intake is not None else None))
         zone = proposal.timezone
         slots = ", ".join(format_slot(s, None, zone).rsplit(" (", 1)[0] for s in proposal.slots[:SHOWN_SLOTS])
-        card = Card(
-            title=proposal.title,
-            subtitle=f"with {proposal.candidate.name} <{proposal.candidate.email}>",
-            fields=(
-                Field("Duration", f"{proposal.duration_minutes} min"),
-                Field("Attendees", ", ".join(a.label for a in proposal.attendees)),
-                Field("Search window", describe_window(proposal.window_start, proposal.window_end, ZoneInfo(zone))),
-                Field("Location", proposal.location or "To be confirmed"),
-                Field(f"Times to offer ({zone})", slots or "None free"),
-            ),
-            context=proposal.warnings, kind="meeting_proposal")
-        draft = _draft(proposal, candidate_id, extra)
+        fields = [
+            Field("Duration", f"{proposal.duration_minutes} min"),
+            Field("Attendees", ", ".join(a.label for a in proposal.attendees)),
+            Field("Search window", describe_window(proposal.window_start, proposal.window_end, ZoneInfo(zone))),
+            Field("Location", proposal.location or "To be confirmed"),
+            Field(f"Times to offer ({zone})", slots or "None free"),
+        ]
+        context = proposal.warnings
+        if candidate_id is None:
+            fields += _intake_fields(intake)
+            context += (_intake_note(proposal.candidate.name, intake),)
+        card = Card(title=proposal.title, subtitle=f"with {proposal.candidate.name} <{proposal.candidate.email}>",
+                    fields=tuple(fields), context=context, kind="meeting_proposal")
+        draft = _draft(proposal, candidate_id, extra, intake.id if intake and intake.target else None)
         choices: tuple[Choice, ...] = ()
         text = f"Here's the meeting I'd propose to {proposal.candidate.name}."
         if proposal.slots:
             text += " Shall I send the request?"
-            choices = (Choice("Send the request", draft, "Email the candidate a link to pick a time", SEND),
-                       Choice("Don't send", "", None, DISCARD))
+            choices = (Choice("Send the request", draft, "Email the candidate a link to pick a time", SEND),)
+            if intake is not None and intake.target is not None:
+                choices += (Choice("Change where to add them", str(intake.id), "Pick the ATS and job",
+                                   INTAKE_TARGETS),)
+            choices += (Choice("Don't send", "", None, DISCARD),)
         return Reply(text=text, intent=IntentName.SCHEDULE, cards=(card,), choices=choices, private=True,
-                     extra={"draft": draft})
+                     extra={"draft": draft, **({"intake_id": intake.id} if intake is not None else {})})
+
+    # -- where a new person goes (docs/new_candidates.md) ---------------------------------------------------
+
+    def intake_targets(self, sender: Person, value: str) -> Reply:
+        """The ATSs and jobs the person can be added to, as choices."""
+        try:
+            view = self.intakes.view(sender, int(value))
+        except (IntakeError, ValueError) as exc:
+            return Reply(text=str(exc) if isinstance(exc, IntakeError) else "That choice can't be read any more.",
+                         intent=INTAKE_TARGETS)
+        targets = self.intakes.targets(sender)
+        choices = tuple(Choice(t.label, f"{view.id}:{t.value}", None, INTAKE_SET) for t in targets)
+        return Reply(text=f"Where should I add {view.email} when they book?", intent=INTAKE_TARGETS,
+                     choices=choices, private=True)
+
+    def intake_set(self, sender: Person, value: str) -> Reply:
+        """A target was picked: propose again, with that job's hiring managers and title."""
+        intake_id, _, target = value.partition(":")
+        try:
+            view = self.intakes.update(sender, int(intake_id), target=target)
+        except (IntakeError, ValueError) as exc:
+            return Reply(text=str(exc) if isinstance(exc, IntakeError) else "That choice can't be read any more.",
+                         intent=INTAKE_SET)
+        draft = view.draft
+        return self._propose(sender, None, draft, email=view.email, name=draft.get("n"), intake=view)
 
     def send(self, sender: Person, draft: str) -> Reply:
         try:
@@ -90,11 +140,19 @@ class SchedulingDesk:
         except (ValueError, KeyError, TypeError):
             return Reply(text="That proposal can't be read any more. Please say \u201cschedule with …\u201d again.",
                          intent=IntentName.SCHEDULE)
+        intake = None
+        if data.get("i") is not None and data.get("c") is None:
+            try:
+                intake = self.intakes.update(sender, int(data["i"]), target=data.get("ta"),
+                                             linkedin_url=data.get("li"))
+            except (IntakeError, ValueError) as exc:
+                return Reply(text=str(exc) if isinstance(exc, IntakeError) else "That proposal can't be read.",
+                             intent=IntentName.SCHEDULE)
         proposal = _run(self.service.propose(
             sender, data.get("c"), candidate_email=data.get("e"), candidate_name=data.get("n"),
             duration_minutes=data.get("d"), window=window, extra_attendees=data.get("x") or (),
-            location=data.get("l"), title=data.get("t")))
-        view = self.service.create_request(proposal, sender)
+            location=data.get("l"), title=data.get("t"), intake_job=intake.job if intake is not None else None))
+        view = self.service.create_request(proposal, sender, intake_id=intake.id if intake is not None else None)
         return Reply(
             text=(f"Sent {view.candidate.name} a meeting request at {view.candidate.email} with "
                   f"{len(view.slots)} times to pick from. I'll follow up if they don't answer.\n"
@@ -168,3 +226,22 @@ class SchedulingDesk:
         return Card(title=view.title, fields=tuple(fields), actions=tuple(actions),
                     context=(f"Meeting {view.id} · {history}",) if history else (f"Meeting {view.id}",),
                     kind="meeting", subject_id=str(view.id))
+
+
+def _intake_fields(intake: IntakeView | None) -> list[Field]:
+    if intake is None or intake.target is None:
+        return []
+    fields = [Field("Adds to", intake.target.label)]
+    if intake.resume_name:
+        fields.append(Field("CV", intake.resume_name))
+    if intake.linkedin_url:
+        fields.append(Field("LinkedIn", intake.linkedin_url))
+    return fields
+
+
+def _intake_note(name: str, intake: IntakeView | None) -> str:
+    if intake is None or intake.target is None:
+        return (f"{name} isn't in any connected ATS, and none of your connections can take new candidates, so "
+                "nothing will be logged.")
+    return (f"{name} isn't in any connected ATS yet: when they book, I'll add them to {intake.target.label}, "
+            "tagged \u201chirebot\u201d, and log the meeting there.")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.jobs import JobState, PlannedJob
+from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, MeetingEvent, ScheduledJob
 from store.models import Application, AtsConnection, AtsUser, Candidate, Job
 from store.outbox_models import OutboxItem
@@ -30,6 +31,7 @@ ATS_NOTICE_KIND = "ats_notice"
 LOGGED_EVENTS = frozenset({"request_sent", "followup_sent", "dayof_reminder_sent", "time_selected",
                            "declined", "booked", "rescheduled", "cancelled"})
 PROVIDERS = frozenset({"greenhouse", "lever"})
+SOURCE_TAG = "hirebot"  # how people hirebot adds are marked in the ATS (a tag, and Lever's source)
 
 
 class OutboxState(StrEnum):
@@ -39,9 +41,11 @@ class OutboxState(StrEnum):
     PARKED = "parked"
     SKIPPED = "skipped"
     DROPPED = "dropped"
+    # Waiting for the candidate to book: an intake meeting's rows go only once hirebot has added them.
+    HELD = "held"
 
 
-UNFINISHED = (OutboxState.PENDING, OutboxState.RUNNING)
+UNFINISHED = (OutboxState.PENDING, OutboxState.RUNNING, OutboxState.HELD)
 
 
 class OutboxAction(StrEnum):
@@ -49,6 +53,7 @@ class OutboxAction(StrEnum):
     CREATE_INTERVIEW = "create_interview"
     UPDATE_INTERVIEW = "update_interview"
     DELETE_INTERVIEW = "delete_interview"
+    CREATE_CANDIDATE = "create_candidate"
 
 
 INTERVIEW_ACTIONS = (OutboxAction.CREATE_INTERVIEW, OutboxAction.UPDATE_INTERVIEW)
@@ -83,6 +88,8 @@ class LogEntry:
             return f"{what}: stuck after {self.attempts} tries, {self.reason}"
         if self.state == OutboxState.DROPPED:
             return f"{what}: dropped by an admin"
+        if self.state == OutboxState.HELD:
+            return f"{what}: will be logged once they book and are added"
         return f"{what}: waiting to be logged"
 
 
@@ -92,6 +99,7 @@ EVENT_PHRASES = {
     "cancelled": "cancelled",
 }
 ACTION_PHRASES = {
+    OutboxAction.CREATE_CANDIDATE: "Added to the ATS",
     OutboxAction.NOTE: "Note ({event})", OutboxAction.CREATE_INTERVIEW: "Scheduled interview",
     OutboxAction.UPDATE_INTERVIEW: "Interview moved", OutboxAction.DELETE_INTERVIEW: "Interview removed",
 }
@@ -113,7 +121,12 @@ def plan_ats_log(session: Session, meeting: Meeting, event: MeetingEvent, *, now
     """Write the outbox rows `event` calls for. Nothing when the meeting's workspace has no ATS to log to."""
     if event.kind not in LOGGED_EVENTS:
         return []
-    target = _target(session, meeting)
+    intake = _intake_of(session, meeting)
+    if intake is not None and intake.state == IntakeState.WAITING:
+        return _plan_for_intake(session, meeting, event, intake, now)
+    if intake is not None and intake.state == IntakeState.NOT_CREATED:
+        return []  # the meeting ended before a booking: nobody was added, nothing to log
+    target = _target(session, meeting, pushed=intake is not None)
     if target.connection is None:
         return []
     if event.id is None:
@@ -130,6 +143,94 @@ def plan_ats_log(session: Session, meeting: Meeting, event: MeetingEvent, *, now
     return items
 
 
+# -- people hirebot adds to the ATS when they book (docs/new_candidates.md) ----------------------------------
+
+
+class IntakeState(StrEnum):
+    DRAFT = "draft"
+    WAITING = "waiting"
+    CREATED = "created"
+    NOT_CREATED = "not_created"
+
+
+def _intake_of(session: Session, meeting: Meeting) -> CandidateIntake | None:
+    return session.scalar(select(CandidateIntake).where(CandidateIntake.meeting_id == meeting.id))
+
+
+def _plan_for_intake(session: Session, meeting: Meeting, event: MeetingEvent, intake: CandidateIntake,
+                     now: datetime) -> list[OutboxItem]:
+    """Before the booking the rows are held; the booking releases them behind the row that adds the person;
+    a meeting that ends first adds nobody."""
+    connection = session.get(AtsConnection, intake.connection_id) if intake.connection_id else None
+    if connection is None or connection.provider not in PROVIDERS:
+        return []
+    if event.id is None:
+        session.flush()
+    held = session.scalars(select(OutboxItem).where(OutboxItem.meeting_id == meeting.id,
+                                                    OutboxItem.state == OutboxState.HELD)
+                           .order_by(OutboxItem.id)).all()
+    create = session.scalar(select(OutboxItem).where(OutboxItem.meeting_id == meeting.id,
+                                                     OutboxItem.action == OutboxAction.CREATE_CANDIDATE))
+    released = event.kind == "booked" or (create is not None and create.state != OutboxState.HELD)
+    if event.kind in ("declined", "cancelled") and not released:
+        reason = (f"{meeting.candidate_name} didn't book a time, so they weren't added to {_name(connection)} "
+                  "and there is nothing to log")
+        for row in held:
+            row.state, row.skip_reason, row.finished_at = OutboxState.SKIPPED, reason, now
+        intake.state, intake.finished_at = IntakeState.NOT_CREATED, now
+        session.flush()
+        return []
+    target = _intake_target(session, meeting, connection, intake)
+    items: list[OutboxItem] = []
+    if create is None:
+        items.append(_create_item(session, meeting, event, connection, intake, now))
+    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event)]
+    items += [_item(session, meeting, event, connection, action, target, now, intake=intake) for action in actions]
+    for item in items:
+        if item.state == OutboxState.PENDING and not released:
+            item.state = OutboxState.HELD
+        session.add(item)
+    if released:
+        for row in held:
+            row.state, row.due_at = OutboxState.PENDING, now
+    if target.problem is not None and released:
+        _plan_notice(session, meeting, f"meeting:{meeting.id}:ats_requirements", now,
+                     requirement_notice(meeting, connection, target.problem, pushed=True))
+    session.flush()
+    return items
+
+
+def _create_item(session: Session, meeting: Meeting, event: MeetingEvent, connection: AtsConnection,
+                 intake: CandidateIntake, now: datetime) -> OutboxItem:
+    acting = _ats_user(session, connection.id, meeting.organizer_email)
+    payload = {"intake_id": intake.id, "email": intake.email, "first_name": intake.first_name,
+               "last_name": intake.last_name, "job_remote_id": intake.job_remote_id, "job_name": intake.job_name,
+               "linkedin_url": intake.linkedin_url, "resume_name": intake.resume_name,
+               "acting_user_id": acting.remote_id if acting is not None else None,
+               "organizer_user_id": meeting.organizer_user_id, "title": meeting.title}
+    return OutboxItem(workspace_id=meeting.workspace_id, meeting_id=meeting.id, event_id=event.id,
+                      event_kind=event.kind, candidate_id=None, order_key=f"meeting:{meeting.id}",
+                      connection_id=connection.id, provider=connection.provider,
+                      action=OutboxAction.CREATE_CANDIDATE, state=OutboxState.PENDING, payload=payload,
+                      due_at=now, attempts=0, unsure=False, created_at=now)
+
+
+def _intake_target(session: Session, meeting: Meeting, connection: AtsConnection,
+                   intake: CandidateIntake) -> _Target:
+    """What the notes and the interview need once hirebot adds the person (the create itself always goes)."""
+    if not connection.is_active:
+        return _Target(connection, f"{_name(connection)} is not connected any more (the connection is "
+                                   "switched off)")
+    if connection.provider != "greenhouse":
+        return _Target(connection)
+    if not intake.job_remote_id:
+        return _Target(connection, f"no job was picked for {meeting.candidate_name}, so they will be added as a "
+                                   "prospect with no stage to schedule an interview under")
+    job = session.scalar(select(Job).where(Job.connection_id == connection.id,
+                                           Job.remote_id == intake.job_remote_id))
+    return _manager_invited(session, meeting, connection, _job_managers(session, connection.id, job))
+
+
 def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent) -> list[OutboxAction]:
     """booked: schedule the interview (or move it, when an earlier round scheduled one); cancelled: remove it."""
     if event.kind not in ("booked", "cancelled"):
@@ -143,10 +244,14 @@ def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent) 
 
 
 def _item(session: Session, meeting: Meeting, event: MeetingEvent, connection: AtsConnection,
-          action: OutboxAction, target: _Target, now: datetime) -> OutboxItem:
+          action: OutboxAction, target: _Target, now: datetime, *,
+          intake: CandidateIntake | None = None) -> OutboxItem:
     payload = _payload(session, meeting, event, connection, action, target)
+    if intake is not None:
+        payload["intake_id"] = intake.id  # the remote ids are known only once the person is added
     skipped = target.problem is not None
-    order_key = f"candidate:{meeting.candidate_id}" if meeting.candidate_id else f"meeting:{meeting.id}"
+    order_key = f"candidate:{meeting.candidate_id}" if meeting.candidate_id and intake is None \
+        else f"meeting:{meeting.id}"
     return OutboxItem(workspace_id=meeting.workspace_id, meeting_id=meeting.id, event_id=event.id,
                       event_kind=event.kind, candidate_id=meeting.candidate_id, order_key=order_key,
                       connection_id=connection.id, provider=connection.provider, action=action,
@@ -177,6 +282,11 @@ def _payload(session: Session, meeting: Meeting, event: MeetingEvent, connection
     if connection.provider == "greenhouse" and manager is not None:
         # The hiring manager runs the interview in Greenhouse: organizer (acting user) and interviewer.
         payload.update(acting_user_id=manager.remote_id, interviewer_ids=[manager.remote_id])
+    elif connection.provider == "lever":
+        # A Lever panel needs Lever users as interviewers: everyone invited who is one, organizer first.
+        emails = [meeting.organizer_email, *(a.email for a in meeting.attendees)]
+        found = (_ats_user(session, connection.id, email) for email in emails)
+        payload["interviewer_ids"] = list(dict.fromkeys(user.remote_id for user in found if user is not None))
     return payload
 
 
@@ -188,7 +298,7 @@ def marker(event_id: int) -> str:
 # -- requirements -------------------------------------------------------------------------------------------
 
 
-def _target(session: Session, meeting: Meeting) -> _Target:
+def _target(session: Session, meeting: Meeting, *, pushed: bool = False) -> _Target:
     connection = session.get(AtsConnection, meeting.connection_id) if meeting.connection_id else None
     if connection is None:
         greenhouse = session.scalar(select(AtsConnection).where(
@@ -206,18 +316,31 @@ def _target(session: Session, meeting: Meeting) -> _Target:
     if connection.provider == "lever":
         problem = None if meeting.candidate_remote_id else "the candidate has no opportunity in Lever"
         return _Target(connection, problem)
-    return greenhouse_requirements(session, meeting, connection)
+    return greenhouse_requirements(session, meeting, connection, pushed=pushed)
 
 
-def greenhouse_requirements(session: Session, meeting: Meeting, connection: AtsConnection) -> _Target:
-    """Greenhouse's rules for meeting automation, first failure first."""
+def greenhouse_requirements(session: Session, meeting: Meeting, connection: AtsConnection, *,
+                            pushed: bool = False) -> _Target:
+    """Greenhouse's rules for meeting automation, first failure first. `pushed`: hirebot added the candidate
+    for this meeting at the organizer's request, so "in Greenhouse before the meeting" cannot apply."""
     candidate = session.get(Candidate, meeting.candidate_id) if meeting.candidate_id else None
     if candidate is None or candidate.connection_id != connection.id or not meeting.candidate_remote_id:
         return _Target(connection, f"{meeting.candidate_name} isn't in Greenhouse")
-    if candidate.remote_created_at is not None and candidate.remote_created_at > meeting.created_at:
+    if not pushed and candidate.remote_created_at is not None and candidate.remote_created_at > meeting.created_at:
         return _Target(connection, f"{meeting.candidate_name} was added to Greenhouse only after the meeting "
                                    "was scheduled")
-    managers = _hiring_managers(session, connection.id, meeting.application_remote_id)
+    target = _manager_invited(session, meeting, connection,
+                              _hiring_managers(session, connection.id, meeting.application_remote_id))
+    if target.problem is not None:
+        return target
+    if meeting.candidate_email.lower() not in _candidate_emails(candidate):
+        return _Target(connection, f"the person invited ({meeting.candidate_email}) is not the email "
+                                   f"Greenhouse has for {meeting.candidate_name}", target.hiring_manager)
+    return target
+
+
+def _manager_invited(session: Session, meeting: Meeting, connection: AtsConnection,
+                     managers: Sequence[AtsUser]) -> _Target:
     if not managers:
         return _Target(connection, f"the job {meeting.candidate_name} applied for has no hiring manager "
                                    "set in Greenhouse")
@@ -227,9 +350,6 @@ def greenhouse_requirements(session: Session, meeting: Meeting, connection: AtsC
         names = ", ".join(m.name for m in managers)
         return _Target(connection, f"the hiring manager ({names}) neither created the meeting nor is invited "
                                    "to it")
-    if meeting.candidate_email.lower() not in _candidate_emails(candidate):
-        return _Target(connection, f"the person invited ({meeting.candidate_email}) is not the email "
-                                   f"Greenhouse has for {meeting.candidate_name}", manager)
     return _Target(connection, None, manager)
 
 
@@ -239,6 +359,10 @@ def _hiring_managers(session: Session, connection_id: int, application_remote_id
     application = session.scalar(select(Application).where(Application.connection_id == connection_id,
                                                             Application.remote_id == application_remote_id))
     job = session.get(Job, application.job_id) if application is not None and application.job_id else None
+    return _job_managers(session, connection_id, job)
+
+
+def _job_managers(session: Session, connection_id: int, job: Job | None) -> list[AtsUser]:
     remote_ids = [str(value) for value in (job.hiring_manager_remote_ids or [])] if job is not None else []
     if not remote_ids:
         return []
@@ -303,7 +427,25 @@ def plan_parked_notice(session: Session, item: OutboxItem, now: datetime) -> Non
     _plan_notice(session, meeting, f"outbox:{item.id}:parked:{item.attempts}", now, text)
 
 
-def requirement_notice(meeting: Meeting, connection: AtsConnection, problem: str) -> str:
+def plan_added_notice(session: Session, meeting: Meeting, intake: CandidateIntake, now: datetime) -> None:
+    """Tell the organizer the person they scheduled by email is now in the ATS, with what came along."""
+    connection = session.get(AtsConnection, intake.connection_id) if intake.connection_id else None
+    where = _name(connection) if connection is not None else "the ATS"
+    job = f" for {intake.job_name}" if intake.job_name else " as a prospect"
+    extras = [what for what, present in (("their CV", intake.resume_name), ("LinkedIn profile", intake.linkedin_url))
+              if present]
+    extra = f" with {' and '.join(extras)}" if extras else ""
+    link = f": {intake.candidate_url}" if intake.candidate_url else "."
+    _plan_notice(session, meeting, f"intake:{intake.id}:added", now,
+                 f"{meeting.candidate_name} booked, so I added them to {where}{job}{extra}, tagged "
+                 f"\u201c{SOURCE_TAG}\u201d{link}")
+
+
+def requirement_notice(meeting: Meeting, connection: AtsConnection, problem: str, *, pushed: bool = False) -> str:
+    if pushed:
+        return (f"I'm adding {meeting.candidate_name} to {_name(connection)} as you asked, but I'm not logging "
+                f"{meeting.title} there: {problem}. Meeting activity is logged when the job has a hiring "
+                f"manager in Greenhouse who created the meeting or is invited to it.")
     return (f"I'm not logging {meeting.title} with {meeting.candidate_name} to {_name(connection)}: {problem}. "
             f"Meeting activity is logged only when the candidate and the hiring manager are both in "
             f"Greenhouse before the meeting is scheduled, the hiring manager created the meeting or is "
@@ -393,7 +535,7 @@ def backoff(attempts: int, *, base: timedelta, cap: timedelta, retry_after: floa
 
 
 __all__ = [
-    "ATS_NOTICE_KIND", "LOGGED_EVENTS", "LogEntry", "OutboxAction", "OutboxState", "backoff",
-    "greenhouse_requirements", "log_for_candidate", "marker", "note_text", "plan_ats_log", "plan_parked_notice",
-    "requirement_notice",
+    "ATS_NOTICE_KIND", "LOGGED_EVENTS", "SOURCE_TAG", "IntakeState", "LogEntry", "OutboxAction", "OutboxState",
+    "backoff", "greenhouse_requirements", "log_for_candidate", "marker", "note_text", "plan_added_notice",
+    "plan_ats_log", "plan_parked_notice", "requirement_notice",
 ]

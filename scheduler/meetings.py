@@ -19,7 +19,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
@@ -56,8 +56,9 @@ from scheduler.user_settings import SchedulingSettings, load_settings
 from scheduler.window import parse_window
 from store.crypto import SecretBox
 from store.db import transaction
+from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent, ScheduledJob
-from store.models import Application, AtsUser, Candidate, User, utcnow
+from store.models import Application, AtsUser, Candidate, Job, User, utcnow
 from store.queries import candidates_by_ids, visible_connection_ids
 
 log = logging.getLogger(__name__)
@@ -430,13 +431,19 @@ class MeetingService:
                       duration_minutes: int | None = None, when: str | None = None,
                       window: tuple[datetime, datetime] | None = None,
                       extra_attendees: Sequence[str] = (), location: str | None = None,
-                      title: str | None = None) -> Proposal:
-        """Everything needed to request a meeting, with free slots for every internal attendee."""
+                      title: str | None = None, intake_job: tuple[int, str] | None = None) -> Proposal:
+        """Everything needed to request a meeting, with free slots for every internal attendee.
+
+        `intake_job` (connection id, job remote id): for someone in no ATS yet, the job they will be added to
+        when they book; its hiring managers are invited and its name goes into the title.
+        """
         now = self.clock()
         with self.sessions() as session:
             settings = load_settings(session, organizer.user_id, self.box)
             candidate = self._candidate_context(session, organizer, candidate_id, candidate_email,
                                                 candidate_name)
+            if candidate_id is None and intake_job is not None:
+                candidate = self._intake_context(session, candidate, *intake_job)
             attendees = self._attendees(session, organizer, candidate.hiring_managers, extra_attendees)
             invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
         start, end = window if window is not None else parse_window(
@@ -463,8 +470,12 @@ class MeetingService:
                         application_remote_id=candidate.application_remote_id, warnings=warnings,
                         timezone=settings.timezone)
 
-    def create_request(self, proposal: Proposal, organizer: Person) -> MeetingView:
-        """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice."""
+    def create_request(self, proposal: Proposal, organizer: Person, *, intake_id: int | None = None) -> MeetingView:
+        """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice.
+
+        `intake_id`: the draft of who to add to an ATS when the candidate books (bot/intake.py); it is tied to
+        the meeting in the same transaction, before any event can be logged.
+        """
         if not proposal.slots:
             raise SchedulingError("There are no free times to offer, so I can't send a request. Try a wider "
                                   "window.")
@@ -485,6 +496,8 @@ class MeetingService:
                            for a in _unique_attendees(proposal.attendees)])
             session.add(meeting)
             session.flush()
+            if intake_id is not None and proposal.candidate.id is None:
+                _tie_intake(session, intake_id, meeting, organizer)
             self._plan(session, meeting, now, reason="the meeting was requested")
             meeting_id = meeting.id
         self._announce_jobs(meeting_id)
@@ -859,6 +872,13 @@ class MeetingService:
             connection_id=candidate.connection_id, candidate_remote_id=candidate.remote_id,
             application_remote_id=application.remote_id if application is not None else None,
             hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else ())
+
+    def _intake_context(self, session: Session, candidate: _CandidateContext, connection_id: int,
+                        job_remote_id: str) -> _CandidateContext:
+        job = session.scalar(select(Job).where(Job.connection_id == connection_id, Job.remote_id == job_remote_id))
+        if job is None:
+            return candidate
+        return replace(candidate, job_name=job.name, hiring_managers=tuple(self._hiring_managers(session, job)))
 
     @staticmethod
     def _hiring_managers(session: Session, job: Any) -> list[AttendeeRef]:
@@ -1265,6 +1285,23 @@ def _candidate_email(candidate: Candidate) -> str | None:
         if value and _EMAIL.fullmatch(str(value).strip()):
             return str(value).strip().lower()
     return None
+
+
+def _tie_intake(session: Session, intake_id: int, meeting: Meeting, organizer: Person) -> None:
+    intake = session.scalar(select(CandidateIntake).where(CandidateIntake.id == intake_id).with_for_update())
+    if intake is None or intake.workspace_id != organizer.workspace_id or intake.state != "draft":
+        raise SchedulingError("That proposal was already sent or has expired. Please say \u201cschedule with "
+                              "…\u201d again.")
+    if intake.email.lower() != meeting.candidate_email.lower():
+        raise SchedulingError("The person to add and the person invited differ; please propose the meeting again.")
+    intake.meeting_id, intake.state = meeting.id, "waiting"
+    intake.first_name, intake.last_name = _split_name(meeting.candidate_name, intake.email)
+
+
+def _split_name(name: str, email: str) -> tuple[str, str]:
+    """First and last name for the ATS: the given name's last word is the last name."""
+    words = name.split() if name and "@" not in name else [email.split("@")[0]]
+    return (" ".join(words[:-1]), words[-1]) if len(words) > 1 else (words[0], "")
 
 
 def _unique_attendees(people: Iterable[AttendeeRef]) -> list[AttendeeRef]:

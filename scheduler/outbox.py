@@ -23,26 +23,33 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker, undefer
 
 from adapters.base import AtsAdapter
 from adapters.errors import AtsError, AuthError, ConfigError, HirebotError, RateLimited
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.lever import LeverAdapter
-from adapters.models import Note, ScheduledInterview
+from adapters.models import Candidate, ContactValue, Note, ScheduledInterview
 from scheduler.ats_log import (
     INTERVIEW_ACTIONS,
+    SOURCE_TAG,
     UNFINISHED,
+    IntakeState,
     OutboxAction,
     OutboxState,
     backoff,
+    plan_added_notice,
     plan_parked_notice,
 )
 from scheduler.jobs import ChatNotifier, ClaimedJob, JobOutcome
 from scheduler.sync_jobs import process_owner
 from store.db import transaction
-from store.models import AtsConnection, utcnow
+from store.intake_models import CandidateIntake
+from store.meeting_models import Meeting
+from store.models import Application, AtsConnection, Job, JobStage, utcnow
+from store.models import Candidate as StoredCandidate
 from store.outbox_models import OutboxItem
+from store.sync import refresh_candidates
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +82,20 @@ class ClaimedItem:
 
 
 @dataclass(frozen=True)
+class Added:
+    """The person an intake row added to the ATS, as settle records it on the intake and the meeting."""
+
+    intake_id: int
+    candidate_remote_id: str
+    application_remote_id: str | None
+    url: str
+
+
+@dataclass(frozen=True)
 class Delivered:
     remote_id: str | None
     link: str | None
+    added: Added | None = None
 
 
 class NotDelivered(HirebotError):
@@ -182,6 +200,10 @@ class OutboxWorker:
 
     async def _deliver(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
         action = OutboxAction(item.action)
+        if action == OutboxAction.CREATE_CANDIDATE:
+            return await self._create_candidate(adapter, item)
+        if item.payload.get("intake_id") is not None and not item.payload.get("candidate_remote_id"):
+            item = replace(item, payload=await asyncio.to_thread(self._added_ids, item))
         if action == OutboxAction.NOTE:
             return await self._note(adapter, item)
         if action == OutboxAction.CREATE_INTERVIEW:
@@ -256,13 +278,83 @@ class OutboxWorker:
         await adapter.delete_interview(remote_id, **kwargs)
         return Delivered(remote_id, link)
 
+    # -- people hirebot adds (docs/new_candidates.md) -----------------------------------------------------
+
+    async def _create_candidate(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
+        p = item.payload
+        intake = await asyncio.to_thread(self._intake, int(p["intake_id"]))
+        found = await adapter.find_candidate_by_email(intake.email) if item.unsure else None
+        if found is None:
+            person = Candidate(remote_id="", first_name=intake.first_name or intake.email.split("@")[0],
+                               last_name=intake.last_name or "", emails=(ContactValue(intake.email, "personal"),),
+                               links=(ContactValue(intake.linkedin_url, "linkedin"),) if intake.linkedin_url else ())
+            options: dict[str, Any] = {"job_remote_id": intake.job_remote_id,
+                                       "acting_user_id": _text(p.get("acting_user_id"))}
+            options.update({"source_tag": SOURCE_TAG} if item.provider == "greenhouse" else {"source": SOURCE_TAG})
+            if intake.resume:
+                options["resume"] = (intake.resume_name or "resume", intake.resume, intake.resume_type)
+            if item.provider == "greenhouse" and intake.job_remote_id:
+                # Start at the job's first stage with an interview to schedule, so the booking can be logged.
+                options["stage_id"] = await asyncio.to_thread(self._interview_stage, item.connection_id,
+                                                              intake.job_remote_id)
+            found = await adapter.create_candidate(person, **options)
+        summary = await refresh_candidates(self.sessions, int(item.connection_id or 0), adapter, [found.remote_id])
+        log.info("Added candidate %s to %s (%s stored)", found.remote_id, item.provider,
+                 summary.created + summary.updated)
+        application = await asyncio.to_thread(self._stored_application, item.connection_id, found.remote_id,
+                                              intake.job_remote_id)
+        url = found.url or adapter.candidate_url(found.remote_id)
+        return Delivered(found.remote_id, url, Added(intake.id, found.remote_id, application, url))
+
+    def _intake(self, intake_id: int) -> CandidateIntake:
+        with self.sessions() as session:
+            intake = session.scalar(select(CandidateIntake).where(CandidateIntake.id == intake_id)
+                                    .options(undefer(CandidateIntake.resume)))
+            if intake is None:
+                raise NotDelivered("the details of the person to add were removed")
+            session.expunge(intake)
+            return intake
+
+    def _interview_stage(self, connection_id: int | None, job_remote_id: str) -> str | None:
+        with self.sessions() as session:
+            stages = session.scalars(select(JobStage).join(Job, Job.id == JobStage.job_id).where(
+                Job.connection_id == connection_id, Job.remote_id == job_remote_id)
+                .order_by(JobStage.sort_order, JobStage.id))
+            return next((stage.remote_id for stage in stages
+                         if any(step.get("schedulable") for step in stage.interviews or [])), None)
+
+    def _stored_application(self, connection_id: int | None, candidate_remote_id: str,
+                            job_remote_id: str | None) -> str | None:
+        """The new person's application (for the job picked, if the ATS listed it), as the store has it."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Application.remote_id, Job.remote_id)
+                .join(StoredCandidate, StoredCandidate.id == Application.candidate_id)
+                .outerjoin(Job, Job.id == Application.job_id)
+                .where(StoredCandidate.connection_id == connection_id,
+                       StoredCandidate.remote_id == candidate_remote_id)
+                .order_by(Application.id)).all()
+        matching = [app for app, job in rows if job_remote_id and job == job_remote_id]
+        chosen = matching or [app for app, _ in rows]
+        return chosen[0] if chosen else None
+
+    def _added_ids(self, item: ClaimedItem) -> dict[str, Any]:
+        """A later row of an intake meeting: the remote ids the create row recorded."""
+        with self.sessions() as session:
+            intake = session.get(CandidateIntake, int(item.payload["intake_id"]))
+            if intake is None or intake.candidate_remote_id is None:
+                raise NotDelivered("the candidate was not added to the ATS, so there is no record to log to")
+            return {**item.payload, "candidate_remote_id": intake.candidate_remote_id,
+                    "application_remote_id": item.payload.get("application_remote_id")
+                    or intake.application_remote_id}
+
     async def _find_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered | None:
         finder = getattr(adapter, "find_interview_by_external_id", None)
         p = item.payload
         if finder is None or not p.get("external_event_id"):
             return None
-        found = await finder(str(p["external_event_id"]),
-                             application_remote_id=_text(p.get("application_remote_id")))
+        found = await finder(str(p["external_event_id"]), application_remote_id=_text(p.get("application_remote_id")),
+                             candidate_remote_id=_text(p.get("candidate_remote_id")))
         if found is None:
             return None
         return Delivered(found.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
@@ -294,6 +386,8 @@ class OutboxWorker:
                 row.state, row.remote_id, row.link = OutboxState.SENT, result.remote_id, result.link
                 row.sent_at = row.finished_at = now
                 row.last_error, row.unsure = None, False
+                if result.added is not None:
+                    _record_added(session, row, result.added, now)
                 return 1
             self._failed(session, row, result, now)
         return 1
@@ -340,6 +434,26 @@ class AtsNoticeHandler:
         await asyncio.to_thread(self.notifier.notify, int(user_id), text,
                                 meeting_id=int(job.payload.get("meeting_id") or 0))
         return JobOutcome(note="Told the organizer in chat.", result=text[:300])
+
+
+def _record_added(session: Session, row: OutboxItem, added: Added, now: datetime) -> None:
+    """The intake is done: the meeting now points at the person's ATS record, and the organizer hears of it."""
+    intake = session.get(CandidateIntake, added.intake_id)
+    meeting = session.get(Meeting, row.meeting_id)
+    if intake is None or meeting is None:
+        return
+    intake.state, intake.finished_at = IntakeState.CREATED, now
+    intake.candidate_remote_id, intake.application_remote_id = added.candidate_remote_id, added.application_remote_id
+    intake.candidate_url = added.url
+    stored = session.scalar(select(StoredCandidate).where(StoredCandidate.connection_id == row.connection_id,
+                                                          StoredCandidate.remote_id == added.candidate_remote_id))
+    meeting.connection_id = row.connection_id
+    meeting.candidate_remote_id, meeting.application_remote_id = added.candidate_remote_id, added.application_remote_id
+    meeting.candidate_id = stored.id if stored is not None else None
+    if stored is not None:
+        session.execute(update(OutboxItem).where(OutboxItem.meeting_id == meeting.id)
+                        .values(candidate_id=stored.id).execution_options(synchronize_session=False))
+    plan_added_notice(session, meeting, intake, now)
 
 
 def _claimable(rows: Any, now: datetime) -> Any:
