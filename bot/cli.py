@@ -9,8 +9,10 @@ import asyncio
 import dataclasses
 import json
 import logging
+import mimetypes
 import sys
 from datetime import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,9 +25,10 @@ from typer._click import exceptions as click_exceptions
 
 from adapters.errors import HirebotError
 from bot.console.render import print_reply
-from bot.messages import IncomingMessage, RoomKind
+from bot.messages import IncomingMessage, Person, RoomKind
 
 if TYPE_CHECKING:
+    from bot.intake import IntakeView
     from bot.runtime import Runtime
     from scheduler.meetings import MeetingView
     from scheduler.wiring import Scheduling
@@ -353,8 +356,20 @@ def schedule(
     = None,
     as_email: Annotated[str | None, typer.Option("--as", help="Organize as this user (email).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the meeting as JSON.")] = False,
+    ats: Annotated[str | None, typer.Option("--ats", help="For someone in no ATS yet: the connection (id or "
+                                                          "provider) to add them to when they book.")] = None,
+    job: Annotated[str | None, typer.Option("--job", help="For someone in no ATS yet: the job (id or title) to "
+                                                          "add them to.")] = None,
+    cv: Annotated[Path | None, typer.Option("--cv", help="For someone in no ATS yet: their CV (PDF, Word or text).",
+                                            exists=True, dir_okay=False, readable=True)] = None,
+    linkedin: Annotated[str | None, typer.Option("--linkedin", help="For someone in no ATS yet: their LinkedIn "
+                                                                    "profile URL.")] = None,
 ) -> None:
-    """Email a candidate a meeting request with a booking link, like "schedule with X" in chat."""
+    """Email a candidate a meeting request with a booking link, like "schedule with X" in chat.
+
+    Someone in no connected ATS is scheduled by email and added to the ATS (--ats, --job; default: the last ones
+    you used) with their --cv and --linkedin when they book.
+    """
     from bot.names import Decision
 
     runtime = _runtime()
@@ -373,11 +388,16 @@ def schedule(
         else:
             hint = f" Did you mean {' or '.join(p.name for p in people)}?" if people else ""
             raise CliError(f"No candidate matches {candidate!r}.{hint}")
+        intake = _intake_for_cli(runtime, sender, email, ats=ats, job=job, cv=cv, linkedin=linkedin) \
+            if email is not None else None
         proposal = asyncio.run(scheduling.service.propose(
             sender, candidate_id, candidate_email=email, duration_minutes=duration,
             when=window,
-            extra_attendees=with_ or (), location=location))
-        view = scheduling.service.create_request(proposal, sender)
+            extra_attendees=with_ or (), location=location, intake_job=intake.job if intake else None))
+        view = scheduling.service.create_request(proposal, sender, intake_id=intake.id if intake else None)
+        if intake is not None and intake.target is not None and not as_json:
+            console.print(f"When they book, they'll be added to {intake.target.label}.", markup=False,
+                          highlight=False)
         asyncio.run(scheduling.send_due())
         view = scheduling.service.view(view.id)
         for warning in proposal.warnings:
@@ -389,6 +409,45 @@ def schedule(
             console.print(f"Booking link: {view.booking_url}", markup=False, highlight=False)
     finally:
         runtime.close()
+
+
+def _intake_for_cli(runtime: Runtime, sender: Person, email: str, *, ats: str | None, job: str | None,
+                    cv: Path | None, linkedin: str | None) -> IntakeView | None:
+    """The draft of who to add to an ATS, with the target the flags name (else the organizer's default)."""
+    from bot.intake import IntakeDesk, IntakeError, linkedin_in
+    from bot.messages import ChatFile
+    from store.models import utcnow
+
+    desk = IntakeDesk(runtime.sessions, utcnow)
+    if linkedin and linkedin_in(linkedin) is None:
+        raise CliError(f"{linkedin!r} doesn't look like a LinkedIn profile URL (https://www.linkedin.com/in/…).")
+    files = (ChatFile(cv.name, mimetypes.guess_type(cv.name)[0], cv.read_bytes()),) if cv is not None else ()
+    try:
+        intake = desk.start(sender, email, linkedin_url=linkedin_in(linkedin or ""), files=files)
+        if cv is not None and intake.resume_name is None:
+            raise CliError(f"{cv.name} isn't a CV hirebot can attach (PDF, Word, RTF, ODT or text).")
+        if ats is None and job is None:
+            return intake
+        targets = desk.targets(sender)
+        if ats is not None:
+            key = ats.strip().lower()
+            targets = [t for t in targets if str(t.connection_id) == key or t.provider == key
+                       or t.connection_name.lower() == key]
+            if not targets:
+                raise CliError(f"No connection {ats!r} that can take new candidates. See `hirebot connections`.")
+        if job is None:
+            chosen = next((t for t in targets if t.job_remote_id is None), targets[0])
+        else:
+            wanted = job.strip().lower()
+            matches = [t for t in targets if t.job_remote_id == job.strip() or (t.job_name or "").lower() == wanted]
+            if len({(t.connection_id, t.job_remote_id) for t in matches}) != 1:
+                names = ", ".join(sorted({t.job_name for t in targets if t.job_name})) or "none"
+                raise CliError(f"{'Several jobs match' if matches else 'No open job matches'} {job!r}. "
+                               f"Open jobs: {names}.")
+            chosen = matches[0]
+        return desk.update(sender, intake.id, target=chosen.value)
+    except IntakeError as exc:
+        raise CliError(str(exc)) from exc
 
 
 @app.command()

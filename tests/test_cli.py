@@ -189,6 +189,26 @@ def test_schedule_meetings_and_cancel_from_the_command_line(sandbox_url: str, st
     assert ambiguous.returncode == 1 and "No candidate matches" in ambiguous.stderr
 
 
+def test_schedule_someone_in_no_ats_names_where_they_will_be_added(sandbox_url: str, state: GreenhouseState,
+                                                                   tmp_path: Path) -> None:
+    assert connect(sandbox_url, tmp_path).returncode == 0
+    assert run(["sync"], tmp_path).returncode == 0
+    job = next(j for j in state.jobs.values() if j["status"] == "open")
+    cv = tmp_path / "ana-cv.pdf"
+    cv.write_bytes(b"%PDF-1.4 Ana's CV")
+    scheduled = run(["schedule", "ana.new@example.com", "--window", "2030-03-04..2030-03-08", "--ats", "greenhouse",
+                     "--job", job["name"], "--cv", str(cv), "--linkedin", "https://www.linkedin.com/in/ana-new"],
+                    tmp_path)
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert f"added to Greenhouse \u00b7 {job['name']}" in scheduled.stdout
+
+    for bad, said in ((["--job", "No Such Job Title"], "No open job matches"),
+                      (["--ats", "workday"], "No connection 'workday'"),
+                      (["--linkedin", "https://example.com/ana"], "LinkedIn profile URL")):
+        refused = run(["schedule", "ana.other@example.com", *bad], tmp_path)
+        assert refused.returncode == 1 and said in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_scheduling_settings(tmp_path: Path) -> None:
     feed = "https://calendar.example/private-token-123/basic.ics"
     result = run(["settings", "--timezone", "Europe/Berlin", "--hours", "Mon-Thu 08:00-16:00, Fri 08:00-12:00",
