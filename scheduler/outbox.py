@@ -9,7 +9,10 @@ once in effect, in order per candidate, across crashes and any number of workers
   calendar UID or the remote id an earlier row stored.
 * settle: sent (with remote id and link), retried later with bounded exponential backoff that honours the
   ATS's Retry-After, or parked after `max_attempts` (or at once when the ATS refuses) with a chat notice
-  to the organizer. A row whose lease ran out is claimable again.
+  to the organizer. A row whose lease ran out is claimable again; while a batch is out its leases are
+  renewed every half lease, so a slow ATS does not hand a row in flight to another worker.
+* intake rows (docs/new_candidates.md): `create_candidate` adds a person hirebot scheduled by email, reads
+  them back into the store, and points the meeting at them; the meeting's later rows use those remote ids.
 """
 
 from __future__ import annotations
@@ -121,7 +124,13 @@ class OutboxWorker:
         claimed = await asyncio.to_thread(self.claim, self.clock())
         if not claimed:
             return 0
-        results = await asyncio.gather(*(self._attempt(item) for item in claimed))
+        renewing = asyncio.create_task(self._keep_leases([item.id for item in claimed]))
+        try:
+            results = await asyncio.gather(*(self._attempt(item) for item in claimed))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         return sum(await asyncio.gather(*(asyncio.to_thread(self.settle, item, result)
                                           for item, result in zip(claimed, results, strict=True))))
 
@@ -175,6 +184,24 @@ class OutboxWorker:
                                    provider=r.provider, action=r.action, payload=r.payload or {},
                                    attempts=r.attempts, unsure=bool(r.unsure)) for r in rows),
                       key=lambda item: item.id)
+
+    async def _keep_leases(self, ids: list[int]) -> None:
+        """While a batch is out (an ATS may answer slowly), renew its leases every half lease, so no other
+        worker takes a row that is still being written."""
+        while True:
+            await asyncio.sleep(self.settings.lease.total_seconds() / 2)
+            try:
+                await asyncio.to_thread(self._renew, ids)
+            except Exception:
+                log.exception("Could not renew the outbox leases; another worker may retry rows in flight")
+
+    def _renew(self, ids: list[int]) -> int:
+        with transaction(self.sessions) as session:
+            result = session.execute(update(OutboxItem).where(
+                OutboxItem.id.in_(ids), OutboxItem.lease_owner == self.owner,
+                OutboxItem.state == OutboxState.RUNNING).values(lease_until=self.clock() + self.settings.lease)
+                .execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     # -- deliver --------------------------------------------------------------------------------------------
 

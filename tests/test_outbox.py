@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.outbox_cli import drop_item, list_items, retry_item
 from scheduler.ats_log import OutboxState
 from scheduler.jobs import ClaimedJob
-from scheduler.outbox import AtsNoticeHandler
+from scheduler.outbox import AtsNoticeHandler, OutboxSettings, OutboxWorker
 from store.db import make_engine, session_factory, upgrade
 from tests.test_ats_log import (
     BOX_KEY,
@@ -161,6 +161,38 @@ async def test_a_timeout_after_the_write_was_applied_is_found_by_its_marker(sess
         assert row.state == OutboxState.SENT and row.remote_id
         assert [r.method for r in rig.sandbox.requests if r.path == "/v3/notes"] == ["POST", "GET"]
         assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+async def test_a_slow_delivery_keeps_its_lease_so_no_other_worker_takes_the_row(
+        sessions: sessionmaker[Session]) -> None:
+    release = asyncio.Event()
+
+    async def hold(seconds: float) -> None:
+        await release.wait()
+
+    rig, server = await start_rig(sessions, chaos_sleep=hold)
+    try:
+        s = setup_one(rig)
+        happen(rig, s.meeting_id, "request_sent")
+        rig.sandbox.chaos.delay_next(60, path="/v3/notes")  # Greenhouse answers only once released
+        lease = timedelta(seconds=0.2)
+        slow = OutboxWorker(rig.sessions, rig.adapter, settings=OutboxSettings(lease=lease), owner="slow")
+        other = OutboxWorker(rig.sessions, rig.adapter, settings=OutboxSettings(lease=lease), owner="other")
+        delivering = asyncio.create_task(slow.run_once())
+        await eventually(lambda: items(rig, s.meeting_id)[0].state == OutboxState.RUNNING)
+        first_lease = items(rig, s.meeting_id)[0].lease_until
+        assert first_lease is not None
+        # Several leases later the row is still held, renewed by the slow worker, and not claimable.
+        await eventually(lambda: (items(rig, s.meeting_id)[0].lease_until or first_lease) > first_lease + 2 * lease)
+        assert await other.run_once() == 0
+        release.set()
+        assert await delivering == 1
+        [done] = items(rig, s.meeting_id)
+        assert done.state == OutboxState.SENT and done.attempts == 1
+        assert len(markers(rig)) == 1
     finally:
         await rig.client.aclose()
         await server.cleanup()
