@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CHANGE_ATTEMPTS = 3
+REPEAT_SEND_WINDOW = timedelta(minutes=10)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
@@ -481,6 +482,10 @@ class MeetingService:
                                   "window.")
         now = self.clock()
         with transaction(self.sessions) as session:
+            repeat = _same_request(session, proposal, organizer, since=now - REPEAT_SEND_WINDOW)
+            if repeat is not None:
+                # The same proposal sent twice (a double click, a retried button): one request, not two.
+                return self.view(repeat)
             meeting = Meeting(
                 workspace_id=organizer.workspace_id, organizer_user_id=organizer.user_id,
                 organizer_email=organizer.email.lower(), organizer_name=organizer.display_name,
@@ -1285,6 +1290,18 @@ def _candidate_email(candidate: Candidate) -> str | None:
         if value and _EMAIL.fullmatch(str(value).strip()):
             return str(value).strip().lower()
     return None
+
+
+def _same_request(session: Session, proposal: Proposal, organizer: Person, *, since: datetime) -> int | None:
+    """A meeting requested moments ago from exactly this proposal, if any."""
+    recent = session.scalars(select(Meeting).where(
+        Meeting.workspace_id == organizer.workspace_id, Meeting.organizer_email == organizer.email.lower(),
+        Meeting.candidate_email == proposal.candidate.email, Meeting.state == _S.REQUESTED,
+        Meeting.window_start == proposal.window_start, Meeting.window_end == proposal.window_end,
+        Meeting.duration_minutes == proposal.duration_minutes, Meeting.title == proposal.title,
+        Meeting.created_at >= since).options(selectinload(Meeting.attendees)))
+    wanted = ({a.email for a in proposal.attendees}, proposal.location)
+    return next((m.id for m in recent if ({a.email for a in m.attendees}, m.location) == wanted), None)
 
 
 def _tie_intake(session: Session, intake_id: int, meeting: Meeting, organizer: Person) -> None:

@@ -25,7 +25,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Person
@@ -224,6 +224,18 @@ async def test_propose_respects_the_organizers_scope_and_takes_outside_candidate
                                           candidate_name="Sam Else", title="Coffee chat")
     assert outside.candidate.id is None and outside.candidate.email == "sam@else.example"
     assert outside.title == "Coffee chat" and outside.job_name is None and outside.connection_id is None
+
+
+async def test_sending_the_same_proposal_twice_makes_one_request(sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    proposal = await scene.service.propose(scene.organizer, scene.candidate_id)
+    first = scene.service.create_request(proposal, scene.organizer)
+    again = scene.service.create_request(proposal, scene.organizer)  # a double click on Send
+    assert again.id == first.id
+    with sessions() as session:
+        assert session.scalar(select(func.count(Meeting.id))) == 1
+    later = await scene.service.propose(scene.organizer, scene.candidate_id, when="next week")
+    assert scene.service.create_request(later, scene.organizer).id != first.id  # a different request is new
 
 
 async def test_booked_meetings_of_an_attendee_are_busy_in_the_next_proposal(sessions: sessionmaker[Session]) -> None:
