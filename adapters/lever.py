@@ -34,8 +34,15 @@ admins are told to grant; `validate()` insists on exactly those and names each o
 - no list-archive-reasons → every archived candidate is REJECTED, since Lever does not otherwise say
   whether a reason means hired;
 - no list-opportunity-resumes / list-opportunity-files → those attachments are skipped.
-Creating candidates needs `create-opportunity`. After `validate()`, `optional_missing` and
-`permission_warnings` (one line per missing optional permission) are there for the connect flow.
+Creating candidates needs `create-opportunity`; checking a note whose answer was lost needs
+`list-opportunity-notes` (without it such a note is parked for an admin, never sent twice). After
+`validate()`, `optional_missing` and `permission_warnings` (one line per missing optional permission) are
+there for the connect flow.
+
+Unsure writes. When a write's answer is lost (a timeout), the outbox looks it up before trying again:
+`find_note` by the marker at the end of the note, `find_interview_by_external_id` by the meeting's calendar
+UID, which panels carry as a `[hirebot:<uid>]` last line of their note (a URL goes to `externalUrl`),
+and `find_candidate_by_email` by email. Each returns remote ids in the form the create call returns.
 
 `check_permissions()` probes each permission without creating anything: reads ask for one item, writes
 target an id that cannot exist, so a granted permission answers 404 (or 400) and a missing one 403.
@@ -102,6 +109,7 @@ DOCUMENTED_PERMISSIONS = (
 )
 REQUIRED_PERMISSIONS = DOCUMENTED_PERMISSIONS
 CREATE_CANDIDATE_PERMISSION = "create-opportunity"
+NOTE_LOOKUP_PERMISSION = "list-opportunity-notes"
 # Permission → what hirebot loses without it (one line each, for the connect flow's warning).
 OPTIONAL_PERMISSIONS: dict[str, str] = {
     "list-postings": "jobs show as \"Lever posting <id>\" and \"open jobs\" lists nothing from Lever",
@@ -110,8 +118,11 @@ OPTIONAL_PERMISSIONS: dict[str, str] = {
     "list-opportunity-resumes": "resumes are not synced (company comes from the headline instead)",
     "list-opportunity-files": "other files, such as cover letters, are not synced",
     CREATE_CANDIDATE_PERMISSION: "adding candidates to Lever from chat is off",
+    NOTE_LOOKUP_PERMISSION: ("when Lever does not answer while a note is saved, hirebot cannot check whether it "
+                             "landed, so that note waits for an admin instead of being sent again"),
 }
-SYNC_PERMISSIONS = tuple(name for name in OPTIONAL_PERMISSIONS if name != CREATE_CANDIDATE_PERMISSION)
+SYNC_PERMISSIONS = tuple(name for name in OPTIONAL_PERMISSIONS
+                         if name not in (CREATE_CANDIDATE_PERMISSION, NOTE_LOOKUP_PERMISSION))
 KEY_ADVICE = ("Ask a Lever Super Admin to edit the key under Settings > Integrations and API > "
               "API Credentials and tick them.")
 
@@ -400,13 +411,7 @@ class LeverAdapter(AtsAdapter):
         reply = await self._send("POST", f"/opportunities/{opportunity_id}/notes", params=params,
                                  json_body={"value": note.body, "secret": False, "notifyFollowers": False},
                                  permission="create-opportunity-note")
-        data = _data_object(reply, "notes")
-        note_id = _text(data.get("id")) or _text(data.get("noteId"))
-        if note_id is None:
-            raise MalformedResponse("Lever created the note but did not say its id.", provider=self.provider)
-        return Note(candidate_remote_id=opportunity_id, body=note.body,
-                    remote_id=join_remote_id(opportunity_id, note_id), application_remote_id=note.application_remote_id,
-                    author_remote_id=_text(data.get("user")), created_at=_from_ms(data.get("createdAt")))
+        return _note(_data_object(reply, "notes"), opportunity_id, note.body, note.application_remote_id)
 
     async def delete_note(self, remote_id: str, *, acting_user_id: str | None = None,
                           candidate_remote_id: str | None = None) -> None:
@@ -415,6 +420,19 @@ class LeverAdapter(AtsAdapter):
         await self._send("DELETE", f"/opportunities/{opportunity_id}/notes/{note_id}",
                          params=self._actor_params(acting_user_id, required=False),
                          permission="delete-opportunity-note")
+
+    async def find_note(self, candidate_remote_id: str, marker: str) -> Note | None:
+        """The note on the opportunity whose text contains `marker`, if Lever has it (to check a note whose
+        answer was lost before sending it again). Needs the key's list-opportunity-notes permission."""
+        opportunity_id = _opportunity_in(candidate_remote_id)
+        if opportunity_id is None:
+            raise ConfigError("A Lever note needs the candidate (opportunity) it is about.")
+        async for rows in self._pages(f"/opportunities/{opportunity_id}/notes", {}, NOTE_LOOKUP_PERMISSION):
+            for row in rows:
+                text = next((t for t in _note_texts(row) if marker in t), None)
+                if text is not None:
+                    return _note(row, opportunity_id, text)
+        return None
 
     # --- writing: panels (scheduled interviews) -----------------------------------------------------
 
@@ -429,10 +447,10 @@ class LeverAdapter(AtsAdapter):
         opportunity id, as a lead's prospect application is.
         """
         opportunity_id, application_id = _panel_target(interview.application_remote_id, candidate_remote_id)
+        body = _panel_body(interview, subject, note, application_id)  # no interviewer is the deeper problem
         try:
             reply = await self._send("POST", f"/opportunities/{opportunity_id}/panels",
-                                     params=self._actor_params(acting_user_id, required=True),
-                                     json_body=_panel_body(interview, subject, note, application_id),
+                                     params=self._actor_params(acting_user_id, required=True), json_body=body,
                                      permission="create-opportunity-panel")
         except AtsError as exc:
             if exc.status == 404 and candidate_remote_id is None:
@@ -449,18 +467,45 @@ class LeverAdapter(AtsAdapter):
         """Replace a panel hirebot created (Lever only lets the API change panels it created)."""
         opportunity_id, panel_id = self._locate(remote_id, candidate_remote_id, "interview")
         application_id = _panel_target(interview.application_remote_id, opportunity_id)[1]
+        body = _panel_body(interview, subject, note, application_id)
         reply = await self._send("PUT", f"/opportunities/{opportunity_id}/panels/{panel_id}",
-                                 params=self._actor_params(acting_user_id, required=True),
-                                 json_body=_panel_body(interview, subject, note, application_id),
+                                 params=self._actor_params(acting_user_id, required=True), json_body=body,
                                  permission="update-opportunity-panel")
         return _scheduled(_data_object(reply, "panels"), opportunity_id, interview)
 
     async def delete_interview(self, remote_id: str, *, acting_user_id: str | None = None,
                                candidate_remote_id: str | None = None) -> None:
+        """Delete a panel hirebot created. One that is already gone counts as deleted, so a retry after a
+        lost answer succeeds."""
         opportunity_id, panel_id = self._locate(remote_id, candidate_remote_id, "interview")
-        await self._send("DELETE", f"/opportunities/{opportunity_id}/panels/{panel_id}",
-                         params=self._actor_params(acting_user_id, required=False),
-                         permission="delete-opportunity-panel")
+        try:
+            await self._send("DELETE", f"/opportunities/{opportunity_id}/panels/{panel_id}",
+                             params=self._actor_params(acting_user_id, required=False),
+                             permission="delete-opportunity-panel")
+        except AtsError as exc:
+            if exc.status != 404:
+                raise
+            log.info("Lever panel %s was already gone", remote_id)
+
+    async def find_interview_by_external_id(self, external_event_id: str, *,
+                                            application_remote_id: str | None = None,
+                                            candidate_remote_id: str | None = None
+                                            ) -> ScheduledInterview | None:
+        """The panel hirebot made for the meeting `external_event_id` (its calendar UID, or a URL), if Lever
+        has it: to check a panel whose answer was lost before making it again.
+
+        Panels live on the opportunity (`candidate_remote_id`, else the one an "opportunityId:applicationId"
+        or a lead's application id names). hirebot marks its panels: a URL goes to `externalUrl`, anything
+        else to a `[hirebot:<id>]` line at the end of the panel's note; either is matched.
+        """
+        opportunity_id = _text(candidate_remote_id) or _opportunity_in(application_remote_id)
+        if opportunity_id is None:
+            raise ConfigError("A Lever interview needs the candidate (opportunity) it is for.")
+        async for rows in self._pages(f"/opportunities/{opportunity_id}/panels", {}, "list-opportunity-panels"):
+            for row in rows:
+                if _made_for(row, external_event_id):
+                    return _scheduled(row, opportunity_id, None, external_event_id=external_event_id)
+        return None
 
     # --- writing: candidates ------------------------------------------------------------------------
 
@@ -470,7 +515,8 @@ class LeverAdapter(AtsAdapter):
 
         Options: `acting_user_id` (required by Lever, or the connection's `perform_as` setting),
         `job_remote_id` / `posting_id`, `source` (added as a Lever source and a tag), `tags`,
-        `resume` as (filename, bytes), `origin` (default "sourced"), `owner_id`, `stage_id`.
+        `resume` as (filename, bytes) or (filename, bytes, content type or None) as Greenhouse takes it,
+        `origin` (default "sourced"), `owner_id`, `stage_id`.
         Needs the key's create-opportunity permission, beyond the twelve hirebot asks for.
         """
         params = self._actor_params(options.get("acting_user_id"), required=True)
@@ -527,6 +573,20 @@ class LeverAdapter(AtsAdapter):
             if contact:
                 return contact
         return None
+
+    async def find_candidate_by_email(self, email: str) -> Candidate | None:
+        """The newest opportunity of the person with this email, as a candidate, or None: to check whether
+        a candidate hirebot added (and heard nothing back about) is in Lever before adding them again."""
+        address = email.strip()
+        if not address:
+            return None
+        newest: dict[str, Any] | None = None
+        async for rows in self._pages("/opportunities", {"email": address, **self._confidentiality()},
+                                      "list-opportunities"):
+            for row in rows:
+                if _text(row.get("id")) and (newest is None or _created_key(row) > _created_key(newest)):
+                    newest = row
+        return _candidate(newest, None, self.app_url) if newest is not None else None
 
     # --- internals: reading -------------------------------------------------------------------------
 
@@ -676,15 +736,16 @@ class LeverAdapter(AtsAdapter):
                             status=403, provider=self.provider) from exc
 
     async def _post_multipart(self, path: str, params: Mapping[str, Any], fields: dict[str, Any],
-                              resume: tuple[str, bytes]) -> JsonReply:
+                              resume: Sequence[Any]) -> JsonReply:
         """POST multipart/form-data (Lever's way to send a resume with a new candidate). Sent once, and
         again only after a 429, which means Lever did not process it."""
         form = _form_fields(fields)
-        filename, content = resume
+        filename, content = str(resume[0]), bytes(resume[1])
+        kind = str(resume[2]) if len(resume) > 2 and resume[2] else _mime(filename)
         for attempt in range(2):
             await self.pacer.wait()
             response = await self.client.post(f"{self.base_url}{path}", params=dict(params), data=form,
-                                              files={"resumeFile": (filename, content, _mime(filename))},
+                                              files={"resumeFile": (filename, content, kind)},
                                               auth=self._auth)
             self.http.requests_sent += 1
             if response.status_code == 429 and attempt == 0:
@@ -759,6 +820,7 @@ PERMISSION_PROBES: dict[str, _Probe] = {
     "list-archive-reasons": ("GET", "/archive_reasons", {"limit": 1}, None),
     "list-opportunity-resumes": ("GET", f"{_NOWHERE}/resumes", {"limit": 1}, None),
     "list-opportunity-files": ("GET", f"{_NOWHERE}/files", {"limit": 1}, None),
+    NOTE_LOOKUP_PERMISSION: ("GET", f"{_NOWHERE}/notes", {"limit": 1}, None),
     # Without perform_as Lever cannot create anything, so this answers 400 when granted, 403 when not.
     "create-opportunity": ("POST", "/opportunities", None, {}),
 }
@@ -768,6 +830,7 @@ PERMISSION_PURPOSE = {
     "list-archive-reasons": "tell hired from rejected candidates",
     "list-opportunity-resumes": "read resumes", "list-opportunity-files": "read candidate files",
     "create-opportunity-note": "add notes", "delete-opportunity-note": "delete notes",
+    NOTE_LOOKUP_PERMISSION: "check whether a note it sent without hearing back was saved",
     "create-opportunity-panel": "schedule interviews", "update-opportunity-panel": "reschedule interviews",
     "delete-opportunity-panel": "cancel interviews",
 }
@@ -974,6 +1037,11 @@ def _applications(row: Mapping[str, Any], archive_types: Mapping[str, str] | Non
 
 
 def _posting_id(value: Any) -> str | None:
+    return _id_of(value)
+
+
+def _id_of(value: Any) -> str | None:
+    """The id of a reference Lever sends as an id or, expanded, as an object."""
     return _text(value.get("id")) if isinstance(value, dict) else _text(value)
 
 
@@ -1062,7 +1130,8 @@ def _panel_target(application_remote_id: str | None, candidate_remote_id: str | 
 def _panel_body(interview: ScheduledInterview, subject: str | None, note: str | None,
                 application_id: str | None = None) -> dict[str, Any]:
     if not interview.interviewer_ids:
-        raise ConfigError("Lever needs at least one interviewer (a Lever user) to schedule an interview.")
+        raise ConfigError("Lever needs at least one interviewer who is a Lever user, and none was given: invite "
+                          "someone with a Lever account (hirebot matches them by email).")
     minutes = max(1, round((interview.end - interview.start).total_seconds() / 60))
     entry: dict[str, Any] = {
         "subject": subject or DEFAULT_SUBJECT, "date": _ms(interview.start), "duration": minutes,
@@ -1077,31 +1146,87 @@ def _panel_body(interview: ScheduledInterview, subject: str | None, note: str | 
         entry["feedbackTemplate"] = interview.interview_remote_id
     body: dict[str, Any] = {"timezone": _zone_name(interview.start), "feedbackReminder": "frequently",
                             "interviews": [entry]}
-    if interview.external_event_id and interview.external_event_id.startswith(("https://", "http://")):
-        body["externalUrl"] = interview.external_event_id
-    if note:
-        body["note"] = note
+    external = _text(interview.external_event_id)
+    panel_note = note
+    if external and _is_url(external):
+        body["externalUrl"] = external
+    elif external:  # a calendar UID has no field of its own: a last line of the note makes the panel findable
+        panel_note = f"{note}\n\n{panel_marker(external)}" if note else panel_marker(external)
+    if panel_note:
+        body["note"] = panel_note
     if application_id:
         body["applications"] = [application_id]
     return body
 
 
-def _scheduled(panel: Mapping[str, Any], opportunity_id: str, sent: ScheduledInterview) -> ScheduledInterview:
+def panel_marker(external_event_id: str) -> str:
+    """The line hirebot ends a panel's note with, so `find_interview_by_external_id` can find the panel."""
+    return f"[hirebot:{external_event_id.strip()}]"
+
+
+def _made_for(panel: Mapping[str, Any], external_event_id: str) -> bool:
+    """Whether hirebot made `panel` for the meeting `external_event_id` (by externalUrl or note marker)."""
+    wanted = external_event_id.strip()
+    if wanted and _text(panel.get("externalUrl")) == wanted:
+        return True
+    marker = panel_marker(wanted)
+    return any(line.strip() == marker for line in str(panel.get("note") or "").splitlines())
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
+def _scheduled(panel: Mapping[str, Any], opportunity_id: str, sent: ScheduledInterview | None, *,
+               external_event_id: str | None = None) -> ScheduledInterview:
+    """A panel as a ScheduledInterview whose `remote_id` is "opportunityId:panelId". Fields Lever leaves out
+    come from `sent`, the interview just written, or (when found by lookup) from the panel's first interview."""
     panel_id = _text(panel.get("id"))
     if panel_id is None:
         raise MalformedResponse("Lever saved the interview but did not say its id.", provider="lever")
     interviews = [i for i in panel.get("interviews") or [] if isinstance(i, dict)]
+    first = interviews[0] if interviews else {}
     interviewers = tuple(dict.fromkeys(
         uid for i in interviews for p in i.get("interviewers") or [] if isinstance(p, dict)
-        for uid in [_text(p.get("id"))] if uid)) or sent.interviewer_ids
+        for uid in [_text(p.get("id"))] if uid)) or (sent.interviewer_ids if sent else ())
+    start = _from_ms(panel.get("start")) or (sent.start if sent else None)
+    end = _from_ms(panel.get("end")) or (sent.end if sent else None)
+    if start is None or end is None:
+        raise MalformedResponse(f"Lever sent panel {panel_id} without its start and end.", provider="lever")
+    linked = next((a for a in map(_id_of, panel.get("applications") or []) if a), None)
     return ScheduledInterview(
-        application_remote_id=sent.application_remote_id or opportunity_id,
-        start=_from_ms(panel.get("start")) or sent.start,
-        end=_from_ms(panel.get("end")) or sent.end, interview_remote_id=sent.interview_remote_id,
-        interviewer_ids=interviewers, location=sent.location, video_url=sent.video_url,
-        external_event_id=sent.external_event_id, remote_id=join_remote_id(opportunity_id, panel_id),
+        application_remote_id=(sent.application_remote_id if sent else linked) or opportunity_id,
+        start=start, end=end,
+        interview_remote_id=sent.interview_remote_id if sent else _text(first.get("feedbackTemplate")),
+        interviewer_ids=interviewers, location=sent.location if sent else _text(first.get("location")),
+        video_url=sent.video_url if sent else None,
+        external_event_id=sent.external_event_id if sent else external_event_id,
+        remote_id=join_remote_id(opportunity_id, panel_id),
         status="canceled" if panel.get("canceledAt") else "scheduled",
     )
+
+
+def _note(row: Mapping[str, Any], opportunity_id: str, body: str,
+          application_remote_id: str | None = None) -> Note:
+    """A Lever note as a Note whose `remote_id` is "opportunityId:noteId"."""
+    note_id = _text(row.get("id")) or _text(row.get("noteId"))
+    if note_id is None:
+        raise MalformedResponse("Lever sent a note without its id.", provider="lever")
+    return Note(candidate_remote_id=opportunity_id, body=body, remote_id=join_remote_id(opportunity_id, note_id),
+                application_remote_id=application_remote_id, author_remote_id=_text(row.get("user")),
+                created_at=_from_ms(row.get("createdAt")))
+
+
+def _note_texts(row: Mapping[str, Any]) -> list[str]:
+    """A note's text: Lever keeps it in `fields[].value` (some answers also carry a top-level `value`)."""
+    fields = [f for f in row.get("fields") or [] if isinstance(f, dict)]
+    return [text for text in (row.get("value"), *(f.get("value") for f in fields)) if isinstance(text, str)]
+
+
+def _created_key(row: Mapping[str, Any]) -> tuple[int, str]:
+    created = row.get("createdAt")
+    moment = created if isinstance(created, int) and not isinstance(created, bool) else 0
+    return moment, str(row.get("id") or "")
 
 
 def _phones(value: Any) -> tuple[ContactValue, ...]:

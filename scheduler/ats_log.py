@@ -270,6 +270,7 @@ def _payload(session: Session, meeting: Meeting, event: MeetingEvent, connection
         "acting_user_id": acting.remote_id if acting is not None else None,
         "organizer_user_id": meeting.organizer_user_id,
         "title": meeting.title,
+        "timezone": meeting.timezone,
     }
     if action == OutboxAction.NOTE:
         payload["marker"] = marker(event.id)
@@ -422,7 +423,7 @@ def plan_parked_notice(session: Session, item: OutboxItem, now: datetime) -> Non
                                                                                      item.event_kind))
     text = (f"I couldn't log to {item.provider.capitalize()} for {meeting.candidate_name} ({meeting.title}): "
             f"{what.lower()} failed {item.attempts} time{'s' if item.attempts != 1 else ''}. "
-            f"{item.provider.capitalize()} said: {item.last_error or 'no reason given'}. "
+            f"The reason: {item.last_error or 'none was given'}. "
             f"An admin can retry it with \"hirebot outbox retry {item.id}\".")
     _plan_notice(session, meeting, f"outbox:{item.id}:parked:{item.attempts}", now, text)
 
@@ -442,6 +443,10 @@ def plan_added_notice(session: Session, meeting: Meeting, intake: CandidateIntak
 
 
 def requirement_notice(meeting: Meeting, connection: AtsConnection, problem: str, *, pushed: bool = False) -> str:
+    if connection.provider == "lever":
+        return (f"I'm not logging {meeting.title} with {meeting.candidate_name} to Lever: {problem}. Meeting "
+                f"activity is logged to Lever when the candidate has an opportunity there and someone invited "
+                f"is a Lever user.")
     if pushed:
         return (f"I'm adding {meeting.candidate_name} to {_name(connection)} as you asked, but I'm not logging "
                 f"{meeting.title} there: {problem}. Meeting activity is logged when the job has a hiring "

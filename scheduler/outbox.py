@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker, undefer
@@ -496,9 +497,14 @@ def _claimable(rows: Any, now: datetime) -> Any:
 def _interview(p: Mapping[str, Any]) -> ScheduledInterview:
     if not p.get("start") or not p.get("end"):
         raise NotDelivered("the meeting has no booked time to put in the ATS")
+    start, end = datetime.fromisoformat(str(p["start"])), datetime.fromisoformat(str(p["end"]))
+    if p.get("timezone"):
+        # The ATS shows the interview in the zone it is given (Lever's panel `timezone`): the meeting's own.
+        zone = ZoneInfo(str(p["timezone"]))
+        start, end = start.astimezone(zone), end.astimezone(zone)
     return ScheduledInterview(
         application_remote_id=str(p.get("application_remote_id") or p.get("candidate_remote_id")),
-        start=datetime.fromisoformat(str(p["start"])), end=datetime.fromisoformat(str(p["end"])),
+        start=start, end=end,
         interviewer_ids=tuple(str(i) for i in p.get("interviewer_ids") or ()),
         location=_text(p.get("location")), external_event_id=_text(p.get("external_event_id")))
 

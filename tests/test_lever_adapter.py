@@ -7,9 +7,8 @@ token bucket refills from it, so rate limiting is real but no test waits on the 
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,44 +45,16 @@ from adapters.models import (
     ScheduledInterview,
 )
 from adapters.sandbox import lever as sandbox_module
-from adapters.sandbox.lever import ALL_PERMISSIONS, SANDBOX_API_KEY, Chaos, LeverSandbox
+from adapters.sandbox.lever import ALL_PERMISSIONS, SANDBOX_API_KEY, LeverSandbox
 from adapters.sandbox.lever_roster import LeverState, Opportunity, generate, to_ms
 from store import models as orm
 from store.db import session_factory
 from store.sync import refresh_candidates, sync_connection
 from tests import factories
 from tests.clocks import EpochClock
+from tests.lever_rig import NOW, LeverRig, lever_sandbox, serve_lever
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TWELVE = frozenset(DOCUMENTED_PERMISSIONS)
-
-
-@dataclass
-class Rig:
-    sandbox: LeverSandbox
-    client: httpx.AsyncClient
-    base_url: str
-    clock: EpochClock
-
-    @property
-    def state(self) -> LeverState:
-        return self.sandbox.state
-
-    def adapter(self, key: str = SANDBOX_API_KEY, **settings: Any) -> LeverAdapter:
-        config = ConnectionConfig(base_url=self.base_url, credentials={"api_key": key}, settings=settings)
-        return LeverAdapter(config, self.client, sleep=self.clock.sleep, clock=self.clock, rng=random.Random(1))
-
-    def calls(self, method: str, path: str) -> list[Any]:
-        return [r for r in self.sandbox.requests if r.method == method and r.path == f"/v1{path}"]
-
-    def touched(self, fragment: str) -> list[Any]:
-        return [r for r in self.sandbox.requests if fragment in r.path]
-
-
-async def _rig(state: LeverState, clock: EpochClock) -> AsyncIterator[Rig]:
-    sandbox = LeverSandbox(state, clock=clock, chaos=Chaos(sleep=clock.sleep))
-    async with TestServer(sandbox.app, host="127.0.0.1") as server, httpx.AsyncClient() as client:
-        yield Rig(sandbox, client, str(server.make_url("/v1")), clock)
 
 
 @pytest.fixture
@@ -92,8 +63,8 @@ def clock() -> EpochClock:
 
 
 @pytest.fixture
-async def lever(clock: EpochClock) -> AsyncIterator[Rig]:
-    async for rig in _rig(generate(candidates=34, seed=9, now=NOW), clock):
+async def lever(clock: EpochClock) -> AsyncIterator[LeverRig]:
+    async with serve_lever(lever_sandbox(generate(candidates=34, seed=9, now=NOW), clock), clock) as rig:
         yield rig
 
 
@@ -127,7 +98,7 @@ def ms_to_dt(value: int | None) -> datetime | None:
 # -- connect time ----------------------------------------------------------------------------------------
 
 
-async def test_validate_accepts_the_default_key_probing_each_permission_and_writing_nothing(lever: Rig) -> None:
+async def test_validate_accepts_the_default_key_probing_each_permission_and_writing_nothing(lever: LeverRig) -> None:
     opportunities_before = len(lever.state.opportunities)
     adapter = lever.adapter()
     await adapter.validate()
@@ -138,7 +109,7 @@ async def test_validate_accepts_the_default_key_probing_each_permission_and_writ
     assert ("POST", "/v1/opportunities/00000000-0000-0000-0000-000000000000/notes") in probed
     assert ("DELETE", "/v1/opportunities/00000000-0000-0000-0000-000000000000/panels/"
                       "00000000-0000-0000-0000-000000000000") in probed
-    assert len(lever.sandbox.requests) == len(DOCUMENTED_PERMISSIONS) + len(OPTIONAL_PERMISSIONS) == 18
+    assert len(lever.sandbox.requests) == len(DOCUMENTED_PERMISSIONS) + len(OPTIONAL_PERMISSIONS) == 19
     assert adapter.supports(Capability.CREATE_CANDIDATES) and adapter.supports(Capability.READ_ATTACHMENTS)
 
 
@@ -149,7 +120,7 @@ def test_the_documented_twelve_agree_with_the_sandbox_and_the_issue() -> None:
     assert set(OPTIONAL_PERMISSIONS) <= ALL_PERMISSIONS and TWELVE <= ALL_PERMISSIONS
 
 
-async def test_a_key_with_exactly_the_documented_twelve_passes_with_warnings(lever: Rig) -> None:
+async def test_a_key_with_exactly_the_documented_twelve_passes_with_warnings(lever: LeverRig) -> None:
     lever.sandbox.permissions = TWELVE
     adapter = lever.adapter()
     await adapter.validate()
@@ -168,7 +139,7 @@ async def test_a_key_with_exactly_the_documented_twelve_passes_with_warnings(lev
 
 @pytest.mark.parametrize("permission", DOCUMENTED_PERMISSIONS)
 async def test_a_key_missing_one_of_the_twelve_is_refused_by_name(clock: EpochClock, permission: str) -> None:
-    async for rig in _rig(generate(candidates=3, seed=9, now=NOW), clock):
+    async with serve_lever(lever_sandbox(generate(candidates=3, seed=9, now=NOW), clock), clock) as rig:
         rig.sandbox.permissions = TWELVE - {permission}
         with pytest.raises(AuthError) as caught:
             await rig.adapter().validate()
@@ -178,7 +149,7 @@ async def test_a_key_missing_one_of_the_twelve_is_refused_by_name(clock: EpochCl
         assert named == [permission]  # a 12-only key lacks every optional one; none is named
 
 
-async def test_validate_names_every_missing_required_one_in_order_and_no_optional_one(lever: Rig) -> None:
+async def test_validate_names_every_missing_required_one_in_order_and_no_optional_one(lever: LeverRig) -> None:
     lever.sandbox.permissions = ALL_PERMISSIONS - {"create-opportunity-note", "list-postings",
                                                    "update-opportunity-panel"}
     adapter = lever.adapter()
@@ -192,7 +163,7 @@ async def test_validate_names_every_missing_required_one_in_order_and_no_optiona
     assert report.warnings() == [f"list-postings: {OPTIONAL_PERMISSIONS['list-postings']}."]
 
 
-async def test_validate_with_a_wrong_key_fails_fast_without_leaking_it(lever: Rig) -> None:
+async def test_validate_with_a_wrong_key_fails_fast_without_leaking_it(lever: LeverRig) -> None:
     with pytest.raises(AuthError) as caught:
         await lever.adapter(key="wrong-key-123456").validate()
     assert caught.value.status == 401 and "refused the API key" in str(caught.value)
@@ -223,7 +194,7 @@ def test_regions_pick_api_and_app_hosts() -> None:
 # -- full and incremental sync ---------------------------------------------------------------------------
 
 
-async def test_full_sync_maps_each_opportunity_to_a_candidate_with_its_applications(lever: Rig) -> None:
+async def test_full_sync_maps_each_opportunity_to_a_candidate_with_its_applications(lever: LeverRig) -> None:
     adapter = lever.adapter()
     batches = await collect(adapter)
     state = lever.state
@@ -284,7 +255,7 @@ async def test_full_sync_maps_each_opportunity_to_a_candidate_with_its_applicati
 
 
 async def test_sync_pages_by_100_with_expand_and_no_request_per_contact(clock: EpochClock) -> None:
-    async for rig in _rig(generate(candidates=150, seed=4, now=NOW), clock):
+    async with serve_lever(lever_sandbox(generate(candidates=150, seed=4, now=NOW), clock), clock) as rig:
         batches = await collect(rig.adapter(sync_attachments=False))
         lists = rig.calls("GET", "/opportunities")
         assert all(r.params("expand") == ["applications", "stage"] and r.param("limit") == "100" for r in lists)
@@ -301,7 +272,7 @@ async def test_sync_pages_by_100_with_expand_and_no_request_per_contact(clock: E
         assert len(rig.sandbox.requests) == len(lists) + 1 + 2 * len(visible(rig.state))
 
 
-async def test_incremental_sync_picks_up_changes_since_the_cursor(lever: Rig) -> None:
+async def test_incremental_sync_picks_up_changes_since_the_cursor(lever: LeverRig) -> None:
     adapter = lever.adapter()
     await collect(adapter)
     lever.clock.now += 10
@@ -331,7 +302,7 @@ async def test_incremental_sync_picks_up_changes_since_the_cursor(lever: Rig) ->
     assert len(lever.sandbox.requests) == 1 + 2 * 3  # one page, the files of three; reasons already known
 
 
-async def test_fetch_candidates_by_opportunity_id(lever: Rig) -> None:
+async def test_fetch_candidates_by_opportunity_id(lever: LeverRig) -> None:
     state = lever.state
     first = pair_of_one_contact(state)[0]
     single = next(o for o in visible(state) if o.contact_id != first.contact_id and o.application)
@@ -350,7 +321,7 @@ async def test_fetch_candidates_by_opportunity_id(lever: Rig) -> None:
     assert [c.remote_id for c in confidential.candidates] == [secret.id]
 
 
-async def test_jobs_stages_and_users(lever: Rig) -> None:
+async def test_jobs_stages_and_users(lever: LeverRig) -> None:
     adapter = lever.adapter()
     jobs = {j.remote_id: j for j in await adapter.list_jobs()}
     state = lever.state
@@ -374,7 +345,7 @@ async def test_jobs_stages_and_users(lever: Rig) -> None:
 
 
 async def test_a_documented_only_key_syncs_through_the_engine_with_degraded_fields(
-        lever: Rig, sqlite_engine: Engine) -> None:
+        lever: LeverRig, sqlite_engine: Engine) -> None:
     lever.sandbox.permissions = TWELVE
     state = lever.state
     adapter = lever.adapter()
@@ -410,7 +381,7 @@ async def test_a_documented_only_key_syncs_through_the_engine_with_degraded_fiel
 
 
 async def test_an_unprobed_adapter_learns_missing_reads_from_one_403_each(clock: EpochClock) -> None:
-    async for rig in _rig(generate(candidates=150, seed=4, now=NOW), clock):
+    async with serve_lever(lever_sandbox(generate(candidates=150, seed=4, now=NOW), clock), clock) as rig:
         rig.sandbox.permissions = TWELVE
         adapter = rig.adapter()
         assert await adapter.list_jobs() == [] and await adapter.list_stages() == []
@@ -478,7 +449,7 @@ OPTIONAL_PATHS = {"list-postings": "/postings", "list-stages": "/stages", "list-
 
 @pytest.mark.parametrize("permission", SYNC_PERMISSIONS)
 async def test_each_optional_read_degrades_alone_and_is_not_asked_for_after_validate(
-        lever: Rig, permission: str) -> None:
+        lever: LeverRig, permission: str) -> None:
     lever.sandbox.permissions = ALL_PERMISSIONS - {permission}
     adapter = lever.adapter()
     await adapter.validate()
@@ -497,7 +468,7 @@ async def test_each_optional_read_degrades_alone_and_is_not_asked_for_after_vali
 # -- writes ----------------------------------------------------------------------------------------------
 
 
-async def test_notes_go_on_the_candidates_opportunity_and_can_be_deleted(lever: Rig) -> None:
+async def test_notes_go_on_the_candidates_opportunity_and_can_be_deleted(lever: LeverRig) -> None:
     adapter = lever.adapter()
     state = lever.state
     opp = next(o for o in visible(state) if o.archived_reason is None and o.application)
@@ -520,7 +491,7 @@ async def test_notes_go_on_the_candidates_opportunity_and_can_be_deleted(lever: 
     assert anonymous.author_remote_id is None and state.notes[opp.id]
 
 
-async def test_note_write_is_not_repeated_after_a_server_error(lever: Rig) -> None:
+async def test_note_write_is_not_repeated_after_a_server_error(lever: LeverRig) -> None:
     opp = visible(lever.state)[0]
     lever.sandbox.chaos.fail_next(500, path=f"/opportunities/{opp.id}/notes")
     with pytest.raises(AtsError) as caught:
@@ -529,14 +500,14 @@ async def test_note_write_is_not_repeated_after_a_server_error(lever: Rig) -> No
     assert len(lever.calls("POST", f"/opportunities/{opp.id}/notes")) == 1
 
 
-async def test_missing_note_permission_is_named_on_use(lever: Rig) -> None:
+async def test_missing_note_permission_is_named_on_use(lever: LeverRig) -> None:
     lever.sandbox.permissions = ALL_PERMISSIONS - {"create-opportunity-note"}
     opp = visible(lever.state)[0]
     with pytest.raises(AuthError, match="lacks the create-opportunity-note permission"):
         await lever.adapter().create_note(Note(opp.id, "x"))
 
 
-async def test_panels_create_update_delete_linked_to_the_application(lever: Rig) -> None:
+async def test_panels_create_update_delete_linked_to_the_application(lever: LeverRig) -> None:
     lever.sandbox.permissions = TWELVE  # panels need nothing beyond the documented twelve
     adapter = lever.adapter()
     state = lever.state
@@ -577,7 +548,7 @@ async def test_panels_create_update_delete_linked_to_the_application(lever: Rig)
 
 
 async def test_a_leads_prospect_application_schedules_directly_and_a_bare_application_id_is_explained(
-        lever: Rig) -> None:
+        lever: LeverRig) -> None:
     state = lever.state
     actor, interviewer = state.active_user_ids()[0], state.active_user_ids()[2]
     lead = next(o for o in visible(state) if o.application is None)
@@ -600,7 +571,7 @@ async def test_a_leads_prospect_application_schedules_directly_and_a_bare_applic
         applied.application.id]
 
 
-async def test_panel_writes_need_an_acting_user_and_an_interviewer(lever: Rig) -> None:
+async def test_panel_writes_need_an_acting_user_and_an_interviewer(lever: LeverRig) -> None:
     opp = visible(lever.state)[0]
     planned = ScheduledInterview(application_remote_id=opp.id, start=NOW, end=NOW + timedelta(hours=1),
                                  interviewer_ids=(lever.state.active_user_ids()[0],))
@@ -614,7 +585,104 @@ async def test_panel_writes_need_an_acting_user_and_an_interviewer(lever: Rig) -
     assert not lever.sandbox.requests
 
 
-async def test_create_candidate_needs_the_extra_permission_and_says_so(lever: Rig) -> None:
+# -- looking up a write whose answer was lost ------------------------------------------------------------
+
+
+async def test_find_note_pages_to_the_note_with_the_marker_and_names_it_like_create(lever: LeverRig) -> None:
+    state = lever.state
+    opp = next(o for o in visible(state) if o.application)
+    for number in range(120):  # more than one page of other people's notes first
+        lever.sandbox.add_note(opp.id, f"Call notes {number}: strong on systems design.\n\n[hirebot:evt-{number}0]")
+    lever.clock.advance(60)
+    adapter = lever.adapter()
+    created = await adapter.create_note(Note(opp.id, "hirebot: Phone screen booked.\n\n[hirebot:evt-12]"))
+    lever.sandbox.requests.clear()
+
+    found = await adapter.find_note(opp.id, "[hirebot:evt-12]")
+    assert found is not None and found.remote_id == created.remote_id
+    assert found.candidate_remote_id == opp.id and found.body.endswith("[hirebot:evt-12]")
+    pages = lever.calls("GET", f"/opportunities/{opp.id}/notes")
+    assert len(pages) == 2 and pages[1].param("offset")  # followed `next` to the second page
+    assert await adapter.find_note(opp.id, "[hirebot:evt-13]") is None
+
+
+async def test_find_note_without_the_notes_permission_says_which_one(lever: LeverRig) -> None:
+    lever.sandbox.permissions = TWELVE
+    opp = visible(lever.state)[0]
+    with pytest.raises(AuthError, match="lacks the list-opportunity-notes permission") as caught:
+        await lever.adapter().find_note(opp.id, "[hirebot:evt-1]")
+    assert "saved" in str(caught.value)
+
+
+async def test_a_panel_made_for_a_calendar_uid_is_marked_in_its_note_and_found_by_it(lever: LeverRig) -> None:
+    lever.sandbox.permissions = TWELVE  # the lookup needs nothing beyond the documented twelve
+    state = lever.state
+    opp = next(o for o in visible(state) if o.application)
+    assert opp.application is not None
+    actor = state.active_user_ids()[0]
+    for number in range(101):  # a full page of panels made in Lever's UI, one of them noting another meeting
+        panel_id = state.new_id()
+        state.panels.setdefault(opp.id, {})[panel_id] = {
+            "id": panel_id, "createdAt": to_ms(NOW) + number, "start": to_ms(NOW), "end": to_ms(NOW) + 1,
+            "externallyManaged": False, "externalUrl": None, "interviews": [],
+            "note": "Onsite loop\n[hirebot:other-meeting@hirebot]" if number == 7 else "Onsite loop"}
+    lever.clock.advance(60)
+    start = datetime(2026, 3, 10, 15, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    planned = ScheduledInterview(application_remote_id=opp.application.id, start=start,
+                                 end=start + timedelta(minutes=45), interviewer_ids=(actor,),
+                                 location="Room 4", external_event_id="c0ffee@hirebot")
+    adapter = lever.adapter()
+    created = await adapter.create_interview(planned, acting_user_id=actor, note="Bring the laptop.",
+                                             candidate_remote_id=opp.id)
+    panel = state.panels[opp.id][split_remote_id(created.remote_id or "")[1]]
+    assert panel["note"] == "Bring the laptop.\n\n[hirebot:c0ffee@hirebot]" and panel["externalUrl"] is None
+    assert panel["interviews"][0]["note"] == "Bring the laptop."  # the marker is the panel's, not the agenda's
+    lever.sandbox.requests.clear()
+
+    found = await adapter.find_interview_by_external_id("c0ffee@hirebot", application_remote_id=opp.application.id,
+                                                        candidate_remote_id=opp.id)
+    assert found is not None and found.remote_id == created.remote_id
+    assert (found.start, found.end, found.interviewer_ids) == (start, planned.end, (actor,))
+    assert found.application_remote_id == opp.application.id and found.location == "Room 4"
+    assert found.external_event_id == "c0ffee@hirebot"
+    assert len(lever.calls("GET", f"/opportunities/{opp.id}/panels")) == 2
+    assert await adapter.find_interview_by_external_id("c0ffee", candidate_remote_id=opp.id) is None
+
+    # Moving it keeps it findable; a URL goes to externalUrl and is found there.
+    moved = replace(planned, start=start + timedelta(days=1), end=start + timedelta(days=1, minutes=45))
+    await adapter.update_interview(created.remote_id or "", moved, acting_user_id=actor)
+    again = await adapter.find_interview_by_external_id("c0ffee@hirebot", candidate_remote_id=opp.id)
+    assert again is not None and again.remote_id == created.remote_id and again.start == moved.start
+    linked = await adapter.create_interview(replace(planned, external_event_id="https://bot.example/m/7"),
+                                            acting_user_id=actor, candidate_remote_id=opp.id)
+    by_url = await adapter.find_interview_by_external_id("https://bot.example/m/7",
+                                                         application_remote_id=join_remote_id(opp.id, "x"))
+    assert by_url is not None and by_url.remote_id == linked.remote_id
+    assert state.panels[opp.id][split_remote_id(linked.remote_id or "")[1]]["note"] is None
+
+
+async def test_deleting_a_panel_that_is_already_gone_counts_as_deleted(lever: LeverRig) -> None:
+    opp = visible(lever.state)[0]
+    actor = lever.state.active_user_ids()[0]
+    await lever.adapter().delete_interview(join_remote_id(opp.id, "no-such-panel"), acting_user_id=actor)
+    assert [r.method for r in lever.touched("/panels/")] == ["DELETE"]
+
+
+async def test_find_candidate_by_email_is_the_newest_opportunity_of_that_person(lever: LeverRig) -> None:
+    state = lever.state
+    older, newer = sorted(pair_of_one_contact(state), key=lambda o: (o.created_at, o.id))
+    email = state.contact_of(older).emails[0]
+    adapter = lever.adapter()
+    found = await adapter.find_candidate_by_email(f" {email.upper()} ")
+    assert found is not None and found.remote_id == newer.id
+    assert email in [e.value for e in found.emails] and found.url and found.url.endswith(f"/candidates/{newer.id}")
+    [search] = lever.calls("GET", "/opportunities")
+    assert search.param("email") == email.upper() and search.param("limit") == "100"
+    assert await adapter.find_candidate_by_email("nobody-here@example.org") is None
+    assert await adapter.find_candidate_by_email("  ") is None
+
+
+async def test_create_candidate_needs_the_extra_permission_and_says_so(lever: LeverRig) -> None:
     lever.sandbox.permissions = TWELVE
     state = lever.state
     actor = state.active_user_ids()[0]
@@ -630,7 +698,7 @@ async def test_create_candidate_needs_the_extra_permission_and_says_so(lever: Ri
     assert "create-opportunity" in adapter.optional_missing
 
 
-async def test_create_candidate_with_tags_source_link_posting_and_resume(lever: Rig) -> None:
+async def test_create_candidate_with_tags_source_link_posting_and_resume(lever: LeverRig) -> None:
     state = lever.state
     actor, posting = state.active_user_ids()[0], next(iter(state.postings))
     resume = b"%PDF-1.4 Ada's resume"
@@ -659,6 +727,15 @@ async def test_create_candidate_with_tags_source_link_posting_and_resume(lever: 
     assert lever.calls("POST", "/opportunities")[-1].body["contact"] == contact.id
 
 
+async def test_a_resume_may_come_with_its_content_type_as_the_outbox_sends_it(lever: LeverRig) -> None:
+    actor = lever.state.active_user_ids()[0]
+    grace = Candidate(remote_id="", first_name="Grace", last_name="Hopper", emails=(ContactValue("grace@example.com"),))
+    created = await lever.adapter().create_candidate(grace, acting_user_id=actor, source="hirebot",
+                                                     resume=("grace.txt", b"COBOL, FLOW-MATIC", "text/plain"))
+    [resume] = lever.state.opportunities[created.remote_id].resumes
+    assert (resume.filename, resume.content) == ("grace.txt", b"COBOL, FLOW-MATIC")
+
+
 # -- webhooks --------------------------------------------------------------------------------------------
 
 
@@ -668,7 +745,7 @@ def _signed(sandbox: LeverSandbox, event: str, data: dict[str, Any], secret: str
             "signature": sandbox.sign(token, triggered_at, secret), "data": data}
 
 
-async def test_webhook_signature_good_and_bad(lever: Rig) -> None:
+async def test_webhook_signature_good_and_bad(lever: LeverRig) -> None:
     opp = visible(lever.state)[0]
     payload = _signed(lever.sandbox, "candidateStageChange",
                       lever.sandbox.event_data("candidateStageChange", opp.id), "whsec")
@@ -689,7 +766,7 @@ async def test_webhook_signature_good_and_bad(lever: Rig) -> None:
     assert not verify_webhook_signature(raw, "whsec", now=fresh + 3600, max_age_seconds=300)
 
 
-async def test_webhook_delivered_by_the_sandbox_names_the_opportunity_to_refresh(lever: Rig) -> None:
+async def test_webhook_delivered_by_the_sandbox_names_the_opportunity_to_refresh(lever: LeverRig) -> None:
     from aiohttp import web
 
     received: list[bytes] = []
@@ -735,27 +812,27 @@ def test_parse_webhook_for_deletions_and_odd_payloads() -> None:
 # -- failures --------------------------------------------------------------------------------------------
 
 
-async def test_429_is_waited_out_then_the_sync_succeeds(lever: Rig) -> None:
+async def test_429_is_waited_out_then_the_sync_succeeds(lever: LeverRig) -> None:
     lever.sandbox.chaos.fail_next(429, path="/opportunities", retry_after=2)
     batches = await collect(lever.adapter())
     assert {c.remote_id for b in batches for c in b.candidates} == {o.id for o in visible(lever.state)}
     assert 2.0 in lever.clock.sleeps
 
 
-async def test_5xx_is_retried_with_backoff(lever: Rig) -> None:
+async def test_5xx_is_retried_with_backoff(lever: LeverRig) -> None:
     lever.sandbox.chaos.fail_next(502, times=2, path="/users")
     users = await lever.adapter().list_users()
     assert len(users) == len(lever.state.users)
     assert len(lever.calls("GET", "/users")) == 3
 
 
-async def test_401_during_sync_is_a_clear_auth_error(lever: Rig) -> None:
+async def test_401_during_sync_is_a_clear_auth_error(lever: LeverRig) -> None:
     with pytest.raises(AuthError) as caught:
         await collect(lever.adapter(key="revoked-key-000"))
     assert caught.value.status == 401 and "refused the API key" in str(caught.value)
 
 
-async def test_a_missing_required_read_stops_the_sync_with_its_name(lever: Rig) -> None:
+async def test_a_missing_required_read_stops_the_sync_with_its_name(lever: LeverRig) -> None:
     lever.sandbox.permissions = ALL_PERMISSIONS - {"list-opportunities"}
     with pytest.raises(AuthError, match="lacks the list-opportunities permission"):
         await collect(lever.adapter())
@@ -764,7 +841,7 @@ async def test_a_missing_required_read_stops_the_sync_with_its_name(lever: Rig) 
         await lever.adapter().list_users()
 
 
-async def test_a_revoked_key_is_not_mistaken_for_a_missing_optional_read(lever: Rig) -> None:
+async def test_a_revoked_key_is_not_mistaken_for_a_missing_optional_read(lever: LeverRig) -> None:
     adapter = lever.adapter(key="revoked-key-000")
     with pytest.raises(AuthError, match="refused the API key"):
         await adapter.list_jobs()
@@ -773,7 +850,7 @@ async def test_a_revoked_key_is_not_mistaken_for_a_missing_optional_read(lever: 
 
 async def test_malformed_page_fails_that_page_only(clock: EpochClock) -> None:
     attempts = RetryPolicy().max_attempts
-    async for rig in _rig(generate(candidates=150, seed=4, now=NOW), clock):
+    async with serve_lever(lever_sandbox(generate(candidates=150, seed=4, now=NOW), clock), clock) as rig:
         rig.sandbox.chaos.malformed_next(path="/opportunities")  # once: read again, and the sync goes on
         assert len(await collect(rig.adapter(sync_attachments=False))) == 2
         batches = []
@@ -790,7 +867,7 @@ async def test_malformed_page_fails_that_page_only(clock: EpochClock) -> None:
 
 
 async def test_client_side_pacing_keeps_under_lever_rate_limit(clock: EpochClock) -> None:
-    async for rig in _rig(generate(candidates=60, seed=2, now=NOW), clock):
+    async with serve_lever(lever_sandbox(generate(candidates=60, seed=2, now=NOW), clock), clock) as rig:
         adapter = rig.adapter()
         started = clock.now
         batches = await collect(adapter)
@@ -816,7 +893,7 @@ async def test_pacer_reserves_slots_without_spinning() -> None:
 # -- through the real sync engine ------------------------------------------------------------------------
 
 
-async def test_sync_engine_stores_each_opportunity_and_webhook_deletions_propagate(lever: Rig,
+async def test_sync_engine_stores_each_opportunity_and_webhook_deletions_propagate(lever: LeverRig,
                                                                                  sqlite_engine: Engine) -> None:
     sessions = session_factory(sqlite_engine)
     workspace = factories.workspace(sessions)

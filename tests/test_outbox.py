@@ -211,7 +211,7 @@ async def test_after_max_attempts_a_row_is_parked_the_organizer_told_and_an_admi
     assert first.state == OutboxState.PARKED and first.attempts == 2
     assert "503" in (first.last_error or "")
     [notice] = notices(rig)
-    assert f"Greenhouse said: {first.last_error}" in notice.payload["text"]
+    assert f"The reason: {first.last_error}" in notice.payload["text"]
     assert f"hirebot outbox retry {first.id}" in notice.payload["text"]
 
     listed = list_items(rig.sessions, state="parked")

@@ -6,8 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -28,27 +27,7 @@ from adapters.sandbox.lever import (
 )
 from adapters.sandbox.lever_roster import FileRecord, LeverState, Opportunity, generate, to_ms
 from tests.clocks import EpochClock
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-@dataclass
-class Lever:
-    sandbox: LeverSandbox
-    client: httpx.AsyncClient
-    clock: EpochClock
-
-    @property
-    def state(self) -> LeverState:
-        return self.sandbox.state
-
-
-async def _open(sandbox: LeverSandbox, clock: EpochClock, *, key: str = SANDBOX_API_KEY
-                ) -> AsyncIterator[Lever]:
-    async with TestServer(sandbox.app, host="127.0.0.1") as server:
-        base = str(server.make_url("/v1"))
-        async with httpx.AsyncClient(base_url=base, auth=(key, "")) as client:
-            yield Lever(sandbox, client, clock)
+from tests.lever_rig import NOW, LeverRig, serve_lever
 
 
 @pytest.fixture
@@ -57,10 +36,10 @@ def clock() -> EpochClock:
 
 
 @pytest.fixture
-async def lever(clock: EpochClock) -> AsyncIterator[Lever]:
+async def lever(clock: EpochClock) -> AsyncIterator[LeverRig]:
     sandbox = LeverSandbox(generate(candidates=60, seed=3, now=NOW), clock=clock, burst=100_000,
                            rate_limit=100_000.0, chaos=Chaos(sleep=clock.sleep), permissions=EVERYTHING)
-    async for opened in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as opened:
         yield opened
 
 
@@ -90,7 +69,7 @@ async def all_pages(client: httpx.AsyncClient, path: str, params: dict[str, Any]
 # -- auth ------------------------------------------------------------------------------------------------
 
 
-async def test_basic_auth_with_the_key_as_username_is_required(lever: Lever) -> None:
+async def test_basic_auth_with_the_key_as_username_is_required(lever: LeverRig) -> None:
     assert (await lever.client.get("/users")).status_code == 200
     async with httpx.AsyncClient(base_url=str(lever.client.base_url)) as anonymous:
         missing = await anonymous.get("/users")
@@ -103,7 +82,7 @@ async def test_basic_auth_with_the_key_as_username_is_required(lever: Lever) -> 
         assert response.headers["WWW-Authenticate"].startswith("Basic")
 
 
-async def test_unknown_paths_answer_404_with_lever_error_body(lever: Lever) -> None:
+async def test_unknown_paths_answer_404_with_lever_error_body(lever: LeverRig) -> None:
     response = await lever.client.get("/no-such-thing")
     assert response.status_code == 404
     assert response.json()["code"] == "NotFoundError"
@@ -163,7 +142,7 @@ async def test_every_route_requires_its_permission(clock: EpochClock, method: st
     url = _concrete(path, _seed_children(state))
     body: dict[str, Any] | None = {} if method in ("POST", "PUT") else None
     sandbox = LeverSandbox(state, permissions=EVERYTHING - {permission}, clock=clock)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         refused = await lever.client.request(method, url, json=body)
         assert refused.status_code == 403, refused.text
         assert refused.json()["code"] == "ForbiddenError"
@@ -192,7 +171,7 @@ async def test_a_documented_only_key_reads_opportunities_but_not_the_optional_li
     state = generate(candidates=5, seed=3, now=NOW)
     opp = next(o for o in state.opportunities.values() if not o.confidential)
     sandbox = LeverSandbox(state, clock=clock, permissions=DOCUMENTED_PERMISSIONS)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         listed = await lever.client.get("/opportunities", params={"expand": ["applications", "stage"]})
         assert listed.status_code == 200 and listed.json()["data"]
         for path in ("/postings", "/stages", "/archive_reasons", f"/opportunities/{opp.id}/resumes",
@@ -204,7 +183,7 @@ async def test_a_documented_only_key_reads_opportunities_but_not_the_optional_li
 # -- pagination and filters ------------------------------------------------------------------------------
 
 
-async def test_pagination_follows_opaque_offsets_to_the_end(lever: Lever) -> None:
+async def test_pagination_follows_opaque_offsets_to_the_end(lever: LeverRig) -> None:
     items, pages = await all_pages(lever.client, "/opportunities", limit=7)
     expected = visible(lever.state)
     assert [item["id"] for item in items] == [o.id for o in expected]
@@ -217,7 +196,7 @@ async def test_pagination_follows_opaque_offsets_to_the_end(lever: Lever) -> Non
     assert len(everything) == len(lever.state.opportunities) > len(expected)
 
 
-async def test_offset_may_come_back_decoded_and_bad_ones_are_refused(lever: Lever) -> None:
+async def test_offset_may_come_back_decoded_and_bad_ones_are_refused(lever: LeverRig) -> None:
     first = (await lever.client.get("/opportunities", params={"limit": 5})).json()
     raw = (await lever.client.get("/opportunities", params={"limit": 5, "offset": first["next"]})).json()
     decoded = (await lever.client.get("/opportunities",
@@ -231,7 +210,7 @@ async def test_offset_may_come_back_decoded_and_bad_ones_are_refused(lever: Leve
         assert (await lever.client.get("/opportunities", params={"limit": limit})).status_code == 400
 
 
-async def test_updated_at_filters_are_inclusive_milliseconds(lever: Lever) -> None:
+async def test_updated_at_filters_are_inclusive_milliseconds(lever: LeverRig) -> None:
     opps = sorted(visible(lever.state), key=lambda o: o.updated_at)
     middle = opps[len(opps) // 2].updated_at
     late, _ = await all_pages(lever.client, "/opportunities", {"updated_at_start": middle}, limit=100)
@@ -246,7 +225,7 @@ async def test_updated_at_filters_are_inclusive_milliseconds(lever: Lever) -> No
     assert bad.status_code == 400
 
 
-async def test_email_posting_stage_tag_archived_and_contact_filters(lever: Lever) -> None:
+async def test_email_posting_stage_tag_archived_and_contact_filters(lever: LeverRig) -> None:
     state = lever.state
     target = next(o for o in visible(state) if o.application and o.tags)
     contact = state.contact_of(target)
@@ -275,7 +254,7 @@ async def test_email_posting_stage_tag_archived_and_contact_filters(lever: Lever
     assert {o["id"] for o in by_contacts} == {i for c in two for i in state.contact_opportunities[c]}
 
 
-async def test_expand_replaces_ids_with_objects(lever: Lever) -> None:
+async def test_expand_replaces_ids_with_objects(lever: LeverRig) -> None:
     target = next(o for o in visible(lever.state) if o.application)
     plain = (await lever.client.get(f"/opportunities/{target.id}")).json()["data"]
     assert plain["stage"] == target.stage_id and plain["applications"] == [target.application.id]  # type: ignore[union-attr]
@@ -291,7 +270,7 @@ async def test_expand_replaces_ids_with_objects(lever: Lever) -> None:
     assert bad.status_code == 400
 
 
-async def test_the_opportunities_list_expands_applications_stage_owner_and_contact(lever: Lever) -> None:
+async def test_the_opportunities_list_expands_applications_stage_owner_and_contact(lever: LeverRig) -> None:
     state = lever.state
     expand = ["applications", "stage", "owner", "contact"]
     plain, _ = await all_pages(lever.client, "/opportunities", limit=100)
@@ -317,7 +296,7 @@ async def test_the_opportunities_list_expands_applications_stage_owner_and_conta
     assert all(not o["applications"] or isinstance(o["applications"][0], str) for o in only_stage)
 
 
-async def test_users_postings_stages_and_archive_reasons(lever: Lever) -> None:
+async def test_users_postings_stages_and_archive_reasons(lever: LeverRig) -> None:
     users, _ = await all_pages(lever.client, "/users")
     with_deactivated, _ = await all_pages(lever.client, "/users", {"includeDeactivated": "true"})
     assert len(with_deactivated) == len(lever.state.users) == len(users) + 1
@@ -338,7 +317,7 @@ async def test_users_postings_stages_and_archive_reasons(lever: Lever) -> None:
 
 async def test_token_bucket_answers_429_with_retry_after_then_recovers(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         statuses = [(await lever.client.get("/stages")).status_code for _ in range(21)]
         assert statuses == [200] * 20 + [429]
         limited = await lever.client.get("/stages")
@@ -355,7 +334,7 @@ async def test_token_bucket_answers_429_with_retry_after_then_recovers(clock: Ep
 
 async def test_rate_headers_only_when_asked(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, rate_limit_headers=True)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         response = await lever.client.get("/stages")
         assert response.headers["X-RateLimit-Limit"] == "20"
         assert response.headers["X-RateLimit-Remaining"] == "19"
@@ -365,7 +344,7 @@ async def test_chaos_fail_malformed_and_delay(clock: EpochClock) -> None:
     chaos = Chaos(sleep=clock.sleep)
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, chaos=chaos, burst=1000,
                            permissions=EVERYTHING)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         chaos.fail_next(503, times=2, path="/opportunities", retry_after=3)
         chaos.malformed_next(path="/users")
         chaos.delay_next(12.5, path="/stages")
@@ -382,12 +361,33 @@ async def test_chaos_fail_malformed_and_delay(clock: EpochClock) -> None:
         assert clock.sleeps == [12.5]
         assert chaos.pending == 0
         assert [what for _, what in chaos.injected] == ["fail:503", "fail:503", "malformed", "delay"]
+        assert [r.status for r in sandbox.requests] == [200, 503, 503, 200, 200, 200]  # as answered
+
+
+async def test_a_late_answer_is_held_only_after_the_write_is_applied(clock: EpochClock) -> None:
+    notes_when_held: list[int] = []
+    sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, permissions=EVERYTHING)
+
+    async def hold(seconds: float) -> None:
+        notes_when_held.append(len(sandbox.state.notes.get(opp.id, {})))
+        await clock.sleep(seconds)
+
+    sandbox.chaos = Chaos(sleep=hold)
+    opp = visible(sandbox.state)[0]
+    async with serve_lever(sandbox, clock) as lever:
+        sandbox.chaos.answer_late_next(45, path=f"/opportunities/{opp.id}/notes")
+        created = await lever.client.post(f"/opportunities/{opp.id}/notes", json={"value": "late"})
+        again = await lever.client.post(f"/opportunities/{opp.id}/notes", json={"value": "on time"})
+    assert created.status_code == again.status_code == 201
+    assert notes_when_held == [1]  # the note was saved before its answer was held
+    assert clock.sleeps == [45] and [what for _, what in sandbox.chaos.injected] == ["late"]
+    assert len(sandbox.state.notes[opp.id]) == 2
 
 
 async def test_random_chaos_hits_every_request_at_rate_one(clock: EpochClock) -> None:
     chaos = Chaos(random_rate=1.0, seed=4, sleep=clock.sleep, timeout_seconds=35.0)
     sandbox = LeverSandbox(generate(candidates=3, now=NOW), clock=clock, chaos=chaos)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         outcomes: list[int | str] = []
         for _ in range(40):
             response = await lever.client.get("/stages")
@@ -404,7 +404,7 @@ async def test_random_chaos_hits_every_request_at_rate_one(clock: EpochClock) ->
 # -- writes ----------------------------------------------------------------------------------------------
 
 
-async def test_notes_with_and_without_perform_as(lever: Lever) -> None:
+async def test_notes_with_and_without_perform_as(lever: LeverRig) -> None:
     opp = visible(lever.state)[0]
     user = lever.state.active_user_ids()[1]
     created = await lever.client.post(f"/opportunities/{opp.id}/notes", params={"perform_as": user},
@@ -433,7 +433,7 @@ def _panel_body(state: LeverState, start: datetime) -> dict[str, Any]:
                             "location": "https://meet.example/abc", "interviewers": [{"id": interviewer}]}]}
 
 
-async def test_panel_create_update_delete(lever: Lever) -> None:
+async def test_panel_create_update_delete(lever: LeverRig) -> None:
     opp = next(o for o in visible(lever.state) if o.application)
     actor = lever.state.active_user_ids()[0]
     start = NOW + timedelta(days=2)
@@ -458,7 +458,7 @@ async def test_panel_create_update_delete(lever: Lever) -> None:
     assert (await lever.client.get(f"{url}/{panel['id']}")).status_code == 404
 
 
-async def test_panel_validation_and_ui_panels_are_read_only(lever: Lever) -> None:
+async def test_panel_validation_and_ui_panels_are_read_only(lever: LeverRig) -> None:
     opp = visible(lever.state)[0]
     actor = lever.state.active_user_ids()[0]
     url = f"/opportunities/{opp.id}/panels"
@@ -477,9 +477,35 @@ async def test_panel_validation_and_ui_panels_are_read_only(lever: Lever) -> Non
     assert (await lever.client.delete(f"{url}/ui")).status_code == 400
 
 
+async def test_notes_and_panels_page_like_every_list_and_a_panel_keeps_its_note(lever: LeverRig) -> None:
+    opp = next(o for o in visible(lever.state) if o.application)
+    actor = lever.state.active_user_ids()[0]
+    made = []
+    for number in range(9):
+        made.append(lever.sandbox.add_note(opp.id, f"note {number}")["id"])
+        lever.clock.advance(1)
+    notes, pages = await all_pages(lever.client, f"/opportunities/{opp.id}/notes", limit=4)
+    assert [n["id"] for n in notes] == made and len(pages) == 3
+    assert pages[0]["hasNext"] and pages[0]["next"] and "next" not in pages[-1]
+
+    url = f"/opportunities/{opp.id}/panels"
+    note = "Bring a laptop.\n\n[hirebot:abc@hirebot]"
+    for number in range(5):
+        body = {**_panel_body(lever.state, NOW + timedelta(days=number)), "note": note, "externalUrl": None}
+        assert (await lever.client.post(url, params={"perform_as": actor}, json=body)).status_code == 201
+        lever.clock.advance(1)
+    panels, pages = await all_pages(lever.client, url, limit=2)
+    assert len(panels) == 5 and len(pages) == 3
+    assert [p["start"] for p in panels] == [to_ms(NOW + timedelta(days=n)) for n in range(5)]
+    assert all(p["note"] == note and p["externalUrl"] is None for p in panels)
+    bad = await lever.client.post(url, params={"perform_as": actor}, json={**_panel_body(lever.state, NOW),
+                                                                             "note": 5})
+    assert bad.status_code == 400 and "note" in bad.json()["message"]
+
+
 async def test_create_opportunity_json_and_dedupe_by_email(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=10, seed=3, now=NOW), clock=clock, permissions=EVERYTHING)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         state = lever.state
         actor, posting = state.active_user_ids()[0], next(iter(state.postings))
         body = {"name": "Ada Lovelace", "headline": "Analytical Engines", "emails": ["ada@example.com"],
@@ -505,7 +531,7 @@ async def test_create_opportunity_json_and_dedupe_by_email(clock: EpochClock) ->
 
 async def test_create_opportunity_multipart_with_resume(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=5, seed=3, now=NOW), clock=clock, permissions=EVERYTHING)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         actor = lever.state.active_user_ids()[0]
         pdf = minimal_pdf("Grace Hopper", ["grace@navy.example"])
         response = await lever.client.post(
@@ -525,7 +551,7 @@ async def test_create_opportunity_multipart_with_resume(clock: EpochClock) -> No
 
 async def test_resume_and_file_downloads_are_real_pdfs(clock: EpochClock) -> None:
     sandbox = LeverSandbox(generate(candidates=30, seed=3, now=NOW), clock=clock, permissions=EVERYTHING)
-    async for lever in _open(sandbox, clock):
+    async with serve_lever(sandbox, clock) as lever:
         opp = next(o for o in visible(lever.state) if o.resumes and o.files)
         resume = (await lever.client.get(f"/opportunities/{opp.id}/resumes")).json()["data"][0]
         assert resume["parsedData"]["positions"] and resume["file"]["ext"] == ".pdf"
@@ -539,7 +565,7 @@ async def test_resume_and_file_downloads_are_real_pdfs(clock: EpochClock) -> Non
 # -- state helpers ---------------------------------------------------------------------------------------
 
 
-async def test_mutations_bump_updated_at_archive_and_delete(lever: Lever, clock: EpochClock) -> None:
+async def test_mutations_bump_updated_at_archive_and_delete(lever: LeverRig, clock: EpochClock) -> None:
     state = lever.state
     opp = next(o for o in visible(state) if o.archived_reason is None and o.application)
     later = NOW + timedelta(hours=1)
@@ -569,7 +595,7 @@ async def test_mutations_bump_updated_at_archive_and_delete(lever: Lever, clock:
 # -- webhooks --------------------------------------------------------------------------------------------
 
 
-async def test_webhooks_are_signed_over_token_and_triggered_at(lever: Lever) -> None:
+async def test_webhooks_are_signed_over_token_and_triggered_at(lever: LeverRig) -> None:
     received: list[bytes] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -599,7 +625,7 @@ async def test_webhooks_are_signed_over_token_and_triggered_at(lever: Lever) -> 
     assert first["event"] == "candidateStageChange" and first["data"]["toStageId"] == opp.stage_id
 
 
-async def test_webhook_api_create_list_delete(lever: Lever) -> None:
+async def test_webhook_api_create_list_delete(lever: LeverRig) -> None:
     lever.sandbox.permissions = EVERYTHING
     created = await lever.client.post("/webhooks", json={"event": "candidateStageChange",
                                                          "url": "https://bot.example/webhooks/lever/1",
@@ -650,7 +676,7 @@ def test_generator_scales_to_thousands_quickly() -> None:
     assert len(state.email_index) >= len(state.contacts)
 
 
-async def test_stage_archive_tag_link_and_file_edits(lever: Lever) -> None:
+async def test_stage_archive_tag_link_and_file_edits(lever: LeverRig) -> None:
     state = lever.state
     opp = next(o for o in visible(state) if o.archived_reason is None and o.application)
     url = f"/opportunities/{opp.id}"

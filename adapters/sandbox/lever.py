@@ -22,7 +22,11 @@ Choices where the reference is silent or unconfirmed, written down so they can b
 - 429 carries `Retry-After` (whole seconds). Lever documents no rate-limit headers, so none are sent
   unless `rate_limit_headers=True`.
 - Panels and notes answer 201 on create and 204 on delete; only panels created through the API
-  (`externallyManaged`) can be changed or deleted through it.
+  (`externallyManaged`) can be changed or deleted through it. Their lists page like every other list;
+  a panel keeps the `note` it was given, as written.
+- Faults (`Chaos`) are those of the Greenhouse fake (fail, malformed, delay before handling) plus
+  `answer_late_next`: the request is carried out and only its answer is held, which is how a write
+  "times out" yet lands.
 - `POST /opportunities` takes JSON or multipart/form-data (resume in `resumeFile`, or `resume`; extra
   files in `files[N]`; phones as `phones[N][type]` / `phones[N][value]`).
 """
@@ -171,13 +175,24 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 # -- faults -----------------------------------------------------------------------------------------------
 
 
+LATE = "late"  # a fault kind of this fake: carry the request out, then hold the answer
+
+
 class Chaos(BaseChaos):
-    """Faults for the Lever fake, with the same interface as the Greenhouse fake's."""
+    """Faults for the Lever fake, with the same interface as the Greenhouse fake's, plus `answer_late_next`."""
 
     def __init__(self, random_rate: float = 0.0, *, seed: int | None = None, timeout_seconds: float = 30.0,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         super().__init__(random_rate, seed=seed, timeout_seconds=timeout_seconds, sleep=sleep,
                          matcher=_path_matches)
+
+    def answer_late_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
+        """Carry out the next matching request(s) at once, then hold the answer for `seconds` (through
+        `sleep`): a write that was applied although the client, timing out, never heard so.
+
+        `delay_next` holds the request before it is handled instead, so what happens depends on whether the
+        held request is ever let through."""
+        self._queue.append(Fault(LATE, times, path, seconds=seconds))
 
 
 def _path_matches(pattern: str | None, path: str) -> bool:
@@ -193,14 +208,17 @@ def _path_matches(pattern: str | None, path: str) -> bool:
 # -- recording and rate limiting -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
+    """One request as the sandbox saw it, for tests to assert on (`status` is None while in flight)."""
+
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
     headers: dict[str, str]
     body: Any
     at: float
+    status: int | None = None
 
     def param(self, name: str) -> str | None:
         return next((value for key, value in self.query if key == name), None)
@@ -586,12 +604,26 @@ class LeverSandbox:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        await self._record(request)
+        record = await self._record(request)
+        response = await self._respond(request, handler)
+        record.status = response.status
+        return response
+
+    async def _respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Injected faults first, then what Lever would answer."""
         fault = self.chaos.take(request.path)
+        if fault is not None and fault.kind == LATE:
+            response = await self._answer(request, handler)
+            await self.chaos.sleep(fault.seconds)  # done, but the answer comes too late for the client
+            return response
         if fault is not None:
             faulted = await self._apply_fault(fault)
             if faulted is not None:
                 return faulted
+        return await self._answer(request, handler)
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """What Lever answers: authentication, then the rate limit, then the route."""
         refused = self._authenticate(request)
         if refused is not None:
             return refused
@@ -611,7 +643,7 @@ class LeverSandbox:
         response.headers.update(self._rate_headers(bucket))
         return response
 
-    async def _record(self, request: web.Request) -> None:
+    async def _record(self, request: web.Request) -> RecordedRequest:
         body: Any = None
         if request.body_exists and request.content_type == "application/json":
             raw = await request.read()
@@ -622,8 +654,10 @@ class LeverSandbox:
         elif request.body_exists and request.content_type == "multipart/form-data":
             body = "<multipart>"
         headers = {k: v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest(request.method, request.path, tuple(request.query.items()), headers,
-                                             body, self.clock()))
+        record = RecordedRequest(request.method, request.path, tuple(request.query.items()), headers, body,
+                                 self.clock())
+        self.requests.append(record)
+        return record
 
     async def _apply_fault(self, fault: Fault) -> web.Response | None:
         if fault.kind == "delay":
@@ -1033,6 +1067,9 @@ class LeverSandbox:
         own = {opp.application.id} if opp.application else set()
         if not isinstance(applications, list) or any(a not in own for a in applications):
             raise LeverApiError(400, "Invalid applications: they must be applications of this opportunity.")
+        for name in ("note", "externalUrl"):
+            if body.get(name) is not None and not isinstance(body.get(name), str):
+                raise LeverApiError(400, f"`{name}` must be text.")
         raw_interviews = body.get("interviews")
         if not isinstance(raw_interviews, list) or not raw_interviews:
             raise LeverApiError(400, "A panel needs at least one interview.")
@@ -1115,15 +1152,24 @@ class LeverSandbox:
         if score is not None and (not isinstance(score, int) or isinstance(score, bool)):
             raise LeverApiError(400, "`score` must be an integer.")
         given = body.get("createdAt")
-        created = given if isinstance(given, int) and not isinstance(given, bool) else self._now()
+        created = given if isinstance(given, int) and not isinstance(given, bool) else None
+        note = self.add_note(opp.id, value, user=actor, secret=bool(body.get("secret", False)), score=score,
+                             created_at=created)
+        return web.json_response({"data": note}, status=201)
+
+    def add_note(self, opportunity_id: str, value: str, *, user: str | None = None, secret: bool = False,
+                 score: int | None = None, created_at: int | None = None) -> dict[str, Any]:
+        """Add a note to an opportunity as `POST .../notes` does (also for tests: a note someone made in Lever)."""
+        opp = self.state.opportunities[opportunity_id]
+        created = self._now() if created_at is None else created_at
         note_id = self.state.new_id()
-        note = {"id": note_id, "noteId": note_id, "text": "Note", "secret": bool(body.get("secret", False)),
-                "user": actor, "createdAt": created, "completedAt": created, "deletedAt": None,
+        note = {"id": note_id, "noteId": note_id, "text": "Note", "secret": secret,
+                "user": user, "createdAt": created, "completedAt": created, "deletedAt": None,
                 "fields": [{"type": "note", "text": "Comment", "value": value, "stage": opp.stage_id,
-                            "score": score, "user": actor, "createdAt": created}]}
+                            "score": score, "user": user, "createdAt": created}]}
         self.state.notes.setdefault(opp.id, {})[note_id] = note
         opp.last_interaction_at = created
-        return web.json_response({"data": note}, status=201)
+        return note
 
     async def delete_note(self, request: web.Request) -> web.Response:
         opp = self._opportunity(request)
