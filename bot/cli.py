@@ -11,7 +11,6 @@ import json
 import logging
 import mimetypes
 import sys
-from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -567,25 +566,6 @@ def outbox_drop(item_id: Annotated[int, typer.Argument(help="Outbox row id (see 
     console.print(f"Row {row.id} dropped.")
 
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _parse_hours(text: str) -> dict[int, tuple[tuple[time, time], ...]]:
-    """'Mon-Fri 09:00-17:00' or 'Mon-Thu 08:00-16:00, Fri 08:00-12:00' → weekday → spans."""
-    days: dict[int, list[tuple[time, time]]] = {}
-    for part in text.split(","):
-        try:
-            span_days, span_hours = part.strip().split()
-            first, _, last = span_days.lower().partition("-")
-            start, end = (time.fromisoformat(t) for t in span_hours.split("-"))
-            a, b = _DAY_NAMES.index(first[:3]), _DAY_NAMES.index((last or first)[:3])
-        except ValueError as exc:
-            raise CliError(f"Can't read working hours {part.strip()!r}; write e.g. 'Mon-Fri 09:00-17:00'.") from exc
-        for day in range(a, b + 1):
-            days.setdefault(day, []).append((start, end))
-    return {day: tuple(spans) for day, spans in days.items()}
-
-
 @app.command()
 def settings(
     as_email: Annotated[str | None, typer.Option("--as", help="Whose settings (email); default the local admin.")]
@@ -602,15 +582,21 @@ def settings(
                                                          help="How long before a meeting the briefing DM comes.")]
     = None,
 ) -> None:
-    """Show or change a user's scheduling settings (zone, working hours, calendar feed, defaults)."""
-    from scheduler.user_settings import update_settings
+    """Show or change a user's scheduling settings (zone, working hours, calendar feed, defaults).
+
+    People can change their own in chat too: "my settings", "brief me 30 minutes before meetings".
+    """
+    from bot.settings_chat import BRIEFING_FIELDS
+    from scheduler.briefings import replan_user_briefings
+    from scheduler.user_settings import describe_working_hours, find_timezone, parse_working_hours, update_settings
     from store.db import transaction
+    from store.models import utcnow
 
     changes: dict[str, Any] = {}
     if timezone:
-        changes["timezone"] = timezone
+        changes["timezone"] = find_timezone(timezone)
     if hours:
-        changes["working_days"] = _parse_hours(hours)
+        changes["working_days"] = parse_working_hours(hours)
     if calendar_feed:
         changes["ics_feed_url"] = None if calendar_feed.lower() == "none" else calendar_feed
     if duration is not None:
@@ -624,10 +610,11 @@ def settings(
         person = runtime.directory.local_admin(as_email)
         with transaction(runtime.sessions) as session:
             current = update_settings(session, person.user_id, runtime.box, **changes)
+            if changes.keys() & BRIEFING_FIELDS:
+                replan_user_briefings(session, person.user_id, runtime.box, utcnow())  # move pending briefings
     finally:
         runtime.close()
-    spans = ", ".join(f"{_DAY_NAMES[d].title()} " + " ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in v)
-                      for d, v in sorted(current.working_days.items()))
+    spans = describe_working_hours(current.working_days)
     console.print(f"Settings of {person.email}:", markup=False, highlight=False)
     for label, value in (("time zone", current.timezone), ("working hours", spans),
                          ("calendar feed", "set (kept encrypted)" if current.ics_feed_url else "not set"),

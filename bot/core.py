@@ -21,6 +21,7 @@ from bot.names import Decision, Hit, decide
 from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
 from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND, SchedulingDesk
+from bot.settings_chat import SettingsDesk
 from scheduler.ats_log import log_for_candidate
 from store.models import AtsConnection, Candidate, utcnow
 from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
@@ -41,6 +42,11 @@ HELP_TEXT = (
     "*my meetings* manage it, and *why didn't Jane get a reminder?* explains what went out.\n"
     "• *refresh Jane Doe* re-reads a candidate from the ATS right now.\n"
     "• *open jobs* (or *jobs for Greenhouse*) lists open jobs with their active candidates.\n"
+    "• *schedule with jane@example.com* works for someone in no ATS yet: attach their CV and add their LinkedIn "
+    "link, and I add them to the ATS and job you pick when they book.\n"
+    "• *what did you log for Jane?* lists what I wrote to the ATS about her meetings.\n"
+    "• *my settings* shows your scheduling preferences; change one in plain words, e.g. *brief me 30 minutes "
+    "before meetings*, *my time zone is Europe/Berlin* or *turn on the morning digest*.\n"
     "• *help* shows this message."
 )
 
@@ -54,13 +60,14 @@ class Assistant:
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow,
                  roster: RosterIndex | None = None,
                  refresher: Callable[[int, list[str]], SyncSummary] | None = None,
-                 scheduling: SchedulingDesk | None = None) -> None:
+                 scheduling: SchedulingDesk | None = None, settings_desk: SettingsDesk | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
         self.roster = roster or RosterIndex(sessions)
         # Re-reading from an ATS is the sync layer's job; the core only asks it to (see ConnectionService).
         self.refresher = refresher
         self.scheduling = scheduling
+        self.settings_desk = settings_desk
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message; hostile or broken input gets a polite reply, never an exception."""
@@ -115,6 +122,9 @@ class Assistant:
                 IntentName.WHY_NO_REMINDER: self._about_meeting,
                 IntentName.MY_MEETINGS: lambda s, _i: self._desk().my_meetings(s),
             })
+        if self.settings_desk is not None:
+            handlers[IntentName.MY_SETTINGS] = self.settings_desk.handle
+            handlers[IntentName.CHANGE_SETTING] = self.settings_desk.handle
         handler = handlers.get(intent.name)
         if handler is None:
             return Reply(text="Sorry, I didn't get that. Try \"who is Jane Doe?\" or say *help*.",

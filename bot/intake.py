@@ -7,7 +7,6 @@ organizer used, else the first visible connection that can create candidates. Se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.base import Capability
 from adapters.errors import HirebotError
 from adapters.registry import ADAPTERS
+from bot.intents import find_linkedin
 from bot.messages import ChatFile, Person
 from store.db import transaction
 from store.intake_models import CandidateIntake
@@ -31,7 +31,6 @@ RESUME_TYPES = ("application/pdf", "application/msword", "text/plain", "applicat
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 RESUME_SUFFIXES = (".pdf", ".doc", ".docx", ".txt", ".rtf", ".odt")
 MAX_JOBS_LISTED = 25
-_LINKEDIN = re.compile(r"https?://([a-z]{2,3}\.)?(www\.)?linkedin\.com/(in|pub)/[^\s<>|]+", re.IGNORECASE)
 
 
 class IntakeError(HirebotError):
@@ -75,9 +74,8 @@ class IntakeView:
 
 
 def linkedin_in(text: str) -> str | None:
-    """The first LinkedIn profile URL in a message (Slack wraps links as <url|label>)."""
-    found = _LINKEDIN.search(text or "")
-    return found.group(0).rstrip(".,;)>") if found else None
+    """The first LinkedIn profile URL in a message or form field, normalized (bot/intents.py reads links)."""
+    return find_linkedin(text)
 
 
 def parse_target(value: str) -> tuple[int, str | None]:

@@ -12,6 +12,7 @@ from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
 from bot.scheduling_chat import SchedulingDesk
+from bot.settings_chat import SettingsDesk
 from store.crypto import SecretBox, load_or_create_key
 from store.db import make_engine, session_factory, upgrade
 from store.settings import Settings
@@ -49,6 +50,7 @@ class Runtime:
                       secret_key=secret_key)
         runtime.scheduling = scheduling_for_runtime(runtime)
         runtime.assistant.scheduling = SchedulingDesk(runtime.scheduling.service, runtime.assistant.clock)
+        runtime.assistant.settings_desk = SettingsDesk(sessions, box, runtime.assistant.clock)
         return runtime
 
     def close(self) -> None:

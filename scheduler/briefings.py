@@ -7,6 +7,10 @@ so a reschedule plans new ones and the re-planning cancels the old ones (as it d
 job handler that builds a platform-neutral `Reply` (the candidate card plus the meeting in the attendee's own
 time zone) and hands it to a `BriefingSender` the chat front end provides.
 
+When a user changes their lead time, digest or time zone, `replan_user_briefings` moves the pending briefing
+and digest jobs of their upcoming meetings (in the settings change's transaction), from the same planning
+functions.
+
 A briefing is a message to a person, so it must not arrive twice: once sent, the job row is stamped
 `delivered` in its own transaction before the dispatcher records the outcome, and a retry that finds the
 stamp finishes without sending again. This module reads meetings straight from the store because
@@ -107,6 +111,19 @@ def digest_key(user_id: int, day: date) -> str:
     return f"user:{user_id}:{JobKind.BRIEFING_DIGEST}:{day.isoformat()}"
 
 
+def digest_job(user_id: int, settings: SchedulingSettings, start: datetime, now: datetime) -> PlannedJob | None:
+    """The morning digest a meeting starting at `start` asks of this user, or None when they want none, it is
+    too late for that morning, or the digest would come after this interview."""
+    if not settings.morning_digest:
+        return None
+    day = start.astimezone(settings.zone).date()
+    due = datetime.combine(day, time(settings.morning_digest_hour), tzinfo=settings.zone).astimezone(UTC)
+    if not now < due < start:
+        return None
+    return PlannedJob(key=digest_key(user_id, day), kind=JobKind.BRIEFING_DIGEST, due_at=due,
+                      payload={"user_id": user_id, "day": day.isoformat(), "timezone": settings.timezone})
+
+
 def plan_digests(session: Session, meeting: Meeting, box: SecretBox, now: datetime) -> None:
     """Make sure each recipient who wants a morning digest has one planned for the meeting's day. A digest
     belongs to a person and a day, not to one meeting: the handler reads that day's meetings when it runs, so
@@ -114,21 +131,93 @@ def plan_digests(session: Session, meeting: Meeting, box: SecretBox, now: dateti
     if meeting.state != BOOKED or meeting.booked_start is None:
         return
     for person in recipients(session, meeting, box):
-        settings = person.settings
-        if not settings.morning_digest:
+        plan = digest_job(person.user_id, person.settings, meeting.booked_start, now)
+        if plan is None:
             continue
-        day = meeting.booked_start.astimezone(settings.zone).date()
-        due = datetime.combine(day, time(settings.morning_digest_hour), tzinfo=settings.zone).astimezone(UTC)
-        if not now < due < meeting.booked_start:
-            continue  # too late for that morning, or the digest would come after this interview
-        key = digest_key(person.user_id, day)
-        if session.scalar(select(ScheduledJob.id).where(ScheduledJob.idempotency_key == key)) is not None:
+        if session.scalar(select(ScheduledJob.id).where(ScheduledJob.idempotency_key == plan.key)) is not None:
             continue
-        session.add(ScheduledJob(meeting_id=None, kind=JobKind.BRIEFING_DIGEST, due_at=due, state=JobState.PENDING,
-                                 idempotency_key=key, attempts=0, created_at=now,
-                                 payload={"user_id": person.user_id, "day": day.isoformat(),
-                                          "timezone": settings.timezone}))
+        session.add(_new_row(plan, now))
     session.flush()
+
+
+def _new_row(plan: PlannedJob, now: datetime) -> ScheduledJob:
+    return ScheduledJob(meeting_id=plan.meeting_id, kind=plan.kind, due_at=plan.due_at, idempotency_key=plan.key,
+                        payload=dict(plan.payload), attempts=0, created_at=now,
+                        state=JobState.SKIPPED if plan.skip_note else JobState.PENDING, note=plan.skip_note,
+                        finished_at=now if plan.skip_note else None)
+
+
+# -- re-planning after a settings change (inside the settings change's transaction) -----------------------------
+
+
+def replan_user_briefings(session: Session, user_id: int, box: SecretBox, now: datetime) -> int:
+    """Move one user's pending briefings and morning digests to match their current settings (lead time,
+    digest on/off and hour, time zone), for every booked meeting of theirs that has not started. Briefings
+    already sent stay sent. Returns how many jobs were moved, added, cancelled or planned again."""
+    user = session.get(User, user_id)
+    if user is None:
+        return 0
+    meetings = _booked_meetings(session, user, start=now)
+    changed = 0
+    for meeting in meetings:
+        for plan in briefing_jobs(session, meeting, box, now):
+            if plan.payload.get("user_id") == user_id:
+                changed += _move_briefing(session, plan, now)
+    settings = load_settings(session, user_id, box)
+    wanted = {digest.key: digest for meeting in meetings if meeting.booked_start is not None
+              if (digest := digest_job(user_id, settings, meeting.booked_start, now)) is not None}
+    reason = ("the morning digest was turned off" if not settings.morning_digest
+              else "at the new digest time it would come after that day's interviews")
+    changed += _replan_digests(session, user_id, wanted, now, reason=reason)
+    session.flush()
+    return changed
+
+
+def _locked_job(session: Session, key: str) -> ScheduledJob | None:
+    # FOR UPDATE on PostgreSQL: a dispatcher claiming with SKIP LOCKED passes this row by until we commit.
+    return session.scalars(select(ScheduledJob).where(ScheduledJob.idempotency_key == key).with_for_update()).first()
+
+
+def _move_briefing(session: Session, plan: PlannedJob, now: datetime) -> int:
+    """Bring the pending job of this briefing to the planned time; plan it when it is missing."""
+    row = _locked_job(session, plan.key)
+    if row is None:
+        session.add(_new_row(plan, now))
+        return 1
+    if row.state != JobState.PENDING or (row.due_at == plan.due_at and row.payload == dict(plan.payload)):
+        return 0  # sent, running or already right
+    row.due_at, row.payload = plan.due_at, dict(plan.payload)
+    return 1
+
+
+def _replan_digests(session: Session, user_id: int, wanted: dict[str, PlannedJob], now: datetime, *,
+                    reason: str) -> int:
+    """Pending digests nobody wants any more are cancelled; wanted ones are moved, added, or (when an earlier
+    change cancelled them, so they never went out) planned again."""
+    changed = 0
+    pending = session.scalars(select(ScheduledJob).where(
+        ScheduledJob.kind == JobKind.BRIEFING_DIGEST, ScheduledJob.state == JobState.PENDING,
+        ScheduledJob.idempotency_key.startswith(f"user:{user_id}:{JobKind.BRIEFING_DIGEST}:", autoescape=True))
+        .with_for_update())
+    for stale in pending:
+        if stale.idempotency_key not in wanted:
+            stale.state, stale.finished_at = JobState.CANCELLED, now
+            stale.note = f"No longer needed: {reason}."
+            changed += 1
+    for plan in wanted.values():
+        row = _locked_job(session, plan.key)
+        if row is None:
+            session.add(_new_row(plan, now))
+        elif row.state == JobState.CANCELLED and row.result != DELIVERED:
+            row.state, row.note, row.finished_at, row.attempts = JobState.PENDING, None, None, 0
+            row.lease_owner, row.lease_until, row.last_error = None, None, None
+            row.due_at, row.payload = plan.due_at, dict(plan.payload)
+        elif row.state == JobState.PENDING and (row.due_at, row.payload) != (plan.due_at, dict(plan.payload)):
+            row.due_at, row.payload = plan.due_at, dict(plan.payload)
+        else:
+            continue
+        changed += 1
+    return changed
 
 
 # -- what a briefing says --------------------------------------------------------------------------------------
@@ -372,17 +461,24 @@ def _meetings_on(session: Session, user: User, day: date, zone: ZoneInfo, now: d
     """Booked meetings the user organizes or attends that start on `day` (in `zone`) and have not started."""
     start = max(datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC), now)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return _booked_meetings(session, user, start=start, end=end)
+
+
+def _booked_meetings(session: Session, user: User, *, start: datetime, end: datetime | None = None) -> list[Meeting]:
+    """Booked meetings the user organizes or attends that start at or after `start` (and before `end`)."""
     attending = select(MeetingAttendee.meeting_id).where(
         or_(MeetingAttendee.user_id == user.id, MeetingAttendee.email == user.email.lower()))
     query = (select(Meeting).where(Meeting.workspace_id == user.workspace_id, Meeting.state == BOOKED,
-                                   Meeting.booked_start >= start, Meeting.booked_start < end,
+                                   Meeting.booked_start >= start,
                                    or_(Meeting.organizer_user_id == user.id, Meeting.id.in_(attending)))
              .options(selectinload(Meeting.attendees)).order_by(Meeting.booked_start, Meeting.id))
+    if end is not None:
+        query = query.where(Meeting.booked_start < end)
     return list(session.scalars(query))
 
 
 __all__ = [
     "DELIVERED", "BriefingHandler", "BriefingSender", "DigestHandler", "MeetingBrief", "Recipient",
-    "briefing_due", "briefing_jobs", "build_briefing", "build_digest", "digest_key", "local_slot",
-    "plan_digests", "recipients",
+    "briefing_due", "briefing_jobs", "build_briefing", "build_digest", "digest_job", "digest_key", "local_slot",
+    "plan_digests", "recipients", "replan_user_briefings",
 ]

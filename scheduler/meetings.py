@@ -857,7 +857,7 @@ class MeetingService:
         if candidate_id is None:
             if email is None:
                 raise SchedulingError("Who should I invite? Give the candidate's email address.")
-            return _CandidateContext(ref=CandidateRef(id=None, name=_clean_text(name) or email.split("@")[0],
+            return _CandidateContext(ref=CandidateRef(id=None, name=_clean_text(name) or _name_from_email(email),
                                                       email=email))
         visible = visible_connection_ids(session, organizer.workspace_id, organizer.user_id)
         found = candidates_by_ids(session, [candidate_id], visible)
@@ -1313,6 +1313,13 @@ def _tie_intake(session: Session, intake_id: int, meeting: Meeting, organizer: P
         raise SchedulingError("The person to add and the person invited differ; please propose the meeting again.")
     intake.meeting_id, intake.state = meeting.id, "waiting"
     intake.first_name, intake.last_name = _split_name(meeting.candidate_name, intake.email)
+
+
+def _name_from_email(email: str) -> str:
+    """"jane.roe42@example.com" → "Jane Roe": a readable name until the person gives theirs."""
+    words = [w for w in re.split(r"[._+\-]+", email.split("@")[0]) if w and not w.isdigit()]
+    words = [w.rstrip("0123456789") or w for w in words]
+    return " ".join(w[:1].upper() + w[1:] for w in words) or email.split("@")[0]
 
 
 def _split_name(name: str, email: str) -> tuple[str, str]:

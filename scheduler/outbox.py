@@ -58,6 +58,8 @@ from store.sync import refresh_candidates
 log = logging.getLogger(__name__)
 
 AdapterFactory = Callable[[AtsConnection], AtsAdapter]
+# Greenhouse requires a last name; someone known only as "jane@…" gets this, plain to spot and correct.
+NO_LAST_NAME = "(no last name)"
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,8 @@ class OutboxWorker:
         found = await adapter.find_candidate_by_email(intake.email) if item.unsure else None
         if found is None:
             person = Candidate(remote_id="", first_name=intake.first_name or intake.email.split("@")[0],
-                               last_name=intake.last_name or "", emails=(ContactValue(intake.email, "personal"),),
+                               last_name=intake.last_name or NO_LAST_NAME,
+                               emails=(ContactValue(intake.email, "personal"),),
                                links=(ContactValue(intake.linkedin_url, "linkedin"),) if intake.linkedin_url else ())
             options: dict[str, Any] = {"job_remote_id": intake.job_remote_id,
                                        "acting_user_id": _text(p.get("acting_user_id"))}

@@ -5,18 +5,23 @@ hour of the candidate's day-of reminder, the follow-up delays, and how early the
 pre-meeting briefing (plus an optional morning digest of the day's interviews). The feed URL is a secret (anyone with it
 can read the calendar), so it is stored sealed with the app's SecretBox and never shown back in full.
 Stored values that no longer validate fall back to the defaults instead of breaking scheduling.
+
+The text forms people type (working hours such as "Mon-Fri 9-17:30" or "9am to 5pm weekdays", a time zone
+such as "europe/berlin" or "Berlin") are read here too, so the CLI and the chat accept the same things.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +35,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_DAYS: Mapping[int, tuple[tuple[time, time], ...]] = {day: ((time(9), time(17)),) for day in range(5)}
 MAX_FOLLOWUPS = 4
 MAX_BRIEFING_LEAD_MINUTES = 24 * 60
+MAX_LOCATION_CHARS = 500
 
 Days = Mapping[int, tuple[tuple[time, time], ...]]
 
@@ -74,8 +80,11 @@ class SchedulingSettings:
             raise ConfigError("Default meeting length must be between 5 and 480 minutes.")
         if not 0 <= self.dayof_reminder_hour <= 23:
             raise ConfigError("The day-of reminder hour must be between 0 and 23.")
+        if self.default_location is not None and len(self.default_location) > MAX_LOCATION_CHARS:
+            raise ConfigError(f"The default location can be at most {MAX_LOCATION_CHARS} characters; a room name "
+                              "or a video link is plenty.")
         if not 1 <= self.briefing_lead_minutes <= MAX_BRIEFING_LEAD_MINUTES:
-            raise ConfigError("The briefing lead time must be between 1 minute and 24 hours (in minutes, e.g. 15).")
+            raise ConfigError("Briefings can come between 1 minute and 24 hours (1440 minutes) before a meeting.")
         if not 0 <= self.morning_digest_hour <= 23:
             raise ConfigError("The morning digest hour must be between 0 and 23.")
         delays = self.followup_delays_days
@@ -102,6 +111,197 @@ def check_feed_url(url: str) -> str:
         raise ConfigError("The calendar feed must be a link starting with https:// (or webcal://), as shown "
                           "by Google Calendar's \"Secret address in iCal format\" or Outlook's ICS link.")
     return url.strip()
+
+
+def require_https_feed(url: str) -> str:
+    """A feed link typed in chat: https:// (or webcal://, which is fetched over https) only, since a plain
+    http:// link would send the private address unencrypted."""
+    url = check_feed_url(url)
+    if urlsplit(url).scheme not in ("https", "webcal"):
+        raise ConfigError("The calendar feed must start with https:// so its private link is never sent "
+                          "unencrypted; copy Google Calendar's \"Secret address in iCal format\" or Outlook's ICS "
+                          "link.")
+    return url
+
+
+# -- time zones as people type them ---------------------------------------------------------------------------
+
+_ZONE_ALIASES = {"utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC"}
+_REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
+            "Pacific/")
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+@cache
+def _zones_by_city() -> dict[str, tuple[str, ...]]:
+    """'new york' → ('America/New_York',): the last part of each regional zone name, as people say it."""
+    cities: dict[str, list[str]] = {}
+    for name in sorted(available_timezones()):
+        if name.startswith(_REGIONS):
+            cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), []).append(name)
+    return {city: tuple(names) for city, names in cities.items()}
+
+
+def find_timezone(text: str) -> str:
+    """The IANA zone meant by `text`: an exact or differently-cased name ("europe/berlin"), UTC/GMT, or a
+    city with a zone of its own ("Berlin", "new york"). A ConfigError says how to write one otherwise."""
+    typed = " ".join(text.split()).strip(" .,'\"")
+    lowered = typed.lower()
+    if lowered in _ZONE_ALIASES:
+        return _ZONE_ALIASES[lowered]
+    exact = _zones_by_lower_name().get(lowered.replace(" ", "_"))
+    if exact:
+        return exact
+    found = _zones_by_city().get(lowered.replace("_", " "), ())
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ConfigError(f"{typed!r} could be {' or '.join(found)}; please say which.")
+    raise ConfigError(f"{typed[:60]!r} is not a time zone I know; use a name like Europe/Berlin or "
+                      "America/New_York.")
+
+
+# -- working hours as people type them ------------------------------------------------------------------------
+
+_DAY_INDEX = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
+_DAY_NAME = (r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+             r"|sat(?:urday)?|sun(?:day)?)s?")
+_TO = r"\s*(?:-|–|—|to|through|thru|till|until)\s*"
+_CLOCK_TIME = r"(?:\d{1,2}(?:[:.h]\d{2})?(?:\s*[ap]\.?m\b\.?)?|noon|midday)"
+_DAY_GROUPS = {"weekdays": range(5), "week days": range(5), "workdays": range(5), "work days": range(5),
+               "business days": range(5), "weekends": (5, 6), "weekend": (5, 6), "every day": range(7),
+               "everyday": range(7), "daily": range(7), "all week": range(7)}
+_HOURS_TOKEN = re.compile(
+    rf"(?P<span>(?P<start>{_CLOCK_TIME})(?:{_TO}|\s+and\s+)(?P<end>{_CLOCK_TIME}))"
+    rf"|(?P<range>(?P<first>{_DAY_NAME}){_TO}(?P<last>{_DAY_NAME}))(?![a-z])"
+    rf"|(?P<group>{'|'.join(re.escape(g) for g in sorted(_DAY_GROUPS, key=len, reverse=True))})(?![a-z])"
+    rf"|(?P<day>{_DAY_NAME})(?![a-z])",
+    re.IGNORECASE,
+)
+# Words that only join the parts: "from 9 to 5 on weekdays", "Mon and Wed, 9-12".
+_HOURS_FILLER = re.compile(r"(?:[\s,;&+/]|\b(?:and|from|on|at|between|every|each|only|are|is|my|working|work"
+                           r"|hours|hrs|the|of)\b)*", re.IGNORECASE)
+_CLOCK_PARTS = re.compile(r"(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>[ap])?", re.IGNORECASE)
+HOURS_EXAMPLE = "write e.g. 'Mon-Fri 09:00-17:00', '9am to 5pm weekdays' or 'Mon-Thu 8-16, Fri 8-12'"
+
+
+def parse_working_hours(text: str) -> Days:
+    """Working hours as people write them → weekday (0 = Monday) → time spans.
+
+    Accepts the CLI form ('Mon-Fri 09:00-17:00', 'Mon-Thu 08:00-16:00, Fri 08:00-12:00') and chat forms
+    ('9am to 5pm weekdays', 'Mon-Fri 9-17:30', 'Tue and Thu 9-12, 13-17'). Days may come before or after
+    their hours; hours with no days at all mean Monday to Friday. '9-5' is 09:00-17:00: an end without
+    am/pm that is not after a start up to noon is read as afternoon. Anything unreadable is a ConfigError."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise ConfigError(f"Working hours are empty; {HOURS_EXAMPLE}.")
+    tokens: list[tuple[str, list[int] | tuple[time, time]]] = []
+    position = 0
+    for match in _HOURS_TOKEN.finditer(cleaned):
+        _reject_leftover(cleaned[position:match.start()])
+        position = match.end()
+        if match.group("span"):
+            tokens.append(("span", _span(match.group("start"), match.group("end"))))
+        else:
+            tokens.append(("days", _days_of(match)))
+    _reject_leftover(cleaned[position:])
+    return _group_hours(tokens, cleaned)
+
+
+def _reject_leftover(between: str) -> None:
+    if _HOURS_FILLER.fullmatch(between) is None:
+        raise ConfigError(f"I can't read {between.strip()[:60]!r} in the working hours; {HOURS_EXAMPLE}.")
+
+
+def _days_of(match: re.Match[str]) -> list[int]:
+    if match.group("group"):
+        return list(_DAY_GROUPS[match.group("group").lower()])
+    if match.group("range"):
+        first, last = _DAY_INDEX[match.group("first")[:2].lower()], _DAY_INDEX[match.group("last")[:2].lower()]
+        if last < first:  # "Sat-Mon" wraps over the week's end
+            return [*range(first, 7), *range(0, last + 1)]
+        return list(range(first, last + 1))
+    return [_DAY_INDEX[match.group("day")[:2].lower()]]
+
+
+def _span(start_text: str, end_text: str) -> tuple[time, time]:
+    (start_hour, start_minute, start_half), (end_hour, end_minute, end_half) = (
+        _clock(start_text), _clock(end_text))
+    if start_half is None and end_half == "p" and start_hour + 12 < end_hour:
+        start_hour += 12  # "1-5pm" is 13:00-17:00
+    if end_half is None and start_hour <= 12 and end_hour < 12 and (end_hour, end_minute) <= (start_hour, start_minute):
+        end_hour += 12  # "9-5" is 09:00-17:00; "17-9" stays wrong
+    try:
+        start, end = time(start_hour, start_minute), time(end_hour, end_minute)
+    except ValueError:
+        raise ConfigError(f"{start_text}-{end_text} is not a time of day I can read; {HOURS_EXAMPLE}.") from None
+    if not start < end:
+        raise ConfigError(f"Working hours {start:%H:%M}-{end:%H:%M} end before they start; {HOURS_EXAMPLE}.")
+    return start, end
+
+
+def _clock(text: str) -> tuple[int, int, str | None]:
+    """(hour, minute, 'a'/'p'/None) of '9', '17:30', '5pm', '9.30 a.m.', 'noon'."""
+    if text.lower() in ("noon", "midday"):
+        return 12, 0, "p"
+    parts = _CLOCK_PARTS.match(text)
+    assert parts is not None  # _CLOCK_TIME only matches what this reads
+    hour, minute, half = int(parts.group("h")), int(parts.group("m") or 0), (parts.group("ampm") or "").lower()
+    if half and not 1 <= hour <= 12:
+        raise ConfigError(f"{text!r} is not a time of day; {HOURS_EXAMPLE}.")
+    if half:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    return hour, minute, half or None
+
+
+def _group_hours(tokens: list[tuple[str, list[int] | tuple[time, time]]], text: str) -> Days:
+    """Pair runs of days with runs of hours, in the order the first token sets ('Mon-Fri 9-5' or '9-5 Mon-Fri')."""
+    if not any(kind == "span" for kind, _ in tokens):
+        raise ConfigError(f"I found no hours in {text[:60]!r}; {HOURS_EXAMPLE}.")
+    if not any(kind == "days" for kind, _ in tokens):
+        tokens = [("days", list(range(5))), *tokens]
+    lead = tokens[0][0]
+    groups: list[tuple[list[int], list[tuple[time, time]]]] = []
+    previous = None
+    for kind, value in tokens:
+        if kind == lead and previous != lead:
+            groups.append(([], []))
+        if kind == "days":
+            assert isinstance(value, list)
+            groups[-1][0].extend(value)
+        else:
+            assert isinstance(value, tuple)
+            groups[-1][1].append(value)
+        previous = kind
+    days: dict[int, set[tuple[time, time]]] = {}
+    for group_days, spans in groups:
+        if not group_days or not spans:
+            raise ConfigError(f"I can't tell which hours go with which days in {text[:60]!r}; {HOURS_EXAMPLE}.")
+        for day in group_days:
+            days.setdefault(day, set()).update(spans)
+    return {day: tuple(sorted(spans)) for day, spans in sorted(days.items())}
+
+
+def describe_working_hours(days: Days) -> str:
+    """'Mon-Thu 08:00-16:00, Fri 08:00-12:00': consecutive days with the same hours share one entry."""
+    if not days:
+        return "none"
+    runs: list[tuple[int, int, tuple[tuple[time, time], ...]]] = []
+    for day in sorted(days):
+        spans = tuple(days[day])
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == spans:
+            runs[-1] = (runs[-1][0], day, spans)
+        else:
+            runs.append((day, day, spans))
+    parts = []
+    for first, last, spans in runs:
+        label = WEEKDAYS[first] if first == last else f"{WEEKDAYS[first]}-{WEEKDAYS[last]}"
+        parts.append(f"{label} " + ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in spans))
+    return ", ".join(parts)
 
 
 def _check_days(days: Days) -> None:

@@ -8,7 +8,16 @@ import unicodedata
 
 import pytest
 
-from bot.intents import MAX_MESSAGE_CHARS, RULES, Intent, IntentName, clean_query, clean_text, parse
+from bot.intents import (
+    MAX_MESSAGE_CHARS,
+    RULES,
+    Intent,
+    IntentName,
+    clean_query,
+    clean_text,
+    linkedin_profile,
+    parse,
+)
 
 WHO, SCHED, HELP, HI, THANKS, UNKNOWN = (IntentName.WHO_IS, IntentName.SCHEDULE, IntentName.HELP,
                                          IntentName.GREETING, IntentName.THANKS, IntentName.UNKNOWN)
@@ -211,6 +220,148 @@ def test_my_meetings(message: str) -> None:
     assert parse(message).name is IntentName.MY_MEETINGS
 
 
+SET = IntentName.CHANGE_SETTING
+
+# (message, entities of the settings change)
+SETTINGS_CASES: list[tuple[str, dict[str, str | int]]] = [
+    ("brief me 30 minutes before meetings", {"setting": "briefing_lead_minutes", "minutes": 30}),
+    ("Brief me an hour before each interview, please", {"setting": "briefing_lead_minutes", "minutes": 60}),
+    ("set my briefing to 1 hour before", {"setting": "briefing_lead_minutes", "minutes": 60}),
+    ("change my briefings to 45 min before the meeting starts", {"setting": "briefing_lead_minutes", "minutes": 45}),
+    ("my briefing lead time is 1h 30m", {"setting": "briefing_lead_minutes", "minutes": 90}),
+    ("briefing: 20", {"setting": "briefing_lead_minutes", "minutes": 20}),
+    ("move my briefing to 2 hours before", {"setting": "briefing_lead_minutes", "minutes": 120}),
+    ("send me briefings 10 minutes before meetings", {"setting": "briefing_lead_minutes", "minutes": 10}),
+    ("brief me a day before", {"setting": "briefing_lead_minutes", "minutes": 1440}),
+    ("brief me 99999 minutes before meetings", {"setting": "briefing_lead_minutes", "minutes": 99999}),
+    ("set my briefing to soon", {"setting": "briefing_lead_minutes", "raw": "soon"}),
+    ("turn on the morning digest", {"setting": "morning_digest", "enabled": 1}),
+    ("turn the morning digest on please", {"setting": "morning_digest", "enabled": 1}),
+    ("enable my daily digest", {"setting": "morning_digest", "enabled": 1}),
+    ("send me a morning digest at 8am", {"setting": "morning_digest", "enabled": 1, "hour": 8}),
+    ("digest at 8am", {"setting": "morning_digest", "enabled": 1, "hour": 8}),
+    ("Morning digest at 7:00.", {"setting": "morning_digest", "enabled": 1, "hour": 7}),
+    ("set my digest to 6:30", {"setting": "morning_digest", "enabled": 1, "raw": "6:30"}),
+    ("turn off the morning digest", {"setting": "morning_digest", "enabled": 0}),
+    ("stop the digest", {"setting": "morning_digest", "enabled": 0}),
+    ("cancel the morning digest", {"setting": "morning_digest", "enabled": 0}),
+    ("I don't want a morning digest anymore", {"setting": "morning_digest", "enabled": 0}),
+    ("my working hours are Mon-Fri 9-17:30", {"setting": "working_days", "hours": "Mon-Fri 9-17:30"}),
+    ("Working hours: 9am to 5pm weekdays", {"setting": "working_days", "hours": "9am to 5pm weekdays"}),
+    ("set my working hours to Mon-Thu 8-16, Fri 8-12", {"setting": "working_days", "hours": "Mon-Thu 8-16, Fri 8-12"}),
+    ("I work 9 to 5 weekdays", {"setting": "working_days", "hours": "9 to 5 weekdays"}),
+    ("my time zone is Europe/Berlin", {"setting": "timezone", "zone": "Europe/Berlin"}),
+    ("I'm in America/New_York", {"setting": "timezone", "zone": "America/New_York"}),
+    ("I’m based in New York", {"setting": "timezone", "zone": "New York"}),
+    ("hey hirebot, set my timezone to UTC please", {"setting": "timezone", "zone": "UTC"}),
+    ("timezone: asia/tokyo", {"setting": "timezone", "zone": "asia/tokyo"}),
+    ("my time zone is Mars/Olympus", {"setting": "timezone", "zone": "Mars/Olympus"}),
+    ("my calendar feed is https://calendar.example/ical/private-abc/basic.ics",
+     {"setting": "ics_feed_url", "url": "https://calendar.example/ical/private-abc/basic.ics"}),
+    ("<@U0BOT> my calendar feed is <https://calendar.example/ical/p-1/basic.ics|calendar.example/ical/p-1/basic.ics>",
+     {"setting": "ics_feed_url", "url": "https://calendar.example/ical/p-1/basic.ics"}),
+    ("use <webcal://cal.example/x.ics> as my calendar feed", {"setting": "ics_feed_url", "url": "webcal://cal.example/x.ics"}),
+    ("set my ics link to http://cal.example/x.ics", {"setting": "ics_feed_url", "url": "http://cal.example/x.ics"}),
+    ("remove my calendar feed", {"setting": "ics_feed_url", "remove": 1}),
+    ("delete my ics link", {"setting": "ics_feed_url", "remove": 1}),
+    ("default meeting length 45 minutes", {"setting": "default_duration_minutes", "minutes": 45}),
+    ("set my default meeting length to 1 hour", {"setting": "default_duration_minutes", "minutes": 60}),
+    ("make my meetings 45 minutes by default", {"setting": "default_duration_minutes", "minutes": 45}),
+    ("default duration: forever", {"setting": "default_duration_minutes", "raw": "forever"}),
+    ("my default location is https://meet.example/abc-defg-hij",
+     {"setting": "default_location", "location": "https://meet.example/abc-defg-hij"}),
+    ("default location: <https://zoom.example/j/1|zoom.example/j/1>",
+     {"setting": "default_location", "location": "https://zoom.example/j/1"}),
+    ("set the default location to Room 4, please", {"setting": "default_location", "location": "Room 4"}),
+    ("remove my default location", {"setting": "default_location", "remove": 1}),
+    ("default location: none", {"setting": "default_location", "remove": 1}),
+    ("send candidates their reminder at 9am", {"setting": "dayof_reminder_hour", "hour": 9}),
+    ("day-of reminder at 7 a.m.", {"setting": "dayof_reminder_hour", "hour": 7}),
+    ("set the candidate reminder to noon", {"setting": "dayof_reminder_hour", "hour": 12}),
+    ("follow up after 1 and 3 days", {"setting": "followup_delays_days", "days": "1,3"}),
+    ("follow-ups after 2, 4 days", {"setting": "followup_delays_days", "days": "2,4"}),
+    ("set my follow-ups to 12 hours and 1 week", {"setting": "followup_delays_days", "days": "0.5,7"}),
+    ("no follow-ups", {"setting": "followup_delays_days", "days": ""}),
+    ("don't follow up", {"setting": "followup_delays_days", "days": ""}),
+    ("follow up after a while", {"setting": "followup_delays_days", "raw": "after a while"}),
+]
+
+
+@pytest.mark.parametrize(("message", "entities"), SETTINGS_CASES, ids=[c[0] for c in SETTINGS_CASES])
+def test_settings_changes(message: str, entities: dict[str, str | int]) -> None:
+    intent = parse(message)
+    assert (intent.name, intent.query, dict(intent.entities)) == (SET, None, entities)
+
+
+@pytest.mark.parametrize("message", [
+    "my settings", "show my settings", "settings", "Settings?", "what are my settings?", "show me my preferences",
+    "change my settings", "what's my time zone?", "change my working hours", "my working hours",
+    "how do I change my calendar feed?",
+])
+def test_show_settings(message: str) -> None:
+    assert parse(message).name is IntentName.MY_SETTINGS
+
+
+@pytest.mark.parametrize(("message", "name", "query"), [
+    # The settings words must not take over what already meant something else.
+    ("update jane", IntentName.REFRESH, "jane"),
+    ("move the call with jane to tomorrow", IntentName.RESCHEDULE, "jane"),
+    ("reschedule my meeting with jane", IntentName.RESCHEDULE, "jane"),
+    ("cancel the interview with Jane Doe", IntentName.CANCEL, "Jane Doe"),
+    ("what's on my calendar today", IntentName.MY_MEETINGS, None),
+    ("show me my calendar", IntentName.MY_MEETINGS, None),
+    ("my meetings this week", IntentName.MY_MEETINGS, None),
+    ("my calendar today", IntentName.MY_MEETINGS, None),
+    ("set up a meeting with jane tomorrow at 9am", SCHED, "jane"),
+    ("book a 30 minute slot with jane", SCHED, "jane"),
+    ("why didn't jane get the day-of reminder", IntentName.WHY_NO_REMINDER, "jane"),
+    ("help with settings", HELP, None),
+    ("I'm in a meeting", UNKNOWN, None),
+    ("i'm in", UNKNOWN, None),
+    ("brief me on jane", UNKNOWN, None),
+    ("briefings for jane", UNKNOWN, None),
+    ("follow up with jane", UNKNOWN, None),
+    ("I work with jane", UNKNOWN, None),
+])
+def test_settings_rules_leave_other_intents_alone(message: str, name: IntentName, query: str | None) -> None:
+    intent = parse(message)
+    assert (intent.name, intent.query) == (name, query)
+
+
+@pytest.mark.parametrize(("message", "query", "entities"), [
+    ("schedule with jane@example.com https://linkedin.com/in/jane-doe", "jane@example.com",
+     {"email": "jane@example.com", "linkedin_url": "https://www.linkedin.com/in/jane-doe"}),
+    ("schedule with jane@example.com <https://www.linkedin.com/in/jane-doe/|linkedin.com/in/jane-doe>",
+     "jane@example.com", {"email": "jane@example.com", "linkedin_url": "https://www.linkedin.com/in/jane-doe"}),
+    ("schedule with <mailto:jane@example.com|jane@example.com> <https://www.linkedin.com/in/jane|her profile>",
+     "jane@example.com", {"email": "jane@example.com", "linkedin_url": "https://www.linkedin.com/in/jane"}),
+    ("book a 45 minute call with Jane Doe tomorrow https://uk.linkedin.com/in/Jane-Doe-123?trk=people#x",
+     "Jane Doe", {"duration_minutes": 45, "when": "tomorrow", "linkedin_url": "https://www.linkedin.com/in/Jane-Doe-123"}),
+    ("schedule jane@example.com linkedin.com/in/jane-doe/details/experience/ next week", "jane@example.com",
+     {"email": "jane@example.com", "when": "next week", "linkedin_url": "https://www.linkedin.com/in/jane-doe"}),
+    ("book jane@example.com http://www.linkedin.com/pub/jane-doe/1a/2b3/4c5", "jane@example.com",
+     {"email": "jane@example.com", "linkedin_url": "https://www.linkedin.com/pub/jane-doe/1a/2b3/4c5"}),
+    ("schedule with josé https://www.linkedin.com/in/jos%C3%A9-garc%C3%ADa", "josé",
+     {"linkedin_url": "https://www.linkedin.com/in/jos%C3%A9-garc%C3%ADa"}),
+    ("schedule with jane@example.com https://notlinkedin.com/in/x", "jane@example.com",
+     {"email": "jane@example.com"}),
+])
+def test_schedule_takes_a_linkedin_profile_link(message: str, query: str, entities: dict[str, str | int]) -> None:
+    intent = parse(message)
+    assert (intent.name, intent.query, dict(intent.entities)) == (SCHED, query, dict(sorted(entities.items())))
+
+
+@pytest.mark.parametrize(("url", "profile"), [
+    ("linkedin.com/in/jane-doe", "https://www.linkedin.com/in/jane-doe"),
+    ("HTTPS://DE.LinkedIn.com/in/Jane_Doe/?originalSubdomain=de", "https://www.linkedin.com/in/Jane_Doe"),
+    ("https://www.linkedin.com/pub/jane-doe/1a/2b3/4c5/", "https://www.linkedin.com/pub/jane-doe/1a/2b3/4c5"),
+    ("https://www.linkedin.com/company/acme", None), ("https://linkedin.com.evil.example/in/jane", None),
+    ("javascript:alert(1)//linkedin.com/in/x", None), ("", None),
+])
+def test_linkedin_profile_links_are_normalized(url: str, profile: str | None) -> None:
+    assert linkedin_profile(url) == profile
+
+
 @pytest.mark.parametrize(("phrase", "minutes"), [
     ("45 minute", 45), ("45 min", 45), ("45 mins", 45), ("45m", 45), ("90-minute", 90), ("1 hour", 60),
     ("1h", 60), ("an hour", 60), ("half an hour", 30), ("half-hour", 30), ("1.5 hours", 90),
@@ -270,6 +421,9 @@ def test_month_names_are_dates_only_with_a_day() -> None:
     ("<at>hirebot</at>&nbsp;schedule with <at>Jane Doe</at>", "schedule with @Jane Doe"),
     ("<p>who is jane</p>", "who is jane"),
     ("<https://x.example|<@U123>>", "<https://x.example|>"),
+    ("see <https://linkedin.com/in/jane|linkedin.com/in/jane>", "see https://linkedin.com/in/jane"),
+    ("see <https://www.linkedin.com/in/jane|her profile>", "see https://www.linkedin.com/in/jane"),
+    ("see <http://example.com/a/|example.com/a>", "see http://example.com/a/"),
     ("café", unicodedata.normalize("NFC", "café")),
     ("who\tis\n\njane  \r\n doe", "who is jane doe"),
     ("who is ja\u200bne\u200d\u2060 \ufeffdoe", "who is jane doe"),
@@ -393,3 +547,17 @@ def test_rule_table_covers_every_intent_once_per_label() -> None:
     labels = [rule.label for rule in RULES]
     assert len(labels) == len(set(labels))
     assert {rule.name for rule in RULES} == set(IntentName) - {IntentName.UNKNOWN}
+
+
+@pytest.mark.parametrize(("text", "email", "name"), [
+    ("schedule with Jane Doe jane@example.com", "jane@example.com", "Jane Doe"),
+    ("schedule with Jane Doe <mailto:Jane@Example.com|Jane@Example.com>", "jane@example.com", "Jane Doe"),
+    ("schedule with Jane Doe (jane@example.com) next week", "jane@example.com", "Jane Doe"),
+    ("schedule with jane@example.com", "jane@example.com", None),
+])
+def test_schedule_with_a_name_and_an_email_looks_up_the_email_and_keeps_the_name(
+        text: str, email: str, name: str | None) -> None:
+    intent = parse(text)
+    assert intent.name is IntentName.SCHEDULE
+    assert intent.query is not None and intent.query.lower() == email
+    assert intent.entities.get("email") == email and intent.entities.get("name") == name
