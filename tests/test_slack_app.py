@@ -37,7 +37,7 @@ from bot.slack.app import (
 from bot.slack.blocks import LINK_PREFIX
 from bot.slack.home import ADD_ACTION, CONNECT_CALLBACK, REMOVE_ACTION, SCOPE_BLOCK
 from bot.slack.installation import SEALED_PREFIX, DatabaseInstallationStore
-from bot.slack.sandbox import FakeSlackApi, RecordedCall, SlackRequests
+from bot.slack.sandbox import FILE_DOWNLOAD_METHOD, FakeSlackApi, RecordedCall, SlackRequests
 from store.db import session_factory
 from store.models import AtsConnection
 from store.settings import Settings
@@ -87,7 +87,7 @@ class Harness:
 
     @property
     def conversation(self) -> SlackConversation:
-        return self.app.conversation  # type: ignore[attr-defined, no-any-return]
+        return self.app.conversation  # type: ignore[attr-defined]
 
     async def send(self, request: tuple[bytes, str], *, timestamp: int | None = None,
                    signature: str | None = None, drop: tuple[str, ...] = ()) -> ClientResponse:
@@ -568,11 +568,13 @@ def test_settings_choose_the_mode_or_say_what_is_missing(tmp_path: Path) -> None
                                  slack_app_token="xapp-1-A-1-abc"))
     assert socket is not None and socket.socket_mode and not socket.serve_http_events
     assert "Socket Mode" in socket.describe("http://x")[0]
-    for broken, hint in [(dict(slack_bot_token=BOT_TOKEN), "SLACK_SIGNING_SECRET"),
-                         (dict(slack_signing_secret=SECRET), "SLACK_BOT_TOKEN"),
-                         (dict(slack_bot_token="xoxp-user", slack_signing_secret=SECRET), "xoxb-"),
-                         (dict(slack_client_id="1.2"), "SLACK_CLIENT_SECRET"),
-                         (dict(slack_bot_token=BOT_TOKEN, slack_app_token="xoxb-nope"), "xapp-")]:
+    cases: list[tuple[dict[str, Any], str]] = [
+        (dict(slack_bot_token=BOT_TOKEN), "SLACK_SIGNING_SECRET"),
+        (dict(slack_signing_secret=SECRET), "SLACK_BOT_TOKEN"),
+        (dict(slack_bot_token="xoxp-user", slack_signing_secret=SECRET), "xoxb-"),
+        (dict(slack_client_id="1.2"), "SLACK_CLIENT_SECRET"),
+        (dict(slack_bot_token=BOT_TOKEN, slack_app_token="xoxb-nope"), "xapp-")]
+    for broken, hint in cases:
         with pytest.raises(ConfigError, match=hint):
             slack_mode(Settings(data_dir=tmp_path, database_url="sqlite://", **broken))
 
@@ -632,8 +634,8 @@ async def test_oauth_install_stores_sealed_tokens_and_serves_that_workspace(oaut
     authorize = install.headers.get("Location") or (await install.text())
     state = parse_qs(urlsplit(authorize.split('href="')[-1].split('"')[0].replace("&amp;", "&")).query)["state"][0]
     scopes = parse_qs(urlsplit(authorize.split('href="')[-1].split('"')[0].replace("&amp;", "&")).query)["scope"][0]
-    assert set(scopes.split(",")) == {"app_mentions:read", "chat:write", "commands", "im:history", "users:read",
-                                      "users:read.email"}
+    assert set(scopes.split(",")) == {"app_mentions:read", "chat:write", "commands", "files:read", "im:history",
+                                      "users:read", "users:read.email"}
     # The state cookie is marked Secure (Slack installs run over https), so carry it by hand over loopback http.
     cookie = install.headers["Set-Cookie"].split(";", 1)[0]
     callback = await h.http.get(f"/slack/oauth_redirect?code=abc&state={state}", allow_redirects=False,
@@ -647,10 +649,13 @@ async def test_oauth_install_stores_sealed_tokens_and_serves_that_workspace(oaut
 
     workspace = Directory(h.sessions).workspace_for("slack", h.fake.team_id, "Acme")
     f.candidate(h.sessions, f.connection(h.sessions, workspace), "Jane", "Doe", email="jane@example.com")
-    await h.send(h.slack.direct_message("U0RITA", "who is Jane Doe?"))
+    cv = h.fake.upload_file("notes.pdf", b"%PDF-1.4 notes", user="U0RITA")
+    await h.send(h.slack.direct_message("U0RITA", "who is Jane Doe?", files=[cv]))
     [post] = await h.fake.wait_for("chat.postMessage")
     assert post.token is not None and post.token.startswith("xoxe.xoxb-1-installed-")
     assert headers_of(post.blocks) == ["Jane Doe"]
+    # Files attached to a message are fetched with that workspace's own bot token.
+    assert [c.token for c in h.fake.calls_to(FILE_DOWNLOAD_METHOD)] == [post.token]
 
 
 async def test_a_bot_token_about_to_expire_is_rotated_and_saved(oauth_harness: Harness, engine: Engine) -> None:

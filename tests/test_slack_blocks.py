@@ -16,8 +16,10 @@ from slack_sdk.models.views import View
 from bot.connections import PROVIDERS, ConnectionInfo, provider_spec
 from bot.messages import Person
 from bot.replies import Action, Card, Choice, Field, Link, MatchStatus, Reply
+from bot.scheduling_chat import DISCARD, INTAKE_SET, INTAKE_TARGETS, SEND
 from bot.slack.blocks import (
     DO_PREFIX,
+    EDIT_ACTION,
     ELLIPSIS,
     LINK_PREFIX,
     MAX_MESSAGE_BLOCKS,
@@ -26,6 +28,7 @@ from bot.slack.blocks import (
     fit_mrkdwn,
     mrkdwn_link,
     render_card,
+    render_choices,
     render_reply,
     safe_url,
 )
@@ -197,6 +200,42 @@ def test_many_choices_become_a_select_capped_at_one_hundred_options() -> None:
     assert len(select["options"]) == 100
     assert all(len(o["text"]["text"]) <= 75 for o in select["options"])
     assert "100 of 130" in blocks[2]["elements"][0]["text"]
+
+
+def test_where_to_add_someone_reads_as_such_even_as_a_select() -> None:
+    few = tuple(Choice(f"Greenhouse \u00b7 Role {i}", f"5:1:J{i}", None, INTAKE_SET) for i in range(3))
+    rows = render_choices(few)
+    validate_blocks(rows)
+    assert [r["accessory"]["text"]["text"] for r in rows] == ["Pick"] * 3
+    assert rows[0]["accessory"]["action_id"] == f"{PICK_PREFIX}{INTAKE_SET}.0"
+    many = tuple(Choice(f"Greenhouse \u00b7 {'Very long job title ' * 5}{i}", f"5:1:J{i}", None, INTAKE_SET)
+                 for i in range(120))
+    blocks = render_choices(many)
+    validate_blocks(blocks)
+    menu = blocks[0]["accessory"]
+    assert blocks[0]["text"]["text"] == "Pick where to add them:"
+    assert menu["placeholder"]["text"] == "Choose an ATS and job" and len(menu["options"]) == 100
+    assert all(len(o["text"]["text"]) <= 75 for o in menu["options"])
+    assert blocks[1]["elements"][0]["text"] == "Showing 100 of 120. Only the first ones fit in one menu."
+
+
+def test_a_proposal_for_someone_in_no_ats_has_change_where_to_add_them_beside_send() -> None:
+    draft = '{"c":null,"e":"jane@example.com","i":5}'
+    reply = Reply(text="Here's the meeting I'd propose.", intent="schedule", extra={"draft": draft},
+                  cards=(Card(title="Interview", fields=(Field("Adds to", "Greenhouse <!here>"),),
+                              kind="meeting_proposal"),),
+                  choices=(Choice("Send the request", draft, "Email the candidate a link", SEND),
+                           Choice("Change where to add them", "5", "Pick the ATS and job", INTAKE_TARGETS),
+                           Choice("Don't send", "", None, DISCARD)))
+    blocks = render_reply(reply).blocks
+    validate_blocks(blocks)
+    [row] = [b for b in blocks if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["action_id"], e.get("value")) for e in row["elements"]] == [
+        ("Send the request", f"{PICK_PREFIX}{SEND}.0", draft), ("Edit details", EDIT_ACTION, draft),
+        ("Change where to add them", f"{PICK_PREFIX}{INTAKE_TARGETS}.1", "5"),
+        ("Don't send", f"{PICK_PREFIX}{DISCARD}.2", "-")]
+    assert not any(b.get("accessory") for b in blocks)  # not drawn a second time as a list of choices
+    assert "Greenhouse &lt;!here&gt;" in json.dumps(blocks)
 
 
 # ------------------------------------------------------------------------------------------ App Home

@@ -17,6 +17,7 @@ import yaml
 from bot.slack.app import (
     COMMAND_SCOPES,
     EVENT_SCOPES,
+    FILE_SCOPES,
     REQUIRED_BOT_SCOPES,
     SLASH_COMMAND,
     SUBSCRIBED_EVENTS,
@@ -79,6 +80,13 @@ def web_api_calls_in_source() -> dict[str, list[str]]:
     return found
 
 
+def downloads_files_in_source() -> list[str]:
+    """Where bot/slack reads an attached file's private URL (fetching it with the bot token needs files:read)."""
+    return [f"{path.name}:{number}" for path in sorted(SLACK_PACKAGE.glob("*.py")) if path.name != "sandbox.py"
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if "url_private" in line and "item.get(" in line]
+
+
 def test_every_web_api_method_the_code_calls_has_its_scopes_declared(manifest: dict[str, Any]) -> None:
     calls = web_api_calls_in_source()
     assert {"chat.postMessage", "chat.postEphemeral", "users.info", "views.publish", "views.open"} <= set(calls)
@@ -86,6 +94,8 @@ def test_every_web_api_method_the_code_calls_has_its_scopes_declared(manifest: d
     assert not unknown, f"add these Web API methods and their scopes to WEB_API_SCOPES: {unknown}"
     needed = set(COMMAND_SCOPES) | {s for scopes in EVENT_SCOPES.values() for s in scopes}
     needed |= {s for method in calls for s in WEB_API_SCOPES[method]}
+    assert downloads_files_in_source(), "attached files are no longer downloaded: drop FILE_SCOPES"
+    needed |= set(FILE_SCOPES)
     assert needed == set(manifest["oauth_config"]["scopes"]["bot"])
 
 

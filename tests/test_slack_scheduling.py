@@ -9,6 +9,7 @@ ones, on an injected clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -44,9 +45,11 @@ from bot.slack.scheduling import (
     FIRST_DAY_BLOCK,
     INPUT_ACTION,
     LAST_DAY_BLOCK,
+    LINKEDIN_BLOCK,
     LOCATION_BLOCK,
     PEOPLE_BLOCK,
     SCHEDULE_CALLBACK,
+    TARGET_BLOCK,
     TITLE_BLOCK,
     BotTokens,
     ChatDeliveryError,
@@ -85,16 +88,25 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
+@contextlib.asynccontextmanager
+async def running_fake() -> AsyncIterator[FakeSlackApi]:
+    """The fake Slack Web API with Rita (the organizer) and a few colleagues."""
     api = FakeSlackApi()
     api.add_user("U0RITA", email="rita@acme.test", name="Rita Recruiter", tz="Europe/Berlin")
     api.add_user("U0BOB", email="Bob@Acme.test", name="Bob Builder")
     api.add_user("U0SHY", email=None, name="Shy Person")
     api.add_user("U0APP", email="app@acme.test", name="Some App", is_bot=True)
     await api.start()
-    yield api
-    await api.close()
+    try:
+        yield api
+    finally:
+        await api.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlackApi]:
+    async with running_fake() as api:
+        yield api
 
 
 @dataclass
@@ -122,13 +134,14 @@ class Desk:
     def meetings(self) -> list[MeetingView]:
         return self.scheduling.service.meetings_for(self.rita(), include_past=True)
 
-    async def propose(self) -> RecordedCall:
+    async def propose(self, text: str = "schedule with Jane Doe", *,
+                      files: list[dict[str, Any]] | None = None) -> RecordedCall:
         posted = len(self.fake.calls_to("chat.postMessage"))
-        await self.send(self.slack.direct_message("U0RITA", "schedule with Jane Doe"))
+        await self.send(self.slack.direct_message("U0RITA", text, files=files))
         return (await self.fake.wait_for("chat.postMessage", count=posted + 1))[-1]
 
-    async def open_modal(self) -> dict[str, Any]:
-        post = await self.propose()
+    async def open_modal(self, text: str = "schedule with Jane Doe") -> dict[str, Any]:
+        post = await self.propose(text)
         edit = button(post.blocks, "Edit details")
         await self.send(self.slack.block_action("U0RITA", {**edit, "type": "button"}, channel="D0DIRECT"))
         [opened] = await self.fake.wait_for("views.open")
@@ -138,9 +151,11 @@ class Desk:
         return await self.send(self.slack.view_submission("U0RITA", submission(view, **changes)))
 
 
-@pytest.fixture
-async def desk(tmp_path: Path, sqlite_engine: Engine, fake: FakeSlackApi) -> AsyncIterator[Desk]:
-    sessions = session_factory(sqlite_engine)
+@contextlib.asynccontextmanager
+async def running_desk(tmp_path: Path, engine: Engine, fake: FakeSlackApi) -> AsyncIterator[Desk]:
+    """The Slack front end on a real store (a Greenhouse connection, Jane Doe on one open job) with the real
+    scheduling stack, serving /slack/events over loopback."""
+    sessions = session_factory(engine)
     clock = Clock(NOW)
     directory = Directory(sessions)
     connection = f.connection(sessions, directory.default_workspace())
@@ -162,11 +177,19 @@ async def desk(tmp_path: Path, sqlite_engine: Engine, fake: FakeSlackApi) -> Asy
     web_app.add_routes(front.routes())
     http: TestClient[Any, Any] = TestClient(TestServer(web_app, host="127.0.0.1"))
     await http.start_server()
-    yield Desk(fake, http, SlackRequests(SECRET, team_id=fake.team_id), front, sessions, directory, scheduling,
-               clock, jane.id)
-    await front.conversation.drain()
-    await http.close()
-    await front.close()
+    try:
+        yield Desk(fake, http, SlackRequests(SECRET, team_id=fake.team_id), front, sessions, directory, scheduling,
+                   clock, jane.id)
+        await front.conversation.drain()
+    finally:
+        await http.close()
+        await front.close()
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, sqlite_engine: Engine, fake: FakeSlackApi) -> AsyncIterator[Desk]:
+    async with running_desk(tmp_path, sqlite_engine, fake) as running:
+        yield running
 
 
 def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -183,8 +206,10 @@ def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def submission(view: dict[str, Any], *, title: str | None = None, duration: str | None = None,
                first: str | None = None, last: str | None = None, people: tuple[str, ...] | None = None,
-               emails: str | None = None, location: str | None = None) -> dict[str, Any]:
-    """The view as Slack submits it: what was pre-filled, with the changes the organizer made."""
+               emails: str | None = None, location: str | None = None, target: str | None = None,
+               linkedin: str | None = None) -> dict[str, Any]:
+    """The view as Slack submits it: what was pre-filled, with the changes the organizer made (`target` is
+    the value of an "Add to" option)."""
     fields = inputs(view)
     state = {
         TITLE_BLOCK: {"type": "plain_text_input", "value": title if title is not None
@@ -200,6 +225,14 @@ def submission(view: dict[str, Any], *, title: str | None = None, duration: str 
         LOCATION_BLOCK: {"type": "plain_text_input", "value": location if location is not None
                          else fields[LOCATION_BLOCK].get("initial_value")},
     }
+    if TARGET_BLOCK in fields:
+        options = [o for group in fields[TARGET_BLOCK]["option_groups"] for o in group["options"]]
+        state[TARGET_BLOCK] = {"type": "static_select", "selected_option": (
+            next(o for o in options if o["value"] == target) if target is not None
+            else fields[TARGET_BLOCK].get("initial_option"))}
+    if LINKEDIN_BLOCK in fields:
+        state[LINKEDIN_BLOCK] = {"type": "url_text_input", "value": linkedin if linkedin is not None
+                                 else fields[LINKEDIN_BLOCK].get("initial_value")}
     return {**view, "id": "V0SCHEDULE", "hash": "1.2",
             "state": {"values": {block: {INPUT_ACTION: value} for block, value in state.items()}}}
 

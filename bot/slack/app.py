@@ -1,7 +1,8 @@
 """The Slack front end: a slack-bolt AsyncApp whose listeners turn Slack gestures into core calls.
 
 Nothing here decides anything about candidates. A DM, mention, slash command or button becomes an
-`IncomingMessage` (or an `Assistant.choose` call), the core's `Reply` is drawn by bot/slack/blocks.py,
+`IncomingMessage` (with the files attached to it, downloaded from Slack) or an `Assistant.choose` call,
+the core's `Reply` is drawn by bot/slack/blocks.py,
 and this module only picks where the answer goes: the DM itself, a thread, or an ephemeral message
 that only the asker sees (candidate details never land where others can read them unless the
 workspace allows it).
@@ -16,7 +17,7 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +48,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.errors import ConfigError, HirebotError
 from bot.connections import PROVIDERS, ConnectionInfo, ConnectionService, ProviderSpec, provider_spec
 from bot.directory import Directory
-from bot.messages import IncomingMessage, Person, RoomKind
+from bot.intake import MAX_RESUME_BYTES, IntakeDesk
+from bot.intents import IntentName
+from bot.messages import ChatFile, IncomingMessage, Person, RoomKind
 from bot.replies import Reply
 from bot.scheduling_chat import SEND
 from bot.slack.blocks import (
@@ -74,6 +77,7 @@ from bot.slack.installation import DatabaseInstallationStore, DatabaseOAuthState
 from bot.slack.scheduling import (
     SCHEDULE_CALLBACK,
     BotTokens,
+    IntakeChoices,
     ModalContext,
     OrganizerZones,
     ScheduleDraft,
@@ -83,6 +87,7 @@ from bot.slack.scheduling import (
     form_errors,
     form_from_draft,
     notice_modal,
+    read_intake_choices,
     read_schedule_form,
     schedule_modal,
     sending_modal,
@@ -127,8 +132,11 @@ WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
     "oauth.v2.access": (),
 }
 COMMAND_SCOPES: tuple[str, ...] = ("commands",)
+# Downloading a file attached to a message (its url_private_download, with the bot token) needs files:read.
+FILE_SCOPES: tuple[str, ...] = ("files:read",)
 REQUIRED_BOT_SCOPES: tuple[str, ...] = tuple(sorted(
     set(COMMAND_SCOPES)
+    | set(FILE_SCOPES)
     | {scope for scopes in EVENT_SCOPES.values() for scope in scopes}
     | {scope for scopes in WEB_API_SCOPES.values() for scope in scopes}
 ))
@@ -142,6 +150,10 @@ BUSY_TEXT = "I'm answering a lot of questions right now. Please ask again in a m
 SEEN_EVENTS_KEPT = 10_000
 MAX_RATE_LIMIT_WAIT_SECONDS = 30.0
 WEB_API_TIMEOUT_SECONDS = 30
+MAX_ATTACHED_FILES = 3  # read from one message; a CV is one of the first few
+MAX_FILE_BYTES = MAX_RESUME_BYTES  # the core refuses larger CVs anyway, so don't fetch them
+SLACK_FILE_HOSTS = (".slack.com", ".slack-gov.com")  # where Slack serves url_private(_download)
+FILE_CHUNK_BYTES = 64 * 1024
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -390,6 +402,128 @@ class SlackIdentities:
         return self._workspaces[key]
 
 
+# ------------------------------------------------------------------------------------------ attached files
+
+
+@dataclass(frozen=True)
+class SlackFile:
+    """A file attached to a Slack message, as the event describes it; nothing is downloaded yet."""
+
+    name: str
+    mimetype: str | None
+    size: int | None
+    url: str | None
+
+
+def attached_files(event: Mapping[str, Any]) -> tuple[SlackFile, ...]:
+    """The files of a `file_share` DM or a mention. A Slack Connect file (`file_access: check_file_info`) or
+    a deleted one (`mode: tombstone`) comes without a download URL."""
+    found: list[SlackFile] = []
+    for item in event.get("files") or ():
+        if not isinstance(item, dict):
+            continue
+        size = item.get("size")
+        url = item.get("url_private_download") or item.get("url_private")
+        found.append(SlackFile(name=str(item.get("name") or item.get("title") or "the attachment"),
+                               mimetype=str(item["mimetype"]) if item.get("mimetype") else None,
+                               size=size if isinstance(size, int) else None,
+                               url=str(url) if url and item.get("mode") != "tombstone" else None))
+    return tuple(found)
+
+
+class FileDownloadError(HirebotError):
+    """An attached file could not be fetched; the message says why, for the person who attached it."""
+
+
+class FileFetcher:
+    """Downloads files attached to messages with the bot token (which needs `files:read`).
+
+    The token is only ever sent to Slack's own file hosts over HTTPS, or to the host of
+    HIREBOT_SLACK_API_URL (the fake Slack in tests and demos serves files there too).
+    """
+
+    def __init__(self, api_url: str = SLACK_API_URL, *, max_files: int = MAX_ATTACHED_FILES,
+                 max_bytes: int = MAX_FILE_BYTES, timeout: float = WEB_API_TIMEOUT_SECONDS) -> None:
+        override = urlsplit(api_url)
+        self._override = (override.scheme, override.netloc) if api_url != SLACK_API_URL else None
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    def trusted(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if self._override is not None and (parts.scheme, parts.netloc) == self._override:
+            return True
+        return parts.scheme == "https" and (parts.hostname or "").endswith(SLACK_FILE_HOSTS)
+
+    async def fetch_all(self, files: Sequence[SlackFile], token: str | None,
+                        session: aiohttp.ClientSession | None) -> tuple[tuple[ChatFile, ...], tuple[str, ...]]:
+        """The files that could be read, and one "<name>: <why not>" for each that couldn't."""
+        if not files:
+            return (), ()
+        read: list[ChatFile] = []
+        problems = [f"{item.name}: I read at most {self.max_files} files from one message"
+                    for item in files[self.max_files:]]
+        own_session = session is None
+        session = session or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        try:
+            for item in files[:self.max_files]:
+                try:
+                    read.append(await self.fetch(item, token, session))
+                except FileDownloadError as exc:
+                    log.warning("could not download an attached file (%s, %s): %s", item.name, item.mimetype, exc)
+                    problems.append(f"{item.name}: {exc}")
+        finally:
+            if own_session:
+                await session.close()
+        return tuple(read), tuple(problems)
+
+    async def fetch(self, item: SlackFile, token: str | None, session: aiohttp.ClientSession) -> ChatFile:
+        limit_mb = self.max_bytes // (1024 * 1024)
+        if item.size is not None and item.size > self.max_bytes:
+            raise FileDownloadError(f"it is larger than {limit_mb} MB")
+        if not item.url:
+            raise FileDownloadError("Slack didn't give me a link to download it")
+        if not self.trusted(item.url):
+            raise FileDownloadError("it isn't stored in Slack")
+        if not token:
+            raise FileDownloadError("I have no Slack token to download it with")
+        try:
+            # No redirects: Slack answers a token it won't accept with a redirect to its sign-in page.
+            async with session.get(item.url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False,
+                                   timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
+                if response.status != 200:
+                    raise FileDownloadError(_download_refusal(response.status))
+                if response.content_type == "text/html" and item.mimetype != "text/html":
+                    raise FileDownloadError("Slack sent its sign-in page instead of the file; hirebot may be "
+                                            "missing the files:read permission")
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(FILE_CHUNK_BYTES):
+                    data += chunk
+                    if len(data) > self.max_bytes:
+                        raise FileDownloadError(f"it is larger than {limit_mb} MB")
+        except TimeoutError:
+            raise FileDownloadError("Slack didn't send it in time") from None
+        except aiohttp.ClientError as exc:
+            raise FileDownloadError(f"I couldn't reach Slack to download it ({type(exc).__name__})") from None
+        return ChatFile(name=item.name, content_type=item.mimetype or response.content_type, data=bytes(data))
+
+
+def _download_refusal(status: int) -> str:
+    if status in (401, 403) or 300 <= status < 400:  # Slack redirects a token it won't take to its sign-in page
+        return f"Slack refused to hand it over (HTTP {status}); hirebot may be missing the files:read permission"
+    if status in (404, 410):
+        return "Slack no longer has it"
+    return f"Slack couldn't hand it over just now (HTTP {status})"
+
+
+def unreadable_files_note(problems: Sequence[str], *, any_read: bool) -> str:
+    """What the organizer is told when attached files couldn't be read."""
+    what = "the file you attached" if len(problems) == 1 else "some of the files you attached"
+    text = f"I couldn't read {what} ({'; '.join(problems)})"
+    return text + ("." if any_read else "; the request will go without a CV.")
+
+
 # ------------------------------------------------------------------------------------------ delivery
 
 
@@ -431,6 +565,7 @@ class Question:
     command: str | None = None
     value: str | None = None
     replace: bool = False
+    files: tuple[SlackFile, ...] = ()
 
 
 def _button_question(client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any], prefix: str, *,
@@ -450,13 +585,17 @@ class SlackConversation:
     def __init__(self, core: CoreRunner, directory: Directory, connections: ConnectionService,
                  identities: SlackIdentities, *, providers: Sequence[ProviderSpec] = PROVIDERS,
                  workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG,
-                 zones: OrganizerZones | None = None, now: Callable[[], datetime] = utcnow) -> None:
+                 zones: OrganizerZones | None = None, now: Callable[[], datetime] = utcnow,
+                 files: FileFetcher | None = None, intakes: IntakeDesk | None = None) -> None:
         self.core = core
         self.directory = directory
         self.connections = connections
         self.identities = identities
         self.zones = zones or OrganizerZones(directory.sessions, None)
         self.now = now  # "today" for the scheduling modal's date checks
+        self.files = files or FileFetcher()
+        # The core's intake desk, read for the scheduling modal's "Add to" menu (None without scheduling).
+        self.intakes = intakes
         self.providers = tuple(providers)
         self.http_session: aiohttp.ClientSession | None = None  # shared by response_url posts once started
         self.worker_count = workers
@@ -472,14 +611,16 @@ class SlackConversation:
     # at once, the ack never waits for the core, and a flood of questions queues up to a bound.
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        """A DM to hirebot (bot event message.im); other message events are acknowledged and ignored."""
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        """A DM to hirebot (bot event message.im), with files attached or not; other message events (edits,
+        deletions, bots) are acknowledged and ignored."""
+        if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share") \
+                or event.get("bot_id"):
             return
         if self._duplicate(body) or not event.get("user"):
             return
         place = Place(team_id=body.get("team_id"), user=event["user"], channel=event.get("channel"),
                       is_direct=True, thread_ts=event.get("thread_ts"), reply_ts=event.get("thread_ts"))
-        await self.ask(Question(client, place, text=event.get("text") or ""))
+        await self.ask(Question(client, place, text=event.get("text") or "", files=attached_files(event)))
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         """@hirebot in a channel: answers go in the thread, candidate details only to the asker."""
@@ -489,7 +630,7 @@ class SlackConversation:
         place = Place(team_id=body.get("team_id"), user=event["user"], channel=channel,
                       is_direct=_is_direct(channel), thread_ts=event.get("thread_ts"),
                       reply_ts=event.get("thread_ts") or event.get("ts"))
-        await self.ask(Question(client, place, text=event.get("text") or ""))
+        await self.ask(Question(client, place, text=event.get("text") or "", files=attached_files(event)))
 
     async def on_command(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
                          client: AsyncWebClient) -> None:
@@ -559,8 +700,12 @@ class SlackConversation:
         if question.command is not None:
             reply = await self.core.choose(person, question.command, question.value or "")
         else:
-            message = IncomingMessage(text=question.text or "", sender=person, room=place.room, platform="slack")
+            files, problems = await self.files.fetch_all(question.files, client.token, self.http_session)
+            message = IncomingMessage(text=question.text or "", sender=person, room=place.room, platform="slack",
+                                      files=files)
             reply = await self.core.handle(message)
+            if problems and reply.intent == IntentName.SCHEDULE:  # elsewhere attached files mean nothing
+                await self._say(client, place, unreadable_files_note(problems, any_read=bool(files)))
         await self.deliver(client, place, reply, person, replace=question.replace)
 
     def _duplicate(self, body: dict[str, Any]) -> bool:
@@ -746,7 +891,9 @@ class SlackConversation:
             draft = ScheduleDraft.from_json(str(action.get("value") or ""))
             person = await self.identities.person(client, team_id, user_id)
             zone = await asyncio.to_thread(self.zones.zone_for, person)
-            view = schedule_modal(form_from_draft(draft, ZoneInfo(zone)), ModalContext(draft, zone))
+            intake = await self._intake_choices(person, draft)
+            view = schedule_modal(form_from_draft(draft, ZoneInfo(zone), intake), ModalContext(draft, zone),
+                                  intake=intake)
         except HirebotError as exc:
             view = notice_modal(str(exc))
         except ValueError:
@@ -777,7 +924,8 @@ class SlackConversation:
                                     view, form, context)
         except Exception:
             log.exception("sending an edited meeting request for %s failed", user_id)
-            await self._form_problem(client, user_id, view, form, context,
+            await self._form_problem(client, Place(team_id=team_id, user=user_id, channel=user_id, is_direct=True),
+                                     view, form, context,
                                      "Something went wrong on my side while sending that. Please try again.")
 
     async def _send_edited(self, client: AsyncWebClient, place: Place, view: dict[str, Any], form: ScheduleForm,
@@ -789,21 +937,38 @@ class SlackConversation:
             return
         emails, problems = await slack_people_emails(client, form.people)
         if problems:
-            await self._form_problem(client, place.user, view, form, context, " ".join(problems))
+            await self._form_problem(client, place, view, form, context, " ".join(problems), person)
             return
         reply = await self.core.choose(person, SEND, edited_draft(context, form, emails).to_json())
         if reply.extra.get("meeting_id") is None:  # the core said why it could not send
-            await self._form_problem(client, place.user, view, form, context, reply.text)
+            await self._form_problem(client, place, view, form, context, reply.text, person)
             return
         await self._update_view(client, view, notice_modal("Sent. The meeting is in our direct messages, with "
                                                            "buttons to reschedule or cancel it."))
         await self.deliver(client, place, reply, person)
 
-    async def _form_problem(self, client: AsyncWebClient, user_id: str, view: dict[str, Any], form: ScheduleForm,
-                            context: ModalContext, problem: str) -> None:
+    async def _form_problem(self, client: AsyncWebClient, place: Place, view: dict[str, Any], form: ScheduleForm,
+                            context: ModalContext, problem: str, person: Person | None = None) -> None:
         """Show the form again, as filled in, with the problem on top; by DM if the modal was closed."""
-        if not await self._update_view(client, view, schedule_modal(form, context, error=problem)):
-            await self._dm(client, user_id, problem)
+        context = context.keeping(form)
+        intake = None
+        if context.draft.intake_id is not None:
+            try:
+                person = person or await self.identities.person(client, place.team_id, place.user)
+                intake = await self._intake_choices(person, context.draft)
+            except HirebotError as exc:
+                # Drawn without "Add to"; what was picked there stays in the form's draft.
+                log.warning("could not read where to add the person for %s's form: %s", place.user, exc)
+        if not await self._update_view(client, view, schedule_modal(form, context, intake=intake, error=problem)):
+            await self._dm(client, place.user, problem)
+
+    async def _intake_choices(self, person: Person, draft: ScheduleDraft) -> IntakeChoices | None:
+        """Where someone in no ATS yet can be added, for the form; None for a candidate already in an ATS.
+
+        Raises IntakeError when the proposal was already sent or has expired."""
+        if draft.intake_id is None or self.intakes is None:
+            return None
+        return await asyncio.to_thread(read_intake_choices, self.intakes, person, draft.intake_id)
 
     # ---------------------------------------------------------------- background work
 
@@ -906,7 +1071,9 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
     identities = SlackIdentities(directory, multi_workspace=mode.multi_workspace, clock=clock)
     core: CoreRunner = ProcessCore(settings, core_processes) if core_processes > 0 else ThreadedCore(assistant)
     conversation = SlackConversation(core, directory, connections, identities,
-                                     zones=OrganizerZones(sessions, secret_box), now=now)
+                                     zones=OrganizerZones(sessions, secret_box), now=now,
+                                     files=FileFetcher(mode.api_url),
+                                     intakes=assistant.scheduling.intakes if assistant.scheduling else None)
     register_listeners(app, conversation, multi_workspace=mode.multi_workspace)
     app.conversation = conversation  # type: ignore[attr-defined]
     app.bot_tokens = (BotTokens(client, authorize=authorize) if authorize is not None  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.replies import Action, Card, Choice, Link, Reply
-from bot.scheduling_chat import CANCEL, DISCARD, RESCHEDULE, SEND
+from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND
 
 ELLIPSIS = "…"
 
@@ -41,6 +41,24 @@ MAX_FALLBACK_TEXT = 3000
 
 # At most this many choices are shown as one row each with a button; more become one select menu.
 MAX_CHOICE_BUTTONS = 8
+
+
+@dataclass(frozen=True)
+class ChoiceWording:
+    """How a list of choices reads: the row button, and the select menu's prompt, placeholder and overflow note."""
+
+    button: str
+    prompt: str
+    placeholder: str
+    overflow: str  # after "Showing N of M."
+
+
+PEOPLE_WORDING = ChoiceWording("Show", "Pick the person you mean:", "Choose a person",
+                               "Add more of the name to narrow it down.")
+CHOICE_WORDING: dict[str | None, ChoiceWording] = {
+    INTAKE_SET: ChoiceWording("Pick", "Pick where to add them:", "Choose an ATS and job",
+                              "Only the first ones fit in one menu."),
+}
 
 # action_id prefixes the Slack listeners match on (see bot/slack/app.py).
 PICK_PREFIX = "hirebot.pick."  # a choice between candidates: the answer replaces the question
@@ -218,12 +236,12 @@ def render_card(card: Card, *, index: int = 0) -> list[dict[str, Any]]:
 # -------------------------------------------------------------------------------------------- choices
 
 
-def _choice_row(choice: Choice, i: int) -> dict[str, Any]:
+def _choice_row(choice: Choice, i: int, wording: ChoiceWording) -> dict[str, Any]:
     text = f"*{fit_mrkdwn(choice.label, 500)}*"
     if choice.description:
         text += "\n" + fit_mrkdwn(choice.description, MAX_SECTION_TEXT - len(text) - 1)
     return {"type": "section", "text": mrkdwn(text),
-            "accessory": _button("Show", f"{PICK_PREFIX}{choice.command}.{i}", value=choice.value)}
+            "accessory": _button(wording.button, f"{PICK_PREFIX}{choice.command}.{i}", value=choice.value)}
 
 
 def _option(choice: Choice) -> dict[str, Any]:
@@ -234,22 +252,27 @@ def _option(choice: Choice) -> dict[str, Any]:
 
 
 def render_choices(choices: Sequence[Choice]) -> list[dict[str, Any]]:
-    """A few choices as rows with a button each; many as one select menu (Slack allows 100 options)."""
+    """A few choices as rows with a button each; many as one select menu (Slack allows 100 options).
+
+    Every choice comes back to on_pick, which hands its command and value to the core."""
+    if not choices:
+        return []
+    wording = CHOICE_WORDING.get(choices[0].command, PEOPLE_WORDING)
     if len(choices) <= MAX_CHOICE_BUTTONS:
-        return [_choice_row(choice, i) for i, choice in enumerate(choices)]
+        return [_choice_row(choice, i, wording) for i, choice in enumerate(choices)]
     command = choices[0].command
     shown = [c for c in choices if c.command == command][:MAX_SELECT_OPTIONS]
     blocks: list[dict[str, Any]] = [{
         "type": "section",
         "block_id": "choices",
-        "text": mrkdwn("Pick the person you mean:"),
+        "text": mrkdwn(fit_mrkdwn(wording.prompt, MAX_SECTION_TEXT)),
         "accessory": {"type": "static_select", "action_id": f"{PICK_PREFIX}{command}.select",
-                      "placeholder": plain("Choose a person", MAX_PLACEHOLDER),
+                      "placeholder": plain(wording.placeholder, MAX_PLACEHOLDER),
                       "options": [_option(c) for c in shown]},
     }]
     if len(choices) > len(shown):
         blocks.append({"type": "context", "elements": [
-            mrkdwn(f"Showing {len(shown)} of {len(choices)}. Add more of the name to narrow it down.")]})
+            mrkdwn(f"Showing {len(shown)} of {len(choices)}. {fit_mrkdwn(wording.overflow, 500)}")]})
     return blocks
 
 
@@ -278,8 +301,12 @@ def is_proposal(reply: Reply) -> bool:
     return bool(reply.cards) and reply.cards[0].kind == PROPOSAL_KIND and isinstance(reply.extra.get("draft"), str)
 
 
+PROPOSAL_COMMANDS = (SEND, INTAKE_TARGETS, DISCARD)  # the choices drawn as the proposal's own buttons
+
+
 def proposal_buttons(reply: Reply) -> list[dict[str, Any]]:
-    """Send (as proposed), Edit details (the modal) and Don't send; the draft rides in the button values."""
+    """Send (as proposed), Edit details (the modal), Change where to add them (someone in no ATS yet) and
+    Don't send; the draft rides in the button values."""
     draft = str(reply.extra["draft"])
     if len(draft) > MAX_BUTTON_VALUE:
         return []  # a cut draft would be unreadable when it comes back
@@ -289,6 +316,9 @@ def proposal_buttons(reply: Reply) -> list[dict[str, Any]]:
     for choice in sends:
         buttons.append(_button(choice.label, f"{PICK_PREFIX}{SEND}.0", value=choice.value, primary=True))
     buttons.append(_button("Edit details", EDIT_ACTION, value=draft, primary=not sends))
+    for choice in (c for c in reply.choices if c.command == INTAKE_TARGETS):
+        # The list of ATSs and jobs replaces the proposal; picking one brings the new proposal back in its place.
+        buttons.append(_button(choice.label, f"{PICK_PREFIX}{INTAKE_TARGETS}.1", value=choice.value))
     for choice in discards:
         # The core ignores the value of "don't send"; Slack wants one that is not empty.
         buttons.append(_button(choice.label, f"{PICK_PREFIX}{DISCARD}.2", value=choice.value or "-"))
@@ -311,7 +341,7 @@ def render_proposal(reply: Reply) -> SlackMessage:
         blocks.append({"type": "context", "elements": [mrkdwn(
             "This proposal is too long to carry on a button. Shorten the title, location or attendee list "
             "and ask again.")]})
-    others = [c for c in reply.choices if c.command not in (SEND, DISCARD)]
+    others = [c for c in reply.choices if c.command not in PROPOSAL_COMMANDS]
     if others:
         blocks.extend(render_choices(others))
     return SlackMessage(text=fallback_text(reply), blocks=_cap_blocks(blocks, MAX_MESSAGE_BLOCKS))

@@ -2,8 +2,10 @@
 
 `FakeSlackApi` is an aiohttp server that answers the Web API methods hirebot uses the way Slack does
 (`{"ok": true, ...}`, `{"ok": false, "error": ...}`, HTTP 429 with `Retry-After`) and records every
-call, including posts to `response_url`s. `SlackRequests` builds what Slack sends to hirebot: signed
-Events API, slash command and interactivity requests.
+call, including posts to `response_url`s and file downloads. It also hosts files attached to messages
+(`upload_file`), served from their `url_private(_download)` only to a valid bearer token, as Slack does.
+`SlackRequests` builds what Slack sends to hirebot: signed Events API, slash command and interactivity
+requests.
 
 Run it alone with `python -m bot.slack.sandbox --port 3100`, then start hirebot with
 `HIREBOT_SLACK_API_URL=http://127.0.0.1:3100/api/`.
@@ -20,8 +22,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
@@ -35,6 +38,7 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 RESPONSE_URL_METHOD = "response_url"
 SOCKET_ACK_METHOD = "socket_ack"  # what the app sent back over a Socket Mode connection
+FILE_DOWNLOAD_METHOD = "file_download"  # a GET of a hosted file's url_private(_download)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,18 @@ class FakeUser:
                 "is_bot": self.is_bot, "deleted": False, "profile": profile}
 
 
+@dataclass(frozen=True)
+class FakeFile:
+    """A file someone attached to a message, hosted by the fake."""
+
+    id: str
+    name: str
+    mimetype: str
+    data: bytes = field(repr=False)
+    user: str = "U0UPLOADER"
+    created: int = 1_700_000_000
+
+
 @dataclass
 class FakeSlackApi:
     """The Slack Web API as far as hirebot uses it, on loopback, recording every call."""
@@ -93,6 +109,7 @@ class FakeSlackApi:
     users: dict[str, FakeUser] = field(default_factory=dict)
     revoked_tokens: set[str] = field(default_factory=set)
     base_url: str | None = None
+    files: dict[str, FakeFile] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._planned: dict[str, list[_Planned]] = {}
@@ -135,11 +152,40 @@ class FakeSlackApi:
         """The next `times` calls to `method` get HTTP 429 with `Retry-After: retry_after`, as Slack sends."""
         self._planned.setdefault(method, []).append(_Planned("ratelimited", 429, retry_after, times))
 
+    def upload_file(self, name: str, data: bytes, *, mimetype: str = "application/pdf",
+                    user: str = "U0UPLOADER") -> JsonDict:
+        """Host a file as if `user` had attached it; returns the file object Slack puts in the message event."""
+        if self.base_url is None:
+            raise RuntimeError("start the fake (or serve web_app()) before uploading files")
+        hosted = FakeFile(f"F{next(self._serial):08d}", name, mimetype, data, user)
+        self.files[hosted.id] = hosted
+        return self.file_object(hosted)
+
+    def file_object(self, hosted: FakeFile) -> JsonDict:
+        """Slack's file object (the fields a message event carries for a hosted file)."""
+        base = f"{self.base_url}/files-pri/{self.team_id}-{hosted.id}"
+        quoted = quote(hosted.name, safe="")
+        filetype = PurePosixPath(hosted.name).suffix.lstrip(".").lower() or "binary"
+        return {"id": hosted.id, "created": hosted.created, "timestamp": hosted.created, "name": hosted.name,
+                "title": hosted.name, "mimetype": hosted.mimetype, "filetype": filetype,
+                "pretty_type": filetype.upper(), "user": hosted.user, "user_team": self.team_id, "editable": False,
+                "size": len(hosted.data), "mode": "hosted", "is_external": False, "external_type": "",
+                "is_public": False, "public_url_shared": False, "display_as_bot": False, "username": "",
+                "url_private": f"{base}/{quoted}",
+                "url_private_download": f"{base}/download/{quoted}",
+                "permalink": f"https://hirebot-sandbox.slack.com/files/{hosted.user}/{hosted.id}/{quoted}",
+                "has_rich_preview": False}
+
+    def fail_download(self, *, status: int = 403, times: int = 1) -> None:
+        """The next `times` file downloads answer HTTP `status` (a 200 is Slack's HTML sign-in page)."""
+        self._planned.setdefault(FILE_DOWNLOAD_METHOD, []).append(_Planned(None, status, None, times))
+
     def calls_to(self, method: str) -> list[RecordedCall]:
         return [c for c in self.calls if c.method == method]
 
     def methods_called(self) -> set[str]:
-        return {c.method for c in self.calls if c.method not in (RESPONSE_URL_METHOD, SOCKET_ACK_METHOD)}
+        return {c.method for c in self.calls
+                if c.method not in (RESPONSE_URL_METHOD, SOCKET_ACK_METHOD, FILE_DOWNLOAD_METHOD)}
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
         """Block until `method` has been called `count` times (hirebot does slow work after the ack)."""
@@ -165,6 +211,8 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/responses/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files-pri/{key}/download/{name}", self._file)
+        app.router.add_get("/files-pri/{key}/{name}", self._file)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -210,6 +258,26 @@ class FakeSlackApi:
         if auth_error:
             return web.json_response({"ok": False, "error": auth_error})
         return web.json_response(handler(args))
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A hosted file, for a valid bearer token only (a missing, unknown or revoked token gets 403)."""
+        token = _bearer(request)
+        team, _, file_id = request.match_info["key"].partition("-")
+        await self._record(RecordedCall(FILE_DOWNLOAD_METHOD, {"file": file_id, "path": request.path}, token))
+        hosted = self.files.get(file_id)
+        if hosted is None or team != self.team_id or request.match_info["name"] != hosted.name:
+            return web.Response(status=404, text="File not found")
+        planned = self._take_planned(FILE_DOWNLOAD_METHOD)
+        if planned is not None and planned.status == 200:
+            return web.Response(text=SIGN_IN_PAGE, content_type="text/html")
+        if planned is not None:
+            return web.Response(status=planned.status, text="Forbidden")
+        if not token or self._auth_error(FILE_DOWNLOAD_METHOD, token, request):
+            return web.Response(status=403, text="Forbidden")
+        disposition = "attachment" if "/download/" in request.path else "inline"
+        filename = quote(hosted.name, safe="")
+        return web.Response(body=hosted.data, content_type=hosted.mimetype,
+                            headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{filename}"})
 
     def _take_planned(self, method: str) -> _Planned | None:
         queue = self._planned.get(method) or []
@@ -429,6 +497,9 @@ async def _read_args(request: web.Request) -> JsonDict:
     return args
 
 
+SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Sign in | Slack</title></head><body>Sign in</body></html>"
+
+
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
@@ -476,19 +547,26 @@ class SlackRequests:
         body = {"token": "unused", "challenge": challenge, "type": "url_verification"}
         return json.dumps(body).encode(), "application/json"
 
-    def direct_message(self, user: str, text: str, *, channel: str = "D0DIRECT") -> tuple[bytes, str]:
+    def direct_message(self, user: str, text: str, *, channel: str = "D0DIRECT",
+                       files: list[JsonDict] | None = None) -> tuple[bytes, str]:
+        """A DM; with `files` (file objects, e.g. from FakeSlackApi.upload_file) it is a `file_share` message."""
         n = next(self._serial)
-        return self.event({"type": "message", "channel_type": "im", "channel": channel, "user": user,
-                           "text": text, "ts": f"{1_700_000_000 + n}.000100", "team": self.team_id})
+        event: JsonDict = {"type": "message", "channel_type": "im", "channel": channel, "user": user,
+                           "text": text, "ts": f"{1_700_000_000 + n}.000100", "team": self.team_id}
+        if files:
+            event.update(subtype="file_share", files=files, upload=True, display_as_bot=False, bot_id=None)
+        return self.event(event)
 
     def mention(self, user: str, text: str, *, channel: str = "C0GENERAL",
-                thread_ts: str | None = None) -> tuple[bytes, str]:
+                thread_ts: str | None = None, files: list[JsonDict] | None = None) -> tuple[bytes, str]:
         n = next(self._serial)
         event: JsonDict = {"type": "app_mention", "channel": channel, "user": user,
                            "text": f"<@U0HIREBOT> {text}", "ts": f"{1_700_000_000 + n}.000200",
                            "team": self.team_id}
         if thread_ts:
             event["thread_ts"] = thread_ts
+        if files:
+            event.update(files=files, upload=True)
         return self.event(event)
 
     def slash_command(self, user: str, text: str, *, response_url: str, channel: str = "C0GENERAL",

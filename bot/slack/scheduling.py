@@ -1,8 +1,9 @@
 """Slack's side of scheduling: the pre-filled "schedule" modal, and the organizer's DMs about their meetings.
 
 The core proposes a meeting and hands over a compact JSON draft (bot/scheduling_chat.py). Here that draft
-becomes a modal the organizer can adjust (title, length, more people, the days to search, location), and the
-submitted form becomes a new draft for the core's `send_request`. Notices from the job dispatcher
+becomes a modal the organizer can adjust (title, length, more people, the days to search, location, and for
+someone in no ATS yet where to add them and their LinkedIn profile), and the submitted form becomes a new
+draft for the core's `send_request`. Notices from the job dispatcher
 (scheduler/jobs.py's ChatNotifier, called on a worker thread) reach the organizer as DMs with Reschedule and
 Cancel buttons, posted on the Slack front end's own event loop.
 """
@@ -15,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
 from bot.directory import DEFAULT_WORKSPACE
+from bot.intake import IntakeDesk, IntakeTarget, linkedin_in
 from bot.messages import Person
 from bot.replies import Action, Reply
 from bot.scheduling_chat import CANCEL, RESCHEDULE
@@ -60,6 +62,8 @@ LAST_DAY_BLOCK = "last_day"
 PEOPLE_BLOCK = "people"
 EMAILS_BLOCK = "emails"
 LOCATION_BLOCK = "location"
+TARGET_BLOCK = "add_to"
+LINKEDIN_BLOCK = "linkedin"
 
 DURATION_CHOICES = (15, 30, 45, 60, 90)
 MIN_DURATION, MAX_DURATION = 5, 480  # the meeting service's own bounds
@@ -70,6 +74,8 @@ MAX_TYPED_EMAILS = 20
 MAX_TITLE = 200
 MAX_LOCATION = 500
 MAX_EMAILS_TEXT = 3000
+MAX_TARGET_OPTIONS = 100  # Slack's limit for one select menu, across its option groups
+MAX_OPTION_TEXT = 75  # option text and option group label
 MODAL_TITLE = "Schedule an interview"  # Slack allows 24 characters
 
 NOTIFY_TIMEOUT_SECONDS = 30.0
@@ -104,7 +110,14 @@ class ChatDeliveryError(HirebotError):
 
 @dataclass(frozen=True)
 class ScheduleDraft:
-    """The core's compact draft (keys c, e, n, d, ws, we, l, t, x), read into typed fields."""
+    """The core's compact draft (keys c, e, n, d, ws, we, l, t, x; for someone in no ATS also i, ta, li),
+    read into typed fields.
+
+    `intake_id` ("i") is what makes the core add the person to an ATS when they book: it must survive every
+    round trip. `target` ("ta", "<connection id>:<job remote id or empty>") and `linkedin_url` ("li") are
+    changes the organizer made in the form; None leaves the core's choice alone, and an empty LinkedIn URL
+    removes it.
+    """
 
     window_start: datetime
     window_end: datetime
@@ -115,6 +128,9 @@ class ScheduleDraft:
     location: str | None = None
     title: str | None = None
     extra: tuple[str, ...] = ()
+    intake_id: int | None = None
+    target: str | None = None
+    linkedin_url: str | None = None
 
     @classmethod
     def from_json(cls, text: str) -> ScheduleDraft:
@@ -133,12 +149,21 @@ class ScheduleDraft:
                    email=_text_or_none(data.get("e")), name=_text_or_none(data.get("n")),
                    duration=int(data["d"]) if data.get("d") is not None else None,
                    location=_text_or_none(data.get("l")), title=_text_or_none(data.get("t")),
-                   extra=tuple(str(x) for x in data.get("x") or ()))
+                   extra=tuple(str(x) for x in data.get("x") or ()),
+                   intake_id=int(data["i"]) if data.get("i") is not None else None,
+                   target=_text_or_none(data.get("ta")),
+                   linkedin_url=str(data["li"]) if data.get("li") is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"c": self.candidate_id, "e": self.email, "n": self.name, "d": self.duration,
-                "ws": self.window_start.isoformat(), "we": self.window_end.isoformat(), "l": self.location,
-                "t": self.title, "x": list(self.extra)}
+        data: dict[str, Any] = {
+            "c": self.candidate_id, "e": self.email, "n": self.name, "d": self.duration,
+            "ws": self.window_start.isoformat(), "we": self.window_end.isoformat(), "l": self.location,
+            "t": self.title, "x": list(self.extra)}
+        # Only drafts for someone in no ATS carry these, as the core writes them.
+        for key, value in (("i", self.intake_id), ("ta", self.target), ("li", self.linkedin_url)):
+            if value is not None:
+                data[key] = value
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
@@ -169,6 +194,8 @@ class ScheduleForm:
     people: tuple[str, ...] = ()  # Slack user ids
     emails: str = ""  # as typed
     location: str = ""
+    target: str | None = None  # "Add to", when the form has it
+    linkedin: str | None = None  # as typed, when the form has the field ("" when left blank)
 
 
 @dataclass(frozen=True)
@@ -182,6 +209,34 @@ class ModalContext:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
 
+    def keeping(self, form: ScheduleForm) -> ModalContext:
+        """This context with the form's ATS and LinkedIn choices in its draft, so a form shown again after a
+        problem keeps them even if it has to be drawn without those fields."""
+        draft = self.draft
+        if draft.intake_id is None:
+            return self
+        return replace(self, draft=replace(draft, target=form.target if form.target is not None else draft.target,
+                                           linkedin_url=form.linkedin if form.linkedin is not None
+                                           else draft.linkedin_url))
+
+
+@dataclass(frozen=True)
+class IntakeChoices:
+    """For someone in no ATS yet: where they can be added, where they go now, and their LinkedIn profile."""
+
+    targets: tuple[IntakeTarget, ...]
+    current: IntakeTarget | None
+    linkedin_url: str | None
+
+
+def read_intake_choices(intakes: IntakeDesk, person: Person, intake_id: int) -> IntakeChoices:
+    """The modal's "Add to" menu from the core's intake desk (reads the store: call it off the event loop).
+
+    Raises IntakeError when the proposal was already sent or has expired."""
+    view = intakes.view(person, intake_id)
+    return IntakeChoices(targets=tuple(intakes.targets(person)), current=view.target,
+                         linkedin_url=view.linkedin_url)
+
 
 def window_days(draft: ScheduleDraft, zone: ZoneInfo) -> tuple[date, date]:
     """The first and last local day of the draft's [start, end) window."""
@@ -189,10 +244,17 @@ def window_days(draft: ScheduleDraft, zone: ZoneInfo) -> tuple[date, date]:
     return draft.window_start.astimezone(zone).date(), max(last, draft.window_start).astimezone(zone).date()
 
 
-def form_from_draft(draft: ScheduleDraft, zone: ZoneInfo) -> ScheduleForm:
+def form_from_draft(draft: ScheduleDraft, zone: ZoneInfo, intake: IntakeChoices | None = None) -> ScheduleForm:
+    """The form as the proposal left it; for someone in no ATS, with where they go and their LinkedIn."""
     first, last = window_days(draft, zone)
+    target = linkedin = None
+    if draft.intake_id is not None:
+        target = draft.target or (intake.current.value if intake and intake.current else None)
+        linkedin = draft.linkedin_url if draft.linkedin_url is not None else (
+            intake.linkedin_url if intake else None) or ""
     return ScheduleForm(title=draft.title or "", duration=draft.duration, first_day=first, last_day=last,
-                        emails=", ".join(draft.extra), location=draft.location or "")
+                        emails=", ".join(draft.extra), location=draft.location or "", target=target,
+                        linkedin=linkedin)
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
@@ -234,8 +296,60 @@ def _date_picker(day: date | None) -> dict[str, Any]:
     return element
 
 
-def schedule_modal(form: ScheduleForm, context: ModalContext, *, error: str | None = None) -> dict[str, Any]:
+def _where(target: IntakeTarget) -> str:
+    """The connection's name as people know it ("Greenhouse", or the name it was given)."""
+    return target.provider.capitalize() if target.connection_name.lower() == target.provider \
+        else target.connection_name
+
+
+def _target_option(target: IntakeTarget) -> dict[str, Any]:
+    text = target.job_name or "No job (add as a prospect)"
+    return {"text": plain(text, MAX_OPTION_TEXT), "value": target.value}
+
+
+def target_select(intake: IntakeChoices, selected: str | None) -> dict[str, Any] | None:
+    """A static_select of the ATSs (as option groups) and their open jobs; None when there is nowhere to add.
+
+    The current target is always among the options, so Slack can show it pre-selected."""
+    targets = list(intake.targets)
+    if intake.current is not None and intake.current.value not in {t.value for t in targets}:
+        targets.insert(0, intake.current)  # e.g. a job past the listed ones
+    groups: dict[int, tuple[str, list[dict[str, Any]]]] = {}
+    chosen: dict[str, Any] | None = None
+    for target in targets[:MAX_TARGET_OPTIONS]:
+        option = _target_option(target)
+        groups.setdefault(target.connection_id, (_where(target), []))[1].append(option)
+        if target.value == selected:
+            chosen = option
+    if not groups:
+        return None
+    element: dict[str, Any] = {"type": "static_select", "placeholder": plain("Choose an ATS and job", 150),
+                               "option_groups": [{"label": plain(label, MAX_OPTION_TEXT), "options": options}
+                                                 for label, options in groups.values()]}
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def _intake_blocks(form: ScheduleForm, who: str, intake: IntakeChoices) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    select = target_select(intake, form.target)
+    if select is not None:
+        blocks.append(_input(TARGET_BLOCK, "Add to", select,
+                             hint=f"{who} isn't in your ATS yet. When they book, I add them here, tagged "
+                                  "\u201chirebot\u201d."))
+    url: dict[str, Any] = {"type": "url_text_input",
+                           "placeholder": plain("https://www.linkedin.com/in/\u2026", 150)}
+    if form.linkedin:
+        url["initial_value"] = form.linkedin
+    blocks.append(_input(LINKEDIN_BLOCK, "LinkedIn profile", url, optional=True))
+    return blocks
+
+
+def schedule_modal(form: ScheduleForm, context: ModalContext, *, intake: IntakeChoices | None = None,
+                   error: str | None = None) -> dict[str, Any]:
     """The pre-filled modal; `error` (e.g. from sending) is shown above the fields, which keep their values.
+    With `intake` (someone in no ATS yet), it also asks where to add them and for their LinkedIn profile.
 
     Raises ValueError when the draft is too large for Slack's private_metadata.
     """
@@ -263,9 +377,11 @@ def schedule_modal(form: ScheduleForm, context: ModalContext, *, error: str | No
             optional=True),
         _input(LOCATION_BLOCK, "Location", _text_input(
             form.location, MAX_LOCATION, placeholder="Video link, phone number or address"), optional=True),
-        {"type": "context", "elements": [mrkdwn(
-            "You are always invited, and so is the job's hiring manager when the ATS names one.")]},
     ]
+    if intake is not None and draft.intake_id is not None:
+        blocks += _intake_blocks(form, draft.name or draft.email or "They", intake)
+    blocks.append({"type": "context", "elements": [mrkdwn(
+        "You are always invited, and so is the job's hiring manager when the ATS names one.")]})
     metadata = encode_metadata({"draft": draft.to_dict(), "tz": context.zone})
     return {"type": "modal", "callback_id": SCHEDULE_CALLBACK, "title": plain(MODAL_TITLE, 24),
             "submit": plain("Send request", 24), "close": plain("Cancel", 24), "private_metadata": metadata,
@@ -304,6 +420,9 @@ def read_schedule_form(view: Mapping[str, Any]) -> tuple[ScheduleForm, ModalCont
         people=tuple(str(u) for u in element(PEOPLE_BLOCK).get("selected_users") or ()),
         emails=str(element(EMAILS_BLOCK).get("value") or "").strip(),
         location=str(element(LOCATION_BLOCK).get("value") or "").strip(),
+        target=((element(TARGET_BLOCK).get("selected_option") or {}).get("value") or None
+                if TARGET_BLOCK in values else None),
+        linkedin=str(element(LINKEDIN_BLOCK).get("value") or "").strip() if LINKEDIN_BLOCK in values else None,
     )
     return form, context
 
@@ -355,6 +474,8 @@ def form_errors(form: ScheduleForm, *, today: date) -> dict[str, str]:
         errors[EMAILS_BLOCK] = f"Invite at most {MAX_TYPED_EMAILS} people by email."
     if len(form.people) > MAX_SLACK_PEOPLE:
         errors[PEOPLE_BLOCK] = f"Pick at most {MAX_SLACK_PEOPLE} people here; add more by email."
+    if form.linkedin and linkedin_in(form.linkedin) is None:
+        errors[LINKEDIN_BLOCK] = "That isn't a LinkedIn profile link; it looks like https://www.linkedin.com/in/\u2026"
     return errors
 
 
@@ -387,9 +508,11 @@ def edited_draft(context: ModalContext, form: ScheduleForm, people_emails: Seque
     end = original.window_end if form.last_day == last else _midnight(form.last_day + timedelta(days=1), zone)
     typed, _ = typed_emails(form.emails)
     extra = tuple(dict.fromkeys([*(e.lower() for e in people_emails), *typed]))
+    kept = context.keeping(form).draft  # the person to add (if any), where, and their LinkedIn
     return ScheduleDraft(window_start=start, window_end=end, candidate_id=original.candidate_id,
                          email=original.email, name=original.name, duration=form.duration,
-                         location=form.location or None, title=form.title, extra=extra)
+                         location=form.location or None, title=form.title, extra=extra,
+                         intake_id=kept.intake_id, target=kept.target, linkedin_url=kept.linkedin_url)
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
