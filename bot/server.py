@@ -15,9 +15,10 @@ from adapters.errors import ConfigError
 from bot.background import background_hooks
 from bot.booking import booking_routes
 from bot.runtime import Runtime
-from bot.slack.app import SlackFrontEnd
+from bot.slack.app import ProcessCore, SlackFrontEnd
 from bot.web import Hook, create_web_app
 from scheduler.sync_jobs import ConnectionSyncer, SyncSchedule, SyncScheduler
+from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
     notifier = front.notifier()  # meeting notices and pre-meeting briefings go out as Slack DMs
     scheduling.set_notifier(notifier)
     scheduling.set_briefing_sender(notifier)
+    if isinstance(front.conversation.core, ProcessCore):
+        # Meetings changed in a core process plan their jobs there; this process's runner sends them.
+        front.conversation.core.on_meeting_change = lambda: scheduling.runner.nudge(utcnow())
     say(f"Booking pages for candidates: {settings.public_url}/book/… · emails via "
         f"{'SMTP' if settings.smtp_url else 'files in ' + str(settings.data_dir / 'outbox-mail')}")
 

@@ -27,6 +27,7 @@ from bot.core import Assistant
 from bot.directory import Directory
 from bot.slack.app import (
     SUBSCRIBED_EVENTS,
+    ProcessCore,
     SlackConversation,
     SlackFrontEnd,
     build_slack_app,
@@ -687,3 +688,18 @@ async def test_installation_store_round_trips_through_the_database(engine: Engin
 def test_recorded_calls_expose_their_blocks() -> None:
     call = RecordedCall("chat.postMessage", {"blocks": [{"type": "divider"}]})
     assert call.blocks == [{"type": "divider"}]
+
+
+def test_a_core_process_reply_that_changed_a_meeting_wakes_this_processes_job_runner(tmp_path: Path) -> None:
+    from bot.replies import Reply
+
+    core = ProcessCore(Settings(data_dir=tmp_path, database_url="sqlite://"))  # no process starts until used
+    woken: list[str] = []
+    core.on_meeting_change = lambda: woken.append("now")
+    try:
+        core._noticed(Reply(text="Here's Jane.", intent="who_is"))
+        assert woken == []
+        core._noticed(Reply(text="Sent Jane a meeting request.", intent="schedule", extra={"meeting_id": 7}))
+        assert woken == ["now"]
+    finally:
+        core.close()

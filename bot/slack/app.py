@@ -307,12 +307,21 @@ class ProcessCore:
     def __init__(self, settings: Settings, processes: int = 1, *, niceness: int = CORE_NICENESS) -> None:
         self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_start_core_process, initargs=(settings, niceness))
+        # Told when a reply changed a meeting: the jobs it planned (a request email) live in the database,
+        # and this process's job runner should look now rather than at its next safety tick.
+        self.on_meeting_change: Callable[[], None] | None = None
 
     async def handle(self, message: IncomingMessage) -> Reply:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _core_handle, message)
+        return self._noticed(await asyncio.get_running_loop().run_in_executor(self._pool, _core_handle, message))
 
     async def choose(self, sender: Person, command: str, value: str) -> Reply:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _core_choose, sender, command, value)
+        return self._noticed(await asyncio.get_running_loop().run_in_executor(self._pool, _core_choose, sender,
+                                                                              command, value))
+
+    def _noticed(self, reply: Reply) -> Reply:
+        if reply.extra.get("meeting_id") is not None and self.on_meeting_change is not None:
+            self.on_meeting_change()
+        return reply
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
