@@ -30,7 +30,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.errors import HirebotError
@@ -275,29 +275,44 @@ class JobDispatcher:
     def _claim(self, now: datetime) -> list[ClaimedJob]:
         """Take up to `batch` rows: first those whose worker vanished (lease expired), then due pending ones.
         Two statements, so each walks its own (state, time) index in order instead of sorting the table."""
-        table = ScheduledJob
         until = now + self.lease
-        kinds = table.kind.in_(list(self.handlers))
+        kinds = list(self.handlers)
+
+        def vanished(rows: Any) -> tuple[Any, Any]:
+            return and_(rows.kind.in_(kinds), rows.state == JobState.RUNNING, rows.lease_until <= now), \
+                rows.lease_until
+
+        def due(rows: Any) -> tuple[Any, Any]:
+            return and_(rows.kind.in_(kinds), rows.state == JobState.PENDING, rows.due_at <= now), rows.due_at
+
         with transaction(self.sessions) as session:
-            rows = self._take(session, and_(kinds, table.state == JobState.RUNNING, table.lease_until <= now),
-                              table.lease_until, self.batch, now, until)
+            rows = self._take(session, vanished, self.batch, now, until)
             if len(rows) < self.batch:
-                rows += self._take(session, and_(kinds, table.state == JobState.PENDING, table.due_at <= now),
-                                   table.due_at, self.batch - len(rows), now, until)
+                rows += self._take(session, due, self.batch - len(rows), now, until)
         jobs = [ClaimedJob(id=r.id, key=r.idempotency_key, kind=r.kind, meeting_id=r.meeting_id,
                            due_at=r.due_at, payload=r.payload or {}, attempts=r.attempts, owner=self.owner,
                            lease_until=until)
                 for r in rows]
         return sorted(jobs, key=lambda job: (job.due_at, job.id))
 
-    def _take(self, session: Session, condition: Any, order: Any, limit: int, now: datetime,
+    def _take(self, session: Session, pick: Callable[[Any], tuple[Any, Any]], limit: int, now: datetime,
               until: datetime) -> list[Any]:
+        """Lease up to `limit` rows; `pick(rows)` gives the condition and the order for any alias of the table.
+
+        The rows are picked once, in a CTE under their own alias: as an `IN (...)` subquery PostgreSQL may
+        re-run the pick for each row it scans (a nested-loop semi-join), and each re-run skips the rows this
+        statement already took, so one claim could take far more than `limit`.
+        """
         table = ScheduledJob
-        ids = select(table.id).where(condition).order_by(order).limit(limit)
+        picked = aliased(ScheduledJob)
+        condition, order = pick(picked)
+        ids = select(picked.id).where(condition).order_by(order).limit(limit)
         if self._postgres:
             ids = ids.with_for_update(skip_locked=True)
+        chosen = ids.cte("picked")
+        still, _ = pick(table)
         return list(session.execute(
-            update(table).where(table.id.in_(ids.scalar_subquery()), condition)
+            update(table).where(table.id == chosen.c.id, still)
             .values(state=JobState.RUNNING, lease_owner=self.owner, lease_until=until,
                     attempts=table.attempts + 1, started_at=now)
             .returning(table.id, table.idempotency_key, table.kind, table.meeting_id, table.due_at,

@@ -375,6 +375,63 @@ async def test_runner_works_a_backlog_in_batches(sessions: sessionmaker[Session]
     assert len({job.key for job in recorder.calls}) == 25
 
 
+# -- claims on PostgreSQL -----------------------------------------------------------------------------------------
+
+# Planner settings under which PostgreSQL runs `UPDATE ... WHERE id IN (pick)` as a nested-loop semi-join that
+# re-runs the pick for every row it scans (it may choose that plan on its own). Each re-run skips the rows the
+# statement already took, so such a claim overran its LIMIT and took the whole table.
+PICK_RERUN_PER_ROW = "-c enable_hashagg=off -c enable_sort=off -c enable_hashjoin=off -c enable_mergejoin=off " \
+                     "-c enable_material=off"
+
+
+async def drain(dispatcher: JobDispatcher) -> list[int]:
+    """Run due jobs until none are left; returns how many each claim took."""
+    counts = []
+    while count := await dispatcher.run_due():
+        counts.append(count)
+    return counts
+
+
+@pytest.mark.postgres
+async def test_each_claim_on_postgresql_takes_at_most_a_batch_and_concurrent_claims_split_the_rows(
+        module_pg_url: str) -> None:
+    empty_postgres(module_pg_url)
+    engine = make_engine(module_pg_url, connect_args={"options": PICK_RERUN_PER_ROW})
+    sessions = session_factory(engine)
+    try:
+        # Due in the order they are stored, so each re-run of a pick would find the very next row.
+        keys = [f"due-{i:03d}" for i in range(200)]
+        plan(sessions, *((key, NOW - timedelta(minutes=10) + timedelta(seconds=i)) for i, key in enumerate(keys)))
+        first = Recorder()
+        assert await JobDispatcher(sessions, handlers={"test": first}, clock=Clock(), owner="first",
+                                   batch=10).run_due() == 10
+        assert [job.key for job in first.calls] == keys[:10]
+
+        vanished = keys[100:130]  # rows whose worker died: claimed again first, also a batch at a time
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE scheduled_jobs SET state = 'running', lease_owner = 'gone', "
+                              "lease_until = :ended, attempts = 1 WHERE idempotency_key = ANY(:keys)"),
+                         {"ended": NOW - timedelta(minutes=1), "keys": vanished})
+        retried = Recorder()
+        assert await JobDispatcher(sessions, handlers={"test": retried}, clock=Clock(), owner="retry",
+                                   batch=10).run_due() == 10
+        assert {job.key for job in retried.calls} <= set(vanished)
+        assert {job.attempts for job in retried.calls} == {2}
+
+        a, b = Recorder(), Recorder()
+        a_counts, b_counts = await asyncio.gather(
+            drain(JobDispatcher(sessions, handlers={"test": a}, clock=Clock(), owner="a", batch=10)),
+            drain(JobDispatcher(sessions, handlers={"test": b}, clock=Clock(), owner="b", batch=10)))
+        assert max(a_counts + b_counts) <= 10
+        a_keys, b_keys = [job.key for job in a.calls], [job.key for job in b.calls]
+        assert not set(a_keys) & set(b_keys)
+        assert sum(a_counts) + sum(b_counts) == len(a_keys) + len(b_keys) == 180
+        assert sorted(a_keys + b_keys + [job.key for job in first.calls + retried.calls]) == keys
+        assert {row.state for row in rows(sessions).values()} == {JobState.DONE}
+    finally:
+        engine.dispose()
+
+
 # -- real processes -------------------------------------------------------------------------------------------------
 
 
