@@ -464,7 +464,8 @@ class GreenhouseAdapter(AtsAdapter):
 
         Options: `job_remote_id` (none: a prospect), `stage_id` (the job stage to start in, default its
         first), `source` (a numeric source id, or a name, which becomes a tag), `tags`, `resume` as
-        (filename, bytes, content type or None), `acting_user_id`, `source_tag` (default "hirebot"; None for none). Read the new candidate's application with
+        (filename, bytes, content type or None), `acting_user_id`, `source_tag` (default "hirebot";
+        None for none). Read the new candidate's application with
         `fetch_candidates`. While Greenhouse is still building the record it is read back a few times.
         """
         unknown = sorted(set(options) - CANDIDATE_OPTIONS)
