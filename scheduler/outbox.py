@@ -7,9 +7,10 @@ once in effect, in order per candidate, across crashes and any number of workers
 * deliver: a row whose earlier attempt may have reached the ATS (a timeout after sending, or a worker
   that died holding it) is looked up first: a note by the marker at its end, an interview by the meeting's
   calendar UID or the remote id an earlier row stored.
-* settle: sent (with remote id and link), retried later with bounded exponential backoff that honours the
-  ATS's Retry-After, or parked after `max_attempts` (or at once when the ATS refuses) with a chat notice
-  to the organizer. A row whose lease ran out is claimable again; while a batch is out its leases are
+* settle: sent (with remote id and link), retried later with bounded exponential backoff, or parked after
+  `max_attempts` (or at once when the ATS refuses) with a chat notice to the organizer. A 429 with
+  Retry-After is pacing, not failure: the row comes back exactly when asked and the try does not count.
+  A row whose lease ran out is claimable again; while a batch is out its leases are
   renewed every half lease, so a slow ATS does not hand a row in flight to another worker.
 * intake rows (docs/new_candidates.md): `create_candidate` adds a person hirebot scheduled by email, reads
   them back into the store, and points the meeting at them; the meeting's later rows use those remote ids.
@@ -428,15 +429,20 @@ class OutboxWorker:
         hopeless = isinstance(exc, (AuthError, ConfigError, NotDelivered)) or _refused(exc)
         row.last_error = message
         row.unsure = _maybe_applied(exc)
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            # The ATS said when to come back: that is pacing, not a failed attempt, and waiting longer than
+            # it asked only wastes the budget (several workers share one limit).
+            row.attempts = max(row.attempts - 1, 0)
+            row.state = OutboxState.PENDING
+            row.due_at = now + min(timedelta(seconds=exc.retry_after), self.settings.max_delay)
+            return
         log.warning("Outbox row %s (%s) failed on attempt %s: %s", row.id, row.action, row.attempts, message)
         if hopeless or row.attempts >= self.settings.max_attempts:
             row.state, row.finished_at = OutboxState.PARKED, now
             plan_parked_notice(session, row, now)
             return
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         row.state = OutboxState.PENDING
-        row.due_at = now + backoff(row.attempts, base=self.settings.base_delay, cap=self.settings.max_delay,
-                                   retry_after=retry_after)
+        row.due_at = now + backoff(row.attempts, base=self.settings.base_delay, cap=self.settings.max_delay)
 
     def next_due(self) -> datetime | None:
         """When a row next becomes claimable (a retry's due time or a lease's end)."""

@@ -121,10 +121,27 @@ async def test_a_429_waits_as_long_as_retry_after_says(rig: Rig) -> None:
     assert len(markers(rig)) == 1
 
 
+async def test_a_429_is_pacing_not_a_failure(rig: Rig) -> None:
+    s = setup_one(rig)
+    happen(rig, s.meeting_id, "request_sent")
+    rig.sandbox.chaos.fail_next(429, path="/v3/notes", retry_after=1, times=12)
+    worker = rig.worker(base_delay=timedelta(seconds=10), max_attempts=3)
+    for _ in range(12):  # more 429s than max_attempts: never parked, each retry exactly when asked
+        start = rig.time.moment()
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.PENDING and row.due_at == start + timedelta(seconds=1)
+        rig.time.advance(timedelta(seconds=1))
+    await worker.run_once()
+    [row] = items(rig, s.meeting_id)
+    assert row.state == OutboxState.SENT and row.attempts == 1
+    assert len(markers(rig)) == 1
+
+
 async def test_backoff_grows_and_is_bounded(rig: Rig) -> None:
     s = setup_one(rig)
     happen(rig, s.meeting_id, "request_sent")
-    rig.sandbox.chaos.fail_next(429, path="/v3/notes", retry_after=1, times=5)
+    rig.sandbox.chaos.fail_next(503, path="/v3/notes", times=5)
     worker = rig.worker(base_delay=timedelta(seconds=10), max_delay=timedelta(seconds=40))
     delays = []
     for _ in range(5):
