@@ -19,7 +19,7 @@ spanned, the last aside, is shown too.
 The baseline is the loop most code starts with: one row per transaction, one request at a time, sleeping
 the Retry-After on a 429. It runs on the same fake and limit for `--baseline-cap` seconds (whole windows).
 
-    .venv/bin/python -m benchmarks.outbox                          # 10k notes; 1, 2, 4 workers; ~17 min
+    .venv/bin/python -m benchmarks.outbox                          # 10k notes; 1, 2, 4 workers; ~11 min on 2 cores
     .venv/bin/python -m benchmarks.outbox --workers 1 --events 2000 --rate-limit 600 --baseline-cap 30
     .venv/bin/python -m benchmarks.outbox --sqlite --latency 0     # also one worker on SQLite; no delay
 """
@@ -170,6 +170,7 @@ class Seeded:
 
 
 def add_connection(sessions: sessionmaker[Session], box: Any, api_url: str) -> int:
+    from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
     from store.db import transaction
     from store.models import AtsConnection, Workspace
 
@@ -180,7 +181,7 @@ def add_connection(sessions: sessionmaker[Session], box: Any, api_url: str) -> i
         connection = AtsConnection(
             workspace_id=workspace.id, provider="greenhouse", name="Greenhouse", base_url=api_url,
             settings=connection_settings(api_url),
-            credentials=box.seal({"client_id": "hirebot-sandbox", "client_secret": "sandbox-secret"}))
+            credentials=box.seal({"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}))
         session.add(connection)
         session.flush()
         return connection.id
@@ -457,6 +458,8 @@ def claim_one(engine: Engine, postgres: bool) -> tuple[int, dict[str, Any]] | No
 def post_note(client: httpx.Client, api_url: str, tokens: dict[str, str], payload: dict[str, Any],
               deadline: float) -> str | None:
     """POST the note as its acting user; None when the cap ran out while waiting on a 429."""
+    from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+
     user = str(payload["acting_user_id"])
     body = {"candidate_id": int(payload["candidate_remote_id"]), "application_id":
             int(payload["application_remote_id"]), "user_id": int(user), "body": payload["body"],
@@ -464,7 +467,7 @@ def post_note(client: httpx.Client, api_url: str, tokens: dict[str, str], payloa
     while True:
         if user not in tokens:
             answer = client.post(f"{api_url}/token", data={"grant_type": "client_credentials", "sub": user},
-                                 auth=("hirebot-sandbox", "sandbox-secret"))
+                                 auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET))
             if answer.status_code == 429:
                 if not sleep_until_retry(answer, deadline):
                     return None
