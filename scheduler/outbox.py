@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -121,6 +122,7 @@ class OutboxWorker:
         self.clock = clock
         self.owner = owner or process_owner()
         self._adapters: dict[int, AtsAdapter] = {}
+        self._adapter_lock = threading.Lock()
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
 
     async def run_once(self) -> int:
@@ -219,15 +221,18 @@ class OutboxWorker:
     def _adapter(self, connection_id: int | None) -> AtsAdapter:
         if connection_id is None:
             raise NotDelivered("the ATS connection was removed")
-        adapter = self._adapters.get(connection_id)
-        if adapter is None:
-            with self.sessions() as session:
-                connection = session.get(AtsConnection, connection_id)
-                if connection is None or not connection.is_active:
-                    raise NotDelivered("the ATS connection was removed or switched off")
-                adapter = self.adapter_for(connection)
-            self._adapters[connection_id] = adapter
-        return adapter
+        # One adapter per connection per worker: a batch's rows look it up from several threads at once, and
+        # each extra adapter would fetch its own OAuth tokens (Greenhouse allows 30 a minute).
+        with self._adapter_lock:
+            adapter = self._adapters.get(connection_id)
+            if adapter is None:
+                with self.sessions() as session:
+                    connection = session.get(AtsConnection, connection_id)
+                    if connection is None or not connection.is_active:
+                        raise NotDelivered("the ATS connection was removed or switched off")
+                    adapter = self.adapter_for(connection)
+                self._adapters[connection_id] = adapter
+            return adapter
 
     async def _deliver(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
         action = OutboxAction(item.action)

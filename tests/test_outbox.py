@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.greenhouse import GreenhouseAdapter
 from bot.outbox_cli import drop_item, list_items, retry_item
 from scheduler.ats_log import OutboxState
 from scheduler.jobs import ClaimedJob
 from scheduler.outbox import AtsNoticeHandler, OutboxSettings, OutboxWorker
 from store.db import make_engine, session_factory, upgrade
+from store.models import AtsConnection
 from tests.test_ats_log import (
     BOX_KEY,
     NOW,
@@ -181,6 +183,20 @@ async def test_a_timeout_after_the_write_was_applied_is_found_by_its_marker(sess
     finally:
         await rig.client.aclose()
         await server.cleanup()
+
+
+async def test_a_batch_shares_one_adapter_so_tokens_are_fetched_once(rig: Rig) -> None:
+    meetings = plan_notes(rig, 5, per_candidate=2)
+    built: list[int] = []
+
+    def adapter_for(connection: AtsConnection) -> GreenhouseAdapter:
+        built.append(connection.id)
+        return rig.adapter(connection)
+
+    worker = OutboxWorker(rig.sessions, adapter_for, clock=rig.time.moment)
+    await worker.run_until_idle()
+    assert_exactly_once_in_order(rig, meetings)
+    assert built == [rig.connection_id]  # five rows delivered at once through one adapter (one token cache)
 
 
 async def test_a_slow_delivery_keeps_its_lease_so_no_other_worker_takes_the_row(
