@@ -413,16 +413,17 @@ def schedule(
 def _intake_for_cli(runtime: Runtime, sender: Person, email: str, *, ats: str | None, job: str | None,
                     cv: Path | None, linkedin: str | None) -> IntakeView | None:
     """The draft of who to add to an ATS, with the target the flags name (else the organizer's default)."""
-    from bot.intake import IntakeDesk, IntakeError, linkedin_in
+    from bot.intake import IntakeDesk, IntakeError
+    from bot.intents import find_linkedin
     from bot.messages import ChatFile
     from store.models import utcnow
 
     desk = IntakeDesk(runtime.sessions, utcnow)
-    if linkedin and linkedin_in(linkedin) is None:
+    if linkedin and find_linkedin(linkedin) is None:
         raise CliError(f"{linkedin!r} doesn't look like a LinkedIn profile URL (https://www.linkedin.com/in/…).")
     files = (ChatFile(cv.name, mimetypes.guess_type(cv.name)[0], cv.read_bytes()),) if cv is not None else ()
     try:
-        intake = desk.start(sender, email, linkedin_url=linkedin_in(linkedin or ""), files=files)
+        intake = desk.start(sender, email, linkedin_url=find_linkedin(linkedin or ""), files=files)
         if cv is not None and intake.resume_name is None:
             raise CliError(f"{cv.name} isn't a CV hirebot can attach (PDF, Word, RTF, ODT or text).")
         if ats is None and job is None:

@@ -48,9 +48,13 @@ class IntakeTarget:
     job_name: str | None = None
 
     @property
+    def where(self) -> str:
+        """The connection's name as people know it ("Greenhouse", or the name it was given)."""
+        return self.provider.capitalize() if self.connection_name.lower() == self.provider else self.connection_name
+
+    @property
     def label(self) -> str:
-        where = self.provider.capitalize() if self.connection_name.lower() == self.provider else self.connection_name
-        return f"{where} \u00b7 {self.job_name}" if self.job_name else f"{where} (no job: a prospect)"
+        return f"{self.where} \u00b7 {self.job_name}" if self.job_name else f"{self.where} (no job: a prospect)"
 
     @property
     def value(self) -> str:
@@ -71,11 +75,6 @@ class IntakeView:
         if self.target is None or self.target.job_remote_id is None:
             return None
         return self.target.connection_id, self.target.job_remote_id
-
-
-def linkedin_in(text: str) -> str | None:
-    """The first LinkedIn profile URL in a message or form field, normalized (bot/intents.py reads links)."""
-    return find_linkedin(text)
 
 
 def parse_target(value: str) -> tuple[int, str | None]:
@@ -147,7 +146,7 @@ class IntakeDesk:
                 row.connection_id, row.job_remote_id = connection.id, job.remote_id if job else None
                 row.job_name = job.name if job else None
             if linkedin_url is not None:
-                row.linkedin_url = linkedin_in(linkedin_url) or None
+                row.linkedin_url = find_linkedin(linkedin_url)
                 if linkedin_url.strip() and row.linkedin_url is None:
                     raise IntakeError("That doesn't look like a LinkedIn profile link (linkedin.com/in/…).")
             session.flush()

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.intake import linkedin_in
+from bot.intents import find_linkedin
 from bot.messages import ChatFile, Person
 from bot.replies import Reply
 from bot.scheduling_chat import INTAKE_SET, INTAKE_TARGETS, SEND, SchedulingDesk
@@ -246,9 +246,9 @@ async def test_the_next_proposal_defaults_to_the_last_ats_and_job_used(desk: Des
 
 
 def test_linkedin_links_are_found_in_slack_markup() -> None:
-    assert linkedin_in("schedule with a@b.co <https://www.linkedin.com/in/ada-l|linkedin.com/in/ada-l>") == \
+    assert find_linkedin("schedule with a@b.co <https://www.linkedin.com/in/ada-l|linkedin.com/in/ada-l>") == \
         "https://www.linkedin.com/in/ada-l"
-    assert linkedin_in("no link here") is None
+    assert find_linkedin("no link here") is None
 
 
 async def test_a_cv_over_the_size_limit_is_refused_and_nothing_is_drafted(desk: Desk) -> None:

@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
 from bot.directory import DEFAULT_WORKSPACE
-from bot.intake import IntakeDesk, IntakeTarget, linkedin_in
+from bot.intake import IntakeDesk, IntakeTarget
+from bot.intents import find_linkedin
 from bot.messages import Person
 from bot.replies import Action, Reply
 from bot.scheduling_chat import CANCEL, RESCHEDULE
@@ -296,12 +297,6 @@ def _date_picker(day: date | None) -> dict[str, Any]:
     return element
 
 
-def _where(target: IntakeTarget) -> str:
-    """The connection's name as people know it ("Greenhouse", or the name it was given)."""
-    return target.provider.capitalize() if target.connection_name.lower() == target.provider \
-        else target.connection_name
-
-
 def _target_option(target: IntakeTarget) -> dict[str, Any]:
     text = target.job_name or "No job (add as a prospect)"
     return {"text": plain(text, MAX_OPTION_TEXT), "value": target.value}
@@ -318,7 +313,7 @@ def target_select(intake: IntakeChoices, selected: str | None) -> dict[str, Any]
     chosen: dict[str, Any] | None = None
     for target in targets[:MAX_TARGET_OPTIONS]:
         option = _target_option(target)
-        groups.setdefault(target.connection_id, (_where(target), []))[1].append(option)
+        groups.setdefault(target.connection_id, (target.where, []))[1].append(option)
         if target.value == selected:
             chosen = option
     if not groups:
@@ -474,7 +469,7 @@ def form_errors(form: ScheduleForm, *, today: date) -> dict[str, str]:
         errors[EMAILS_BLOCK] = f"Invite at most {MAX_TYPED_EMAILS} people by email."
     if len(form.people) > MAX_SLACK_PEOPLE:
         errors[PEOPLE_BLOCK] = f"Pick at most {MAX_SLACK_PEOPLE} people here; add more by email."
-    if form.linkedin and linkedin_in(form.linkedin) is None:
+    if form.linkedin and find_linkedin(form.linkedin) is None:
         errors[LINKEDIN_BLOCK] = "That isn't a LinkedIn profile link; it looks like https://www.linkedin.com/in/\u2026"
     return errors
 
