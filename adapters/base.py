@@ -96,18 +96,35 @@ class AtsAdapter(ABC):
     async def create_note(self, note: Note, *, acting_user_id: str | None = None) -> Note:
         raise NotSupported(Capability.WRITE_NOTES.value, self.display_name)
 
-    async def create_interview(self, interview: ScheduledInterview, *,
-                               acting_user_id: str | None = None) -> ScheduledInterview:
+    async def find_note(self, candidate_remote_id: str, marker: str) -> Note | None:
+        """The candidate's note containing `marker`, to check whether an unanswered write went through."""
+        raise NotSupported(Capability.WRITE_NOTES.value, self.display_name)
+
+    # Interviews: `subject` names the interview where the ATS shows one (Lever); `candidate_remote_id` is the
+    # record the interview hangs off where that is not the application (Lever's opportunity). Others ignore them.
+
+    async def create_interview(self, interview: ScheduledInterview, *, acting_user_id: str | None = None,
+                               subject: str | None = None,
+                               candidate_remote_id: str | None = None) -> ScheduledInterview:
         raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
 
     async def delete_note(self, remote_id: str, *, acting_user_id: str | None = None) -> None:
         raise NotSupported(Capability.WRITE_NOTES.value, self.display_name)
 
     async def update_interview(self, remote_id: str, interview: ScheduledInterview, *,
-                               acting_user_id: str | None = None) -> ScheduledInterview:
+                               acting_user_id: str | None = None, subject: str | None = None,
+                               candidate_remote_id: str | None = None) -> ScheduledInterview:
         raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
 
-    async def delete_interview(self, remote_id: str, *, acting_user_id: str | None = None) -> None:
+    async def delete_interview(self, remote_id: str, *, acting_user_id: str | None = None,
+                               candidate_remote_id: str | None = None) -> None:
+        raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
+
+    async def find_interview_by_external_id(self, external_event_id: str, *,
+                                            application_remote_id: str | None = None,
+                                            candidate_remote_id: str | None = None
+                                            ) -> ScheduledInterview | None:
+        """The interview hirebot scheduled under `external_event_id` (its meeting's id), if the ATS has it."""
         raise NotSupported(Capability.WRITE_INTERVIEWS.value, self.display_name)
 
     async def create_candidate(self, candidate: Candidate, **options: Any) -> Candidate:

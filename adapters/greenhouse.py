@@ -358,8 +358,9 @@ class GreenhouseAdapter(AtsAdapter):
 
     # --- writing: scheduled interviews --------------------------------------------------------------
 
-    async def create_interview(self, interview: ScheduledInterview, *,
-                               acting_user_id: str | None = None) -> ScheduledInterview:
+    async def create_interview(self, interview: ScheduledInterview, *, acting_user_id: str | None = None,
+                               subject: str | None = None,
+                               candidate_remote_id: str | None = None) -> ScheduledInterview:
         """Schedule an interview on the application; the acting user is its organizer.
 
         Without `interview_remote_id` the schedulable interview step of the application's current stage
@@ -385,7 +386,8 @@ class GreenhouseAdapter(AtsAdapter):
         return created
 
     async def update_interview(self, remote_id: str, interview: ScheduledInterview, *,
-                               acting_user_id: str | None = None) -> ScheduledInterview:
+                               acting_user_id: str | None = None, subject: str | None = None,
+                               candidate_remote_id: str | None = None) -> ScheduledInterview:
         """Move or change an interview hirebot scheduled (Greenhouse refuses others, with a clear error)."""
         body = _interview_body(interview, organizer=self._actor(acting_user_id), job_interview_id=None)
         reply = await self._write("PATCH", _interview_route(remote_id), body, acting_user_id,
@@ -393,7 +395,8 @@ class GreenhouseAdapter(AtsAdapter):
         updated = _scheduled(reply.data, _panel_ids(body)) if isinstance(reply.data, dict) else None
         return updated or replace(interview, remote_id=str(remote_id))
 
-    async def delete_interview(self, remote_id: str, *, acting_user_id: str | None = None) -> None:
+    async def delete_interview(self, remote_id: str, *, acting_user_id: str | None = None,
+                               candidate_remote_id: str | None = None) -> None:
         """Cancel an interview hirebot scheduled. One that is already gone counts as deleted, so a retry
         after a lost answer succeeds."""
         try:
@@ -506,10 +509,11 @@ class GreenhouseAdapter(AtsAdapter):
     async def _required_step(self, application_remote_id: str) -> str:
         step = await self.current_stage_interview(application_remote_id)
         if step is None:
+            # 422: the same request stays refused until someone moves the application on in Greenhouse.
             raise AtsError(f"Application {application_remote_id}'s current stage in Greenhouse has no "
                            "interview that can be scheduled; move it to an interview stage or pick the "
                            "interview.",
-                           provider=self.provider)
+                           status=422, provider=self.provider)
         return step.remote_id
 
     async def _application_row(self, application_remote_id: str) -> dict[str, Any]:

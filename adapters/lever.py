@@ -514,7 +514,7 @@ class LeverAdapter(AtsAdapter):
         returned candidate's `remote_id` is the new opportunity's id.
 
         Options: `acting_user_id` (required by Lever, or the connection's `perform_as` setting),
-        `job_remote_id` / `posting_id`, `source` (added as a Lever source and a tag), `tags`,
+        `job_remote_id` / `posting_id`, `source` or `source_tag` (added as a Lever source and a tag), `tags`,
         `resume` as (filename, bytes) or (filename, bytes, content type or None) as Greenhouse takes it,
         `origin` (default "sourced"), `owner_id`, `stage_id`.
         Needs the key's create-opportunity permission, beyond the twelve hirebot asks for.
@@ -542,7 +542,7 @@ class LeverAdapter(AtsAdapter):
 
     async def _creation_fields(self, candidate: Candidate, options: Mapping[str, Any]) -> dict[str, Any]:
         name = " ".join(p for p in (candidate.first_name, candidate.last_name) if p).strip()
-        source = _text(options.get("source"))
+        source = _text(options.get("source")) or _text(options.get("source_tag"))
         tags = list(dict.fromkeys([*candidate.tags, *(options.get("tags") or ()), *([source] if source else [])]))
         emails = [e.value for e in candidate.emails if e.value]
         posting = _text(options.get("job_remote_id") or options.get("posting_id"))

@@ -22,19 +22,17 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker, undefer
 
 from adapters.base import AtsAdapter
-from adapters.errors import AtsError, AuthError, ConfigError, HirebotError, RateLimited
-from adapters.greenhouse import GreenhouseAdapter
-from adapters.lever import LeverAdapter
+from adapters.errors import AtsError, AuthError, ConfigError, HirebotError, NotSupported, RateLimited
 from adapters.models import Candidate, ContactValue, Note, ScheduledInterview
 from scheduler.ats_log import (
     INTERVIEW_ACTIONS,
@@ -58,6 +56,7 @@ from store.outbox_models import OutboxItem
 from store.sync import refresh_candidates
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AdapterFactory = Callable[[AtsConnection], AtsAdapter]
 # Greenhouse requires a last name; someone known only as "jane@…" gets this, plain to spot and correct.
@@ -252,9 +251,8 @@ class OutboxWorker:
         p = item.payload
         candidate = str(p["candidate_remote_id"])
         link = adapter.candidate_url(candidate)
-        find_note = getattr(adapter, "find_note", None)
-        if item.unsure and find_note is not None:
-            found = await find_note(candidate, str(p["marker"]))
+        if item.unsure:
+            found = await _looked_up(adapter.find_note(candidate, str(p["marker"])))
             if found is not None:
                 return Delivered(found.remote_id, link)
         note = Note(candidate_remote_id=candidate, body=str(p["body"]),
@@ -268,20 +266,7 @@ class OutboxWorker:
             if found is not None:
                 return found
         p = item.payload
-        interview = _interview(p)
-        if isinstance(adapter, GreenhouseAdapter):
-            step = await adapter.current_stage_interview(interview.application_remote_id)
-            if step is None:
-                raise NotDelivered("the candidate's current stage in Greenhouse has no interview that can be "
-                                   "scheduled")
-            interview = replace(interview, interview_remote_id=step.remote_id)
-            created = await adapter.create_interview(interview, acting_user_id=_text(p.get("acting_user_id")))
-        elif isinstance(adapter, LeverAdapter):
-            created = await adapter.create_interview(
-                interview, acting_user_id=_text(p.get("acting_user_id")), subject=p.get("title"),
-                candidate_remote_id=_text(p.get("candidate_remote_id")))
-        else:
-            created = await adapter.create_interview(interview, acting_user_id=_text(p.get("acting_user_id")))
+        created = await adapter.create_interview(_interview(p), **_interview_options(p))
         return Delivered(created.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
 
     async def _update_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
@@ -292,11 +277,7 @@ class OutboxWorker:
         if remote_id is None:  # the first round's interview never made it: schedule this one
             return await self._create_interview(adapter, item)
         p = item.payload
-        interview = _interview(p)
-        kwargs: dict[str, Any] = {"acting_user_id": _text(p.get("acting_user_id"))}
-        if item.provider == "lever":
-            kwargs.update(subject=p.get("title"), candidate_remote_id=_text(p.get("candidate_remote_id")))
-        updated = await adapter.update_interview(remote_id, interview, **kwargs)
+        updated = await adapter.update_interview(remote_id, _interview(p), **_interview_options(p))
         return Delivered(updated.remote_id or remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
 
     async def _delete_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
@@ -308,10 +289,8 @@ class OutboxWorker:
             remote_id = found.remote_id if found is not None else None
         if remote_id is None:
             return Delivered(None, link)  # nothing was ever scheduled: nothing to remove
-        kwargs: dict[str, Any] = {"acting_user_id": _text(p.get("acting_user_id"))}
-        if item.provider == "lever":
-            kwargs["candidate_remote_id"] = _text(p.get("candidate_remote_id"))
-        await adapter.delete_interview(remote_id, **kwargs)
+        await adapter.delete_interview(remote_id, acting_user_id=_text(p.get("acting_user_id")),
+                                       candidate_remote_id=_text(p.get("candidate_remote_id")))
         return Delivered(remote_id, link)
 
     # -- people hirebot adds (docs/new_candidates.md) -----------------------------------------------------
@@ -319,19 +298,19 @@ class OutboxWorker:
     async def _create_candidate(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
         p = item.payload
         intake = await asyncio.to_thread(self._intake, int(p["intake_id"]))
-        found = await adapter.find_candidate_by_email(intake.email) if item.unsure else None
+        found = await _looked_up(adapter.find_candidate_by_email(intake.email)) if item.unsure else None
         if found is None:
             person = Candidate(remote_id="", first_name=intake.first_name or intake.email.split("@")[0],
                                last_name=intake.last_name or NO_LAST_NAME,
                                emails=(ContactValue(intake.email, "personal"),),
                                links=(ContactValue(intake.linkedin_url, "linkedin"),) if intake.linkedin_url else ())
-            options: dict[str, Any] = {"job_remote_id": intake.job_remote_id,
+            options: dict[str, Any] = {"job_remote_id": intake.job_remote_id, "source_tag": SOURCE_TAG,
                                        "acting_user_id": _text(p.get("acting_user_id"))}
-            options.update({"source_tag": SOURCE_TAG} if item.provider == "greenhouse" else {"source": SOURCE_TAG})
             if intake.resume:
                 options["resume"] = (intake.resume_name or "resume", intake.resume, intake.resume_type)
-            if item.provider == "greenhouse" and intake.job_remote_id:
-                # Start at the job's first stage with an interview to schedule, so the booking can be logged.
+            if intake.job_remote_id:
+                # Start at the job's first stage with an interview to schedule, so the booking can be logged
+                # (Greenhouse's job stages; Lever's stages belong to no job, so none is picked there).
                 options["stage_id"] = await asyncio.to_thread(self._interview_stage, item.connection_id,
                                                               intake.job_remote_id)
             found = await adapter.create_candidate(person, **options)
@@ -386,12 +365,12 @@ class OutboxWorker:
                     or intake.application_remote_id}
 
     async def _find_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered | None:
-        finder = getattr(adapter, "find_interview_by_external_id", None)
         p = item.payload
-        if finder is None or not p.get("external_event_id"):
+        if not p.get("external_event_id"):
             return None
-        found = await finder(str(p["external_event_id"]), application_remote_id=_text(p.get("application_remote_id")),
-                             candidate_remote_id=_text(p.get("candidate_remote_id")))
+        found = await _looked_up(adapter.find_interview_by_external_id(
+            str(p["external_event_id"]), application_remote_id=_text(p.get("application_remote_id")),
+            candidate_remote_id=_text(p.get("candidate_remote_id"))))
         if found is None:
             return None
         return Delivered(found.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
@@ -506,6 +485,19 @@ def _claimable(rows: Any, now: datetime) -> Any:
     first_of_candidate = ~exists().where(older.order_key == rows.order_key, older.id < rows.id,
                                          older.state.in_(list(UNFINISHED))).correlate(rows)
     return and_(ready, first_of_candidate)
+
+
+async def _looked_up(lookup: Awaitable[T]) -> T | None:
+    """An unsure write's lookup; an ATS that can't be asked finds nothing, so the write is made again."""
+    try:
+        return await lookup
+    except NotSupported:
+        return None
+
+
+def _interview_options(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"acting_user_id": _text(p.get("acting_user_id")), "subject": _text(p.get("title")),
+            "candidate_remote_id": _text(p.get("candidate_remote_id"))}
 
 
 def _interview(p: Mapping[str, Any]) -> ScheduledInterview:
