@@ -111,12 +111,8 @@ class SchedulingDesk:
     # -- where a new person goes (docs/new_candidates.md) ---------------------------------------------------
 
     def intake_targets(self, sender: Person, value: str) -> Reply:
-        """The ATSs and jobs the person can be added to, as choices."""
-        try:
-            view = self.intakes.view(sender, int(value))
-        except (IntakeError, ValueError) as exc:
-            return Reply(text=str(exc) if isinstance(exc, IntakeError) else "That choice can't be read any more.",
-                         intent=INTAKE_TARGETS)
+        """The ATSs and jobs the person can be added to, as choices (the core answers unreadable values)."""
+        view = self.intakes.view(sender, int(value))
         targets = self.intakes.targets(sender)
         choices = tuple(Choice(t.label, f"{view.id}:{t.value}", None, INTAKE_SET) for t in targets)
         return Reply(text=f"Where should I add {view.email} when they book?", intent=INTAKE_TARGETS,
@@ -125,11 +121,7 @@ class SchedulingDesk:
     def intake_set(self, sender: Person, value: str) -> Reply:
         """A target was picked: propose again, with that job's hiring managers and title."""
         intake_id, _, target = value.partition(":")
-        try:
-            view = self.intakes.update(sender, int(intake_id), target=target)
-        except (IntakeError, ValueError) as exc:
-            return Reply(text=str(exc) if isinstance(exc, IntakeError) else "That choice can't be read any more.",
-                         intent=INTAKE_SET)
+        view = self.intakes.update(sender, int(intake_id), target=target)
         draft = view.draft
         return self._propose(sender, None, draft, email=view.email, name=draft.get("n"), intake=view)
 
@@ -142,12 +134,7 @@ class SchedulingDesk:
                          intent=IntentName.SCHEDULE)
         intake = None
         if data.get("i") is not None and data.get("c") is None:
-            try:
-                intake = self.intakes.update(sender, int(data["i"]), target=data.get("ta"),
-                                             linkedin_url=data.get("li"))
-            except (IntakeError, ValueError) as exc:
-                return Reply(text=str(exc) if isinstance(exc, IntakeError) else "That proposal can't be read.",
-                             intent=IntentName.SCHEDULE)
+            intake = self.intakes.update(sender, int(data["i"]), target=data.get("ta"), linkedin_url=data.get("li"))
         proposal = _run(self.service.propose(
             sender, data.get("c"), candidate_email=data.get("e"), candidate_name=data.get("n"),
             duration_minutes=data.get("d"), window=window, extra_attendees=data.get("x") or (),
