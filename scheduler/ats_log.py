@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler.jobs import JobState, PlannedJob
+from scheduler.jobs import PlannedJob, job_row
 from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, MeetingEvent, ScheduledJob
 from store.models import Application, AtsConnection, AtsUser, Candidate, Job
@@ -407,9 +407,7 @@ def _plan_notice(session: Session, meeting: Meeting, key: str, now: datetime, te
                       payload={"meeting_id": meeting.id, "user_id": meeting.organizer_user_id, "text": text})
     try:
         with session.begin_nested():  # another transaction may plan the same notice at the same moment
-            session.add(ScheduledJob(meeting_id=None, kind=plan.kind, due_at=plan.due_at, state=JobState.PENDING,
-                                     idempotency_key=plan.key, payload=dict(plan.payload), attempts=0,
-                                     created_at=now))
+            session.add(job_row(plan, now))
     except IntegrityError:
         return
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.candidate_card import PersonRecords, candidate_card
 from bot.replies import Card, Field, Link, Reply
-from scheduler.jobs import ClaimedJob, JobKind, JobOutcome, JobState, PlannedJob
+from scheduler.jobs import ClaimedJob, JobKind, JobOutcome, JobState, PlannedJob, job_row
 from scheduler.user_settings import SchedulingSettings, load_settings
 from store.crypto import SecretBox
 from store.db import transaction
@@ -136,15 +136,8 @@ def plan_digests(session: Session, meeting: Meeting, box: SecretBox, now: dateti
             continue
         if session.scalar(select(ScheduledJob.id).where(ScheduledJob.idempotency_key == plan.key)) is not None:
             continue
-        session.add(_new_row(plan, now))
+        session.add(job_row(plan, now))
     session.flush()
-
-
-def _new_row(plan: PlannedJob, now: datetime) -> ScheduledJob:
-    return ScheduledJob(meeting_id=plan.meeting_id, kind=plan.kind, due_at=plan.due_at, idempotency_key=plan.key,
-                        payload=dict(plan.payload), attempts=0, created_at=now,
-                        state=JobState.SKIPPED if plan.skip_note else JobState.PENDING, note=plan.skip_note,
-                        finished_at=now if plan.skip_note else None)
 
 
 # -- re-planning after a settings change (inside the settings change's transaction) -----------------------------
@@ -182,7 +175,7 @@ def _move_briefing(session: Session, plan: PlannedJob, now: datetime) -> int:
     """Bring the pending job of this briefing to the planned time; plan it when it is missing."""
     row = _locked_job(session, plan.key)
     if row is None:
-        session.add(_new_row(plan, now))
+        session.add(job_row(plan, now))
         return 1
     if row.state != JobState.PENDING or (row.due_at == plan.due_at and row.payload == dict(plan.payload)):
         return 0  # sent, running or already right
@@ -207,7 +200,7 @@ def _replan_digests(session: Session, user_id: int, wanted: dict[str, PlannedJob
     for plan in wanted.values():
         row = _locked_job(session, plan.key)
         if row is None:
-            session.add(_new_row(plan, now))
+            session.add(job_row(plan, now))
         elif row.state == JobState.CANCELLED and row.result != DELIVERED:
             row.state, row.note, row.finished_at, row.attempts = JobState.PENDING, None, None, 0
             row.lease_owner, row.lease_until, row.last_error = None, None, None

@@ -149,6 +149,14 @@ def message_id_for(key: str, domain: str) -> str:
 # -- planning (inside the caller's transaction) -----------------------------------------------------------
 
 
+def job_row(plan: PlannedJob, now: datetime) -> ScheduledJob:
+    """The durable row of a planned job: pending, or already skipped with its reason."""
+    return ScheduledJob(meeting_id=plan.meeting_id, kind=plan.kind, due_at=plan.due_at, idempotency_key=plan.key,
+                        payload=dict(plan.payload), attempts=0, created_at=now,
+                        state=JobState.SKIPPED if plan.skip_note else JobState.PENDING, note=plan.skip_note,
+                        finished_at=now if plan.skip_note else None)
+
+
 def replan(session: Session, meeting_id: int | None, wanted: Sequence[PlannedJob], *, now: datetime,
            reason: str) -> list[ScheduledJob]:
     """Make the meeting's jobs match `wanted`: pending jobs no longer wanted become `cancelled` with a note
@@ -167,11 +175,7 @@ def replan(session: Session, meeting_id: int | None, wanted: Sequence[PlannedJob
     for plan in wanted:
         if plan.key in existing:
             continue
-        row = ScheduledJob(meeting_id=plan.meeting_id, kind=plan.kind, due_at=plan.due_at,
-                           idempotency_key=plan.key, payload=dict(plan.payload), attempts=0,
-                           state=JobState.SKIPPED if plan.skip_note else JobState.PENDING,
-                           note=plan.skip_note,
-                           created_at=now, finished_at=now if plan.skip_note else None)
+        row = job_row(plan, now)
         session.add(row)
         inserted.append(row)
     session.flush()
