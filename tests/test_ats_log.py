@@ -27,15 +27,14 @@ from adapters.http import RetryPolicy
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Chaos, GreenhouseSandbox
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import start_site
-from scheduler.ats_log import ATS_NOTICE_KIND, OutboxState, log_for_candidate
-from scheduler.meetings import MeetingEventKind, record_event
+from scheduler.ats_log import OutboxState, log_for_candidate
 from scheduler.outbox import OutboxSettings, OutboxWorker
 from store.crypto import SecretBox
 from store.db import transaction
-from store.meeting_models import Meeting, MeetingAttendee, ScheduledJob
+from store.meeting_models import Meeting, MeetingAttendee
 from store.models import Application, AtsConnection, AtsUser, Candidate, Job, User, Workspace
-from store.outbox_models import OutboxItem
 from store.sync import sync_connection
+from tests.outbox_events import happen, items, notices
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 BOX_KEY = Fernet.generate_key()
@@ -92,6 +91,9 @@ class Rig:
                                   settings=dict(connection.settings))
         return GreenhouseAdapter(config, self.client, sleep=self.time.sleep, clock=self.time.clock,
                                  rng=random.Random(3), policy=RetryPolicy(max_attempts=1, timeout=self.timeout))
+
+    def moment(self) -> datetime:
+        return self.time.moment()
 
     def worker(self, **settings: Any) -> OutboxWorker:
         return OutboxWorker(self.sessions, self.adapter, settings=OutboxSettings(**settings),
@@ -210,42 +212,6 @@ def make_meeting(rig: Rig, candidate: Candidate, application: Application, manag
         session.flush()
         return Setup(meeting.id, candidate.id, candidate.remote_id, application.remote_id, manager.remote_id,
                      manager.email)
-
-
-def happen(rig: Rig, meeting_id: int, kind: str, *, actor: str = "system", reason: str | None = None,
-           extra: dict[str, Any] | None = None, book: datetime | None = None) -> None:
-    """Record events as MeetingService does: booking is time_selected then booked in one transaction."""
-    with transaction(rig.sessions) as session:
-        meeting = session.scalar(select(Meeting).where(Meeting.id == meeting_id).with_for_update())
-        assert meeting is not None
-        now = rig.time.moment()
-        if kind == "rescheduled":
-            record_event(session, meeting, MeetingEventKind.RESCHEDULED, actor=actor, now=now,
-                         extra={"previous_slot": {"start": meeting.booked_start.isoformat(),
-                                                  "end": meeting.booked_end.isoformat()}})
-            meeting.booked_start = meeting.booked_end = None
-            meeting.round += 1
-            return
-        if book is not None:
-            meeting.booked_start, meeting.booked_end = book, book + timedelta(minutes=meeting.duration_minutes)
-            record_event(session, meeting, MeetingEventKind.TIME_SELECTED, actor=actor, now=now)
-            record_event(session, meeting, MeetingEventKind.BOOKED, actor=actor, now=now)
-            return
-        record_event(session, meeting, MeetingEventKind(kind), actor=actor, now=now, reason=reason, extra=extra)
-
-
-def items(rig: Rig, meeting_id: int | None = None) -> list[OutboxItem]:
-    with rig.sessions() as session:
-        query = select(OutboxItem).order_by(OutboxItem.id)
-        if meeting_id is not None:
-            query = query.where(OutboxItem.meeting_id == meeting_id)
-        return list(session.scalars(query))
-
-
-def notices(rig: Rig) -> list[ScheduledJob]:
-    with rig.sessions() as session:
-        return list(session.scalars(select(ScheduledJob).where(ScheduledJob.kind == ATS_NOTICE_KIND)
-                                    .order_by(ScheduledJob.id)))
 
 
 def token_sub(request: Any) -> str:

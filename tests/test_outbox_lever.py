@@ -26,16 +26,15 @@ from adapters.lever import LeverAdapter, RequestPacer, join_remote_id, split_rem
 from adapters.sandbox.lever import API_PREFIX, SANDBOX_API_KEY, Chaos, LeverSandbox, RecordedRequest
 from adapters.sandbox.lever_roster import generate, to_ms
 from adapters.sandbox.server import start_site
-from scheduler.ats_log import ATS_NOTICE_KIND, OutboxState, marker, note_text
-from scheduler.meetings import MeetingEventKind, record_event
+from scheduler.ats_log import OutboxState, marker, note_text
 from scheduler.outbox import OutboxSettings, OutboxWorker
 from store.crypto import SecretBox
 from store.db import transaction
-from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent, ScheduledJob
+from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent
 from store.models import Application, AtsConnection, AtsUser, Candidate, User, Workspace
-from store.outbox_models import OutboxItem
 from store.sync import sync_connection
 from tests.clocks import EpochClock
+from tests.outbox_events import happen, items, notices
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # the roster is stamped up to here; the clock starts here
 SLOT = NOW + timedelta(days=2)
@@ -62,6 +61,9 @@ class Rig:
         pacer = RequestPacer(1000.0, 100_000, clock=self.clock, sleep=self.clock.sleep)
         return LeverAdapter(config, self.client, sleep=self.clock.sleep, clock=self.clock, rng=random.Random(3),
                             policy=RetryPolicy(max_attempts=1, timeout=self.timeout), pacer=pacer)
+
+    def moment(self) -> datetime:
+        return self.clock.moment()
 
     def worker(self, **settings: Any) -> OutboxWorker:
         return OutboxWorker(self.sessions, self.adapter, settings=OutboxSettings(**settings),
@@ -179,41 +181,6 @@ def make_meeting(rig: Rig, *, organizer_email: str | None = None, invited: Seque
         session.flush()
         return Setup(meeting.id, candidate.remote_id, application.remote_id,
                      organizer_user.remote_id if organizer_email is None else None, colleague.remote_id, uid)
-
-
-def happen(rig: Rig, meeting_id: int, kind: str, *, actor: str = "system", reason: str | None = None,
-           extra: dict[str, Any] | None = None, book: datetime | None = None) -> None:
-    """Record events as MeetingService does: booking is time_selected then booked in one transaction."""
-    with transaction(rig.sessions) as session:
-        meeting = session.scalar(select(Meeting).where(Meeting.id == meeting_id).with_for_update())
-        assert meeting is not None
-        now = rig.clock.moment()
-        if kind == "rescheduled":
-            assert meeting.booked_start is not None and meeting.booked_end is not None
-            record_event(session, meeting, MeetingEventKind.RESCHEDULED, actor=actor, now=now,
-                         extra={"previous_slot": {"start": meeting.booked_start.isoformat(),
-                                                  "end": meeting.booked_end.isoformat()}})
-            meeting.booked_start = meeting.booked_end = None
-            meeting.round += 1
-            return
-        if book is not None:
-            meeting.booked_start, meeting.booked_end = book, book + timedelta(minutes=meeting.duration_minutes)
-            record_event(session, meeting, MeetingEventKind.TIME_SELECTED, actor=actor, now=now)
-            record_event(session, meeting, MeetingEventKind.BOOKED, actor=actor, now=now)
-            return
-        record_event(session, meeting, MeetingEventKind(kind), actor=actor, now=now, reason=reason, extra=extra)
-
-
-def items(rig: Rig, meeting_id: int) -> list[OutboxItem]:
-    with rig.sessions() as session:
-        return list(session.scalars(select(OutboxItem).where(OutboxItem.meeting_id == meeting_id)
-                                    .order_by(OutboxItem.id)))
-
-
-def notices(rig: Rig) -> list[ScheduledJob]:
-    with rig.sessions() as session:
-        return list(session.scalars(select(ScheduledJob).where(ScheduledJob.kind == ATS_NOTICE_KIND)
-                                    .order_by(ScheduledJob.id)))
 
 
 def expected_notes(rig: Rig, meeting_id: int) -> list[str]:
