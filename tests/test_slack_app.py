@@ -650,12 +650,14 @@ async def test_oauth_install_stores_sealed_tokens_and_serves_that_workspace(oaut
 
     workspace = Directory(h.sessions).workspace_for("slack", h.fake.team_id, "Acme")
     f.candidate(h.sessions, f.connection(h.sessions, workspace), "Jane", "Doe", email="jane@example.com")
-    cv = h.fake.upload_file("notes.pdf", b"%PDF-1.4 notes", user="U0RITA")
-    await h.send(h.slack.direct_message("U0RITA", "who is Jane Doe?", files=[cv]))
+    await h.send(h.slack.direct_message("U0RITA", "who is Jane Doe?"))
     [post] = await h.fake.wait_for("chat.postMessage")
     assert post.token is not None and post.token.startswith("xoxe.xoxb-1-installed-")
     assert headers_of(post.blocks) == ["Jane Doe"]
-    # Files attached to a message are fetched with that workspace's own bot token.
+    # Files attached to a message (a CV with a scheduling request) are fetched with that workspace's own token.
+    cv = h.fake.upload_file("cv.pdf", b"%PDF-1.4 cv", user="U0RITA")
+    await h.send(h.slack.direct_message("U0RITA", "schedule with jane.new@example.com", files=[cv]))
+    await h.conversation.drain()
     assert [c.token for c in h.fake.calls_to(FILE_DOWNLOAD_METHOD)] == [post.token]
 
 

@@ -197,13 +197,14 @@ async def test_a_mention_with_a_cv_in_a_channel_answers_the_asker_only(desk: Des
     assert desk.fake.calls_to(FILE_DOWNLOAD_METHOD)[0].token == BOT_TOKEN
 
 
-async def test_files_with_other_questions_are_downloaded_but_need_no_note(desk: Desk) -> None:
+async def test_files_with_other_questions_are_not_downloaded_and_need_no_note(desk: Desk) -> None:
     cv = desk.fake.upload_file("cv.pdf", PDF, user="U0RITA")
     desk.fake.fail_download(status=403)
     await desk.send(desk.slack.direct_message("U0RITA", "who is Jane Doe", files=[cv]))
     [answer] = await desk.fake.wait_for("chat.postMessage")
     await desk.front.conversation.drain()
     assert "Jane Doe" in answer.args["text"] and len(desk.fake.calls_to("chat.postMessage")) == 1
+    assert desk.fake.calls_to(FILE_DOWNLOAD_METHOD) == []
 
 
 # ------------------------------------------------------------------------------------ the fake's file hosting

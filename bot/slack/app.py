@@ -49,7 +49,7 @@ from adapters.errors import ConfigError, HirebotError
 from bot.connections import PROVIDERS, ConnectionInfo, ConnectionService, ProviderSpec, provider_spec
 from bot.directory import Directory
 from bot.intake import MAX_RESUME_BYTES, IntakeDesk
-from bot.intents import IntentName
+from bot.intents import IntentName, parse
 from bot.messages import ChatFile, IncomingMessage, Person, RoomKind
 from bot.replies import Reply
 from bot.scheduling_chat import SEND
@@ -709,11 +709,14 @@ class SlackConversation:
         if question.command is not None:
             reply = await self.core.choose(person, question.command, question.value or "")
         else:
-            files, problems = await self.files.fetch_all(question.files, client.token, self.http_session)
+            # Only a scheduling request uses attached files (a CV): don't download them for anything else.
+            wanted = question.files if question.files and parse(question.text or "").name == IntentName.SCHEDULE \
+                else ()
+            files, problems = await self.files.fetch_all(wanted, client.token, self.http_session)
             message = IncomingMessage(text=question.text or "", sender=person, room=place.room, platform="slack",
                                       files=files)
             reply = await self.core.handle(message)
-            if problems and reply.intent == IntentName.SCHEDULE:  # elsewhere attached files mean nothing
+            if problems and reply.intent == IntentName.SCHEDULE:
                 await self._say(client, place, unreadable_files_note(problems, any_read=bool(files)))
         await self.deliver(client, place, reply, person, replace=question.replace)
 
