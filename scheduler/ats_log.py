@@ -529,12 +529,9 @@ def log_for_candidate(session: Session, candidate_ids: Sequence[int]) -> list[Lo
             for item, title, occurred in rows]
 
 
-def backoff(attempts: int, *, base: timedelta, cap: timedelta, retry_after: float | None = None) -> timedelta:
-    """Bounded exponential backoff; the ATS's own Retry-After wins when it asks for longer."""
-    delay = min(cap, base * (2 ** max(attempts - 1, 0)))
-    if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return delay
+def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:
+    """Bounded exponential backoff after a failed attempt (a 429's Retry-After is pacing: scheduler/outbox.py)."""
+    return min(cap, base * (2 ** max(attempts - 1, 0)))
 
 
 __all__ = [
