@@ -8,6 +8,7 @@ check, turns it into a `WebhookTrigger`, and then re-reads the named candidates 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class WebhookTrigger:
     candidate_ids: tuple[str, ...] = ()
     deleted_candidate_ids: tuple[str, ...] = ()
     refresh_jobs: bool = False
+    delivery_id: str | None = None
+    occurred_at: datetime | None = None
 
     @property
     def has_work(self) -> bool:

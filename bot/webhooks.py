@@ -264,14 +264,14 @@ async def _lever(receiver: WebhookReceiver, connection_id: str, raw_body: bytes)
         trigger = lever.parse_webhook(raw_body)
     except MalformedResponse:
         return receiver.answer("lever", "malformed", 400)
-    if not _timely(trigger.triggered_at, receiver.now()):
+    if not _timely(trigger.occurred_at, receiver.now()):
         return receiver.answer("lever", "stale", 401)
 
     async def work() -> tuple[str, dict[str, int]]:
-        counts = await receiver.refresh(connection, trigger.refresh_ids)
-        return ("processed" if trigger.refresh_ids else "ignored"), counts
+        counts = await receiver.refresh(connection, list(trigger.candidate_ids))
+        return ("processed" if trigger.candidate_ids else "ignored"), counts
 
-    return await receiver.process(connection, _delivery_id(trigger.token, raw_body), trigger.event, work)
+    return await receiver.process(connection, _delivery_id(trigger.delivery_id, raw_body), trigger.event, work)
 
 
 async def _answered(receiver: WebhookReceiver, provider: str,

@@ -300,7 +300,7 @@ def _lever_forge(delivery: Delivery) -> Delivery:
 
 
 def _lever_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
-    return lever.parse_webhook(delivery.body).refresh_ids  # deletions too: a 404 on re-read confirms them
+    return lever.parse_webhook(delivery.body).candidate_ids  # deletions too: a 404 on re-read confirms them
 
 
 LEVER = Provider(

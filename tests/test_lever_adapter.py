@@ -785,22 +785,22 @@ async def test_webhook_delivered_by_the_sandbox_names_the_opportunity_to_refresh
     assert verify_webhook_signature(received[0], secret)
     trigger = parse_webhook(received[0])
     assert trigger.event == "applicationCreated" and trigger.candidate_ids == (opp.id,)
-    assert trigger.refresh_ids == (opp.id,) and trigger.deleted_ids == ()
-    assert trigger.application_ids == (application_key(opp),) and trigger.contact_id == opp.contact_id
-    assert trigger.token and trigger.triggered_at == ms_to_dt(json.loads(received[0])["triggeredAt"])
-    batch = await lever.adapter().fetch_candidates(trigger.refresh_ids)
+    assert trigger.provider == "lever" and trigger.deleted_candidate_ids == () and not trigger.refresh_jobs
+    assert trigger.delivery_id and trigger.occurred_at == ms_to_dt(json.loads(received[0])["triggeredAt"])
+    batch = await lever.adapter().fetch_candidates(trigger.candidate_ids)
     assert [c.remote_id for c in batch.candidates] == [opp.id]
 
 
 def test_parse_webhook_for_deletions_and_odd_payloads() -> None:
     deleted = parse_webhook({"event": "candidateDeleted", "triggeredAt": 1, "token": "t",
                              "data": {"opportunityId": "opp-1", "contactId": "c-1"}})
-    assert deleted == WebhookTrigger(event="candidateDeleted", triggered_at=datetime.fromtimestamp(0.001, tz=UTC),
-                                     token="t", candidate_ids=("opp-1",), deleted_ids=("opp-1",), contact_id="c-1")
-    assert deleted.refresh_ids == ("opp-1",)  # re-read: a 404 confirms the deletion the unsigned data claims
+    # Re-read, never deleted as sent: a 404 confirms the deletion the unsigned data claims.
+    assert deleted == WebhookTrigger(provider="lever", event="candidateDeleted", candidate_ids=("opp-1",),
+                                     delivery_id="t", occurred_at=datetime.fromtimestamp(0.001, tz=UTC))
     legacy = parse_webhook(b'{"event": "candidateHired", "data": {"candidateId": "opp-9"}}')
-    assert legacy.refresh_ids == ("opp-9",) and legacy.contact_id is None and legacy.deleted_ids == ()
-    assert parse_webhook({"event": "contactUpdated", "data": {"contactId": "c"}}).refresh_ids == ()
+    assert legacy.candidate_ids == ("opp-9",) and legacy.deleted_candidate_ids == ()
+    assert legacy.delivery_id is None and legacy.occurred_at is None
+    assert parse_webhook({"event": "contactUpdated", "data": {"contactId": "c"}}).candidate_ids == ()
     bad: bytes | dict[str, Any]
     for bad in (b"[]", b"{", {"data": {}}):
         with pytest.raises(MalformedResponse):
@@ -919,8 +919,8 @@ async def test_sync_engine_stores_each_opportunity_and_webhook_deletions_propaga
         data = lever.sandbox.event_data("candidateDeleted", opp_id)
         state.delete_opportunity(opp_id)
         trigger = parse_webhook(_signed(lever.sandbox, "candidateDeleted", data, "s"))
-        assert trigger.deleted_ids == (opp_id,)
-        await refresh_candidates(sessions, connection.id, adapter, trigger.refresh_ids)
+        assert trigger.event == "candidateDeleted" and trigger.candidate_ids == (opp_id,)
+        await refresh_candidates(sessions, connection.id, adapter, trigger.candidate_ids)
     with sessions() as session:
         remote_ids = set(session.scalars(select(orm.Candidate.remote_id)))
     assert single.id not in remote_ids and first.id not in remote_ids and second.id in remote_ids
@@ -929,5 +929,5 @@ async def test_sync_engine_stores_each_opportunity_and_webhook_deletions_propaga
     state.update_opportunity(second.id, name="Renamed Sibling")
     trigger = parse_webhook(_signed(lever.sandbox, "candidateStageChange",
                                     lever.sandbox.event_data("candidateStageChange", second.id), "s"))
-    refreshed = await refresh_candidates(sessions, connection.id, adapter, trigger.refresh_ids)
+    refreshed = await refresh_candidates(sessions, connection.id, adapter, trigger.candidate_ids)
     assert refreshed.updated == 1 and refreshed.requests == 3  # the opportunity, its resumes, its files

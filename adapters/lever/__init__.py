@@ -86,6 +86,7 @@ from adapters.models import (
     RemoteUser,
     ScheduledInterview,
 )
+from adapters.webhooks import WebhookTrigger
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -144,31 +145,6 @@ REMOTE_ID_SEPARATOR = ":"
 
 
 # -- values the webhook endpoint, the connect flow and the scheduler use -------------------------------
-
-
-@dataclass(frozen=True)
-class WebhookTrigger:
-    """What a verified Lever webhook asks us to re-read. The payload is only a trigger: Lever's signature
-    does not cover `data`, so records are always re-read through the API.
-
-    `candidate_ids` are opportunity ids (our Candidate keys). `deleted_ids` are the ones Lever says it
-    deleted; they are in `refresh_ids` too, so the deletion is confirmed by the API (a 404 makes
-    `refresh_candidates` remove the record) rather than taken from unsigned data.
-    """
-
-    event: str
-    triggered_at: datetime | None = None
-    token: str | None = None
-    candidate_ids: tuple[str, ...] = ()
-    deleted_ids: tuple[str, ...] = ()
-    application_ids: tuple[str, ...] = ()  # `applicationId` of applicationCreated, for information
-    contact_id: str | None = None
-    provider: str = "lever"
-
-    @property
-    def refresh_ids(self) -> tuple[str, ...]:
-        """Opportunity ids to hand to `fetch_candidates` / `refresh_candidates`."""
-        return self.candidate_ids
 
 
 @dataclass(frozen=True)
@@ -881,13 +857,10 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookTrigger:
         raise MalformedResponse("Lever sent a webhook we could not read (no event).", provider="lever")
     data = _mapping(payload.get("data"))
     opportunity = _text(data.get("opportunityId")) or _text(data.get("candidateId"))
-    application = _text(data.get("applicationId"))
-    ids = (opportunity,) if opportunity else ()
-    return WebhookTrigger(
-        event=event, triggered_at=_from_ms(payload.get("triggeredAt")), token=_text(payload.get("token")),
-        candidate_ids=ids, deleted_ids=ids if event == "candidateDeleted" else (),
-        application_ids=(application,) if application else (), contact_id=_text(data.get("contactId")),
-    )
+    # Lever's signature covers only token + triggeredAt, so a deletion is not taken from `data`: the id is
+    # re-read, and `refresh_candidates` removes it once the API no longer has it.
+    return WebhookTrigger(provider="lever", event=event, candidate_ids=(opportunity,) if opportunity else (),
+                          delivery_id=_text(payload.get("token")), occurred_at=_from_ms(payload.get("triggeredAt")))
 
 
 def _webhook_payload(body: bytes | str | Mapping[str, Any]) -> dict[str, Any] | None:
