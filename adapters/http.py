@@ -38,6 +38,12 @@ TRANSIENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
 MAX_DETAIL_CHARS = 300
 
 
+def default_http_client() -> httpx.AsyncClient:
+    """The HTTP client hirebot talks to ATS APIs and calendar feeds with, unless a test hands in its own:
+    bounded timeouts, and no redirects (a redirect could carry credentials to another host)."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try. Times are in seconds."""

@@ -247,7 +247,8 @@ def new_meeting(session: Session, workspace_id: int, connection_id: int, candida
 
 async def seed_store(database_url: str, api_url: str, box: Any, *, events: int, per_candidate: int) -> Seeded:
     """Sync the roster from the fake, then record `events` note-only meeting events over many candidates."""
-    from bot.connections import ConnectionService, default_http_client
+    from adapters.http import default_http_client
+    from bot.connections import ConnectionService
     from scheduler.meetings import MeetingEventKind, record_event
     from store.db import make_engine, session_factory, transaction, upgrade
     from store.models import AtsConnection
@@ -362,7 +363,8 @@ def hirebot_worker(database_url: str, fernet_key: bytes, owner: str, batch: int,
     """hirebot's outbox worker as `hirebot run` starts it, until the table has nothing left to deliver."""
     import logging
 
-    from bot.connections import ConnectionService, default_http_client
+    from adapters.http import default_http_client
+    from bot.connections import ConnectionService
     from scheduler.outbox import OutboxSettings, OutboxWorker
     from store.crypto import SecretBox
     from store.db import make_engine, session_factory

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.connections import default_http_client
+from adapters.http import default_http_client
 from bot.runtime import Runtime
 from scheduler.outbox import OutboxWorker
 

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
+from adapters.http import default_http_client
 from adapters.registry import ADAPTERS, adapter_for
 from bot.messages import Person
-from scheduler.sync_jobs import release_lease, renew_lease, take_lease
 from store.crypto import SecretBox
 from store.db import transaction
+from store.leases import release_lease, renew_lease, take_lease
 from store.models import AtsConnection, utcnow
 from store.queries import candidate_count, visible_connections
 from store.sync import SyncProgress, SyncSummary, refresh_candidates, sync_connection
@@ -122,10 +123,6 @@ class ConnectionInfo:
     candidate_count: int
     last_error: str | None
     warnings: tuple[str, ...] = ()
-
-
-def default_http_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
 
 
 def _split_values(provider: str, values: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:

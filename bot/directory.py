@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import Person
 from store.db import transaction
 from store.models import User, Workspace
+from store.people import Person
 
 DEFAULT_WORKSPACE = ("local", "default")
 LOCAL_ADMIN_EMAIL = "admin@localhost"

@@ -1,27 +1,20 @@
-"""Typed incoming messages: who said what, where. Front ends build these; the core never sees a platform."""
+"""Typed incoming messages: who said what, where. Front ends build these; the core never sees a platform.
+
+`Person` (the sender) is defined in `store.people`, where the scheduler can use it too; it is re-exported here
+because every chat module reads it as part of a message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from store.people import Person
+
 
 class RoomKind(StrEnum):
     DIRECT = "direct"
     CHANNEL = "channel"
     CONSOLE = "console"
-
-
-@dataclass(frozen=True)
-class Person:
-    """The asker, already mapped to a hirebot user."""
-
-    workspace_id: int
-    user_id: int
-    email: str
-    display_name: str | None = None
-    is_admin: bool = False
-    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,3 +33,6 @@ class IncomingMessage:
     room: RoomKind = RoomKind.CONSOLE
     platform: str = "console"
     files: tuple[ChatFile, ...] = ()
+
+
+__all__ = ["ChatFile", "IncomingMessage", "Person", "RoomKind"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,12 +12,11 @@ from bot.core import Assistant
 from bot.directory import Directory
 from bot.scheduling_chat import SchedulingDesk
 from bot.settings_chat import SettingsDesk
+from scheduler.sync_jobs import ConnectionSyncer
+from scheduler.wiring import Scheduling, scheduling_from_settings
 from store.crypto import SecretBox, load_or_create_key
 from store.db import make_engine, session_factory, upgrade
 from store.settings import Settings
-
-if TYPE_CHECKING:
-    from scheduler.wiring import Scheduling
 
 
 @dataclass
@@ -42,16 +40,20 @@ class Runtime:
         sessions = session_factory(engine)
         secret_key = load_or_create_key(settings.data_dir, settings.secret_key)
         box = SecretBox(secret_key)
-        from scheduler.wiring import scheduling_for_runtime
 
         connections = ConnectionService(sessions, box)
         runtime = cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
                       connections=connections, assistant=Assistant(sessions, refresher=connections.refresh_now),
                       secret_key=secret_key)
-        runtime.scheduling = scheduling_for_runtime(runtime)
+        runtime.scheduling = scheduling_from_settings(settings, sessions, box, secret_key=secret_key)
         runtime.assistant.scheduling = SchedulingDesk(runtime.scheduling.service, runtime.assistant.clock)
         runtime.assistant.settings_desk = SettingsDesk(sessions, box, runtime.assistant.clock)
         return runtime
+
+    def connection_syncer(self, *, owner: str | None = None) -> ConnectionSyncer:
+        """Syncs one connection under its lease, with this process's adapters and HTTP client."""
+        return ConnectionSyncer(self.sessions, self.connections.adapter,
+                                client_factory=self.connections.client_factory, owner=owner)
 
     def close(self) -> None:
         self.engine.dispose()

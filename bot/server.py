@@ -14,10 +14,11 @@ from aiohttp import web
 from adapters.errors import ConfigError
 from bot.background import background_hooks
 from bot.booking import booking_routes
+from bot.briefing_card import RenderingBriefingSender
 from bot.runtime import Runtime
 from bot.slack.app import ProcessCore, SlackFrontEnd
 from bot.web import Hook, create_web_app
-from scheduler.sync_jobs import ConnectionSyncer, SyncSchedule, SyncScheduler
+from scheduler.sync_jobs import SyncSchedule, SyncScheduler
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
         raise ConfigError(NOTHING_CONFIGURED)
     for line in front.describe():
         say(line)
-    scheduler = SyncScheduler(ConnectionSyncer.for_runtime(runtime), SyncSchedule.from_env())
+    scheduler = SyncScheduler(runtime.connection_syncer(), SyncSchedule.from_env())
     say(f"ATS webhooks: {settings.public_url}/webhooks/<provider>/<connection id> (see `hirebot webhooks`); "
         f"polling every {int(scheduler.schedule.interval)} s as a safety net.")
     say(f"Health: {settings.public_url}/healthz · metrics: {settings.public_url}/metrics")
@@ -48,7 +49,7 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
     assert scheduling is not None
     notifier = front.notifier()  # meeting notices and pre-meeting briefings go out as Slack DMs
     scheduling.set_notifier(notifier)
-    scheduling.set_briefing_sender(notifier)
+    scheduling.set_briefing_sender(RenderingBriefingSender(notifier))
     if isinstance(front.conversation.core, ProcessCore):
         # Meetings changed in a core process plan their jobs there; this process's runner sends them.
         front.conversation.core.on_meeting_change = lambda: scheduling.runner.nudge(utcnow())

@@ -101,7 +101,7 @@ class WebhookReceiver:
 
     @classmethod
     def for_runtime(cls, runtime: Runtime, *, syncer: ConnectionSyncer | None = None) -> WebhookReceiver:
-        syncer = syncer or ConnectionSyncer.for_runtime(runtime)
+        syncer = syncer or runtime.connection_syncer()
         return cls(runtime.sessions, runtime.box, syncer, adapter_factory=runtime.connections.adapter)
 
     @property

@@ -4,8 +4,9 @@ so hiring managers and interviewers walk in knowing who they meet, for what role
 Planning happens inside `MeetingService`'s transaction (`briefing_jobs`, `plan_digests`): one `briefing` job
 per internal attendee who uses hirebot, due their own lead time before the start, keyed by the meeting's round
 so a reschedule plans new ones and the re-planning cancels the old ones (as it does on cancel). Running is a
-job handler that builds a platform-neutral `Reply` (the candidate card plus the meeting in the attendee's own
-time zone) and hands it to a `BriefingSender` the chat front end provides.
+job handler that reads what the briefing needs (the meeting, the candidate's records the attendee may see, the
+attendee's time zone) into a plain `Briefing` or `Digest` value and hands it to a `BriefingSender` the chat
+front end provides; the chat layer (`bot.briefing_card`) draws it as cards.
 
 When a user changes their lead time, digest or time zone, `replan_user_briefings` moves the pending briefing
 and digest jobs of their upcoming meetings (in the settings change's transaction), from the same planning
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -30,27 +31,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.candidate_card import PersonRecords, candidate_card
-from bot.replies import Card, Field, Link, Reply
 from scheduler.jobs import ClaimedJob, JobKind, JobOutcome, JobState, PlannedJob, job_row
 from scheduler.user_settings import SchedulingSettings, load_settings
 from store.crypto import SecretBox
 from store.db import transaction
 from store.meeting_models import Meeting, MeetingAttendee, ScheduledJob
-from store.models import User, utcnow
+from store.models import AtsConnection, Candidate, User, utcnow
 from store.queries import candidates_by_ids, candidates_sharing_email, visible_connections
 
 BOOKED = "booked"  # MeetingState.BOOKED; not imported because scheduler.meetings imports this module
 DELIVERED = "delivered"
-INTENT = "briefing"
-DIGEST_INTENT = "briefing_digest"
-
-
-class BriefingSender(Protocol):
-    """Delivers a briefing privately to a hirebot user (a Slack DM, a Teams chat, the console); front ends
-    implement it. `reply.extra["idempotency_key"]` names the briefing, for senders that can deduplicate."""
-
-    def send(self, user_id: int, reply: Reply) -> None: ...
 
 
 # -- planning (inside the meeting's transaction) ---------------------------------------------------------------
@@ -213,7 +203,7 @@ def _replan_digests(session: Session, user_id: int, wanted: dict[str, PlannedJob
     return changed
 
 
-# -- what a briefing says --------------------------------------------------------------------------------------
+# -- what a briefing holds -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -231,77 +221,49 @@ class MeetingBrief:
     job_name: str | None = None
 
 
-def local_slot(start: datetime, end: datetime, zone: str) -> str:
-    """'Tue 8 Dec, 10:00–10:30 (Europe/Berlin)': the meeting as the reader's clock shows it."""
-    tz = ZoneInfo(zone)
-    local = start.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}–{end.astimezone(tz):%H:%M} ({zone})"
+@dataclass(frozen=True)
+class CandidateRecords:
+    """Every record of the candidate that one reader may see (best match first, then the same person in their
+    other connections), with those connections; loaded with applications, jobs and attachments."""
+
+    rows: tuple[Candidate, ...]
+    connections: Mapping[int, AtsConnection]
 
 
-def starts_in(start: datetime, now: datetime) -> str:
-    minutes = max(0, round((start - now).total_seconds() / 60))
-    if minutes < 1:
-        return "now"
-    if minutes < 120:
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
-    hours = round(minutes / 60)
-    return f"in about {hours} hours"
+@dataclass(frozen=True)
+class Briefing:
+    """One attendee's briefing shortly before a booked meeting, as data for the chat layer to draw."""
+
+    meeting: MeetingBrief
+    candidate: CandidateRecords | None  # None: no ATS record this reader can see
+    zone: str  # the reader's time zone
+    now: datetime  # when it was prepared ("coming up in 15 minutes")
+    for_email: str  # the reader, left out of "also attending"
+    key: str  # the job's idempotency key: names the briefing, for senders that can deduplicate
 
 
-def meeting_card(brief: MeetingBrief, *, zone: str, person: PersonRecords | None, for_email: str) -> Card:
-    """The meeting itself: when (in the reader's zone), where, with whom, and the candidate's ATS record."""
-    others = [f"{label} ({role.replace('_', ' ')})" for label, email, role in brief.attendees
-              if email.lower() != for_email.lower()]
-    fields = [Field("When", local_slot(brief.start, brief.end, zone)),
-              Field("Location", brief.location or "Not set"),
-              Field("Candidate", f"{brief.candidate_name} <{brief.candidate_email}>")]
-    if brief.job_name:
-        fields.append(Field("Role", brief.job_name))
-    if others:
-        fields.append(Field("Also attending", ", ".join(others)))
-    links = tuple(Link(f"Open in {source.provider_label}", source.url)
-                  for source in (person.sources() if person else ()) if source.url)
-    return Card(title=brief.title, fields=tuple(fields), links=links, kind="meeting", subject_id=str(brief.id))
+@dataclass(frozen=True)
+class DigestEntry:
+    meeting: MeetingBrief
+    candidate: CandidateRecords | None
 
 
-def outside_card(brief: MeetingBrief) -> Card:
-    """For a candidate with no ATS record this reader can see."""
-    return Card(title=brief.candidate_name, fields=(Field("Email", brief.candidate_email),),
-                context=("No ATS record you can see: they may be new, or in a connection you don't have.",),
-                kind="candidate")
+@dataclass(frozen=True)
+class Digest:
+    """One user's morning digest: the day's interviews still to come, as data for the chat layer to draw."""
+
+    entries: tuple[DigestEntry, ...]
+    zone: str
+    day: date
+    key: str  # the job's idempotency key
 
 
-def build_briefing(brief: MeetingBrief, person: PersonRecords | None, *, zone: str, now: datetime,
-                   for_email: str, key: str) -> Reply:
-    """The briefing DM: a line to read at a glance, the meeting card and the candidate card."""
-    text = (f"Coming up {starts_in(brief.start, now)}: {brief.title} with {brief.candidate_name}, "
-            f"{local_slot(brief.start, brief.end, zone)}.")
-    if brief.location:
-        text += f" Where: {brief.location}."
-    candidate = candidate_card(person, now) if person is not None else outside_card(brief)
-    return Reply(text=text, intent=INTENT, private=True,
-                 cards=(meeting_card(brief, zone=zone, person=person, for_email=for_email), candidate),
-                 extra={"meeting_id": brief.id, "idempotency_key": key})
+class BriefingSender(Protocol):
+    """Delivers a briefing or digest privately to a hirebot user (a Slack DM, a Teams chat, the console); the
+    chat layer implements it, drawing the value as its own message. `key` names the message, for senders that
+    can deduplicate."""
 
-
-def build_digest(briefs: Sequence[tuple[MeetingBrief, PersonRecords | None]], *, zone: str, day: date,
-                 key: str) -> Reply:
-    """The morning digest: one compact card per interview of the day, in the reader's zone."""
-    count = len(briefs)
-    label = f"{day:%a} {day.day} {day:%b}"
-    text = f"Your interview{'s' if count != 1 else ''} today, {label}: {count}."
-    cards = []
-    for brief, person in briefs:
-        links = tuple(Link(f"Open in {s.provider_label}", s.url)
-                      for s in (person.sources() if person else ()) if s.url)
-        fields = [Field("When", local_slot(brief.start, brief.end, zone)),
-                  Field("Location", brief.location or "Not set")]
-        if brief.job_name:
-            fields.append(Field("Role", brief.job_name))
-        cards.append(Card(title=f"{brief.candidate_name}: {brief.title}", fields=tuple(fields), links=links,
-                          kind="meeting", subject_id=str(brief.id)))
-    return Reply(text=text, intent=DIGEST_INTENT, private=True, cards=tuple(cards),
-                 extra={"idempotency_key": key, "day": day.isoformat()})
+    def send(self, user_id: int, briefing: Briefing | Digest) -> None: ...
 
 
 # -- reading the store -----------------------------------------------------------------------------------------
@@ -315,7 +277,7 @@ def read_brief(meeting: Meeting) -> MeetingBrief:
                         attendees=tuple((a.name or a.email, a.email, a.role) for a in meeting.attendees))
 
 
-def person_for(session: Session, meeting: Meeting, user_id: int) -> PersonRecords | None:
+def person_for(session: Session, meeting: Meeting, user_id: int) -> CandidateRecords | None:
     """The candidate's records this user may see (all their connections' copies), or None."""
     if meeting.candidate_id is None:
         return None
@@ -327,7 +289,7 @@ def person_for(session: Session, meeting: Meeting, user_id: int) -> PersonRecord
     if rows[0].primary_email:
         emails.append(rows[0].primary_email)
     others = [row for row in candidates_sharing_email(session, emails, list(connections)) if row.id != rows[0].id]
-    return PersonRecords(rows=(rows[0], *others), connections=connections)
+    return CandidateRecords(rows=(rows[0], *others), connections=connections)
 
 
 def mark_delivered(sessions: sessionmaker[Session], job_id: int) -> None:
@@ -344,7 +306,7 @@ def already_delivered(session: Session, job_id: int) -> bool:
 @dataclass(frozen=True)
 class _Ready:
     user_id: int
-    reply: Reply
+    message: Briefing | Digest
     name: str
 
 
@@ -352,7 +314,7 @@ class _Ready:
 
 
 class _ChatDeliveryHandler(ABC):
-    """Prepares a Reply for one user off the event loop, sends it once, and remembers that it went out.
+    """Prepares a briefing for one user off the event loop, sends it once, and remembers that it went out.
     With no sender configured (no chat front end) the job completes with a note."""
 
     def __init__(self, sessions: sessionmaker[Session], box: SecretBox, *, sender: BriefingSender | None = None,
@@ -369,7 +331,7 @@ class _ChatDeliveryHandler(ABC):
         sender = self.sender
         if sender is None:
             return JobOutcome(note="Not delivered: no chat front end configured.")
-        await asyncio.to_thread(sender.send, prepared.user_id, prepared.reply)
+        await asyncio.to_thread(sender.send, prepared.user_id, prepared.message)
         await asyncio.to_thread(mark_delivered, self.sessions, job.id)
         return JobOutcome(note=self._sent_note(prepared.name), result=DELIVERED)
 
@@ -408,10 +370,9 @@ class BriefingHandler(_ChatDeliveryHandler):
                 started = meeting.booked_start.astimezone(ZoneInfo(zone))
                 return JobOutcome.skipped(f"Not sent: the meeting had already started ({started:%H:%M} {zone}) "
                                           "when the briefing came due.")
-            brief = read_brief(meeting)
-            reply = build_briefing(brief, person_for(session, meeting, user.id), zone=zone, now=now,
-                                   for_email=user.email, key=job.key)
-            return _Ready(user_id=user.id, reply=reply, name=user.display_name or user.email)
+            briefing = Briefing(meeting=read_brief(meeting), candidate=person_for(session, meeting, user.id),
+                                zone=zone, now=now, for_email=user.email, key=job.key)
+            return _Ready(user_id=user.id, message=briefing, name=user.display_name or user.email)
 
 
 class DigestHandler(_ChatDeliveryHandler):
@@ -435,9 +396,9 @@ class DigestHandler(_ChatDeliveryHandler):
             meetings = _meetings_on(session, user, day, ZoneInfo(zone), now)
             if not meetings:
                 return JobOutcome.skipped("Not sent: no interviews left that day (moved or cancelled).")
-            briefs = [(read_brief(m), person_for(session, m, user.id)) for m in meetings]
-            reply = build_digest(briefs, zone=zone, day=day, key=job.key)
-            return _Ready(user_id=user.id, reply=reply, name=user.display_name or user.email)
+            entries = tuple(DigestEntry(read_brief(m), person_for(session, m, user.id)) for m in meetings)
+            digest = Digest(entries=entries, zone=zone, day=day, key=job.key)
+            return _Ready(user_id=user.id, message=digest, name=user.display_name or user.email)
 
 
 def _obsolete(meeting: Meeting, job: ClaimedJob) -> str | None:
@@ -471,7 +432,7 @@ def _booked_meetings(session: Session, user: User, *, start: datetime, end: date
 
 
 __all__ = [
-    "DELIVERED", "BriefingHandler", "BriefingSender", "DigestHandler", "MeetingBrief", "Recipient",
-    "briefing_due", "briefing_jobs", "build_briefing", "build_digest", "digest_job", "digest_key", "local_slot",
+    "DELIVERED", "Briefing", "BriefingHandler", "BriefingSender", "CandidateRecords", "Digest", "DigestEntry",
+    "DigestHandler", "MeetingBrief", "Recipient", "briefing_due", "briefing_jobs", "digest_job", "digest_key",
     "plan_digests", "recipients", "replan_user_briefings",
 ]

@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.errors import HirebotError
-from scheduler.sync_jobs import process_owner
 from store.db import transaction
+from store.leases import process_owner
 from store.meeting_models import ScheduledJob
 from store.models import utcnow
 

@@ -35,8 +35,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.errors import HirebotError
-from bot.connections import default_http_client
-from bot.messages import Person
+from adapters.http import default_http_client
 from scheduler.ats_log import plan_ats_log
 from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
 from scheduler.briefings import briefing_jobs, plan_digests
@@ -59,6 +58,7 @@ from store.db import transaction
 from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent, ScheduledJob
 from store.models import Application, AtsUser, Candidate, Job, User, utcnow
+from store.people import Person
 from store.queries import candidates_by_ids, visible_connection_ids
 
 log = logging.getLogger(__name__)

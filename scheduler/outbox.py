@@ -46,9 +46,9 @@ from scheduler.ats_log import (
     plan_parked_notice,
 )
 from scheduler.jobs import ChatNotifier, ClaimedJob, JobOutcome
-from scheduler.sync_jobs import process_owner
 from store.db import transaction
 from store.intake_models import CandidateIntake
+from store.leases import process_owner
 from store.meeting_models import Meeting
 from store.models import Application, AtsConnection, Job, JobStage, utcnow
 from store.models import Candidate as StoredCandidate

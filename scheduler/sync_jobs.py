@@ -3,7 +3,7 @@ reconciled in full about once a day, by exactly one hirebot process at a time.
 
 APScheduler 3 (in-memory job store, one per process) only keeps time. It must not share a job store
 between processes (its FAQ: duplicate or missed runs), so processes coordinate in the database instead: a
-process syncs a connection only while it holds that connection's lease (`sync_lease_owner`,
+process syncs a connection only while it holds that connection's lease (`store.leases`: `sync_lease_owner`,
 `sync_lease_until`), taken by one conditional UPDATE that only one process can win. The lease is renewed
 while the sync runs and released after it; the lease of a crashed process simply runs out. On SQLite there
 is a single process, and the same lease keeps its poll, reconcile and webhook-triggered syncs apart.
@@ -20,30 +20,26 @@ import contextlib
 import logging
 import os
 import random
-import socket
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 import httpx
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import AtsAdapter
 from adapters.errors import ConfigError
+from adapters.http import default_http_client
 from store.db import transaction
+from store.leases import process_owner, release_lease, renew_lease, take_lease
 from store.models import AtsConnection, WebhookDelivery, utcnow
 from store.sync import failure_message, sync_connection
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -106,50 +102,7 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def process_owner() -> str:
-    """A lease owner name unique to this process, readable in the database when debugging."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-# -- leases ------------------------------------------------------------------------------------------------
-
-
-def take_lease(sessions: sessionmaker[Session], connection_id: int, owner: str, *, now: datetime,
-               seconds: float) -> bool:
-    """Claim the connection for one sync; False while anyone (this process included) holds a live lease.
-
-    One UPDATE with the expiry in its WHERE clause: on PostgreSQL a concurrent claimer waits for the
-    winner's commit, re-checks the condition against the new row and updates nothing.
-    """
-    table = AtsConnection
-    with transaction(sessions) as session:
-        result = session.execute(
-            update(table)
-            .where(table.id == connection_id, table.is_active.is_(True),
-                   or_(table.sync_lease_until.is_(None), table.sync_lease_until <= now))
-            .values(sync_lease_owner=owner, sync_lease_until=now + timedelta(seconds=seconds))
-            .execution_options(synchronize_session=False))
-        return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
-
-
-def renew_lease(sessions: sessionmaker[Session], connection_id: int, owner: str, *, now: datetime,
-                seconds: float) -> bool:
-    """Extend a lease we still hold; False if it ran out and someone else took it."""
-    table = AtsConnection
-    with transaction(sessions) as session:
-        result = session.execute(
-            update(table).where(table.id == connection_id, table.sync_lease_owner == owner)
-            .values(sync_lease_until=now + timedelta(seconds=seconds))
-            .execution_options(synchronize_session=False))
-        return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
-
-
-def release_lease(sessions: sessionmaker[Session], connection_id: int, owner: str) -> None:
-    table = AtsConnection
-    with transaction(sessions) as session:
-        session.execute(update(table).where(table.id == connection_id, table.sync_lease_owner == owner)
-                        .values(sync_lease_owner=None, sync_lease_until=None)
-                        .execution_options(synchronize_session=False))
+# -- housekeeping ----------------------------------------------------------------------------------------
 
 
 def prune_webhook_deliveries(sessions: sessionmaker[Session], *, before: datetime) -> int:
@@ -162,10 +115,6 @@ def prune_webhook_deliveries(sessions: sessionmaker[Session], *, before: datetim
 # -- one sync under the lease ------------------------------------------------------------------------------
 
 
-def _default_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
-
-
 class ConnectionSyncer:
     """Runs one sync of one connection while holding its lease, and counts outcomes for /metrics.
 
@@ -173,7 +122,7 @@ class ConnectionSyncer:
     """
 
     def __init__(self, sessions: sessionmaker[Session], adapter_factory: AdapterFactory, *,
-                 client_factory: ClientFactory = _default_client, owner: str | None = None,
+                 client_factory: ClientFactory = default_http_client, owner: str | None = None,
                  lease_seconds: float = LEASE_SECONDS, now: Callable[[], datetime] = utcnow,
                  sleep: Sleep = asyncio.sleep) -> None:
         self.sessions = sessions
@@ -184,12 +133,6 @@ class ConnectionSyncer:
         self.now = now
         self.sleep = sleep
         self.outcomes: Counter[tuple[str, str]] = Counter()  # (trigger, outcome) → runs
-
-    @classmethod
-    def for_runtime(cls, runtime: Runtime, *, owner: str | None = None) -> ConnectionSyncer:
-        connections = runtime.connections
-        return cls(runtime.sessions, connections.adapter, client_factory=connections.client_factory,
-                   owner=owner)
 
     async def sync(self, connection_id: int, *, trigger: SyncTrigger, full: bool = False,
                    fresh_within: timedelta | None = None) -> SyncOutcome:
@@ -367,5 +310,5 @@ class SyncScheduler:
 
 __all__ = [
     "ConnectionSyncer", "SyncOutcome", "SyncSchedule", "SyncScheduler", "SyncTrigger",
-    "prune_webhook_deliveries", "release_lease", "renew_lease", "take_lease",
+    "process_owner", "prune_webhook_deliveries", "release_lease", "renew_lease", "take_lease",
 ]

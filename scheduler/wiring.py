@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.connections import default_http_client
+from adapters.http import default_http_client
 from scheduler.ats_log import ATS_NOTICE_KIND
 from scheduler.briefings import BriefingHandler, BriefingSender, DigestHandler
 from scheduler.ics_feed import FeedCache
@@ -45,11 +45,10 @@ from scheduler.runner import DEFAULT_TICK, DispatchRunner
 from scheduler.tokens import derive_token_key
 from store.crypto import SecretBox, load_or_create_key
 from store.models import utcnow
+from store.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
-
-    from bot.runtime import Runtime
 
 COMPLETE_EVERY = timedelta(minutes=10)
 
@@ -121,15 +120,17 @@ def build_scheduling(sessions: sessionmaker[Session], box: SecretBox, *, public_
     return Scheduling(service=service, dispatcher=dispatcher, runner=runner, token_key=token_key)
 
 
-def scheduling_for_runtime(runtime: Runtime, *, notifier: ChatNotifier | None = None,
-                           briefing_sender: BriefingSender | None = None,
-                           clock: Callable[[], datetime] = utcnow) -> Scheduling:
-    """Scheduling from the process's settings: SMTP or the .eml outbox, the public URL, the secret key."""
-    settings = runtime.settings
-    secret = runtime.secret_key or load_or_create_key(settings.data_dir, settings.secret_key)
-    return build_scheduling(runtime.sessions, runtime.box, public_url=settings.public_url,
-                            token_key=derive_token_key(secret), mailer=Mailer.from_settings(settings),
-                            notifier=notifier, briefing_sender=briefing_sender, clock=clock)
+def scheduling_from_settings(settings: Settings, sessions: sessionmaker[Session], box: SecretBox, *,
+                             secret_key: bytes = b"", notifier: ChatNotifier | None = None,
+                             briefing_sender: BriefingSender | None = None,
+                             client_factory: Callable[[], httpx.AsyncClient] = default_http_client,
+                             clock: Callable[[], datetime] = utcnow) -> Scheduling:
+    """Scheduling from the process's settings: SMTP or the .eml outbox, the public URL, the secret key (read
+    from the data directory when the caller has not read it already)."""
+    secret = secret_key or load_or_create_key(settings.data_dir, settings.secret_key)
+    return build_scheduling(sessions, box, public_url=settings.public_url, token_key=derive_token_key(secret),
+                            mailer=Mailer.from_settings(settings), notifier=notifier,
+                            briefing_sender=briefing_sender, client_factory=client_factory, clock=clock)
 
 
 def mail_domain(public_url: str) -> str:

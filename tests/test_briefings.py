@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import ConfigError
+from bot.briefing_card import render_briefing
 from bot.messages import Person
 from bot.replies import Card, Reply
-from scheduler.briefings import BriefingHandler, briefing_due, digest_key
+from scheduler.briefings import Briefing, BriefingHandler, Digest, briefing_due, digest_key
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import ClaimedJob, JobDispatcher, JobKind, JobOutcome
 from scheduler.mail import Mailer
@@ -53,12 +54,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @dataclass
 class RecordingSender:
-    """A chat front end that keeps every briefing it was asked to deliver."""
+    """A chat front end that keeps every briefing it was asked to deliver, drawn as the chat reply."""
 
     sent: list[tuple[int, Reply]] = field(default_factory=list)
 
-    def send(self, user_id: int, reply: Reply) -> None:
-        self.sent.append((user_id, reply))
+    def send(self, user_id: int, briefing: Briefing | Digest) -> None:
+        self.sent.append((user_id, render_briefing(briefing)))
 
     def to(self, user_id: int) -> list[Reply]:
         return [reply for uid, reply in self.sent if uid == user_id]

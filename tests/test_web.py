@@ -35,7 +35,7 @@ from bot.webhook_setup import (
     public_url_problem,
     webhook_instructions,
 )
-from scheduler.sync_jobs import ConnectionSyncer, SyncSchedule, SyncScheduler
+from scheduler.sync_jobs import SyncSchedule, SyncScheduler
 from store.db import make_engine, transaction
 from store.models import AtsConnection
 from store.settings import Settings
@@ -142,7 +142,7 @@ async def test_extra_routes_and_lifecycle_hooks_share_the_server(tmp_path: Path)
     async def stopped(_app: web.Application) -> None:
         calls.append("stopped")
 
-    scheduler = SyncScheduler(ConnectionSyncer.for_runtime(runtime), SyncSchedule())
+    scheduler = SyncScheduler(runtime.connection_syncer(), SyncSchedule())
     app = create_web_app(runtime, extra_routes=[web.post("/slack/events", slack_events)],
                          on_startup=[started], on_cleanup=[stopped], scheduler=scheduler)
     try:

@@ -475,7 +475,7 @@ async def test_greenhouse_ping_and_unknown_actions_are_acknowledged(sqlite_hub: 
 
 async def test_greenhouse_job_events_run_a_sync_under_the_lease(sqlite_hub: Hub) -> None:
     hub = sqlite_hub
-    from scheduler.sync_jobs import release_lease, take_lease
+    from store.leases import release_lease, take_lease
     assert take_lease(hub.runtime.sessions, hub.greenhouse_id, "other-process", now=hub.clock.moment(),
                       seconds=60)
     status, answer = await hub.post_greenhouse("job_created", {"job": {"id": 1}}, event_id="job-1")
