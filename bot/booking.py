@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from aiohttp import web
 
 from adapters.errors import HirebotError
+from scheduler.emails import clock as clock_label
+from scheduler.emails import day_label, zone_label
 from scheduler.meetings import (
     IllegalTransition,
     MeetingNotFound,
@@ -36,8 +38,6 @@ from scheduler.meetings import (
     SchedulingError,
     SlotUnavailable,
 )
-from scheduler.messages import clock as clock_label
-from scheduler.messages import day_label, zone_label
 from scheduler.tokens import TokenClaims, TokenExpired, TokenInvalid, read_token
 from store.models import utcnow
 

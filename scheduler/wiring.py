@@ -20,6 +20,7 @@ import httpx
 from adapters.http import default_http_client
 from scheduler.ats_log import ATS_NOTICE_KIND
 from scheduler.briefings import BriefingHandler, BriefingSender, DigestHandler
+from scheduler.emails import build_email
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import (
     DEFAULT_GRACE,
@@ -39,7 +40,6 @@ from scheduler.meetings import (
     OrganizerNoticeHandler,
     SchedulingDefaults,
 )
-from scheduler.messages import build_email
 from scheduler.outbox import AtsNoticeHandler
 from scheduler.runner import DEFAULT_TICK, DispatchRunner
 from scheduler.tokens import derive_token_key

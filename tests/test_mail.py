@@ -1,7 +1,7 @@
 """Scheduling mail through a real SMTP server (aiosmtpd on loopback) and the .eml outbox.
 
 The meeting emails are produced the way production produces them: the real MeetingService plans jobs, the
-real dispatcher runs them through `scheduler.messages.build_email` and the `Mailer`, and the SMTP server
+real dispatcher runs them through `scheduler.emails.build_email` and the `Mailer`, and the SMTP server
 captures what arrives. Invitations are parsed back with icalendar.
 """
 
@@ -26,8 +26,8 @@ from icalendar import Calendar
 from sqlalchemy import Engine
 
 from adapters.errors import ConfigError
+from scheduler.emails import DEFAULT_SENDER, build_email
 from scheduler.mail import MailAuthError, Mailer, MailError, SmtpServer, eml_file_name, parse_smtp_url
-from scheduler.messages import DEFAULT_SENDER, build_email
 from scheduler.tokens import read_token
 from tests.test_invites import TOKEN_KEY, VIDEO_LINK, SchedulingWorld, free_port
 
