@@ -1,5 +1,4 @@
-"""The meeting lifecycle: the state machine, as a table, and `MeetingService`, the only code that changes a
-meeting.
+"""`MeetingService`, the only code that changes a meeting.
 
 Every change runs in one transaction that (1) applies a transition from `TRANSITIONS`, refusing anything
 the table does not allow, (2) writes the numbered event row the ATS logging delivers, and (3) re-plans the
@@ -7,25 +6,17 @@ meeting's durable jobs (`scheduler.jobs.replan`): a cancelled meeting keeps no p
 rescheduled one gets reminders for its new time, and a reminder that cannot happen is recorded as skipped
 with the reason, which is what `why_no_reminder` reads back. Concurrent changes of one meeting are
 serialized by a row lock on PostgreSQL and caught by an optimistic version check everywhere.
-
-The job handlers that send a meeting's emails and chat notices live here too, because recording "sent"
-is a meeting change: the event is written in the transaction that marks the job done.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
-from email.message import EmailMessage
-from enum import StrEnum
-from functools import partial
-from types import MappingProxyType
-from typing import Any, Protocol, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -36,28 +27,41 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.errors import HirebotError
 from adapters.http import default_http_client
-from scheduler.ats_log import plan_ats_log
 from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
 from scheduler.briefings import briefing_jobs, plan_digests
 from scheduler.ics_feed import FeedCache
-from scheduler.jobs import (
-    ChatNotifier,
-    ClaimedJob,
-    JobKind,
-    JobOutcome,
-    JobState,
-    PlannedJob,
-    message_id_for,
-    replan,
+from scheduler.jobs import JobKind, JobState, PlannedJob, replan
+from scheduler.meetings.attendees import (
+    EMAIL_PATTERN,
+    candidate_address,
+    clean_text,
+    display_name,
+    known_attendee,
+    most_relevant_application,
+    name_from_email,
+    split_name,
+    unique_attendees,
 )
-from scheduler.tokens import booking_token
+from scheduler.meetings.errors import (
+    CandidateNotFound,
+    ConcurrentChange,
+    IllegalTransition,
+    MeetingNotFound,
+    SchedulingError,
+    SlotUnavailable,
+)
+from scheduler.meetings.planning import contacted, dayof_reminder_time, followup_times
+from scheduler.meetings.states import OPEN_STATES, STATE_PHRASES, TRANSITIONS, MeetingEventKind, MeetingState
+from scheduler.meetings.times import format_time, iso, parse_iso, utc, zone_name_or_none
+from scheduler.meetings.transitions import event_data, next_state, record_event
+from scheduler.meetings.views import AttendeeRef, CandidateRef, MeetingView, Proposal, meeting_view
 from scheduler.user_settings import SchedulingSettings, load_settings
 from scheduler.window import parse_window
 from store.crypto import SecretBox
 from store.db import transaction
 from store.intake_models import CandidateIntake
-from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent, ScheduledJob
-from store.models import Application, AtsUser, Candidate, Job, User, utcnow
+from store.meeting_models import Meeting, MeetingAttendee, ScheduledJob
+from store.models import AtsUser, Job, User, utcnow
 from store.people import Person
 from store.queries import candidates_by_ids, visible_connection_ids
 
@@ -66,285 +70,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHANGE_ATTEMPTS = 3
 REPEAT_SEND_WINDOW = timedelta(minutes=10)
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
-
-
-# -- states, events and the transition table ----------------------------------------------------------------
-
-
-class MeetingState(StrEnum):
-    REQUESTED = "requested"
-    TIME_SELECTED = "time_selected"
-    BOOKED = "booked"
-    DECLINED = "declined"
-    RESCHEDULING = "rescheduling"
-    CANCELLED = "cancelled"
-    COMPLETED = "completed"
-
-
-class MeetingEventKind(StrEnum):
-    REQUEST_SENT = "request_sent"
-    FOLLOWUP_SENT = "followup_sent"
-    DAYOF_REMINDER_SENT = "dayof_reminder_sent"
-    TIME_SELECTED = "time_selected"
-    DECLINED = "declined"
-    BOOKED = "booked"
-    RESCHEDULED = "rescheduled"
-    CANCELLED = "cancelled"
-    COMPLETED = "completed"
-
-
 _S, _E = MeetingState, MeetingEventKind
-
-TRANSITIONS: Mapping[tuple[MeetingState, MeetingEventKind], MeetingState] = MappingProxyType({
-    (_S.REQUESTED, _E.TIME_SELECTED): _S.TIME_SELECTED,
-    (_S.RESCHEDULING, _E.TIME_SELECTED): _S.TIME_SELECTED,
-    (_S.TIME_SELECTED, _E.BOOKED): _S.BOOKED,
-    (_S.REQUESTED, _E.DECLINED): _S.DECLINED,
-    (_S.RESCHEDULING, _E.DECLINED): _S.DECLINED,
-    (_S.BOOKED, _E.RESCHEDULED): _S.RESCHEDULING,
-    # New times offered before one was picked (the candidate asked for others), or offered again.
-    (_S.REQUESTED, _E.RESCHEDULED): _S.RESCHEDULING,
-    (_S.RESCHEDULING, _E.RESCHEDULED): _S.RESCHEDULING,
-    (_S.REQUESTED, _E.CANCELLED): _S.CANCELLED,
-    (_S.BOOKED, _E.CANCELLED): _S.CANCELLED,
-    (_S.RESCHEDULING, _E.CANCELLED): _S.CANCELLED,
-    (_S.BOOKED, _E.COMPLETED): _S.COMPLETED,
-    # Records of something sent: the state stays as it is.
-    (_S.REQUESTED, _E.REQUEST_SENT): _S.REQUESTED,
-    (_S.RESCHEDULING, _E.REQUEST_SENT): _S.RESCHEDULING,
-    (_S.REQUESTED, _E.FOLLOWUP_SENT): _S.REQUESTED,
-    (_S.RESCHEDULING, _E.FOLLOWUP_SENT): _S.RESCHEDULING,
-    (_S.BOOKED, _E.DAYOF_REMINDER_SENT): _S.BOOKED,
-})
-
-OPEN_STATES = frozenset({_S.REQUESTED, _S.RESCHEDULING})
-"""Waiting for the candidate to pick a time."""
-
-_STATE_PHRASES = {
-    _S.REQUESTED: "still waiting for the candidate to pick a time",
-    _S.TIME_SELECTED: "being booked right now",
-    _S.BOOKED: "already booked",
-    _S.DECLINED: "declined by the candidate",
-    _S.RESCHEDULING: "waiting for the candidate to pick a new time",
-    _S.CANCELLED: "cancelled",
-    _S.COMPLETED: "already over",
-}
-_ACTION_PHRASES = {
-    _E.REQUEST_SENT: "send the meeting request",
-    _E.FOLLOWUP_SENT: "send a follow-up",
-    _E.DAYOF_REMINDER_SENT: "send the day-of reminder",
-    _E.TIME_SELECTED: "pick a time",
-    _E.DECLINED: "decline",
-    _E.BOOKED: "book it",
-    _E.RESCHEDULED: "reschedule",
-    _E.CANCELLED: "cancel",
-    _E.COMPLETED: "mark it as done",
-}
-SENT_EVENTS = {JobKind.REQUEST_EMAIL: _E.REQUEST_SENT, JobKind.FOLLOWUP_EMAIL: _E.FOLLOWUP_SENT,
-               JobKind.DAYOF_REMINDER: _E.DAYOF_REMINDER_SENT}
-
-
-# -- errors -------------------------------------------------------------------------------------------------
-
-
-class SchedulingError(HirebotError):
-    """Scheduling cannot go on as asked; the message says why and what to do instead."""
-
-
-class IllegalTransition(SchedulingError):
-    def __init__(self, message: str, *, state: MeetingState, kind: MeetingEventKind | None = None) -> None:
-        super().__init__(message)
-        self.state = state
-        self.kind = kind
-
-
-class SlotUnavailable(SchedulingError):
-    """The chosen time is no longer free (or was never offered); `fresh_slots` are times that are."""
-
-    def __init__(self, fresh_slots: Sequence[datetime]) -> None:
-        message = ("That time is no longer available. Please pick one of the times below."
-                   if fresh_slots else "That time is no longer available, and no other time in the window is "
-                   "free right now. Ask for other times and the organizer will offer new ones.")
-        super().__init__(message)
-        self.fresh_slots = tuple(fresh_slots)
-
-
-class MeetingNotFound(SchedulingError):
-    def __init__(self, meeting_id: int) -> None:
-        super().__init__("I can't find that meeting; it may have been removed.")
-        self.meeting_id = meeting_id
-
-
-class CandidateNotFound(SchedulingError):
-    def __init__(self) -> None:
-        super().__init__("I can't find that candidate in the ATS connections you can see.")
-
-
-class ConcurrentChange(SchedulingError):
-    def __init__(self) -> None:
-        super().__init__("The meeting was changed by someone else at the same moment; please try again.")
-
-
-def next_state(meeting: Meeting, kind: MeetingEventKind) -> MeetingState:
-    """The state after `kind`, or IllegalTransition saying what state the meeting is in."""
-    state = MeetingState(meeting.state)
-    target = TRANSITIONS.get((state, kind))
-    if target is None:
-        phrase = _STATE_PHRASES[state]
-        if state == _S.BOOKED and meeting.booked_start is not None:
-            phrase = f"already booked for {format_time(meeting.booked_start, meeting.timezone)}"
-        raise IllegalTransition(f"Can't {_ACTION_PHRASES[kind]}: the meeting with {meeting.candidate_name} "
-                                f"is {phrase}.", state=state, kind=kind)
-    return target
-
-
-def record_event(session: Session, meeting: Meeting, kind: MeetingEventKind, *, actor: str, now: datetime,
-                 reason: str | None = None, extra: Mapping[str, Any] | None = None) -> MeetingEvent:
-    """Apply `kind` to the meeting and write its event row, numbered after the previous one."""
-    before = MeetingState(meeting.state)
-    after = next_state(meeting, kind)
-    meeting.state = after
-    meeting.event_seq += 1
-    meeting.updated_at = now
-    event = MeetingEvent(meeting_id=meeting.id, seq=meeting.event_seq, kind=kind, actor=actor,
-                         occurred_at=now, from_state=before, to_state=after,
-                         data=event_data(meeting, reason=reason, extra=extra))
-    session.add(event)
-    plan_ats_log(session, meeting, event, now=now)  # its ATS writes commit with it (scheduler/ats_log.py)
-    return event
-
-
-def event_data(meeting: Meeting, *, reason: str | None = None, extra: Mapping[str, Any] | None = None
-               ) -> dict[str, Any]:
-    """What the ATS logging needs about the meeting at the moment of an event."""
-    slot = None
-    if meeting.booked_start is not None and meeting.booked_end is not None:
-        slot = {"start": _iso(meeting.booked_start), "end": _iso(meeting.booked_end)}
-    return {
-        "title": meeting.title,
-        "slot": slot,
-        "location": meeting.location,
-        "attendees": [{"name": a.name, "email": a.email, "role": a.role} for a in meeting.attendees],
-        "candidate": {"id": meeting.candidate_id, "name": meeting.candidate_name,
-                      "email": meeting.candidate_email},
-        "connection_id": meeting.connection_id,
-        "candidate_remote_id": meeting.candidate_remote_id,
-        "application_remote_id": meeting.application_remote_id,
-        "round": meeting.round,
-        "reason": reason,
-        **(extra or {}),
-    }
-
-
-# -- values crossing layers ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CandidateRef:
-    id: int | None
-    name: str
-    email: str
-
-
-@dataclass(frozen=True)
-class AttendeeRef:
-    name: str | None
-    email: str
-    role: str  # organizer, hiring_manager, interviewer
-    user_id: int | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name or self.email
-
-
-@dataclass(frozen=True)
-class EventView:
-    seq: int
-    kind: str
-    actor: str
-    occurred_at: datetime
-    from_state: str
-    to_state: str
-    data: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class JobView:
-    id: int
-    kind: str
-    state: str
-    due_at: datetime
-    note: str | None
-    idempotency_key: str
-    attempts: int = 0
-    recipient: str | None = None
-    last_error: str | None = None
-    finished_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A meeting ready to be requested: what `propose` found, for the organizer to confirm or adjust."""
-
-    title: str
-    duration_minutes: int
-    window_start: datetime
-    window_end: datetime
-    location: str | None
-    attendees: tuple[AttendeeRef, ...]
-    slots: tuple[datetime, ...]
-    candidate: CandidateRef
-    job_name: str | None
-    connection_id: int | None
-    candidate_remote_id: str | None
-    application_remote_id: str | None
-    warnings: tuple[str, ...] = ()
-    timezone: str = "UTC"  # the organizer's, for showing the slots
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    """A meeting as every reader sees it (chat, booking pages, emails, invitations, the CLI)."""
-
-    id: int
-    state: str
-    title: str
-    candidate: CandidateRef
-    attendees: tuple[AttendeeRef, ...]
-    slots: tuple[datetime, ...]
-    booked_start: datetime | None
-    booked_end: datetime | None
-    location: str | None
-    booking_url: str
-    manage_url: str
-    window_end: datetime
-    events: tuple[EventView, ...] = ()
-    jobs: tuple[JobView, ...] = ()
-    organizer: AttendeeRef | None = None
-    timezone: str = "UTC"  # the organizer's
-    candidate_timezone: str | None = None  # picked on the booking page
-    duration_minutes: int = 30
-    job_name: str | None = None
-    window_start: datetime | None = None
-    calendar_uid: str = ""
-    calendar_sequence: int | None = None  # None until an invitation went out; iCalendar SEQUENCE after
-    round: int = 0
-    decline_reason: str | None = None
-    connection_id: int | None = None
-    candidate_remote_id: str | None = None
-    application_remote_id: str | None = None
-    created_at: datetime | None = None
-
-    @property
-    def display_timezone(self) -> str:
-        """The zone to show the candidate times in: theirs when known, else the organizer's."""
-        return self.candidate_timezone or self.timezone
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -363,6 +89,7 @@ class SchedulingDefaults:
     # A follow-up clamped to within this of the previous one is dropped.
     followup_min_gap: timedelta = timedelta(hours=12)
     notice_after_last_followup: timedelta = timedelta(days=1)
+
 
 
 @dataclass(frozen=True)
@@ -402,8 +129,6 @@ class _Snapshot:
     timezone: str
     invitees: tuple[_Invitee, ...] = field(default=())
 
-
-# -- the service --------------------------------------------------------------------------------------------
 
 
 class MeetingService:
@@ -449,7 +174,7 @@ class MeetingService:
             invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
         start, end = window if window is not None else parse_window(
             when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
-        start, end = _utc(start), _utc(end)
+        start, end = utc(start), utc(end)
         if end <= start:
             raise SchedulingError("The search window ends before it starts; give the earlier date first.")
         duration = duration_minutes or settings.default_duration_minutes
@@ -495,10 +220,10 @@ class MeetingService:
                 connection_id=proposal.connection_id, candidate_remote_id=proposal.candidate_remote_id,
                 application_remote_id=proposal.application_remote_id, job_name=proposal.job_name,
                 window_start=proposal.window_start, window_end=proposal.window_end,
-                slots=[_iso(slot) for slot in sorted(proposal.slots)], round=0, round_started_at=now,
+                slots=[iso(slot) for slot in sorted(proposal.slots)], round=0, round_started_at=now,
                 calendar_uid=f"{uuid.uuid4().hex}@hirebot", event_seq=0, created_at=now, updated_at=now,
                 attendees=[MeetingAttendee(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
-                           for a in _unique_attendees(proposal.attendees)])
+                           for a in unique_attendees(proposal.attendees)])
             session.add(meeting)
             session.flush()
             if intake_id is not None and proposal.candidate.id is None:
@@ -514,7 +239,7 @@ class MeetingService:
                           candidate_timezone: str | None = None) -> MeetingView:
         """Book an offered time that is still free for every internal attendee (else SlotUnavailable with
         fresh times). Submitting the time a meeting is already booked for returns it unchanged."""
-        start = _utc(start)
+        start = utc(start)
         snapshot = await asyncio.to_thread(self._snapshot, meeting_id)
         if snapshot.state == _S.BOOKED and snapshot.booked_start == start:
             return await asyncio.to_thread(self.view, meeting_id)
@@ -524,13 +249,13 @@ class MeetingService:
             fresh = await self._fresh_slots(snapshot)
             await asyncio.to_thread(self._offer, meeting_id, fresh)
             raise SlotUnavailable(fresh)
-        zone = _zone_name_or_none(candidate_timezone)
+        zone = zone_name_or_none(candidate_timezone)
 
         def book(session: Session, meeting: Meeting, now: datetime) -> None:
             if meeting.state == _S.BOOKED and meeting.booked_start == start:
                 return  # the same choice submitted twice: booked once
-            if meeting.state in OPEN_STATES and _iso(start) not in meeting.slots:
-                raise SlotUnavailable([_parse_iso(slot) for slot in meeting.slots])
+            if meeting.state in OPEN_STATES and iso(start) not in meeting.slots:
+                raise SlotUnavailable([parse_iso(slot) for slot in meeting.slots])
             if zone:
                 meeting.candidate_timezone = zone
             self._book(session, meeting, start, now, actor=actor)
@@ -542,7 +267,7 @@ class MeetingService:
 
     def decline(self, meeting_id: int, *, reason: str | None = None, actor: str = "candidate") -> MeetingView:
         """The candidate (or the organizer on their behalf) says no; the organizer is told in chat."""
-        reason = _clean_text(reason)
+        reason = clean_text(reason)
 
         def apply(session: Session, meeting: Meeting, now: datetime) -> None:
             record_event(session, meeting, _E.DECLINED, actor=actor, now=now, reason=reason)
@@ -557,11 +282,11 @@ class MeetingService:
 
     def request_other_times(self, meeting_id: int, *, note: str | None = None) -> MeetingView:
         """The candidate wants other times: follow-ups stop and the organizer is told in chat."""
-        note = _clean_text(note)
+        note = clean_text(note)
 
         def apply(session: Session, meeting: Meeting, now: datetime) -> None:
             if meeting.state not in OPEN_STATES:
-                state = _STATE_PHRASES[MeetingState(meeting.state)]
+                state = STATE_PHRASES[MeetingState(meeting.state)]
                 raise IllegalTransition(f"Can't ask for other times: the meeting with "
                                         f"{meeting.candidate_name} is {state}.",
                                         state=MeetingState(meeting.state))
@@ -589,7 +314,7 @@ class MeetingService:
         calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
                                              exclude=meeting_id)
         if new_start is not None:
-            new_start = _utc(new_start)
+            new_start = utc(new_start)
             if new_start <= now or _overlaps(calendars, new_start, new_start + snapshot.duration):
                 raise SlotUnavailable(self._find_slots(calendars, start, end, snapshot.duration, now))
             slots = [new_start]
@@ -608,7 +333,7 @@ class MeetingService:
             meeting.booked_start = meeting.booked_end = None
             meeting.window_start = min(start, slots[0])
             meeting.window_end = max(end, slots[-1] + snapshot.duration)
-            meeting.slots = [_iso(slot) for slot in slots]
+            meeting.slots = [iso(slot) for slot in slots]
             extras = []
             if new_start is not None:
                 self._book(session, meeting, new_start, now, actor=actor)
@@ -621,7 +346,7 @@ class MeetingService:
 
     def cancel(self, meeting_id: int, *, actor: str, reason: str | None = None) -> MeetingView:
         """Cancel: no reminder will ever go out; whoever was invited gets a cancellation."""
-        reason = _clean_text(reason)
+        reason = clean_text(reason)
 
         def apply(session: Session, meeting: Meeting, now: datetime) -> None:
             record_event(session, meeting, _E.CANCELLED, actor=actor, now=now, reason=reason)
@@ -703,7 +428,7 @@ class MeetingService:
         zone = view.display_timezone
         reminders = [job for job in view.jobs if job.kind == JobKind.DAYOF_REMINDER]
         if not reminders:
-            return _no_reminder_planned(view)
+            return no_reminder_planned(view)
         job = max(reminders, key=lambda j: j.id)
         when = format_time(job.due_at, zone)
         if job.state == JobState.DONE:
@@ -759,7 +484,7 @@ class MeetingService:
         """Replace the offered times (the booking page shows these); not a transition, so no event."""
         def apply(session: Session, meeting: Meeting, now: datetime) -> None:
             if meeting.state in OPEN_STATES:
-                meeting.slots = [_iso(slot) for slot in slots]
+                meeting.slots = [iso(slot) for slot in slots]
                 meeting.updated_at = now
         self._change(meeting_id, apply)
 
@@ -800,7 +525,7 @@ class MeetingService:
             return [*(self._job(meeting, kind, now, to=to, part=to) for to in recipients),
                     self._dayof_job(meeting, settings.dayof_reminder_hour, now)]
         if state in (_S.CANCELLED, _S.DECLINED):
-            told = _contacted(jobs, calendar_only=state == _S.DECLINED)
+            told = contacted(jobs, calendar_only=state == _S.DECLINED)
             return [self._job(meeting, JobKind.CANCEL_EMAIL, now, to=to, part=to) for to in told]
         return []
 
@@ -825,7 +550,7 @@ class MeetingService:
         zone = ZoneInfo(meeting.candidate_timezone or meeting.timezone)
         due, skip = dayof_reminder_time(meeting.booked_start, zone=zone, hour=hour, now=now)
         job = self._job(meeting, JobKind.DAYOF_REMINDER, due, to=meeting.candidate_email,
-                        start=_iso(meeting.booked_start))
+                        start=iso(meeting.booked_start))
         if skip is None:
             return job
         return PlannedJob(job.key, job.kind, job.due_at, job.meeting_id, job.payload, skip_note=skip)
@@ -852,20 +577,20 @@ class MeetingService:
     def _candidate_context(self, session: Session, organizer: Person, candidate_id: int | None,
                            email: str | None, name: str | None) -> _CandidateContext:
         email = (email or "").strip().lower() or None
-        if email is not None and not _EMAIL.fullmatch(email):
+        if email is not None and not EMAIL_PATTERN.fullmatch(email):
             raise SchedulingError(f"{email!r} doesn't look like an email address.")
         if candidate_id is None:
             if email is None:
                 raise SchedulingError("Who should I invite? Give the candidate's email address.")
-            return _CandidateContext(ref=CandidateRef(id=None, name=_clean_text(name) or _name_from_email(email),
+            return _CandidateContext(ref=CandidateRef(id=None, name=clean_text(name) or name_from_email(email),
                                                       email=email))
         visible = visible_connection_ids(session, organizer.workspace_id, organizer.user_id)
         found = candidates_by_ids(session, [candidate_id], visible)
         if not found:
             raise CandidateNotFound()
         candidate = found[0]
-        display = _clean_text(name) or _display_name(candidate)
-        address = email or _candidate_email(candidate)
+        display = clean_text(name) or display_name(candidate)
+        address = email or candidate_address(candidate)
         if address is None:
             raise SchedulingError(f"{display} has no email address in the ATS, so I can't send a booking "
                                   "link. Add one in the ATS (then refresh), or give the address yourself.")
@@ -902,14 +627,14 @@ class MeetingService:
                               user_id=organizer.user_id), *hiring_managers]
         for raw in extra:
             address = raw.strip().strip("<>").removeprefix("mailto:").lower()
-            if not _EMAIL.fullmatch(address):
+            if not EMAIL_PATTERN.fullmatch(address):
                 raise SchedulingError(f"{raw!r} isn't an email address; add attendees by email.")
             people.append(AttendeeRef(name=None, email=address, role="interviewer"))
-        people = _unique_attendees(people)
+        people = unique_attendees(people)
         users = {user.email: user for user in session.scalars(
             select(User).where(User.workspace_id == organizer.workspace_id,
                                User.email.in_([person.email for person in people])))}
-        return [_known(person, users.get(person.email)) for person in people]
+        return [known_attendee(person, users.get(person.email)) for person in people]
 
     def _invitees(self, session: Session, workspace_id: int, attendees: Sequence[AttendeeRef],
                   fallback_zone: str) -> tuple[_Invitee, ...]:
@@ -1017,243 +742,22 @@ class MeetingService:
                     for a in meeting.attendees]
             return _Snapshot(id=meeting.id, workspace_id=meeting.workspace_id,
                              state=MeetingState(meeting.state),
-                             slots=tuple(_parse_iso(slot) for slot in meeting.slots),
+                             slots=tuple(parse_iso(slot) for slot in meeting.slots),
                              booked_start=meeting.booked_start,
                              duration=timedelta(minutes=meeting.duration_minutes),
                              window_start=meeting.window_start, window_end=meeting.window_end,
                              timezone=meeting.timezone,
                              invitees=self._invitees(session, meeting.workspace_id, refs, meeting.timezone))
 
+
     # -- views --------------------------------------------------------------------------------------------
 
     def _view(self, meeting: Meeting, jobs: Sequence[ScheduledJob]) -> MeetingView:
-        attendees = tuple(AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
-                          for a in meeting.attendees)
-        organizer = next((a for a in attendees if a.role == "organizer"),
-                         AttendeeRef(name=meeting.organizer_name, email=meeting.organizer_email,
-                                     role="organizer", user_id=meeting.organizer_user_id))
-        grace = self.defaults.link_validity_after
-        book = booking_token(meeting.id, "book", meeting.window_end + grace, key=self.token_key)
-        manage = booking_token(meeting.id, "manage", max(meeting.booked_end or meeting.window_end,
-                                                         meeting.window_end) + grace, key=self.token_key)
-        return MeetingView(
-            id=meeting.id, state=meeting.state, title=meeting.title,
-            candidate=CandidateRef(id=meeting.candidate_id, name=meeting.candidate_name,
-                                   email=meeting.candidate_email),
-            attendees=attendees, slots=tuple(_parse_iso(slot) for slot in meeting.slots),
-            booked_start=meeting.booked_start, booked_end=meeting.booked_end, location=meeting.location,
-            booking_url=f"{self.public_url}/book/{book}",
-            manage_url=f"{self.public_url}/book/{manage}/manage",
-            window_end=meeting.window_end,
-            events=tuple(EventView(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at,
-                                   from_state=e.from_state, to_state=e.to_state, data=dict(e.data or {}))
-                         for e in meeting.events),
-            jobs=tuple(JobView(id=j.id, kind=j.kind, state=j.state, due_at=j.due_at, note=j.note,
-                               idempotency_key=j.idempotency_key, attempts=j.attempts,
-                               recipient=(j.payload or {}).get("to"), last_error=j.last_error,
-                               finished_at=j.finished_at) for j in jobs),
-            organizer=organizer, timezone=meeting.timezone, candidate_timezone=meeting.candidate_timezone,
-            duration_minutes=meeting.duration_minutes, job_name=meeting.job_name,
-            window_start=meeting.window_start, calendar_uid=meeting.calendar_uid,
-            calendar_sequence=meeting.calendar_sequence, round=meeting.round,
-            decline_reason=meeting.decline_reason, connection_id=meeting.connection_id,
-            candidate_remote_id=meeting.candidate_remote_id,
-            application_remote_id=meeting.application_remote_id, created_at=meeting.created_at)
+        return meeting_view(meeting, jobs, public_url=self.public_url, token_key=self.token_key,
+                            link_grace=self.defaults.link_validity_after)
 
 
-# -- job handlers --------------------------------------------------------------------------------------------
-
-
-class EmailBuilder(Protocol):
-    def __call__(self, kind: str, view: MeetingView, *, public_url: str, to: str) -> EmailMessage: ...
-
-
-class MailSender(Protocol):
-    def send(self, message: EmailMessage) -> str: ...
-
-
-class MeetingEmailHandler:
-    """Sends one meeting email job. The Message-ID comes from the job key, so a retry after a crash is the
-    same message and the mail sink (or the recipient's mail server) keeps one copy."""
-
-    def __init__(self, service: MeetingService, *, build_email: EmailBuilder, mailer: MailSender,
-                 domain: str = "hirebot.local") -> None:
-        self.service = service
-        self.build_email = build_email
-        self.mailer = mailer
-        self.domain = domain
-
-    async def __call__(self, job: ClaimedJob) -> JobOutcome:
-        if job.meeting_id is None:
-            return JobOutcome.cancelled("Not sent: the job belongs to no meeting.")
-        try:
-            view = await asyncio.to_thread(self.service.view, job.meeting_id)
-        except MeetingNotFound:
-            return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
-        obsolete = job_obsolete(view, job, now=self.service.clock())
-        if obsolete:
-            return JobOutcome.cancelled(f"Not sent: {obsolete}.")
-        to = str(job.payload["to"])
-        message = self.build_email(job.kind, view, public_url=self.service.public_url, to=to)
-        del message["Message-ID"]
-        message["Message-ID"] = message_id_for(job.key, self.domain)
-        message_id = await asyncio.to_thread(self.mailer.send, message)
-        event = SENT_EVENTS.get(JobKind(job.kind))
-        finish = None
-        if event is not None:
-            extra: dict[str, Any] = {}
-            if job.kind == JobKind.FOLLOWUP_EMAIL:
-                extra["followup"] = job.payload.get("number")
-            if job.kind in (JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL):
-                extra["slots"] = [_iso(slot) for slot in view.slots]  # the times the email offered
-            finish = partial(self.service.record_sent, meeting_id=job.meeting_id, kind=event, to=to,
-                             message_id=message_id, extra=extra)
-        return JobOutcome(note=f"Sent to {to}.", result=message_id, finish=finish)
-
-
-class OrganizerNoticeHandler:
-    """Tells the organizer in chat (booked, declined, asked for other times, no answer, cancelled). Without a
-    chat front end the job completes with a note saying so."""
-
-    def __init__(self, service: MeetingService, notifier: ChatNotifier | None) -> None:
-        self.service = service
-        self.notifier = notifier
-
-    async def __call__(self, job: ClaimedJob) -> JobOutcome:
-        if job.meeting_id is None:
-            return JobOutcome.cancelled("Not sent: the notice belongs to no meeting.")
-        try:
-            view = await asyncio.to_thread(self.service.view, job.meeting_id)
-        except MeetingNotFound:
-            return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
-        obsolete = job_obsolete(view, job, now=self.service.clock())
-        if obsolete:
-            return JobOutcome.cancelled(f"Not sent: {obsolete}.")
-        if self.notifier is None:
-            return JobOutcome(note="Not delivered: no chat front end configured.")
-        if view.organizer is None or view.organizer.user_id is None:
-            return JobOutcome.cancelled("Not sent: the organizer is no longer a hirebot user.")
-        text = notice_text(view, job.payload)
-        await asyncio.to_thread(self.notifier.notify, view.organizer.user_id, text, meeting_id=view.id)
-        return JobOutcome(note="Told the organizer in chat.", result=text[:300])
-
-
-def job_obsolete(view: MeetingView, job: ClaimedJob, *, now: datetime) -> str | None:
-    """Why a due job no longer applies to the meeting as it is now, or None when it still does. Re-planning
-    cancels such jobs while pending; this catches one claimed just before the change."""
-    state = MeetingState(view.state)
-    same_round = job.payload.get("round", view.round) == view.round
-    kind = job.kind
-    if kind == JobKind.CANCEL_EMAIL:
-        return None if state in (_S.CANCELLED, _S.DECLINED) else f"the meeting is {_STATE_PHRASES[state]}"
-    if kind == JobKind.ORGANIZER_NOTICE and job.payload.get("reason") != "no_answer":
-        return None
-    if not same_round:
-        return "the meeting was rescheduled since"
-    if kind in (JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL, JobKind.ORGANIZER_NOTICE):
-        return None if state in OPEN_STATES else f"the meeting is {_STATE_PHRASES[state]}"
-    if state != _S.BOOKED:
-        return f"the meeting is {_STATE_PHRASES[state]}"
-    if kind == JobKind.DAYOF_REMINDER and view.booked_start is not None and now >= view.booked_start:
-        return "the meeting had already started"
-    return None
-
-
-def notice_text(view: MeetingView, payload: Mapping[str, Any]) -> str:
-    """The organizer's chat message for a notice job."""
-    name, title = view.candidate.name, view.title
-    note = payload.get("note")
-    said = f" They wrote: \u201c{note}\u201d" if note else ""
-    reason = payload.get("reason")
-    if reason == "booked":
-        when = "a time"
-        if view.booked_start is not None:
-            when = format_slot(view.booked_start, view.booked_end, view.timezone)
-        return f"{name} booked {title} for {when}. Invitations are on their way."
-    if reason == "declined":
-        return f"{name} declined {title}.{said}"
-    if reason == "other_times":
-        return (f"{name} asked for other times for {title}.{said} Say \"reschedule with {name}\" to offer "
-                "new ones.")
-    if reason == "cancelled":
-        return f"{name} cancelled {title}.{said}"
-    if reason == "moving":
-        return f"{name} asked to move {title}. I've sent them new times to pick from."
-    followups = payload.get("followups") or 0
-    chased = f" after {followups} follow-up{'s' if followups != 1 else ''}" if followups else ""
-    return (f"{name} hasn't picked a time for {title}{chased}. Say \"reschedule with {name} next week\" to "
-            f"offer new times, or \"cancel the interview with {name}\".")
-
-
-# -- planning rules -----------------------------------------------------------------------------------------
-
-
-def followup_times(base: datetime, delays_days: Sequence[float], window_end: datetime, *, lead: timedelta,
-                   min_gap: timedelta) -> list[datetime]:
-    """When follow-ups go out: `delays_days` after `base` (at most 4), none later than `lead` before the
-    window ends; one clamped to within `min_gap` of the previous is dropped, as is one that no longer fits."""
-    limit = window_end - lead
-    times: list[datetime] = []
-    for days in sorted(delays_days)[:4]:
-        due = min(base + timedelta(days=days), limit)
-        if due <= base or (times and due - times[-1] < min_gap):
-            continue
-        times.append(due)
-    return times
-
-
-def dayof_reminder_time(start: datetime, *, zone: ZoneInfo, hour: int, now: datetime
-                        ) -> tuple[datetime, str | None]:
-    """The reminder's due time (`hour`:00 on the meeting's day in `zone`) and, when it cannot be sent, why."""
-    local_start = start.astimezone(zone)
-    due = datetime.combine(local_start.date(), time(hour), tzinfo=zone).astimezone(UTC)
-    clock = f"{hour:02d}:00"
-    if due >= start:
-        return due, (f"The meeting starts at {local_start:%H:%M} ({zone.key}), before the {clock} reminder "
-                     "time, so there is no day-of reminder.")
-    if due <= now:
-        return due, (f"Booked {format_duration(start - now)} before the meeting, after the {clock} reminder "
-                     f"time ({zone.key}): too late for a day-of reminder.")
-    return due, None
-
-
-def most_relevant_application(applications: Iterable[Application]) -> Application | None:
-    """The active application to schedule for: a real one over a prospect, one with a job, the latest."""
-    active = [app for app in applications if app.status == "active"]
-    if not active:
-        return None
-    floor = datetime.min.replace(tzinfo=UTC)
-    return max(active, key=lambda app: (not app.prospect, app.job_id is not None,
-                                        app.remote_updated_at or app.remote_created_at or floor, app.id))
-
-
-def format_time(moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M} ({zone})"
-
-
-def format_slot(start: datetime, end: datetime | None, zone: str) -> str:
-    local = start.astimezone(ZoneInfo(zone))
-    until = f"–{end.astimezone(ZoneInfo(zone)):%H:%M}" if end is not None else ""
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}{until} ({zone})"
-
-
-def format_duration(delta: timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if minutes or not parts:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts[:2])
-
-
-# -- small pieces -------------------------------------------------------------------------------------------
-
-
-def _no_reminder_planned(view: MeetingView) -> str:
+def no_reminder_planned(view: MeetingView) -> str:
     name = view.candidate.name
     state = MeetingState(view.state)
     if state in OPEN_STATES:
@@ -1263,33 +767,7 @@ def _no_reminder_planned(view: MeetingView) -> str:
         return f"{name} declined the meeting, so no reminder was planned."
     if state == _S.CANCELLED:
         return "The meeting was cancelled before a time was booked, so no reminder was planned."
-    return f"No day-of reminder was planned for {name}'s meeting (it is {_STATE_PHRASES[state]})."
-
-
-def _contacted(jobs: Sequence[ScheduledJob], *, calendar_only: bool) -> list[str]:
-    """Who got (or may be getting) a request or an invitation, so a cancellation reaches exactly them."""
-    kinds = {JobKind.INVITE_EMAIL, JobKind.UPDATE_EMAIL}
-    if not calendar_only:
-        kinds |= {JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL}
-    told = [str(job.payload.get("to")) for job in jobs
-            if job.kind in kinds and job.state in (JobState.DONE, JobState.RUNNING) and job.payload.get("to")]
-    return list(dict.fromkeys(told))
-
-
-def _display_name(candidate: Candidate) -> str:
-    if candidate.preferred_name:
-        return f"{candidate.preferred_name} {candidate.last_name}".strip()
-    return candidate.full_name or candidate.primary_email or "the candidate"
-
-
-def _candidate_email(candidate: Candidate) -> str | None:
-    if candidate.primary_email:
-        return candidate.primary_email.lower()
-    for entry in candidate.emails or []:
-        value = entry.get("value") if isinstance(entry, dict) else entry
-        if value and _EMAIL.fullmatch(str(value).strip()):
-            return str(value).strip().lower()
-    return None
+    return f"No day-of reminder was planned for {name}'s meeting (it is {STATE_PHRASES[state]})."
 
 
 def _same_request(session: Session, proposal: Proposal, organizer: Person, *, since: datetime) -> int | None:
@@ -1312,34 +790,7 @@ def _tie_intake(session: Session, intake_id: int, meeting: Meeting, organizer: P
     if intake.email.lower() != meeting.candidate_email.lower():
         raise SchedulingError("The person to add and the person invited differ; please propose the meeting again.")
     intake.meeting_id, intake.state = meeting.id, "waiting"
-    intake.first_name, intake.last_name = _split_name(meeting.candidate_name, intake.email)
-
-
-def _name_from_email(email: str) -> str:
-    """"jane.roe42@example.com" → "Jane Roe": a readable name until the person gives theirs."""
-    words = [w for w in re.split(r"[._+\-]+", email.split("@")[0]) if w and not w.isdigit()]
-    words = [w.rstrip("0123456789") or w for w in words]
-    return " ".join(w[:1].upper() + w[1:] for w in words) or email.split("@")[0]
-
-
-def _split_name(name: str, email: str) -> tuple[str, str]:
-    """First and last name for the ATS: the given name's last word is the last name."""
-    words = name.split() if name and "@" not in name else [email.split("@")[0]]
-    return (" ".join(words[:-1]), words[-1]) if len(words) > 1 else (words[0], "")
-
-
-def _unique_attendees(people: Iterable[AttendeeRef]) -> list[AttendeeRef]:
-    seen: dict[str, AttendeeRef] = {}
-    for person in people:
-        seen.setdefault(person.email.lower(), person)
-    return list(seen.values())
-
-
-def _known(person: AttendeeRef, user: User | None) -> AttendeeRef:
-    if user is None:
-        return person
-    return AttendeeRef(name=person.name or user.display_name, email=person.email, role=person.role,
-                       user_id=user.id)
+    intake.first_name, intake.last_name = split_name(meeting.candidate_name, intake.email)
 
 
 def _attending(person: Person) -> Any:
@@ -1362,41 +813,4 @@ def _by(actor: str) -> str:
         return " by the candidate"
     return "" if actor == "system" else " by the organizer"
 
-
-def _clean_text(text: str | None, limit: int = 1000) -> str | None:
-    cleaned = " ".join((text or "").split())
-    return cleaned[:limit] or None
-
-
-def _zone_name_or_none(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError):
-        return None
-    return name
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-__all__ = [
-    "OPEN_STATES", "TRANSITIONS", "AttendeeRef", "CandidateNotFound", "CandidateRef", "ConcurrentChange",
-    "EventView", "IllegalTransition", "JobView", "MeetingEmailHandler", "MeetingEventKind", "MeetingNotFound",
-    "MeetingService", "MeetingState", "MeetingView", "OrganizerNoticeHandler", "Proposal",
-    "SchedulingDefaults", "SchedulingError", "SlotUnavailable", "dayof_reminder_time", "event_data",
-    "followup_times", "job_obsolete", "most_relevant_application", "next_state", "notice_text",
-    "record_event",
-]
+__all__ = ["MeetingService", "SchedulingDefaults"]

@@ -1,0 +1,75 @@
+"""Who a meeting is with: the candidate's name, address and application to schedule for, and the attendee
+list, from what the ATS and the organizer gave."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from scheduler.meetings.views import AttendeeRef
+from store.models import Application, Candidate, User
+
+EMAIL_PATTERN = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def most_relevant_application(applications: Iterable[Application]) -> Application | None:
+    """The active application to schedule for: a real one over a prospect, one with a job, the latest."""
+    active = [app for app in applications if app.status == "active"]
+    if not active:
+        return None
+    floor = datetime.min.replace(tzinfo=UTC)
+    return max(active, key=lambda app: (not app.prospect, app.job_id is not None,
+                                        app.remote_updated_at or app.remote_created_at or floor, app.id))
+
+
+
+def display_name(candidate: Candidate) -> str:
+    if candidate.preferred_name:
+        return f"{candidate.preferred_name} {candidate.last_name}".strip()
+    return candidate.full_name or candidate.primary_email or "the candidate"
+
+
+def candidate_address(candidate: Candidate) -> str | None:
+    if candidate.primary_email:
+        return candidate.primary_email.lower()
+    for entry in candidate.emails or []:
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if value and EMAIL_PATTERN.fullmatch(str(value).strip()):
+            return str(value).strip().lower()
+    return None
+
+
+def name_from_email(email: str) -> str:
+    """"jane.roe42@example.com" → "Jane Roe": a readable name until the person gives theirs."""
+    words = [w for w in re.split(r"[._+\-]+", email.split("@")[0]) if w and not w.isdigit()]
+    words = [w.rstrip("0123456789") or w for w in words]
+    return " ".join(w[:1].upper() + w[1:] for w in words) or email.split("@")[0]
+
+
+def split_name(name: str, email: str) -> tuple[str, str]:
+    """First and last name for the ATS: the given name's last word is the last name."""
+    words = name.split() if name and "@" not in name else [email.split("@")[0]]
+    return (" ".join(words[:-1]), words[-1]) if len(words) > 1 else (words[0], "")
+
+
+def unique_attendees(people: Iterable[AttendeeRef]) -> list[AttendeeRef]:
+    seen: dict[str, AttendeeRef] = {}
+    for person in people:
+        seen.setdefault(person.email.lower(), person)
+    return list(seen.values())
+
+
+def known_attendee(person: AttendeeRef, user: User | None) -> AttendeeRef:
+    if user is None:
+        return person
+    return AttendeeRef(name=person.name or user.display_name, email=person.email, role=person.role,
+                       user_id=user.id)
+
+
+def clean_text(text: str | None, limit: int = 1000) -> str | None:
+    cleaned = " ".join((text or "").split())
+    return cleaned[:limit] or None
+
+__all__ = ["EMAIL_PATTERN", "candidate_address", "clean_text", "display_name", "known_attendee",
+           "most_relevant_application", "name_from_email", "split_name", "unique_attendees"]
