@@ -36,12 +36,10 @@ from scheduler.sync_jobs import (
     SyncScheduler,
     SyncTrigger,
     prune_webhook_deliveries,
-    release_lease,
-    renew_lease,
-    take_lease,
 )
 from store.crypto import SecretBox
 from store.db import make_engine, session_factory, transaction, upgrade
+from store.leases import release_lease, renew_lease, take_lease
 from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace, utcnow
 from tests.clocks import EpochClock
 from tests.test_webhooks import NOW
