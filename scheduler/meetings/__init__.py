@@ -5,7 +5,8 @@
 - `errors`: what scheduling refuses, in words the user reads;
 - `views`: meetings as plain values for every reader;
 - `service`: `MeetingService`, the only code that changes a meeting;
-- `planning`, `attendees`, `times`: the rules and pieces the service plans with;
+- `slots`: the search for times that suit every internal attendee (held meetings and calendar feeds);
+- `planning`, `attendees`, `times`, `defaults`: the rules, pieces and knobs the service plans with;
 - `handlers`: the job handlers that send a meeting's emails and organizer notices.
 
 Everything public is re-exported here, so `from scheduler.meetings import MeetingService` is the way in.

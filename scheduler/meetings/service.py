@@ -11,10 +11,9 @@ serialized by a row lock on PostgreSQL and caught by an optimistic version check
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -25,9 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from adapters.errors import HirebotError
 from adapters.http import default_http_client
-from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
 from scheduler.briefings import briefing_jobs, plan_digests
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import JobKind, JobState, PlannedJob, replan
@@ -42,6 +39,7 @@ from scheduler.meetings.attendees import (
     split_name,
     unique_attendees,
 )
+from scheduler.meetings.defaults import SchedulingDefaults
 from scheduler.meetings.errors import (
     CandidateNotFound,
     ConcurrentChange,
@@ -51,6 +49,7 @@ from scheduler.meetings.errors import (
     SlotUnavailable,
 )
 from scheduler.meetings.planning import contacted, dayof_reminder_time, followup_times
+from scheduler.meetings.slots import Invitee, MeetingSnapshot, SlotSearch, overlaps
 from scheduler.meetings.states import OPEN_STATES, STATE_PHRASES, TRANSITIONS, MeetingEventKind, MeetingState
 from scheduler.meetings.times import format_time, iso, parse_iso, utc, zone_name_or_none
 from scheduler.meetings.transitions import event_data, next_state, record_event
@@ -65,43 +64,10 @@ from store.models import AtsUser, Job, User, utcnow
 from store.people import Person
 from store.queries import candidates_by_ids, visible_connection_ids
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 CHANGE_ATTEMPTS = 3
 REPEAT_SEND_WINDOW = timedelta(minutes=10)
 _S, _E = MeetingState, MeetingEventKind
-
-
-@dataclass(frozen=True)
-class SchedulingDefaults:
-    """Workspace-wide knobs; per-user preferences are in `scheduler.user_settings`."""
-
-    slot_count: int = 8
-    business_days: int = 5
-    granularity: timedelta = timedelta(minutes=15)
-    min_notice: timedelta = timedelta(hours=2)
-    buffer: timedelta = timedelta(minutes=15)
-    max_meetings_per_day: int = 4
-    tentative_is_busy: bool = True
-    link_validity_after: timedelta = timedelta(days=1)  # links work until the window (or meeting) ends + this
-    followup_lead: timedelta = timedelta(hours=12)  # the last follow-up goes out at least this before the end
-    # A follow-up clamped to within this of the previous one is dropped.
-    followup_min_gap: timedelta = timedelta(hours=12)
-    notice_after_last_followup: timedelta = timedelta(days=1)
-
-
-
-@dataclass(frozen=True)
-class _Invitee:
-    """An internal attendee with what the slot search needs about them."""
-
-    ref: AttendeeRef
-    settings: SchedulingSettings
-
-    @property
-    def hours(self) -> WorkingHours:
-        return self.settings.hours
 
 
 @dataclass(frozen=True)
@@ -112,23 +78,6 @@ class _CandidateContext:
     candidate_remote_id: str | None = None
     application_remote_id: str | None = None
     hiring_managers: tuple[AttendeeRef, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """What the async steps (reading calendars) need, read before the writing transaction."""
-
-    id: int
-    workspace_id: int
-    state: MeetingState
-    slots: tuple[datetime, ...]
-    booked_start: datetime | None
-    duration: timedelta
-    window_start: datetime
-    window_end: datetime
-    timezone: str
-    invitees: tuple[_Invitee, ...] = field(default=())
-
 
 
 class MeetingService:
@@ -147,6 +96,8 @@ class MeetingService:
         self.feeds = feeds if feeds is not None else FeedCache(clock=clock)
         self.client_factory = client_factory
         self.defaults = defaults or SchedulingDefaults()
+        self.slots = SlotSearch(sessions, defaults=self.defaults, feeds=self.feeds, client_factory=client_factory,
+                                clock=clock)
         # Told the earliest due time after a change planned jobs, so a local runner can wake early.
         self.on_jobs_planned = on_jobs_planned
 
@@ -180,9 +131,9 @@ class MeetingService:
         duration = duration_minutes or settings.default_duration_minutes
         if not 5 <= duration <= 480:
             raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
-        calendars, warnings = await self._calendars(organizer.workspace_id, invitees, start, end,
+        calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, start, end,
                                                     exclude=None)
-        slots = self._find_slots(calendars, start, end, timedelta(minutes=duration), now)
+        slots = self.slots.find(calendars, start, end, timedelta(minutes=duration), now)
         if not slots:
             warnings += ("No time in that window suits everyone. Try a wider window or fewer attendees.",)
         job_part = f", {candidate.job_name}" if candidate.job_name else ""
@@ -245,8 +196,8 @@ class MeetingService:
             return await asyncio.to_thread(self.view, meeting_id)
         if snapshot.state not in OPEN_STATES:
             await asyncio.to_thread(self._refuse, meeting_id, _E.TIME_SELECTED)
-        if start not in snapshot.slots or not await self._still_free(snapshot, start):
-            fresh = await self._fresh_slots(snapshot)
+        if start not in snapshot.slots or not await self.slots.still_free(snapshot, start):
+            fresh = await self.slots.fresh(snapshot)
             await asyncio.to_thread(self._offer, meeting_id, fresh)
             raise SlotUnavailable(fresh)
         zone = zone_name_or_none(candidate_timezone)
@@ -311,15 +262,15 @@ class MeetingService:
         now = self.clock()
         start, end = parse_window(when, now=now, tz=ZoneInfo(snapshot.timezone),
                                   business_days=self.defaults.business_days)
-        calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
+        calendars, _ = await self.slots.calendars(snapshot.workspace_id, snapshot.invitees, start, end,
                                              exclude=meeting_id)
         if new_start is not None:
             new_start = utc(new_start)
-            if new_start <= now or _overlaps(calendars, new_start, new_start + snapshot.duration):
-                raise SlotUnavailable(self._find_slots(calendars, start, end, snapshot.duration, now))
+            if new_start <= now or overlaps(calendars, new_start, new_start + snapshot.duration):
+                raise SlotUnavailable(self.slots.find(calendars, start, end, snapshot.duration, now))
             slots = [new_start]
         else:
-            slots = self._find_slots(calendars, start, end, snapshot.duration, now)
+            slots = self.slots.find(calendars, start, end, snapshot.duration, now)
             if not slots:
                 raise SchedulingError("No time in that window suits everyone. Try a wider window, e.g. "
                                       "\"reschedule with Jane in the next two weeks\".")
@@ -428,7 +379,7 @@ class MeetingService:
         zone = view.display_timezone
         reminders = [job for job in view.jobs if job.kind == JobKind.DAYOF_REMINDER]
         if not reminders:
-            return no_reminder_planned(view)
+            return _no_reminder_planned(view)
         job = max(reminders, key=lambda j: j.id)
         when = format_time(job.due_at, zone)
         if job.state == JobState.DONE:
@@ -637,7 +588,7 @@ class MeetingService:
         return [known_attendee(person, users.get(person.email)) for person in people]
 
     def _invitees(self, session: Session, workspace_id: int, attendees: Sequence[AttendeeRef],
-                  fallback_zone: str) -> tuple[_Invitee, ...]:
+                  fallback_zone: str) -> tuple[Invitee, ...]:
         """Each attendee's hours and feed: their own settings when they use hirebot, else the organizer's
         zone with default hours."""
         invitees = []
@@ -648,99 +599,17 @@ class MeetingService:
                                                                User.email == ref.email))
             settings = load_settings(session, user_id, self.box) if user_id is not None \
                 else SchedulingSettings(timezone=fallback_zone)
-            invitees.append(_Invitee(ref=ref, settings=settings))
+            invitees.append(Invitee(ref=ref, settings=settings))
         return tuple(invitees)
 
-    async def _calendars(self, workspace_id: int, invitees: Sequence[_Invitee], start: datetime,
-                         end: datetime, *, exclude: int | None
-                         ) -> tuple[list[AttendeeCalendar], tuple[str, ...]]:
-        """Busy time per attendee: meetings hirebot holds plus their ICS feed. A feed that fails becomes a
-        warning; the search goes on without it."""
-        emails = [invitee.ref.email for invitee in invitees]
-        held = await asyncio.to_thread(self._held_busy, workspace_id, emails, start, end, exclude)
-        feeds = [invitee for invitee in invitees if invitee.settings.ics_feed_url]
-        warnings = [f"{invitee.ref.label}'s calendar feed can't be read with the current secret key; ask "
-                    "them to paste it again." for invitee in invitees if invitee.settings.feed_unreadable]
-        fetched: dict[str, list[Busy]] = {}
-        if feeds:
-            async with self.client_factory() as client:
-                results = await asyncio.gather(
-                    *(self._feed_busy(client, invitee, start, end) for invitee in feeds),
-                    return_exceptions=True)
-            for invitee, result in zip(feeds, results, strict=True):
-                if isinstance(result, BaseException):
-                    warnings.append(_feed_warning(invitee.ref, result))
-                else:
-                    fetched[invitee.ref.email] = result
-        calendars = [AttendeeCalendar(email=invitee.ref.email, hours=invitee.hours,
-                                      busy=tuple(held.get(invitee.ref.email, [])) +
-                                      tuple(fetched.get(invitee.ref.email, [])))
-                     for invitee in invitees]
-        return calendars, tuple(warnings)
-
-    async def _feed_busy(self, client: httpx.AsyncClient, invitee: _Invitee, start: datetime,
-                         end: datetime) -> list[Busy]:
-        assert invitee.settings.ics_feed_url is not None
-        return await self.feeds.busy(invitee.settings.ics_feed_url, client, start=start - timedelta(days=1),
-                                     end=end + timedelta(days=1), tz=invitee.settings.timezone,
-                                     owner_email=invitee.ref.email)
-
-    def _held_busy(self, workspace_id: int, emails: Sequence[str], start: datetime, end: datetime,
-                   exclude: int | None) -> dict[str, list[Busy]]:
-        """Booked meetings (other than `exclude`) of these people, as busy time, by email."""
-        # A day on each side, so the per-day meeting cap counts whole local days.
-        lo, hi = start - timedelta(days=1), end + timedelta(days=1)
-        query = (select(MeetingAttendee.email, Meeting.booked_start, Meeting.booked_end, Meeting.title)
-                 .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
-                 .where(Meeting.workspace_id == workspace_id, Meeting.state == _S.BOOKED,
-                        MeetingAttendee.email.in_(list(emails)), Meeting.booked_start < hi,
-                        Meeting.booked_end > lo))
-        if exclude is not None:
-            query = query.where(Meeting.id != exclude)
-        busy: dict[str, list[Busy]] = {}
-        with self.sessions() as session:
-            for email, booked_start, booked_end, title in session.execute(query):
-                if booked_start is not None and booked_end is not None:
-                    busy.setdefault(email, []).append(Busy(start=booked_start, end=booked_end, label=title))
-        return busy
-
-    def _find_slots(self, calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime,
-                    duration: timedelta, now: datetime) -> list[datetime]:
-        d = self.defaults
-        return find_slots(calendars, window_start=start, window_end=end, duration=duration,
-                          count=d.slot_count, now=now, granularity=d.granularity, min_notice=d.min_notice,
-                          buffer=d.buffer, max_meetings_per_day=d.max_meetings_per_day,
-                          tentative_is_busy=d.tentative_is_busy)
-
-    async def _still_free(self, snapshot: _Snapshot, start: datetime) -> bool:
-        end = start + snapshot.duration
-        calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
-                                             exclude=snapshot.id)
-        d = self.defaults
-        rules = SlotRules(now=self.clock(), duration=snapshot.duration, granularity=d.granularity,
-                          min_notice=d.min_notice, buffer=d.buffer,
-                          max_meetings_per_day=d.max_meetings_per_day, tentative_is_busy=d.tentative_is_busy)
-        return is_free(calendars, start, rules)
-
-    async def _fresh_slots(self, snapshot: _Snapshot) -> list[datetime]:
-        """Times still free in what is left of the window, or in the next business days once it is over."""
-        now = self.clock()
-        start, end = max(snapshot.window_start, now), snapshot.window_end
-        if end - start < snapshot.duration:
-            start, end = parse_window(None, now=now, tz=ZoneInfo(snapshot.timezone),
-                                      business_days=self.defaults.business_days)
-        calendars, _ = await self._calendars(snapshot.workspace_id, snapshot.invitees, start, end,
-                                             exclude=snapshot.id)
-        return self._find_slots(calendars, start, end, snapshot.duration, now)
-
-    def _snapshot(self, meeting_id: int) -> _Snapshot:
+    def _snapshot(self, meeting_id: int) -> MeetingSnapshot:
         with self.sessions() as session:
             meeting = session.get(Meeting, meeting_id, options=[selectinload(Meeting.attendees)])
             if meeting is None:
                 raise MeetingNotFound(meeting_id)
             refs = [AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
                     for a in meeting.attendees]
-            return _Snapshot(id=meeting.id, workspace_id=meeting.workspace_id,
+            return MeetingSnapshot(id=meeting.id, workspace_id=meeting.workspace_id,
                              state=MeetingState(meeting.state),
                              slots=tuple(parse_iso(slot) for slot in meeting.slots),
                              booked_start=meeting.booked_start,
@@ -749,7 +618,6 @@ class MeetingService:
                              timezone=meeting.timezone,
                              invitees=self._invitees(session, meeting.workspace_id, refs, meeting.timezone))
 
-
     # -- views --------------------------------------------------------------------------------------------
 
     def _view(self, meeting: Meeting, jobs: Sequence[ScheduledJob]) -> MeetingView:
@@ -757,7 +625,7 @@ class MeetingService:
                             link_grace=self.defaults.link_validity_after)
 
 
-def no_reminder_planned(view: MeetingView) -> str:
+def _no_reminder_planned(view: MeetingView) -> str:
     name = view.candidate.name
     state = MeetingState(view.state)
     if state in OPEN_STATES:
@@ -797,20 +665,10 @@ def _attending(person: Person) -> Any:
     return select(MeetingAttendee.meeting_id).where(MeetingAttendee.email == person.email.lower())
 
 
-def _feed_warning(person: AttendeeRef, error: BaseException) -> str:
-    reason = str(error) if isinstance(error, HirebotError) else "the feed could not be read"
-    if not isinstance(error, HirebotError):
-        log.warning("Calendar feed of attendee failed: %s", type(error).__name__)
-    return f"Couldn't read {person.label}'s calendar feed, so their own calendar isn't included: {reason}"
-
-
-def _overlaps(calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime) -> bool:
-    return any(busy.start < end and busy.end > start for calendar in calendars for busy in calendar.busy)
-
-
 def _by(actor: str) -> str:
     if actor == "candidate":
         return " by the candidate"
     return "" if actor == "system" else " by the organizer"
+
 
 __all__ = ["MeetingService", "SchedulingDefaults"]
