@@ -15,6 +15,7 @@ Everything public is re-exported here, so `from scheduler.meetings import Meetin
 from __future__ import annotations
 
 from scheduler.meetings.attendees import most_relevant_application
+from scheduler.meetings.defaults import SchedulingDefaults
 from scheduler.meetings.errors import (
     CandidateNotFound,
     ConcurrentChange,
@@ -32,7 +33,7 @@ from scheduler.meetings.handlers import (
     notice_text,
 )
 from scheduler.meetings.planning import dayof_reminder_time, followup_times
-from scheduler.meetings.service import MeetingService, SchedulingDefaults
+from scheduler.meetings.service import MeetingService
 from scheduler.meetings.states import OPEN_STATES, SENT_EVENTS, TRANSITIONS, MeetingEventKind, MeetingState
 from scheduler.meetings.times import format_duration, format_slot, format_time
 from scheduler.meetings.transitions import event_data, next_state, record_event

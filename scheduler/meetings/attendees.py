@@ -23,7 +23,6 @@ def most_relevant_application(applications: Iterable[Application]) -> Applicatio
                                         app.remote_updated_at or app.remote_created_at or floor, app.id))
 
 
-
 def display_name(candidate: Candidate) -> str:
     if candidate.preferred_name:
         return f"{candidate.preferred_name} {candidate.last_name}".strip()
@@ -70,6 +69,7 @@ def known_attendee(person: AttendeeRef, user: User | None) -> AttendeeRef:
 def clean_text(text: str | None, limit: int = 1000) -> str | None:
     cleaned = " ".join((text or "").split())
     return cleaned[:limit] or None
+
 
 __all__ = ["EMAIL_PATTERN", "candidate_address", "clean_text", "display_name", "known_attendee",
            "most_relevant_application", "name_from_email", "split_name", "unique_attendees"]

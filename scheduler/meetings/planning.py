@@ -41,7 +41,6 @@ def dayof_reminder_time(start: datetime, *, zone: ZoneInfo, hour: int, now: date
     return due, None
 
 
-
 def contacted(jobs: Sequence[ScheduledJob], *, calendar_only: bool) -> list[str]:
     """Who got (or may be getting) a request or an invitation, so a cancellation reaches exactly them."""
     kinds = {JobKind.INVITE_EMAIL, JobKind.UPDATE_EMAIL}
@@ -50,5 +49,6 @@ def contacted(jobs: Sequence[ScheduledJob], *, calendar_only: bool) -> list[str]
     told = [str(job.payload.get("to")) for job in jobs
             if job.kind in kinds and job.state in (JobState.DONE, JobState.RUNNING) and job.payload.get("to")]
     return list(dict.fromkeys(told))
+
 
 __all__ = ["contacted", "dayof_reminder_time", "followup_times"]

@@ -610,13 +610,14 @@ class MeetingService:
             refs = [AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
                     for a in meeting.attendees]
             return MeetingSnapshot(id=meeting.id, workspace_id=meeting.workspace_id,
-                             state=MeetingState(meeting.state),
-                             slots=tuple(parse_iso(slot) for slot in meeting.slots),
-                             booked_start=meeting.booked_start,
-                             duration=timedelta(minutes=meeting.duration_minutes),
-                             window_start=meeting.window_start, window_end=meeting.window_end,
-                             timezone=meeting.timezone,
-                             invitees=self._invitees(session, meeting.workspace_id, refs, meeting.timezone))
+                                   state=MeetingState(meeting.state),
+                                   slots=tuple(parse_iso(slot) for slot in meeting.slots),
+                                   booked_start=meeting.booked_start,
+                                   duration=timedelta(minutes=meeting.duration_minutes),
+                                   window_start=meeting.window_start, window_end=meeting.window_end,
+                                   timezone=meeting.timezone,
+                                   invitees=self._invitees(session, meeting.workspace_id, refs,
+                                                           meeting.timezone))
 
     # -- views --------------------------------------------------------------------------------------------
 

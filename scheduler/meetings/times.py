@@ -30,7 +30,6 @@ def format_duration(delta: timedelta) -> str:
     return " ".join(parts[:2])
 
 
-
 def zone_name_or_none(name: str | None) -> str | None:
     if not name:
         return None
@@ -53,5 +52,6 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
 
 __all__ = ["format_duration", "format_slot", "format_time", "iso", "parse_iso", "utc", "zone_name_or_none"]

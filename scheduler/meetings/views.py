@@ -1,5 +1,5 @@
 """Meetings as their readers see them: plain values built from the store (chat, booking pages, emails,
-invitations, the CLI and briefings read these, never the ORM rows)."""
+invitations and the CLI read these, never the ORM rows)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,6 @@ class MeetingView:
         return self.state in OPEN_STATES
 
 
-
 def meeting_view(meeting: Meeting, jobs: Sequence[ScheduledJob], *, public_url: str, token_key: bytes,
                  link_grace: timedelta) -> MeetingView:
     """The meeting as every reader sees it, with booking links valid until its window (or the meeting) ends
@@ -131,10 +130,9 @@ def meeting_view(meeting: Meeting, jobs: Sequence[ScheduledJob], *, public_url: 
     organizer = next((a for a in attendees if a.role == "organizer"),
                      AttendeeRef(name=meeting.organizer_name, email=meeting.organizer_email,
                                  role="organizer", user_id=meeting.organizer_user_id))
-    grace = link_grace
-    book = booking_token(meeting.id, "book", meeting.window_end + grace, key=token_key)
+    book = booking_token(meeting.id, "book", meeting.window_end + link_grace, key=token_key)
     manage = booking_token(meeting.id, "manage", max(meeting.booked_end or meeting.window_end,
-                                                     meeting.window_end) + grace, key=token_key)
+                                                     meeting.window_end) + link_grace, key=token_key)
     return MeetingView(
         id=meeting.id, state=meeting.state, title=meeting.title,
         candidate=CandidateRef(id=meeting.candidate_id, name=meeting.candidate_name,
@@ -158,5 +156,6 @@ def meeting_view(meeting: Meeting, jobs: Sequence[ScheduledJob], *, public_url: 
         decline_reason=meeting.decline_reason, connection_id=meeting.connection_id,
         candidate_remote_id=meeting.candidate_remote_id,
         application_remote_id=meeting.application_remote_id, created_at=meeting.created_at)
+
 
 __all__ = ["AttendeeRef", "CandidateRef", "EventView", "JobView", "MeetingView", "Proposal", "meeting_view"]
