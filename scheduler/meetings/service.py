@@ -672,4 +672,4 @@ def _by(actor: str) -> str:
     return "" if actor == "system" else " by the organizer"
 
 
-__all__ = ["MeetingService", "SchedulingDefaults"]
+__all__ = ["MeetingService"]
