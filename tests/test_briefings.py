@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import ConfigError
-from bot.briefing_card import render_briefing
+from bot.briefing_card import RenderingBriefingSender, render_briefing
 from bot.messages import Person
 from bot.replies import Card, Reply
 from scheduler.briefings import Briefing, BriefingHandler, Digest, briefing_due, digest_key
@@ -333,6 +333,30 @@ async def test_without_a_chat_front_end_the_briefing_completes_with_a_note_until
     await team.run_at(START - timedelta(minutes=15))
     assert sorted(uid for uid, _ in later.sent) == sorted([team.rita.user_id, team.hank_id])
     assert team.sender.sent == []
+
+
+@dataclass
+class ReplyInbox:
+    """A front end that posts drawn replies (as the Slack notifier does), wrapped by `RenderingBriefingSender`."""
+
+    replies: list[tuple[int, Reply]] = field(default_factory=list)
+
+    def send(self, user_id: int, reply: Reply) -> None:
+        self.replies.append((user_id, reply))
+
+
+async def test_a_front_end_that_posts_replies_gets_the_briefing_drawn_by_the_chat_layer(
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    team = Team.build(sessions, tmp_path)
+    inbox = ReplyInbox()
+    team.wired.set_briefing_sender(RenderingBriefingSender(inbox))
+    booked = await team.book()
+    await team.run_at(START - timedelta(minutes=15))
+    assert team.sender.sent == []
+    (reply,) = [reply for uid, reply in inbox.replies if uid == team.hank_id]
+    assert reply.intent == "briefing" and reply.private
+    assert reply.extra == {"meeting_id": booked.id, "idempotency_key": briefings(booked)[team.hank_id].idempotency_key}
+    assert [found.kind for found in reply.cards] == ["meeting", "candidate"]
 
 
 # -- settings and the morning digest --------------------------------------------------------------------------
