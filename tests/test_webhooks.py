@@ -25,6 +25,7 @@ from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.http import RetryPolicy
 from adapters.lever import LeverAdapter
+from adapters.lever.spec import MAX_AGE as LEVER_MAX_AGE
 from adapters.sandbox.greenhouse import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -37,21 +38,15 @@ from adapters.sandbox.lever_roster import generate as generate_lever
 from adapters.sandbox.roster import generate as generate_greenhouse
 from bot.runtime import Runtime
 from bot.web import create_web_app
-from bot.webhooks import (
-    LEVER_MAX_AGE,
-    Claim,
-    WebhookReceiver,
-    claim_delivery,
-    finish_delivery,
-    handle_greenhouse,
-    handle_lever,
-)
+from bot.webhooks import Claim, WebhookReceiver, claim_delivery, finish_delivery, handle_webhook
 from scheduler.sync_jobs import ConnectionSyncer
 from store.db import make_engine, session_factory, transaction
 from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace
 from store.settings import Settings
 from store.sync import sync_connection
-from store.webhook_secrets import add_lever_token, greenhouse_secret, lever_tokens
+from store.webhook_secrets import add_issued_token as add_lever_token
+from store.webhook_secrets import generated_secret as greenhouse_secret
+from store.webhook_secrets import issued_tokens as lever_tokens
 from tests.clocks import EpochClock
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -502,8 +497,8 @@ async def test_a_store_that_does_not_answer_gives_a_plain_500(tmp_path: Path) ->
         receiver = WebhookReceiver(sessions, runtime.box,
                                    ConnectionSyncer(sessions, runtime.connections.adapter),
                                    adapter_factory=runtime.connections.adapter)
-        assert await handle_lever(receiver, "1", b"{}") == (500, {"error": "failed"})
-        answer = await handle_greenhouse(receiver, "1", b"{}", signature=None, event_id=None)
+        assert await handle_webhook(receiver, "lever", "1", b"{}", {}) == (500, {"error": "failed"})
+        answer = await handle_webhook(receiver, "greenhouse", "1", b"{}", {})
         assert answer == (500, {"error": "failed"})  # no detail of the failure reaches the sender
         await receiver.close()
     finally:
