@@ -73,9 +73,10 @@ class WritePolicy(Protocol):
         """Whether the meeting's notes and interview can be written, and who the interview names."""
         ...
 
-    def notice(self, facts: MeetingFacts, where: str, problem: str) -> str:
-        """What the organizer is told, once per meeting, when the log cannot be written (`where` names
-        the connection's ATS; with `facts.adding`, hirebot still adds the person)."""
+    def notice(self, *, candidate_name: str, meeting_title: str, where: str, problem: str,
+               adding: bool = False) -> str:
+        """What the organizer is told, once per meeting, when the log cannot be written. `where` names the
+        connection's ATS; `adding`: hirebot still adds the person there, as the organizer asked."""
         ...
 
 

@@ -52,12 +52,13 @@ class GreenhouseWritePolicy:
             return WriteDecision(f"the hiring manager ({names}) neither created the meeting nor is invited to it")
         return WriteDecision(None, manager.remote_id, (manager.remote_id,))
 
-    def notice(self, facts: MeetingFacts, where: str, problem: str) -> str:
-        if facts.adding:
-            return (f"I'm adding {facts.candidate_name} to {where} as you asked, but I'm not logging "
-                    f"{facts.meeting_title} there: {problem}. Meeting activity is logged when the job has a hiring "
-                    f"manager in Greenhouse who created the meeting or is invited to it.")
-        return (f"I'm not logging {facts.meeting_title} with {facts.candidate_name} to {where}: {problem}. "
-                f"Meeting activity is logged only when the candidate and the hiring manager are both in "
-                f"Greenhouse before the meeting is scheduled, the hiring manager created the meeting or is "
-                f"invited, and the candidate is invited to the same meeting.")
+    def notice(self, *, candidate_name: str, meeting_title: str, where: str, problem: str,
+               adding: bool = False) -> str:
+        if adding:
+            return (f"I'm adding {candidate_name} to {where} as you asked, but I'm not logging {meeting_title} "
+                    f"there: {problem}. Meeting activity is logged when the job has a hiring manager in "
+                    f"Greenhouse who created the meeting or is invited to it.")
+        return (f"I'm not logging {meeting_title} with {candidate_name} to {where}: {problem}. Meeting activity is "
+                f"logged only when the candidate and the hiring manager are both in Greenhouse before the "
+                f"meeting is scheduled, the hiring manager created the meeting or is invited, and the candidate "
+                f"is invited to the same meeting.")

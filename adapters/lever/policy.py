@@ -22,7 +22,8 @@ class LeverWritePolicy:
         problem = None if facts.candidate_remote_id else "the candidate has no opportunity in Lever"
         return WriteDecision(problem, interviewer_ids=panel)
 
-    def notice(self, facts: MeetingFacts, where: str, problem: str) -> str:
-        return (f"I'm not logging {facts.meeting_title} with {facts.candidate_name} to Lever: {problem}. Meeting "
-                f"activity is logged to Lever when the candidate has an opportunity there and someone invited "
-                f"is a Lever user.")
+    def notice(self, *, candidate_name: str, meeting_title: str, where: str, problem: str,
+               adding: bool = False) -> str:
+        return (f"I'm not logging {meeting_title} with {candidate_name} to Lever: {problem}. Meeting activity is "
+                f"logged to Lever when the candidate has an opportunity there and someone invited is a Lever "
+                f"user.")
