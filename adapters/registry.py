@@ -23,6 +23,13 @@ SPECS: tuple[ProviderSpec, ...] = (
 
 ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec in SPECS}
 
+# ATSs that have no package yet but can already be named in chat ("open jobs in Workable" says none is
+# connected). An entry goes when its package's spec joins SPECS.
+PLANNED_LABELS: dict[str, str] = {
+    "workable": "Workable", "breezyhr": "BreezyHR", "zoho_recruit": "Zoho Recruit", "freshteam": "Freshteam",
+    "teamtailor": "Teamtailor", "recruitee": "Recruitee",
+}
+
 
 class UnknownProvider(ConfigError):
     """A provider name no registered spec has; the message lists the ones hirebot knows."""
@@ -45,6 +52,14 @@ def spec_for(name: str) -> ProviderSpec:
     if spec is None:
         raise UnknownProvider(name)
     return spec
+
+
+def label_for(name: str) -> str:
+    """How people read a provider's name: its spec's label, a planned ATS's, else the name in words."""
+    spec = find_spec(name)
+    if spec is not None:
+        return spec.label
+    return PLANNED_LABELS.get(name, name.replace("_", " ").title())
 
 
 def adapter_for(provider: str, config: ConnectionConfig, client: httpx.AsyncClient) -> AtsAdapter:
