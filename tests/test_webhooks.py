@@ -555,3 +555,23 @@ def test_webhook_secrets_are_sealed_and_validated(tmp_path: Path) -> None:
             add_lever_token(runtime.sessions, runtime.box, greenhouse_id, "tok")
     finally:
         runtime.close()
+
+
+def test_tokens_stored_under_the_old_lever_key_still_count_and_move_to_the_neutral_key(tmp_path: Path) -> None:
+    runtime = open_runtime(tmp_path, f"sqlite:///{tmp_path / 'legacy.sqlite3'}")
+    try:
+        lever_id = add_connection(runtime, "lever", "http://127.0.0.1:9/v1", {"api_key": "k"})
+        with transaction(runtime.sessions) as session:
+            row = session.get(AtsConnection, lever_id)
+            assert row is not None
+            row.webhook_secret = runtime.box.seal({"secret": "s", "lever_signature_tokens": ["tok_old"]})
+        with runtime.sessions() as session:
+            row = session.get(AtsConnection, lever_id)
+            assert row is not None and lever_tokens(runtime.box, row) == ["tok_old"]
+        assert add_lever_token(runtime.sessions, runtime.box, lever_id, "tok_new") == 2
+        with runtime.sessions() as session:
+            row = session.get(AtsConnection, lever_id)
+            assert row is not None and row.webhook_secret is not None
+            assert runtime.box.open(row.webhook_secret) == {"secret": "s", "signature_tokens": ["tok_old", "tok_new"]}
+    finally:
+        runtime.close()
