@@ -105,6 +105,3 @@ class ProviderSpec:
     @property
     def default_scope(self) -> str:
         return "org" if self.org_scope_allowed else "user"
-
-    def field(self, name: str) -> ConnectField | None:
-        return next((f for f in self.fields if f.name == name), None)
