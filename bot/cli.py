@@ -154,8 +154,9 @@ for _spec in SPECS:
     connect_app.command(_spec.name)(_connect_command(_spec))
 
 
-def _connect_hint(conjunction: str) -> str:
-    return f" {conjunction} ".join(f"`hirebot connect {spec.name}`" for spec in SPECS)
+def _connect_hint() -> str:
+    """"`hirebot connect greenhouse` or `hirebot connect lever`"."""
+    return " or ".join(f"`hirebot connect {spec.name}`" for spec in SPECS)
 
 
 @app.command("connections")
@@ -167,7 +168,7 @@ def list_connections() -> None:
     finally:
         runtime.close()
     if not rows:
-        console.print(f"No ATS connected yet. Use {_connect_hint('or')}.")
+        console.print(f"No ATS connected yet. Use {_connect_hint()}.")
         return
     table = Table("id", "provider", "name", "scope", "candidates", "last sync", "last error")
     for info in rows:
@@ -210,7 +211,7 @@ def webhooks(ctx: typer.Context) -> None:
     finally:
         runtime.close()
     if not rows:
-        console.print(f"No ATS connected yet. Use {_connect_hint('or')} first.")
+        console.print(f"No ATS connected yet. Use {_connect_hint()} first.")
         return
     if problem:
         err.print(f"warning: {problem}", markup=False, highlight=False)

@@ -193,11 +193,12 @@ class WebhookReceiver:
 
 # -- the one receiver -----------------------------------------------------------------------------------------
 
-# How each refusal is answered: the sender learns the kind, never the detail.
+# How each refusal is answered: the sender learns the kind, never the detail. Any other refusal is a 401.
 REFUSALS: tuple[tuple[type[WebhookRefused], str, int], ...] = (
-    (BadSignature, "unauthorized", 401),
     (MalformedDelivery, "malformed", 400),
     (StaleDelivery, "stale", 401),
+    (BadSignature, "unauthorized", 401),
+    (WebhookRefused, "unauthorized", 401),
 )
 
 
