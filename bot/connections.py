@@ -1,7 +1,9 @@
-"""Connecting ATS accounts: what each provider asks for, validation before saving, listing and removal.
+"""Connecting ATS accounts: validation before saving, listing and removal.
 
 The CLI and the Slack App Home both call this service, so the rules (who may add an org-wide
-connection, what is validated, what is stored encrypted) live in one place.
+connection, what is validated, what is stored encrypted) live in one place. What each provider asks for,
+its default API address and whether it may be connected for the whole workspace come from its spec
+(adapters/<provider>/spec.py).
 """
 
 from __future__ import annotations
