@@ -10,17 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from adapters.registry import label_for
 from bot.replies import Action, CandidateSummary, Card, Field, Link, SourceRef
 from store.models import Application, AtsConnection, Candidate
 
-PROVIDER_LABELS = {"greenhouse": "Greenhouse", "lever": "Lever", "workable": "Workable", "breezyhr": "BreezyHR",
-                   "zoho_recruit": "Zoho Recruit", "freshteam": "Freshteam", "teamtailor": "Teamtailor",
-                   "recruitee": "Recruitee"}
 ATTACHMENT_LABELS = {"resume": "Resume", "cover_letter": "Cover letter"}
 
 
 def provider_label(provider: str) -> str:
-    return PROVIDER_LABELS.get(provider, provider.replace("_", " ").title())
+    """The ATS's name as people read it ("Greenhouse"), from the registry."""
+    return label_for(provider)
 
 
 def ago(when: datetime | None, now: datetime) -> str:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import json
 import logging
 import mimetypes
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +25,8 @@ from rich.table import Table
 from typer._click import exceptions as click_exceptions
 
 from adapters.errors import HirebotError
+from adapters.registry import SPECS
+from adapters.spec import ConnectField, ProviderSpec, WebhookScheme
 from bot.console.render import print_reply
 from bot.messages import IncomingMessage, Person, RoomKind
 
@@ -85,13 +89,13 @@ def run(
 
 # -- connect ------------------------------------------------------------------------------------------
 
-def _connect(provider: str, values: dict[str, str | None], scope: str, name: str | None) -> None:
+def _connect(spec: ProviderSpec, values: dict[str, str | None], scope: str, name: str | None) -> None:
     runtime = _runtime()
     try:
         admin = runtime.directory.local_admin()
         clean = {k: v for k, v in values.items() if v}
-        with console.status(f"Checking the {provider.title()} credentials…"):
-            info = asyncio.run(runtime.connections.connect(admin, provider, clean, scope=scope, name=name))
+        with console.status(f"Checking the {spec.label} credentials…"):
+            info = asyncio.run(runtime.connections.connect(admin, spec.name, clean, scope=scope, name=name))
         for warning in info.warnings:
             err.print(f"warning: {warning}", markup=False, highlight=False)
         where = "the whole workspace" if info.scope == "org" else "you"
@@ -101,40 +105,58 @@ def _connect(provider: str, values: dict[str, str | None], scope: str, name: str
         runtime.close()
 
 
-@connect_app.command("greenhouse")
-def connect_greenhouse(
-    client_id: Annotated[str, typer.Option("--client-id", help="Harvest v3 OAuth client id.")],
-    client_secret: Annotated[str, typer.Option("--client-secret", help="Harvest v3 OAuth client secret.")],
-    user_id: Annotated[str | None, typer.Option("--user-id", help="Greenhouse user id the token acts as (sub).")]
-    = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Harvest API base URL.")] = None,
-    auth_url: Annotated[str | None, typer.Option("--auth-url", help="OAuth token URL.")] = None,
-    scope: Annotated[str, typer.Option("--scope", help="org (whole workspace) or user (just you).")] = "org",
-    name: Annotated[str | None, typer.Option("--name", help="A label for this connection.")] = None,
-) -> None:
-    """Connect Greenhouse (Harvest v3): validates the credentials, then stores them encrypted."""
-    _check_scope(scope)
-    _connect("greenhouse", {"client_id": client_id, "client_secret": client_secret, "user_id": user_id,
-                            "base_url": base_url, "auth_url": auth_url}, scope, name)
+def _connect_command(spec: ProviderSpec) -> Callable[..., None]:
+    """`hirebot connect <spec.name>`: one option per connect field (in the spec's order), then --scope when
+    the ATS may be connected for the whole workspace, then --name. Typer reads the built signature."""
+
+    def command(**options: Any) -> None:
+        for field in spec.fields:
+            value = options[field.name]
+            if field.choices and value is not None and value not in field.choices:
+                raise CliError(f"{field.flag} must be {_either(field.choices)}, not {value!r}.")
+        scope = options.pop("scope", spec.default_scope)
+        if scope not in ("org", "user"):
+            raise CliError(f"--scope must be org or user, not {scope!r}.")
+        name = options.pop("name")
+        _connect(spec, options, scope, name)
+
+    parameters = [_field_parameter(field) for field in spec.fields]
+    if spec.org_scope_allowed:
+        parameters.append(_option("scope", str, "--scope", "org (whole workspace) or user (just you).",
+                                  spec.default_scope))
+    parameters.append(_option("name", str | None, "--name", "A label for this connection.", None))
+    command.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__doc__ = spec.connect_summary
+    command.__name__ = f"connect_{spec.name}"
+    return command
 
 
-@connect_app.command("lever")
-def connect_lever(
-    api_key: Annotated[str, typer.Option("--api-key", help="Lever API key with the required permissions.")],
-    region: Annotated[str, typer.Option("--region", help="us, eu or sandbox.")] = "us",
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Lever API base URL (overrides --region).")]
-    = None,
-    name: Annotated[str | None, typer.Option("--name", help="A label for this connection.")] = None,
-) -> None:
-    """Connect Lever: checks the key and each permission hirebot needs, then stores it encrypted."""
-    if region not in ("us", "eu", "sandbox"):
-        raise CliError(f"--region must be us, eu or sandbox, not {region!r}.")
-    _connect("lever", {"api_key": api_key, "region": region, "base_url": base_url}, "user", name)
+def _field_parameter(field: ConnectField) -> inspect.Parameter:
+    if field.required:
+        return _option(field.name, str, field.flag, field.flag_help, inspect.Parameter.empty)
+    if field.default is not None:
+        return _option(field.name, str, field.flag, field.flag_help, field.default)
+    return _option(field.name, str | None, field.flag, field.flag_help, None)
 
 
-def _check_scope(scope: str) -> None:
-    if scope not in ("org", "user"):
-        raise CliError(f"--scope must be org or user, not {scope!r}.")
+def _option(name: str, kind: Any, flag: str, help_text: str, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=Annotated[kind, typer.Option(flag, help=help_text)])
+
+
+def _either(choices: Sequence[str]) -> str:
+    """"us, eu or sandbox"."""
+    return f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+
+
+for _spec in SPECS:
+    connect_app.command(_spec.name)(_connect_command(_spec))
+
+
+def _connect_hint() -> str:
+    """"`hirebot connect greenhouse` or `hirebot connect lever`"."""
+    return " or ".join(f"`hirebot connect {spec.name}`" for spec in SPECS)
 
 
 @app.command("connections")
@@ -146,7 +168,7 @@ def list_connections() -> None:
     finally:
         runtime.close()
     if not rows:
-        console.print("No ATS connected yet. Use `hirebot connect greenhouse` or `hirebot connect lever`.")
+        console.print(f"No ATS connected yet. Use {_connect_hint()}.")
         return
     table = Table("id", "provider", "name", "scope", "candidates", "last sync", "last error")
     for info in rows:
@@ -189,30 +211,34 @@ def webhooks(ctx: typer.Context) -> None:
     finally:
         runtime.close()
     if not rows:
-        console.print("No ATS connected yet. Use `hirebot connect greenhouse` or `hirebot connect lever` first.")
+        console.print(f"No ATS connected yet. Use {_connect_hint()} first.")
         return
     if problem:
         err.print(f"warning: {problem}", markup=False, highlight=False)
     for row in rows:
         console.print(f"[bold]{escape(row.name)}[/bold] (connection {row.connection_id}, {row.provider})")
         console.print(f"  URL:    {row.url}", markup=False, highlight=False)
-        label = "Secret key: " if row.provider == "greenhouse" else ""
+        label = "Secret key: " if row.is_secret else ""
         console.print(f"  {label}{row.secret_or_note}", markup=False, highlight=False)
         if row.events:
             console.print(f"  Events: {', '.join(row.events)}", markup=False, highlight=False)
 
 
-@webhooks_app.command("add-token")
+_TOKEN_ISSUERS = " or ".join(spec.label for spec in SPECS if spec.webhooks.scheme is WebhookScheme.ISSUED_TOKENS)
+
+
+@webhooks_app.command("add-token",
+                      help=f"Store a {_TOKEN_ISSUERS} webhook's signature token ({_TOKEN_ISSUERS} issues one per "
+                           "webhook).")
 def webhooks_add_token(
-    connection_id: Annotated[int, typer.Argument(help="The Lever connection id.")],
-    token: Annotated[str, typer.Argument(help="The signature token Lever shows for one webhook.")],
+    connection_id: Annotated[int, typer.Argument(help=f"The {_TOKEN_ISSUERS} connection id.")],
+    token: Annotated[str, typer.Argument(help=f"The signature token {_TOKEN_ISSUERS} shows for one webhook.")],
 ) -> None:
-    """Store a Lever webhook's signature token (Lever issues one per webhook)."""
-    from bot.webhook_setup import add_lever_token
+    from bot.webhook_setup import add_token
 
     runtime = _runtime()
     try:
-        count = add_lever_token(runtime, connection_id, token)
+        count = add_token(runtime, connection_id, token)
     finally:
         runtime.close()
     console.print(f"Saved. Connection {connection_id} now accepts webhooks signed with {count} token(s).")

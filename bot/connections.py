@@ -1,7 +1,9 @@
-"""Connecting ATS accounts: what each provider asks for, validation before saving, listing and removal.
+"""Connecting ATS accounts: validation before saving, listing and removal.
 
 The CLI and the Slack App Home both call this service, so the rules (who may add an org-wide
-connection, what is validated, what is stored encrypted) live in one place.
+connection, what is validated, what is stored encrypted) live in one place. What each provider asks for,
+its default API address and whether it may be connected for the whole workspace come from its spec
+(adapters/<provider>/spec.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
 from adapters.http import default_http_client
-from adapters.registry import ADAPTERS, adapter_for
+from adapters.registry import SPECS, adapter_for, spec_for
+from adapters.spec import ProviderSpec
 from bot.messages import Person
 from store.crypto import SecretBox
 from store.db import transaction
@@ -32,84 +35,14 @@ from store.models import AtsConnection, utcnow
 from store.queries import candidate_count, visible_connections
 from store.sync import SyncProgress, SyncSummary, refresh_candidates, sync_connection
 
-
-@dataclass(frozen=True)
-class FormField:
-    name: str
-    label: str
-    secret: bool = False
-    required: bool = True
-    help: str = ""
-    placeholder: str = ""
-    choices: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ProviderSpec:
-    """What the integration directory shows for one ATS and what it asks for."""
-
-    name: str
-    label: str
-    fields: tuple[FormField, ...]
-    help_text: str
-    org_scope_allowed: bool = False
-
-    @property
-    def available(self) -> bool:
-        return self.name in ADAPTERS
-
-
-LEVER_PERMISSIONS_HELP = (
-    "Create the key in Lever under Settings > Integrations and API > API Credentials, with these "
-    "permissions: read-opportunity, read-opportunity-panel, read-candidate, list-users, "
-    "list-opportunities, list-opportunity-panels, list-candidates, create-opportunity-panel, "
-    "update-opportunity-panel, delete-opportunity-panel, create-opportunity-note, delete-opportunity-note. "
-    "For job titles, stage history, hired/rejected reasons and resumes on cards, also grant list-postings, "
-    "list-stages, list-archive-reasons, list-opportunity-resumes and list-opportunity-files; to add "
-    "candidates from chat, create-opportunity."
-)
-
-PROVIDERS: tuple[ProviderSpec, ...] = (
-    ProviderSpec(
-        name="greenhouse",
-        label="Greenhouse",
-        org_scope_allowed=True,
-        help_text=(
-            "In Greenhouse, open Configure > Dev Center > API Credential Management and create a "
-            "Harvest V3 (OAuth) credential. Give it the candidate, application, job, user, attachment, "
-            "note and interview scopes. The user it acts as must be a Site Admin."
-        ),
-        fields=(
-            FormField("client_id", "Client ID"),
-            FormField("client_secret", "Client secret", secret=True),
-            FormField("user_id", "Greenhouse user ID to act as", required=False,
-                      help="Optional. Leave empty to act as the integration's service user."),
-            FormField("base_url", "API base URL", required=False, placeholder="https://harvest.greenhouse.io"),
-            FormField("auth_url", "Token URL", required=False, placeholder="https://auth.greenhouse.io/token"),
-        ),
-    ),
-    ProviderSpec(
-        name="lever",
-        label="Lever",
-        help_text=LEVER_PERMISSIONS_HELP,
-        fields=(
-            FormField("api_key", "API key", secret=True),
-            FormField("region", "Region", required=False, choices=("us", "eu", "sandbox")),
-            FormField("base_url", "API base URL", required=False, help="Only for a proxy or a test server."),
-        ),
-    ),
-)
-
-DEFAULT_BASE_URLS = {"greenhouse": "https://harvest.greenhouse.io"}
+# The provider directory is the registry's specs: the CLI, the App Home and this service read the same ones.
+PROVIDERS: tuple[ProviderSpec, ...] = SPECS
 SYNC_LEASE_SECONDS = 900.0
 
 
 def provider_spec(name: str) -> ProviderSpec:
-    for spec in PROVIDERS:
-        if spec.name == name:
-            return spec
-    known = ", ".join(s.name for s in PROVIDERS if s.available)
-    raise ConfigError(f"Unknown ATS provider {name!r}. hirebot connects to: {known}.")
+    """The spec of a provider hirebot connects to; a ConfigError lists the known ones."""
+    return spec_for(name)
 
 
 @dataclass(frozen=True)
@@ -125,21 +58,16 @@ class ConnectionInfo:
     warnings: tuple[str, ...] = ()
 
 
-def _split_values(provider: str, values: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Turn form values into (base_url, secret credentials, plain settings)."""
+def _split_values(spec: ProviderSpec, values: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Turn form values into (base_url, sealed credentials, plain settings)."""
     clean = {k: v.strip() for k, v in values.items() if v is not None and str(v).strip()}
-    spec = provider_spec(provider)
     missing = [f.label for f in spec.fields if f.required and f.name not in clean]
     if missing:
         raise ConfigError(f"{spec.label} needs: {', '.join(missing)}.")
-    secret_names = {f.name for f in spec.fields if f.secret} | {"client_id"}
-    credentials = {k: v for k, v in clean.items() if k in secret_names}
-    settings = {k: v for k, v in clean.items() if k not in secret_names and k != "base_url"}
-    base_url = clean.get("base_url") or DEFAULT_BASE_URLS.get(provider, "")
-    if provider == "lever" and not clean.get("base_url"):
-        from adapters.lever import LEVER_BASE_URLS
-
-        base_url = LEVER_BASE_URLS[clean.get("region", "us")]
+    sealed = {f.name for f in spec.fields if f.sealed}
+    credentials = {k: v for k, v in clean.items() if k in sealed}
+    settings = {k: v for k, v in clean.items() if k not in sealed and k != "base_url"}
+    base_url = clean.get("base_url") or spec.default_base_url(clean)
     return base_url.rstrip("/"), credentials, settings
 
 
@@ -156,25 +84,23 @@ class ConnectionService:
                       scope: str = "user", name: str | None = None) -> ConnectionInfo:
         """Validate the credentials against the ATS, then store them encrypted."""
         spec = provider_spec(provider)
-        if not spec.available:
-            raise ConfigError(f"{spec.label} is not available in this version of hirebot.")
         if scope not in ("org", "user"):
             raise ConfigError("Scope must be 'org' (whole workspace) or 'user' (just you).")
         if scope == "org" and not spec.org_scope_allowed:
             raise ConfigError(f"{spec.label} can only be connected for yourself, not for the whole workspace.")
         if scope == "org" and not person.is_admin:
             raise ConfigError("Only a workspace admin can connect an ATS for the whole workspace.")
-        base_url, credentials, settings = _split_values(provider, values)
+        base_url, credentials, settings = _split_values(spec, values)
         config = ConnectionConfig(base_url=base_url, credentials=credentials, settings=settings)
         async with self.client_factory() as client:
-            adapter = adapter_for(provider, config, client)
+            adapter = spec.adapter_class(config, client)
             await adapter.validate()
             # Optional permissions a key lacks do not block the connection; the admin is told what is lost.
             warnings = tuple(getattr(adapter, "permission_warnings", ()) or ())
         with transaction(self.sessions) as session:
             row = AtsConnection(
                 workspace_id=person.workspace_id,
-                provider=provider,
+                provider=spec.name,
                 scope=scope,
                 owner_user_id=person.user_id,
                 name=name or spec.label,

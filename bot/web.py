@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from aiohttp import web
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.registry import SPECS
 from bot.runtime import Runtime
-from bot.webhooks import WebhookAnswer, WebhookReceiver, handle_greenhouse, handle_lever
+from bot.webhooks import WebhookAnswer, WebhookReceiver, handle_webhook
 from scheduler.sync_jobs import SyncScheduler
 from store.models import AtsConnection, utcnow
 
@@ -34,6 +36,8 @@ Hook = Callable[[web.Application], Awaitable[None]]
 RUNTIME_KEY = web.AppKey("hirebot_runtime", Runtime)
 RECEIVER_KEY = web.AppKey("hirebot_webhooks", WebhookReceiver)
 CLOCK_KEY: web.AppKey[Callable[[], datetime]] = web.AppKey("hirebot_clock")
+# One route for every registered ATS; any other provider in the path is a plain 404, as for any unknown URL.
+WEBHOOK_ROUTE = "/webhooks/{provider:" + "|".join(re.escape(spec.name) for spec in SPECS) + "}/{connection_id}"
 
 
 def hirebot_version() -> str:
@@ -57,8 +61,7 @@ def create_web_app(runtime: Runtime, *, extra_routes: Sequence[web.AbstractRoute
     app.add_routes([
         web.get("/healthz", healthz),
         web.get("/metrics", metrics),
-        web.post("/webhooks/greenhouse/{connection_id}", greenhouse_webhook),
-        web.post("/webhooks/lever/{connection_id}", lever_webhook),
+        web.post(WEBHOOK_ROUTE, ats_webhook),
         *extra_routes,
     ])
     if scheduler is not None:
@@ -89,17 +92,10 @@ async def _close_receiver(app: web.Application) -> None:
 # -- webhooks ------------------------------------------------------------------------------------------------
 
 
-async def greenhouse_webhook(request: web.Request) -> web.Response:
-    raw_body = await request.read()  # the signature covers these exact bytes: read them before anything else
-    answer = await handle_greenhouse(request.app[RECEIVER_KEY], request.match_info["connection_id"], raw_body,
-                                     signature=request.headers.get("Signature"),
-                                     event_id=request.headers.get("Greenhouse-Event-ID"))
-    return _json(answer)
-
-
-async def lever_webhook(request: web.Request) -> web.Response:
-    raw_body = await request.read()
-    answer = await handle_lever(request.app[RECEIVER_KEY], request.match_info["connection_id"], raw_body)
+async def ats_webhook(request: web.Request) -> web.Response:
+    raw_body = await request.read()  # signatures cover these exact bytes: read them before anything else
+    answer = await handle_webhook(request.app[RECEIVER_KEY], request.match_info["provider"],
+                                  request.match_info["connection_id"], raw_body, request.headers)
     return _json(answer)
 
 

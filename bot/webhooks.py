@@ -11,11 +11,11 @@ Work happens inside the request, bounded by WORK_TIMEOUT_SECONDS, rather than in
 Each delivery is claimed in `webhook_deliveries` before the work ("processing") and marked with its result
 after: a later copy of a done delivery answers "duplicate" and does nothing, a failed one may run again.
 
-Payloads are only triggers. Greenhouse signs the whole body, so its deletions and merges are applied as
-sent; Lever signs only `token + triggeredAt`, so every id it names is re-read and deleted only when the API
-no longer has it. Lever deliveries older than LEVER_MAX_AGE (one hour: Lever documents no retry schedule,
-and the poller catches anything later) or dated more than LEVER_MAX_SKEW ahead are refused, and a token
-seen before is a replay: answered "duplicate", with no work.
+One receiver serves every ATS: the path names the provider, its spec (adapters/<provider>/spec.py)
+checks the delivery with the connection's secrets (store/webhook_secrets.py) and turns it into a
+`WebhookTrigger`. Payloads are only triggers: the named candidates are re-read, and deletions are applied
+as the trigger gives them (a provider whose signature does not cover the data gives none; its verifier
+also refuses stale deliveries, and its delivery id makes a replay a duplicate).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -35,17 +35,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters import lever
 from adapters.base import AtsAdapter
-from adapters.errors import AtsError, HirebotError, MalformedResponse
-from adapters.greenhouse import parse_webhook as parse_greenhouse_webhook
-from adapters.greenhouse import verify_webhook_signature as verify_greenhouse_signature
+from adapters.errors import AtsError, HirebotError
+from adapters.registry import find_spec
+from adapters.spec import ProviderSpec, WebhookScheme
+from adapters.webhooks import BadSignature, MalformedDelivery, StaleDelivery, WebhookRefused
 from scheduler.sync_jobs import AdapterFactory, ConnectionSyncer, SyncOutcome, SyncTrigger
 from store.crypto import SecretBox
 from store.db import transaction
 from store.models import AtsConnection, Candidate, WebhookDelivery, utcnow
 from store.sync import refresh_candidates
-from store.webhook_secrets import greenhouse_secret, lever_tokens
+from store.webhook_secrets import webhook_secrets
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -53,8 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORK_TIMEOUT_SECONDS = 20.0
-LEVER_MAX_AGE = timedelta(hours=1)
-LEVER_MAX_SKEW = timedelta(minutes=5)
 ABANDONED_AFTER = timedelta(minutes=5)  # a "processing" claim this old belongs to a process that died
 MAX_DELIVERY_ID_CHARS = 200
 MAX_EVENT_CHARS = 100
@@ -193,34 +191,48 @@ class WebhookReceiver:
             raise AtsError("The job sync failed; the connection's last error says why.")
 
 
-# -- Greenhouse ----------------------------------------------------------------------------------------------
+# -- the one receiver -----------------------------------------------------------------------------------------
+
+# How each refusal is answered: the sender learns the kind, never the detail. Any other refusal is a 401.
+REFUSALS: tuple[tuple[type[WebhookRefused], str, int], ...] = (
+    (MalformedDelivery, "malformed", 400),
+    (StaleDelivery, "stale", 401),
+    (BadSignature, "unauthorized", 401),
+    (WebhookRefused, "unauthorized", 401),
+)
 
 
-async def handle_greenhouse(receiver: WebhookReceiver, connection_id: str, raw_body: bytes, *,
-                            signature: str | None, event_id: str | None) -> WebhookAnswer:
-    """`POST /webhooks/greenhouse/{connection_id}`: verify `Signature`, dedupe on `Greenhouse-Event-ID`,
-    re-read the candidates the event names, apply deletions and merges, refresh jobs on job events."""
-    handling = _greenhouse(receiver, connection_id, raw_body, signature=signature, event_id=event_id)
-    return await _answered(receiver, "greenhouse", handling)
+async def handle_webhook(receiver: WebhookReceiver, provider: str, connection_id: str, raw_body: bytes,
+                         headers: Mapping[str, str]) -> WebhookAnswer:
+    """`POST /webhooks/{provider}/{connection_id}`: check the delivery with the provider's verifier and the
+    connection's secrets, dedupe it, re-read the candidates it names, remove the ones it deleted, and
+    refresh jobs when it asks. `headers` are the request's (any case)."""
+    spec = find_spec(provider)
+    if spec is None:
+        return receiver.answer(provider, "not_found", 404)
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return await _answered(receiver, spec, _handle(receiver, spec, connection_id, raw_body, lowered))
 
 
-async def _greenhouse(receiver: WebhookReceiver, connection_id: str, raw_body: bytes, *,
-                      signature: str | None, event_id: str | None) -> WebhookAnswer:
-    connection = await receiver.connection(connection_id, "greenhouse")
+async def _handle(receiver: WebhookReceiver, spec: ProviderSpec, connection_id: str, raw_body: bytes,
+                  headers: Mapping[str, str]) -> WebhookAnswer:
+    connection = await receiver.connection(connection_id, spec.name)
     if connection is None:
-        return receiver.answer("greenhouse", "not_found", 404)
+        return receiver.answer(spec.name, "not_found", 404)
+    scheme = spec.webhooks.scheme
     try:
-        secret = greenhouse_secret(receiver.box, connection)
+        secrets = webhook_secrets(receiver.box, connection, scheme)
     except HirebotError as exc:
-        log.error("Greenhouse webhook for connection %s cannot be checked: %s", connection.id, exc)
-        return receiver.answer("greenhouse", "failed", 500)
-    if not verify_greenhouse_signature(raw_body, signature, secret):
-        return receiver.answer("greenhouse", "unauthorized", 401)
+        log.error("%s webhook for connection %s cannot be checked: %s", spec.label, connection.id, exc)
+        return receiver.answer(spec.name, "failed", 500)
+    if scheme is WebhookScheme.ISSUED_TOKENS and not secrets.tokens:
+        log.warning("%s webhook for connection %s refused: no signature token stored yet "
+                    "(hirebot webhooks add-token %s TOKEN)", spec.label, connection.id, connection.id)
     try:
-        trigger = parse_greenhouse_webhook(raw_body)
-    except (ValueError, MalformedResponse):
-        return receiver.answer("greenhouse", "malformed", 400)
-    delivery_id = _delivery_id(event_id, raw_body)
+        trigger = spec.webhooks.verify(raw_body, headers, secrets, receiver.now())
+    except WebhookRefused as exc:
+        outcome, status = next((o, s) for kind, o, s in REFUSALS if isinstance(exc, kind))
+        return receiver.answer(spec.name, outcome, status)
 
     async def work() -> tuple[str, dict[str, int]]:
         deleted = {str(rid) for rid in trigger.deleted_candidate_ids}
@@ -234,60 +246,18 @@ async def _greenhouse(receiver: WebhookReceiver, connection_id: str, raw_body: b
             await receiver.sync_jobs(connection)
         return ("processed" if trigger.has_work else "ignored"), counts
 
+    delivery_id = _delivery_id(trigger.delivery_id, raw_body)
     return await receiver.process(connection, delivery_id, trigger.event, work)
 
 
-# -- Lever ---------------------------------------------------------------------------------------------------
-
-
-async def handle_lever(receiver: WebhookReceiver, connection_id: str, raw_body: bytes) -> WebhookAnswer:
-    """`POST /webhooks/lever/{connection_id}`: verify the body's signature against any of the connection's
-    signature tokens, refuse stale deliveries and replayed tokens, re-read the opportunity."""
-    return await _answered(receiver, "lever", _lever(receiver, connection_id, raw_body))
-
-
-async def _lever(receiver: WebhookReceiver, connection_id: str, raw_body: bytes) -> WebhookAnswer:
-    connection = await receiver.connection(connection_id, "lever")
-    if connection is None:
-        return receiver.answer("lever", "not_found", 404)
-    try:
-        tokens = lever_tokens(receiver.box, connection)
-    except HirebotError as exc:
-        log.error("Lever webhook for connection %s cannot be checked: %s", connection.id, exc)
-        return receiver.answer("lever", "failed", 500)
-    if not tokens:
-        log.warning("Lever webhook for connection %s refused: no signature token stored yet "
-                    "(hirebot webhooks add-token %s TOKEN)", connection.id, connection.id)
-    if not tokens or not lever.verify_webhook_signature(raw_body, tokens):
-        return receiver.answer("lever", "unauthorized", 401)
-    try:
-        trigger = lever.parse_webhook(raw_body)
-    except MalformedResponse:
-        return receiver.answer("lever", "malformed", 400)
-    if not _timely(trigger.occurred_at, receiver.now()):
-        return receiver.answer("lever", "stale", 401)
-
-    async def work() -> tuple[str, dict[str, int]]:
-        counts = await receiver.refresh(connection, list(trigger.candidate_ids))
-        return ("processed" if trigger.candidate_ids else "ignored"), counts
-
-    return await receiver.process(connection, _delivery_id(trigger.delivery_id, raw_body), trigger.event, work)
-
-
-async def _answered(receiver: WebhookReceiver, provider: str,
+async def _answered(receiver: WebhookReceiver, spec: ProviderSpec,
                     handling: Awaitable[WebhookAnswer]) -> WebhookAnswer:
     """The answer, or a plain 500 when the store itself failed (the sender retries; nothing leaks)."""
     try:
         return await handling
     except Exception:
-        log.exception("%s webhook could not be handled", provider.capitalize())
-        return receiver.answer(provider, "failed", 500)
-
-
-def _timely(triggered_at: datetime | None, now: datetime) -> bool:
-    if triggered_at is None:
-        return False
-    return now - LEVER_MAX_AGE <= triggered_at <= now + LEVER_MAX_SKEW
+        log.exception("%s webhook could not be handled", spec.label)
+        return receiver.answer(spec.name, "failed", 500)
 
 
 # -- the store side ------------------------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """Turns each meeting event into the ATS writes it calls for, inside the transaction that records the event.
 
 Planning here and delivering in scheduler/outbox.py means an event and its ATS writes commit together:
-a crash can delay a note, never lose or double it. Greenhouse's four requirements are checked at planning
-time; when one fails the writes are recorded as `skipped` with the reason and the organizer is told once
+a crash can delay a note, never lose or double it. Each ATS's rules for logging (its spec's write policy,
+adapters/<provider>/policy.py) are checked at planning time from facts gathered here (`MeetingFacts`);
+when they refuse, the writes are recorded as `skipped` with the reason and the organizer is told once
 per meeting. This module also answers "what did you log for Jane?" (`log_for_candidate`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.registry import SPECS, find_spec, spec_for
+from adapters.write_policy import AtsPerson, MeetingFacts, WriteDecision, WritePolicy
 from scheduler.jobs import PlannedJob, job_row
 from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, MeetingEvent, ScheduledJob
@@ -30,7 +33,6 @@ from store.outbox_models import OutboxItem
 ATS_NOTICE_KIND = "ats_notice"
 LOGGED_EVENTS = frozenset({"request_sent", "followup_sent", "dayof_reminder_sent", "time_selected",
                            "declined", "booked", "rescheduled", "cancelled"})
-PROVIDERS = frozenset({"greenhouse", "lever"})
 SOURCE_TAG = "hirebot"  # how people hirebot adds are marked in the ATS (a tag, and Lever's source)
 
 
@@ -107,11 +109,14 @@ ACTION_PHRASES = {
 
 @dataclass(frozen=True)
 class _Target:
-    """Where a meeting's writes go, or why they can't."""
+    """Where a meeting's writes go, and the ATS's decision on them (why they can't go, who they name)."""
 
     connection: AtsConnection | None
-    problem: str | None = None
-    hiring_manager: AtsUser | None = None
+    decision: WriteDecision = field(default_factory=WriteDecision)
+
+    @property
+    def problem(self) -> str | None:
+        return self.decision.problem
 
 
 # -- planning (inside the caller's transaction) -----------------------------------------------------------
@@ -162,7 +167,7 @@ def _plan_for_intake(session: Session, meeting: Meeting, event: MeetingEvent, in
     """Before the booking the rows are held; the booking releases them behind the row that adds the person;
     a meeting that ends first adds nobody."""
     connection = session.get(AtsConnection, intake.connection_id) if intake.connection_id else None
-    if connection is None or connection.provider not in PROVIDERS:
+    if connection is None or find_spec(connection.provider) is None:
         return []
     if event.id is None:
         session.flush()
@@ -219,16 +224,12 @@ def _intake_target(session: Session, meeting: Meeting, connection: AtsConnection
                    intake: CandidateIntake) -> _Target:
     """What the notes and the interview need once hirebot adds the person (the create itself always goes)."""
     if not connection.is_active:
-        return _Target(connection, f"{_name(connection)} is not connected any more (the connection is "
-                                   "switched off)")
-    if connection.provider != "greenhouse":
-        return _Target(connection)
-    if not intake.job_remote_id:
-        return _Target(connection, f"no job was picked for {meeting.candidate_name}, so they will be added as a "
-                                   "prospect with no stage to schedule an interview under")
+        return _Target(connection, _switched_off(connection))
     job = session.scalar(select(Job).where(Job.connection_id == connection.id,
-                                           Job.remote_id == intake.job_remote_id))
-    return _manager_invited(session, meeting, connection, _job_managers(session, connection.id, job))
+                                           Job.remote_id == intake.job_remote_id)) if intake.job_remote_id else None
+    facts = _facts(session, meeting, connection, managers=_job_managers(session, connection.id, job),
+                   pushed=True, adding=True, job_picked=bool(intake.job_remote_id))
+    return _Target(connection, _policy(connection).decide(facts))
 
 
 def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent) -> list[OutboxAction]:
@@ -277,17 +278,14 @@ def _payload(session: Session, meeting: Meeting, event: MeetingEvent, connection
         payload["body"] = f"{note_text(meeting, event)}\n\n{payload['marker']}"
         return payload
     slot = data.get("slot") or {}
-    manager = target.hiring_manager
     payload.update(external_event_id=meeting.calendar_uid, start=slot.get("start"), end=slot.get("end"),
                    location=data.get("location"))
-    if connection.provider == "greenhouse" and manager is not None:
-        # The hiring manager runs the interview in Greenhouse: organizer (acting user) and interviewer.
-        payload.update(acting_user_id=manager.remote_id, interviewer_ids=[manager.remote_id])
-    elif connection.provider == "lever":
-        # A Lever panel needs Lever users as interviewers: everyone invited who is one, organizer first.
-        emails = [meeting.organizer_email, *(a.email for a in meeting.attendees)]
-        found = (_ats_user(session, connection.id, email) for email in emails)
-        payload["interviewer_ids"] = list(dict.fromkeys(user.remote_id for user in found if user is not None))
+    # Who creates and who runs the interview is the ATS's rule (its write policy), not always the organizer.
+    decision = target.decision
+    if decision.acting_user_id is not None:
+        payload["acting_user_id"] = decision.acting_user_id
+    if decision.interviewer_ids is not None:
+        payload["interviewer_ids"] = list(decision.interviewer_ids)
     return payload
 
 
@@ -296,62 +294,64 @@ def marker(event_id: int) -> str:
     return f"[hirebot:evt-{event_id}]"
 
 
-# -- requirements -------------------------------------------------------------------------------------------
+# -- requirements: facts from the store, the decision from the ATS's write policy ------------------------
 
 
 def _target(session: Session, meeting: Meeting, *, pushed: bool = False) -> _Target:
     connection = session.get(AtsConnection, meeting.connection_id) if meeting.connection_id else None
     if connection is None:
-        greenhouse = session.scalar(select(AtsConnection).where(
-            AtsConnection.workspace_id == meeting.workspace_id, AtsConnection.provider == "greenhouse",
-            AtsConnection.is_active.is_(True)).order_by(AtsConnection.id).limit(1))
-        if greenhouse is None:
-            return _Target(None)  # no ATS to log to: nothing is owed
-        return _Target(greenhouse, f"{meeting.candidate_name} wasn't in Greenhouse when the meeting was "
-                                   "scheduled, so there is no record to log to")
-    if connection.provider not in PROVIDERS:
+        return _unlinked_target(session, meeting)
+    if find_spec(connection.provider) is None:
         return _Target(None)
     if not connection.is_active:
-        return _Target(connection, f"{_name(connection)} is not connected any more (the connection is "
-                                   "switched off)")
-    if connection.provider == "lever":
-        problem = None if meeting.candidate_remote_id else "the candidate has no opportunity in Lever"
-        return _Target(connection, problem)
-    return greenhouse_requirements(session, meeting, connection, pushed=pushed)
+        return _Target(connection, _switched_off(connection))
+    facts = _facts(session, meeting, connection,
+                   managers=_hiring_managers(session, connection.id, meeting.application_remote_id), pushed=pushed)
+    return _Target(connection, _policy(connection).decide(facts))
 
 
-def greenhouse_requirements(session: Session, meeting: Meeting, connection: AtsConnection, *,
-                            pushed: bool = False) -> _Target:
-    """Greenhouse's rules for meeting automation, first failure first. `pushed`: hirebot added the candidate
-    for this meeting at the organizer's request, so "in Greenhouse before the meeting" cannot apply."""
+def _unlinked_target(session: Session, meeting: Meeting) -> _Target:
+    """A meeting with someone in no connection: owed only to an ATS whose policy says so (the first such
+    active connection), which cannot log it; otherwise nothing is owed."""
+    owed = [spec.name for spec in SPECS if spec.write_policy.unlinked_problem(meeting.candidate_name) is not None]
+    connection = session.scalar(select(AtsConnection).where(
+        AtsConnection.workspace_id == meeting.workspace_id, AtsConnection.provider.in_(owed),
+        AtsConnection.is_active.is_(True)).order_by(AtsConnection.id).limit(1)) if owed else None
+    if connection is None:
+        return _Target(None)
+    return _Target(connection, WriteDecision(_policy(connection).unlinked_problem(meeting.candidate_name)))
+
+
+def _facts(session: Session, meeting: Meeting, connection: AtsConnection, *, managers: Sequence[AtsUser],
+           pushed: bool = False, adding: bool = False, job_picked: bool = False) -> MeetingFacts:
+    """What the store knows about this meeting and its candidate in `connection`, as plain values."""
     candidate = session.get(Candidate, meeting.candidate_id) if meeting.candidate_id else None
-    if candidate is None or candidate.connection_id != connection.id or not meeting.candidate_remote_id:
-        return _Target(connection, f"{meeting.candidate_name} isn't in Greenhouse")
-    if not pushed and candidate.remote_created_at is not None and candidate.remote_created_at > meeting.created_at:
-        return _Target(connection, f"{meeting.candidate_name} was added to Greenhouse only after the meeting "
-                                   "was scheduled")
-    target = _manager_invited(session, meeting, connection,
-                              _hiring_managers(session, connection.id, meeting.application_remote_id))
-    if target.problem is not None:
-        return target
-    if meeting.candidate_email.lower() not in _candidate_emails(candidate):
-        return _Target(connection, f"the person invited ({meeting.candidate_email}) is not the email "
-                                   f"Greenhouse has for {meeting.candidate_name}", target.hiring_manager)
-    return target
+    on_record = candidate is not None and candidate.connection_id == connection.id
+    emails = [meeting.organizer_email, *(a.email for a in meeting.attendees)]
+    users = _ats_users(session, connection.id)
+    found = (_user_with_email(users, email) for email in emails)
+    invited_users = {user.remote_id: _person(user) for user in found if user is not None}  # organizer first
+    return MeetingFacts(
+        candidate_name=meeting.candidate_name, meeting_title=meeting.title, meeting_created_at=meeting.created_at,
+        invited_email=meeting.candidate_email, invited_emails=frozenset(e.lower() for e in emails),
+        invited_ats_users=tuple(invited_users.values()), hiring_managers=tuple(_person(m) for m in managers),
+        candidate_remote_id=meeting.candidate_remote_id, candidate_on_record=on_record,
+        candidate_added_at=candidate.remote_created_at if on_record and candidate is not None else None,
+        candidate_emails=frozenset(_candidate_emails(candidate)) if on_record and candidate is not None
+        else frozenset(),
+        pushed=pushed, adding=adding, job_picked=job_picked)
 
 
-def _manager_invited(session: Session, meeting: Meeting, connection: AtsConnection,
-                     managers: Sequence[AtsUser]) -> _Target:
-    if not managers:
-        return _Target(connection, f"the job {meeting.candidate_name} applied for has no hiring manager "
-                                   "set in Greenhouse")
-    invited = {meeting.organizer_email.lower(), *(a.email.lower() for a in meeting.attendees)}
-    manager = next((m for m in managers if _emails_of(m) & invited), None)
-    if manager is None:
-        names = ", ".join(m.name for m in managers)
-        return _Target(connection, f"the hiring manager ({names}) neither created the meeting nor is invited "
-                                   "to it")
-    return _Target(connection, None, manager)
+def _person(user: AtsUser) -> AtsPerson:
+    return AtsPerson(remote_id=user.remote_id, name=user.name, emails=frozenset(_emails_of(user)))
+
+
+def _policy(connection: AtsConnection) -> WritePolicy:
+    return spec_for(connection.provider).write_policy
+
+
+def _switched_off(connection: AtsConnection) -> WriteDecision:
+    return WriteDecision(f"{_name(connection)} is not connected any more (the connection is switched off)")
 
 
 def _hiring_managers(session: Session, connection_id: int, application_remote_id: str | None) -> list[AtsUser]:
@@ -373,12 +373,20 @@ def _job_managers(session: Session, connection_id: int, job: Job | None) -> list
                                 .order_by(AtsUser.id)))
 
 
+def _ats_users(session: Session, connection_id: int) -> list[AtsUser]:
+    return list(session.scalars(select(AtsUser).where(AtsUser.connection_id == connection_id,
+                                                      AtsUser.deactivated.is_(False)).order_by(AtsUser.id)))
+
+
+def _user_with_email(users: Sequence[AtsUser], email: str) -> AtsUser | None:
+    """The first of `users` with this email (their main one or any other)."""
+    address = email.lower()
+    return next((user for user in users if address in _emails_of(user)), None)
+
+
 def _ats_user(session: Session, connection_id: int, email: str) -> AtsUser | None:
     """The ATS user a hirebot user acts as, by email (their main one or any other)."""
-    address = email.lower()
-    users = session.scalars(select(AtsUser).where(AtsUser.connection_id == connection_id,
-                                                  AtsUser.deactivated.is_(False)).order_by(AtsUser.id))
-    return next((user for user in users if address in _emails_of(user)), None)
+    return _user_with_email(_ats_users(session, connection_id), email)
 
 
 def _emails_of(user: AtsUser) -> set[str]:
@@ -419,7 +427,7 @@ def plan_parked_notice(session: Session, item: OutboxItem, now: datetime) -> Non
         return
     what = ACTION_PHRASES[OutboxAction(item.action)].format(event=EVENT_PHRASES.get(item.event_kind,
                                                                                      item.event_kind))
-    text = (f"I couldn't log to {item.provider.capitalize()} for {meeting.candidate_name} ({meeting.title}): "
+    text = (f"I couldn't log to {_label(item.provider)} for {meeting.candidate_name} ({meeting.title}): "
             f"{what.lower()} failed {item.attempts} time{'s' if item.attempts != 1 else ''}. "
             f"The reason: {item.last_error or 'none was given'}. "
             f"An admin can retry it with \"hirebot outbox retry {item.id}\".")
@@ -441,22 +449,19 @@ def plan_added_notice(session: Session, meeting: Meeting, intake: CandidateIntak
 
 
 def requirement_notice(meeting: Meeting, connection: AtsConnection, problem: str, *, pushed: bool = False) -> str:
-    if connection.provider == "lever":
-        return (f"I'm not logging {meeting.title} with {meeting.candidate_name} to Lever: {problem}. Meeting "
-                f"activity is logged to Lever when the candidate has an opportunity there and someone invited "
-                f"is a Lever user.")
-    if pushed:
-        return (f"I'm adding {meeting.candidate_name} to {_name(connection)} as you asked, but I'm not logging "
-                f"{meeting.title} there: {problem}. Meeting activity is logged when the job has a hiring "
-                f"manager in Greenhouse who created the meeting or is invited to it.")
-    return (f"I'm not logging {meeting.title} with {meeting.candidate_name} to {_name(connection)}: {problem}. "
-            f"Meeting activity is logged only when the candidate and the hiring manager are both in "
-            f"Greenhouse before the meeting is scheduled, the hiring manager created the meeting or is "
-            f"invited, and the candidate is invited to the same meeting.")
+    """The organizer's notice that `meeting` is not logged to `connection` (`pushed`: hirebot still adds the
+    person there), in the words of the connection's ATS."""
+    return _policy(connection).notice(candidate_name=meeting.candidate_name, meeting_title=meeting.title,
+                                      where=_name(connection), problem=problem, adding=pushed)
 
 
 def _name(connection: AtsConnection) -> str:
-    return connection.provider.capitalize()
+    return _label(connection.provider)
+
+
+def _label(provider: str) -> str:
+    spec = find_spec(provider)
+    return spec.label if spec is not None else provider.capitalize()
 
 
 # -- note texts -----------------------------------------------------------------------------------------------
@@ -536,6 +541,6 @@ def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:
 
 __all__ = [
     "ATS_NOTICE_KIND", "LOGGED_EVENTS", "SOURCE_TAG", "IntakeState", "LogEntry", "OutboxAction", "OutboxState",
-    "backoff", "greenhouse_requirements", "log_for_candidate", "marker", "note_text", "plan_added_notice",
+    "backoff", "log_for_candidate", "marker", "note_text", "plan_added_notice",
     "plan_ats_log", "plan_parked_notice", "requirement_notice",
 ]

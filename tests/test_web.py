@@ -20,6 +20,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer, unused_port
 from sqlalchemy import update
 
+from adapters.greenhouse.spec import GREENHOUSE_EVENTS
+from adapters.lever.spec import LEVER_EVENTS
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
 from adapters.sandbox.lever import SANDBOX_API_KEY, LeverSandbox
 from adapters.sandbox.lever_roster import generate as generate_lever
@@ -28,13 +30,8 @@ from bot.messages import IncomingMessage
 from bot.replies import MatchStatus
 from bot.runtime import Runtime
 from bot.web import ConnectionSyncState, create_web_app, hirebot_version, render_metrics
-from bot.webhook_setup import (
-    GREENHOUSE_EVENTS,
-    LEVER_EVENTS,
-    add_lever_token,
-    public_url_problem,
-    webhook_instructions,
-)
+from bot.webhook_setup import add_token as add_lever_token
+from bot.webhook_setup import public_url_problem, webhook_instructions
 from scheduler.sync_jobs import SyncSchedule, SyncScheduler
 from store.db import make_engine, transaction
 from store.models import AtsConnection

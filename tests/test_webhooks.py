@@ -25,6 +25,7 @@ from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.http import RetryPolicy
 from adapters.lever import LeverAdapter
+from adapters.lever.spec import MAX_AGE as LEVER_MAX_AGE
 from adapters.sandbox.greenhouse import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -37,21 +38,15 @@ from adapters.sandbox.lever_roster import generate as generate_lever
 from adapters.sandbox.roster import generate as generate_greenhouse
 from bot.runtime import Runtime
 from bot.web import create_web_app
-from bot.webhooks import (
-    LEVER_MAX_AGE,
-    Claim,
-    WebhookReceiver,
-    claim_delivery,
-    finish_delivery,
-    handle_greenhouse,
-    handle_lever,
-)
+from bot.webhooks import Claim, WebhookReceiver, claim_delivery, finish_delivery, handle_webhook
 from scheduler.sync_jobs import ConnectionSyncer
 from store.db import make_engine, session_factory, transaction
 from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace
 from store.settings import Settings
 from store.sync import sync_connection
-from store.webhook_secrets import add_lever_token, greenhouse_secret, lever_tokens
+from store.webhook_secrets import add_issued_token as add_lever_token
+from store.webhook_secrets import generated_secret as greenhouse_secret
+from store.webhook_secrets import issued_tokens as lever_tokens
 from tests.clocks import EpochClock
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -502,8 +497,8 @@ async def test_a_store_that_does_not_answer_gives_a_plain_500(tmp_path: Path) ->
         receiver = WebhookReceiver(sessions, runtime.box,
                                    ConnectionSyncer(sessions, runtime.connections.adapter),
                                    adapter_factory=runtime.connections.adapter)
-        assert await handle_lever(receiver, "1", b"{}") == (500, {"error": "failed"})
-        answer = await handle_greenhouse(receiver, "1", b"{}", signature=None, event_id=None)
+        assert await handle_webhook(receiver, "lever", "1", b"{}", {}) == (500, {"error": "failed"})
+        answer = await handle_webhook(receiver, "greenhouse", "1", b"{}", {})
         assert answer == (500, {"error": "failed"})  # no detail of the failure reaches the sender
         await receiver.close()
     finally:
@@ -558,5 +553,25 @@ def test_webhook_secrets_are_sealed_and_validated(tmp_path: Path) -> None:
                 add_lever_token(runtime.sessions, runtime.box, lever_id, bad)
         with pytest.raises(ConfigError, match="no Lever connection"):
             add_lever_token(runtime.sessions, runtime.box, greenhouse_id, "tok")
+    finally:
+        runtime.close()
+
+
+def test_tokens_stored_under_the_old_lever_key_still_count_and_move_to_the_neutral_key(tmp_path: Path) -> None:
+    runtime = open_runtime(tmp_path, f"sqlite:///{tmp_path / 'legacy.sqlite3'}")
+    try:
+        lever_id = add_connection(runtime, "lever", "http://127.0.0.1:9/v1", {"api_key": "k"})
+        with transaction(runtime.sessions) as session:
+            row = session.get(AtsConnection, lever_id)
+            assert row is not None
+            row.webhook_secret = runtime.box.seal({"secret": "s", "lever_signature_tokens": ["tok_old"]})
+        with runtime.sessions() as session:
+            row = session.get(AtsConnection, lever_id)
+            assert row is not None and lever_tokens(runtime.box, row) == ["tok_old"]
+        assert add_lever_token(runtime.sessions, runtime.box, lever_id, "tok_new") == 2
+        with runtime.sessions() as session:
+            row = session.get(AtsConnection, lever_id)
+            assert row is not None and row.webhook_secret is not None
+            assert runtime.box.open(row.webhook_secret) == {"secret": "s", "signature_tokens": ["tok_old", "tok_new"]}
     finally:
         runtime.close()

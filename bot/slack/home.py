@@ -1,5 +1,7 @@
 """The App Home integration directory: which ATSs hirebot supports, which are connected, and the Add modal.
 
+Every provider's entry, form fields and setup help come from its spec (adapters/<provider>/spec.py).
+
 Views are pure functions of the connection service's data, so they are tested without Slack; the
 listeners in bot/slack/app.py publish them and read submissions back with `read_connect_form`.
 """
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.connections import ConnectionInfo, FormField, ProviderSpec
+from adapters.spec import ConnectField, ProviderSpec
+from bot.connections import ConnectionInfo
 from bot.messages import Person
 from bot.slack.blocks import (
     MAX_SECTION_TEXT,
@@ -79,9 +82,7 @@ def _connection_block(info: ConnectionInfo, person: Person) -> dict[str, Any]:
 
 def _provider_blocks(spec: ProviderSpec, connected: Sequence[ConnectionInfo], person: Person
                      ) -> list[dict[str, Any]]:
-    if not spec.available:
-        status = "Not available in this version yet."
-    elif connected:
+    if connected:
         status = f"Connected ({len(connected)})."
     elif spec.org_scope_allowed:
         status = "Not connected. An admin can connect it for the whole workspace, or you can add it for yourself."
@@ -89,9 +90,8 @@ def _provider_blocks(spec: ProviderSpec, connected: Sequence[ConnectionInfo], pe
         status = "Not connected. Add it for yourself."
     head: dict[str, Any] = {"type": "section", "block_id": f"provider.{spec.name}",
                             "text": mrkdwn(f"*{escape_mrkdwn(spec.label)}*\n{escape_mrkdwn(status)}")}
-    if spec.available:
-        head["accessory"] = {"type": "button", "action_id": ADD_ACTION, "value": spec.name,
-                             "text": plain("Add", 75), "style": "primary"}
+    head["accessory"] = {"type": "button", "action_id": ADD_ACTION, "value": spec.name,
+                         "text": plain("Add", 75), "style": "primary"}
     return [head, *(_connection_block(info, person) for info in connected)]
 
 
@@ -134,7 +134,7 @@ def _modal(title: str, blocks: list[dict[str, Any]], *, metadata: dict[str, Any]
     return view
 
 
-def _input_element(form_field: FormField, value: str | None) -> dict[str, Any]:
+def _input_element(form_field: ConnectField, value: str | None) -> dict[str, Any]:
     if form_field.choices:
         options = [{"text": plain(choice, 75), "value": choice} for choice in form_field.choices]
         element: dict[str, Any] = {"type": "static_select", "action_id": INPUT_ACTION, "options": options}
@@ -149,7 +149,7 @@ def _input_element(form_field: FormField, value: str | None) -> dict[str, Any]:
     return element
 
 
-def _input_block(form_field: FormField, value: str | None) -> dict[str, Any]:
+def _input_block(form_field: ConnectField, value: str | None) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input", "block_id": FIELD_BLOCK_PREFIX + form_field.name, "optional": not form_field.required,
         "label": plain(form_field.label, MAX_INPUT_LABEL), "element": _input_element(form_field, value),

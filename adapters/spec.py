@@ -1,0 +1,107 @@
+"""The one declarative description each ATS package exports, from which the rest of hirebot is generated.
+
+`hirebot connect <name>` and its flags, the chat connect forms, the webhook route and its check,
+`hirebot webhooks`, the meeting-log rules and the provider table in docs/providers.md all read a
+`ProviderSpec`; no code outside `adapters/<name>/` names the provider. adapters/registry.py lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from adapters.base import AtsAdapter, Capability
+from adapters.webhooks import WebhookVerifier
+from adapters.write_policy import WritePolicy
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One value an admin gives when connecting: a CLI flag (`--client-id`) and a form input (`client_id`).
+
+    `label` and `help` are the form's; `flag_help` is the flag's `--help` line. `secret` values are stored
+    sealed and never shown again; `credential` stores a non-secret value with them (an OAuth client id).
+    `default` applies on the command line only (the form leaves an optional input empty). `choices`
+    limits the value (a select in forms, a checked flag on the command line).
+    """
+
+    name: str
+    label: str
+    flag_help: str
+    secret: bool = False
+    credential: bool = False
+    required: bool = True
+    help: str = ""
+    placeholder: str = ""
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def sealed(self) -> bool:
+        """Stored with the encrypted credentials rather than the plain settings."""
+        return self.secret or self.credential
+
+
+class WebhookScheme(StrEnum):
+    """Who holds the secret that proves a delivery came from the ATS."""
+
+    GENERATED_SECRET = "generated_secret"  # hirebot generates one at connect time; the admin pastes it into the ATS
+    ISSUED_TOKENS = "issued_tokens"  # the ATS issues a token per webhook; the admin pastes each into hirebot
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """How an ATS's webhooks reach hirebot.
+
+    `verify` checks one delivery (adapters/webhooks.py). `events` are the ones to turn on in the ATS.
+    `setup` is the step `hirebot webhooks` prints after the URL for ISSUED_TOKENS (placeholders
+    `{connection_id}` and `{stored}`); a GENERATED_SECRET connection prints its secret instead.
+    `token_source` says where the ATS shows its tokens.
+    """
+
+    scheme: WebhookScheme
+    verify: WebhookVerifier
+    events: tuple[str, ...]
+    setup: str = ""
+    token_source: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """Everything hirebot needs to know about one ATS, beyond its adapter's own code.
+
+    `name` is the stored provider name and the URL/CLI word; `label` is what people read. `fields` are the
+    connect fields in flag and form order. `default_base_url` gives the API address from the connect
+    values when none is given. `org_scope_allowed`: an admin may connect it for the whole workspace
+    (otherwise connections are personal). `help_text` is the setup and permission help shown above the
+    connect form; `connect_summary` is the `hirebot connect <name>` help line.
+    """
+
+    name: str
+    label: str
+    adapter_class: type[AtsAdapter]
+    fields: tuple[ConnectField, ...]
+    default_base_url: Callable[[Mapping[str, str]], str]
+    help_text: str
+    connect_summary: str
+    webhooks: WebhookSpec
+    write_policy: WritePolicy
+    org_scope_allowed: bool = False
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return self.adapter_class.capabilities
+
+    @property
+    def available(self) -> bool:
+        """Whether this build can connect it: a spec is registered only with its adapter, so always."""
+        return True
+
+    @property
+    def default_scope(self) -> str:
+        return "org" if self.org_scope_allowed else "user"
