@@ -142,6 +142,11 @@ def data_object(reply: JsonReply, what: str) -> dict[str, Any]:
     return data
 
 
+def confidentiality(include_confidential: bool) -> dict[str, str]:
+    """The query parameter that lists confidential records too, when the connection wants them."""
+    return {"confidentiality": "all"} if include_confidential else {}
+
+
 async def first_failure(coroutines: Iterable[Awaitable[_T]]) -> list[_T]:
     """Run concurrently; on the first failure cancel the rest and raise that failure as itself."""
     try:
@@ -205,7 +210,3 @@ def _retry_after(response: httpx.Response) -> float | None:
     except ValueError:
         return None
 
-
-def confidentiality(include_confidential: bool) -> dict[str, str]:
-    """The query parameter that lists confidential records too, when the connection wants them."""
-    return {"confidentiality": "all"} if include_confidential else {}
