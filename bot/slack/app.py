@@ -74,6 +74,7 @@ from bot.slack.home import (
     read_connect_form,
 )
 from bot.slack.installation import DatabaseInstallationStore, DatabaseOAuthStateStore
+from bot.slack.markup import slack_text
 from bot.slack.scheduling import (
     SCHEDULE_CALLBACK,
     BotTokens,
@@ -699,7 +700,7 @@ class SlackConversation:
                 queue.task_done()
 
     async def _answer(self, question: Question) -> None:
-        """Ask the core; Slack's markup (mentions, links, entities) is the core's intent parser's to read."""
+        """Ask the core with the message as plain text (Slack's mentions, links and entities rendered)."""
         client, place = question.client, question.place
         try:
             person = await self.identities.person(client, place.team_id, place.user)
@@ -709,12 +710,11 @@ class SlackConversation:
         if question.command is not None:
             reply = await self.core.choose(person, question.command, question.value or "")
         else:
+            text = slack_text(question.text or "")
             # Only a scheduling request uses attached files (a CV): don't download them for anything else.
-            wanted = question.files if question.files and parse(question.text or "").name == IntentName.SCHEDULE \
-                else ()
+            wanted = question.files if question.files and parse(text).name == IntentName.SCHEDULE else ()
             files, problems = await self.files.fetch_all(wanted, client.token, self.http_session)
-            message = IncomingMessage(text=question.text or "", sender=person, room=place.room, platform="slack",
-                                      files=files)
+            message = IncomingMessage(text=text, sender=person, room=place.room, platform="slack", files=files)
             reply = await self.core.handle(message)
             if problems and reply.intent == IntentName.SCHEDULE:
                 await self._say(client, place, unreadable_files_note(problems, any_read=bool(files)))
