@@ -29,10 +29,12 @@ INTAKE_SET = "intake_set"
 RESCHEDULE = "meeting_reschedule"
 CANCEL = "meeting_cancel"
 SHOWN_SLOTS = 8
-STATE_LABELS: dict[str, str] = {MeetingState.REQUESTED: "Waiting for the candidate to pick a time",
-                MeetingState.TIME_SELECTED: "Time picked", MeetingState.BOOKED: "Booked",
-                MeetingState.DECLINED: "Declined by the candidate", MeetingState.RESCHEDULING: "New times offered",
-                MeetingState.CANCELLED: "Cancelled", MeetingState.COMPLETED: "Done"}
+STATE_LABELS: dict[str, str] = {
+    MeetingState.REQUESTED: "Waiting for the candidate to pick a time", MeetingState.TIME_SELECTED: "Time picked",
+    MeetingState.BOOKED: "Booked", MeetingState.DECLINED: "Declined by the candidate",
+    MeetingState.RESCHEDULING: "New times offered", MeetingState.CANCELLED: "Cancelled",
+    MeetingState.COMPLETED: "Done",
+}
 # Meetings "reschedule X" and "cancel X" look for, and those whose cards offer Reschedule and Cancel.
 OPEN_STATES = frozenset({MeetingState.REQUESTED, MeetingState.RESCHEDULING, MeetingState.BOOKED,
                          MeetingState.TIME_SELECTED})

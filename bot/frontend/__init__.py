@@ -12,7 +12,8 @@
   with its validation (named fields; a platform maps them to its own widgets).
 - zones.py: the time zone an organizer's days are read in.
 - connect.py: connecting an ATS from chat (credentials checked, first sync reported).
-- registry.py: which front ends configuration enables, for `hirebot run`.
+
+`hirebot run` (bot/server.py) mounts every configured `FrontEnd` (protocol.py) from its registry.
 
 This package imports neither Slack nor Teams; the core (bot/core.py) imports only schedule_draft from it.
 """

@@ -63,8 +63,8 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
     """The Bolt app with every listener registered; its `conversation` attribute holds the listener object
     and `bot_tokens` what the meeting notifier posts with.
 
-    `core_processes` > 0 answers questions in that many separate processes (see bot/frontend/runner.py); 0 uses
-    `assistant` on a thread of this process. `now` is the wall clock (the scheduling modal's "today").
+    `core_processes` > 0 answers questions in that many separate processes (bot/frontend/runner.py); 0
+    uses `assistant` on a thread of this process. `now` is the wall clock (the scheduling modal's "today").
     """
     mode = slack_mode(settings)
     if mode is None:
@@ -88,8 +88,7 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
     )
     identities = SlackIdentities(directory, multi_workspace=mode.multi_workspace, clock=clock)
     conversation = SlackConversation(core_runner(settings, assistant, core_processes), directory, connections,
-                                     identities,
-                                     zones=OrganizerZones(sessions, secret_box), now=now,
+                                     identities, zones=OrganizerZones(sessions, secret_box), now=now,
                                      files=FileFetcher(mode.api_url),
                                      intakes=assistant.scheduling.intakes if assistant.scheduling else None)
     register_listeners(app, conversation, multi_workspace=mode.multi_workspace)
