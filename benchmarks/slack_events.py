@@ -32,7 +32,7 @@ import aiohttp
 from cryptography.fernet import Fernet
 from sqlalchemy import insert
 
-from bot.slack.app import BUSY_TEXT
+from bot.frontend.conversation import BUSY_TEXT
 from bot.slack.sandbox import FakeSlackApi, RecordedCall, SlackRequests
 from store.crypto import SecretBox
 

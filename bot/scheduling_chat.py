@@ -8,18 +8,18 @@ private event loop here.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.errors import HirebotError
+from bot.frontend.schedule_draft import UNREADABLE_DRAFT, DraftError, ScheduleDraft
 from bot.intake import IntakeDesk, IntakeError, IntakeView
 from bot.intents import IntentName
 from bot.messages import ChatFile, Person
 from bot.replies import Action, Card, Choice, Field, Reply
-from scheduler.meetings import MeetingService, MeetingView, Proposal, format_slot, format_time
+from scheduler.meetings import MeetingService, MeetingState, MeetingView, Proposal, format_slot, format_time
 from scheduler.window import describe_window
 
 SEND = "send_request"
@@ -29,9 +29,16 @@ INTAKE_SET = "intake_set"
 RESCHEDULE = "meeting_reschedule"
 CANCEL = "meeting_cancel"
 SHOWN_SLOTS = 8
-STATE_LABELS = {"requested": "Waiting for the candidate to pick a time", "time_selected": "Time picked",
-                "booked": "Booked", "declined": "Declined by the candidate", "rescheduling": "New times offered",
-                "cancelled": "Cancelled", "completed": "Done"}
+STATE_LABELS: dict[str, str] = {
+    MeetingState.REQUESTED: "Waiting for the candidate to pick a time", MeetingState.TIME_SELECTED: "Time picked",
+    MeetingState.BOOKED: "Booked", MeetingState.DECLINED: "Declined by the candidate",
+    MeetingState.RESCHEDULING: "New times offered", MeetingState.CANCELLED: "Cancelled",
+    MeetingState.COMPLETED: "Done",
+}
+# Meetings "reschedule X" and "cancel X" look for, and those whose cards offer Reschedule and Cancel.
+OPEN_STATES = frozenset({MeetingState.REQUESTED, MeetingState.RESCHEDULING, MeetingState.BOOKED,
+                         MeetingState.TIME_SELECTED})
+CHANGEABLE_STATES = frozenset({MeetingState.REQUESTED, MeetingState.RESCHEDULING, MeetingState.BOOKED})
 
 
 def _run(coroutine: Any) -> Any:
@@ -40,12 +47,10 @@ def _run(coroutine: Any) -> Any:
 
 def _draft(proposal: Proposal, candidate_id: int | None, extra: Sequence[str], intake_id: int | None = None) -> str:
     """What the Send button carries: enough to propose the same meeting again with fresh slots."""
-    data = {"c": candidate_id, "e": proposal.candidate.email, "n": proposal.candidate.name,
-            "d": proposal.duration_minutes, "ws": proposal.window_start.isoformat(),
-            "we": proposal.window_end.isoformat(), "l": proposal.location, "t": proposal.title, "x": list(extra)}
-    if intake_id is not None:
-        data["i"] = intake_id
-    return json.dumps(data, separators=(",", ":"))
+    return ScheduleDraft(window_start=proposal.window_start, window_end=proposal.window_end,
+                         candidate_id=candidate_id, email=proposal.candidate.email, name=proposal.candidate.name,
+                         duration=proposal.duration_minutes, location=proposal.location, title=proposal.title,
+                         attendees=tuple(extra), intake_id=intake_id).to_json()
 
 
 class SchedulingDesk:
@@ -125,20 +130,20 @@ class SchedulingDesk:
         draft = view.draft
         return self._propose(sender, None, draft, email=view.email, name=draft.get("n"), intake=view)
 
-    def send(self, sender: Person, draft: str) -> Reply:
+    def send(self, sender: Person, draft_json: str) -> Reply:
         try:
-            data = json.loads(draft)
-            window = (datetime.fromisoformat(data["ws"]), datetime.fromisoformat(data["we"]))
-        except (ValueError, KeyError, TypeError):
-            return Reply(text="That proposal can't be read any more. Please say \u201cschedule with …\u201d again.",
-                         intent=IntentName.SCHEDULE)
+            draft = ScheduleDraft.from_json(draft_json)
+        except DraftError:
+            return Reply(text=UNREADABLE_DRAFT, intent=IntentName.SCHEDULE)
         intake = None
-        if data.get("i") is not None and data.get("c") is None:
-            intake = self.intakes.update(sender, int(data["i"]), target=data.get("ta"), linkedin_url=data.get("li"))
+        if draft.intake_id is not None and draft.candidate_id is None:
+            intake = self.intakes.update(sender, draft.intake_id, target=draft.target,
+                                         linkedin_url=draft.linkedin_url)
         proposal = _run(self.service.propose(
-            sender, data.get("c"), candidate_email=data.get("e"), candidate_name=data.get("n"),
-            duration_minutes=data.get("d"), window=window, extra_attendees=data.get("x") or (),
-            location=data.get("l"), title=data.get("t"), intake_job=intake.job if intake is not None else None))
+            sender, draft.candidate_id, candidate_email=draft.email, candidate_name=draft.name,
+            duration_minutes=draft.duration, window=(draft.window_start, draft.window_end),
+            extra_attendees=draft.attendees, location=draft.location, title=draft.title,
+            intake_job=intake.job if intake is not None else None))
         view = self.service.create_request(proposal, sender, intake_id=intake.id if intake is not None else None)
         return Reply(
             text=(f"Sent {view.candidate.name} a meeting request at {view.candidate.email} with "
@@ -153,7 +158,7 @@ class SchedulingDesk:
                    ) -> MeetingView | None:
         views = [v for cid in candidate_ids for v in self.service.find_for_candidate(sender, cid)]
         if open_only:
-            views = [v for v in views if v.state in ("requested", "rescheduling", "booked", "time_selected")]
+            views = [v for v in views if v.state in OPEN_STATES]
         return max(views, key=lambda v: (v.created_at or v.window_end, v.id)) if views else None
 
     def reschedule(self, sender: Person, view: MeetingView, when: str | None = None) -> Reply:
@@ -206,7 +211,7 @@ class SchedulingDesk:
         if view.decline_reason:
             fields.append(Field("Reason", view.decline_reason))
         actions: list[Action] = []
-        if view.state in ("requested", "rescheduling", "booked"):
+        if view.state in CHANGEABLE_STATES:
             actions = [Action("Reschedule", command=RESCHEDULE, value=str(view.id)),
                        Action("Cancel", command=CANCEL, value=str(view.id))]
         history = " → ".join(e.kind.replace("_", " ") for e in view.events[-6:])

@@ -1,11 +1,13 @@
 """`hirebot run`: composes the one aiohttp server from the configured front ends and background work.
 
-Slack (HTTP or Socket Mode), ATS webhooks, health and metrics share one port; the sync scheduler
-polls every connection as a safety net behind the webhooks.
+Every chat front end whose configuration is set (a small registry: Slack today), ATS webhooks, booking
+pages, health and metrics share one port; the sync scheduler polls every connection as a safety net behind
+the webhooks. Meeting notices and briefings reach people through the front ends' direct messages.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -15,8 +17,11 @@ from adapters.errors import ConfigError
 from bot.background import background_hooks
 from bot.booking import booking_routes
 from bot.briefing_card import RenderingBriefingSender
+from bot.frontend.notifier import NotifierBridge
+from bot.frontend.protocol import FrontEnd
+from bot.frontend.runner import ProcessCore
 from bot.runtime import Runtime
-from bot.slack.app import ProcessCore, SlackFrontEnd
+from bot.slack.app import SlackFrontEnd
 from bot.web import Hook, create_web_app
 from scheduler.sync_jobs import SyncSchedule, SyncScheduler
 from store.models import utcnow
@@ -30,16 +35,27 @@ NOTHING_CONFIGURED = (
     "workspaces. docs/slack.md walks through it."
 )
 
+FrontEndFactory = Callable[[Runtime], FrontEnd | None]
+# Each returns its front end when its configuration is set, None when it isn't, and raises ConfigError
+# (saying what to set) when it is half done. A new chat platform adds one entry.
+FRONT_ENDS: tuple[FrontEndFactory, ...] = (SlackFrontEnd.for_runtime,)
+
+
+def configured_front_ends(runtime: Runtime,
+                          factories: tuple[FrontEndFactory, ...] = FRONT_ENDS) -> list[FrontEnd]:
+    """The front ends the settings enable, in registry order."""
+    return [front for factory in factories if (front := factory(runtime)) is not None]
+
 
 def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web.Application:
     """The web application with every configured front end mounted; refuses when none is configured."""
     settings = runtime.settings
-    front = SlackFrontEnd.from_settings(settings, runtime.sessions, runtime.assistant, runtime.directory,
-                                        runtime.connections, secret_box=runtime.box, engine=runtime.engine)
-    if front is None:
+    fronts = configured_front_ends(runtime)
+    if not fronts:
         raise ConfigError(NOTHING_CONFIGURED)
-    for line in front.describe():
-        say(line)
+    for front in fronts:
+        for line in front.describe():
+            say(line)
     scheduler = SyncScheduler(runtime.connection_syncer(), SyncSchedule.from_env())
     say(f"ATS webhooks: {settings.public_url}/webhooks/<provider>/<connection id> (see `hirebot webhooks`); "
         f"polling every {int(scheduler.schedule.interval)} s as a safety net.")
@@ -47,28 +63,38 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
 
     scheduling = runtime.scheduling
     assert scheduling is not None
-    notifier = front.notifier()  # meeting notices and pre-meeting briefings go out as Slack DMs
+    running: dict[str, asyncio.AbstractEventLoop] = {}  # the server's loop while the front ends are started
+    # Meeting notices and pre-meeting briefings go out as DMs through the front ends; until they have
+    # started (and after they stop) notices wait, their jobs retried.
+    notifier = NotifierBridge(runtime.sessions, [front.direct_messages() for front in fronts],
+                              lambda: running.get("loop"))
     scheduling.set_notifier(notifier)
     scheduling.set_briefing_sender(RenderingBriefingSender(notifier))
-    if isinstance(front.conversation.core, ProcessCore):
-        # Meetings changed in a core process plan their jobs there; this process's runner sends them.
-        front.conversation.core.on_meeting_change = lambda: scheduling.runner.nudge(utcnow())
+    for front in fronts:
+        if isinstance(front.core, ProcessCore):
+            # Meetings changed in a core process plan their jobs there; this process's runner sends them.
+            front.core.on_meeting_change = lambda: scheduling.runner.nudge(utcnow())
     say(f"Booking pages for candidates: {settings.public_url}/book/… · emails via "
         f"{'SMTP' if settings.smtp_url else 'files in ' + str(settings.data_dir / 'outbox-mail')}")
 
     start_background, stop_background = background_hooks(runtime)
 
-    async def start_front(_app: web.Application) -> None:
-        await front.start()
+    async def start_fronts(_app: web.Application) -> None:
+        for front in fronts:
+            await front.start()
+        running["loop"] = asyncio.get_running_loop()
         await start_background(_app)
 
-    async def close_front(_app: web.Application) -> None:
+    async def close_fronts(_app: web.Application) -> None:
         await stop_background(_app)
-        await front.close()
+        running.pop("loop", None)
+        for front in reversed(fronts):
+            await front.close()
 
-    startup: list[Hook] = [start_front]
-    cleanup: list[Hook] = [close_front]
-    routes = [*front.routes(), *booking_routes(scheduling.service, token_key=scheduling.token_key)]
+    startup: list[Hook] = [start_fronts]
+    cleanup: list[Hook] = [close_fronts]
+    routes = [route for front in fronts for route in front.routes()]
+    routes += booking_routes(scheduling.service, token_key=scheduling.token_key)
     return create_web_app(runtime, extra_routes=routes, on_startup=startup, on_cleanup=cleanup,
                           scheduler=scheduler)
 

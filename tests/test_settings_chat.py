@@ -22,6 +22,7 @@ from bot.intents import IntentName, parse
 from bot.messages import Person
 from bot.replies import Reply
 from bot.settings_chat import HOW_TO, SettingsDesk
+from bot.slack.markup import slack_text
 from scheduler.briefings import digest_key
 from scheduler.jobs import JobKind
 from scheduler.user_settings import (
@@ -53,7 +54,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 class Chat:
-    """One user talking to the settings desk through the real parser."""
+    """One user talking to the settings desk through the real parser, as Slack hands it their messages."""
 
     def __init__(self, sessions: sessionmaker[Session], person: Person, clock: Callable[[], datetime]) -> None:
         self.sessions = sessions
@@ -61,7 +62,7 @@ class Chat:
         self.desk = SettingsDesk(sessions, BOX, clock)
 
     def say(self, text: str) -> Reply:
-        intent = parse(text)
+        intent = parse(slack_text(text))
         assert intent.name in (IntentName.MY_SETTINGS, IntentName.CHANGE_SETTING), (text, intent)
         return self.desk.handle(self.person, intent)
 

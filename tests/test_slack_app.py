@@ -25,20 +25,15 @@ from adapters.errors import ConfigError
 from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
-from bot.slack.app import (
-    SUBSCRIBED_EVENTS,
-    ProcessCore,
-    SlackConversation,
-    SlackFrontEnd,
-    build_slack_app,
-    slack_mode,
-    slack_routes,
-    slash_command_text,
-)
+from bot.frontend.runner import ProcessCore
+from bot.slack.app import SlackFrontEnd, build_slack_app, slack_routes
 from bot.slack.blocks import LINK_PREFIX
+from bot.slack.config import slack_mode
+from bot.slack.conversation import SlackConversation, slash_command_text
 from bot.slack.home import ADD_ACTION, CONNECT_CALLBACK, REMOVE_ACTION, SCOPE_BLOCK
 from bot.slack.installation import SEALED_PREFIX, DatabaseInstallationStore
 from bot.slack.sandbox import FILE_DOWNLOAD_METHOD, FakeSlackApi, RecordedCall, SlackRequests
+from bot.slack.scopes import SUBSCRIBED_EVENTS
 from store.db import session_factory
 from store.models import AtsConnection
 from store.settings import Settings
@@ -388,7 +383,8 @@ async def test_a_redelivered_event_is_answered_once(harness: Harness, world: Wor
 
 async def test_a_full_question_queue_answers_busy_at_once(harness: Harness, world: World) -> None:
     conversation = harness.conversation
-    conversation.worker_count, conversation.backlog = 0, 1  # nobody answering, room for one question
+    questions = conversation.desk.questions
+    questions.worker_count, questions.backlog = 0, 1  # nobody answering, room for one question
     first = json.loads(harness.slack.direct_message("U0RITA", "who is Jane Doe?")[0])
     second = json.loads(harness.slack.direct_message("U0RITA", "who is Maria Rossi?")[0])
     await conversation.on_message(first, first["event"], harness.app.client)

@@ -23,18 +23,13 @@ from aiohttp.test_utils import TestServer
 from slack_sdk.models.views import View
 from sqlalchemy import Engine, select
 
+from bot.frontend.schedule_draft import ScheduleDraft
+from bot.frontend.schedule_form import FormContext, ScheduleForm, edited_draft
 from bot.scheduling_chat import INTAKE_SET
-from bot.slack.app import FileFetcher, SlackFile
 from bot.slack.blocks import PICK_PREFIX
+from bot.slack.files import FileFetcher, SlackFile
 from bot.slack.sandbox import FILE_DOWNLOAD_METHOD, FakeSlackApi, RecordedCall
-from bot.slack.scheduling import (
-    LINKEDIN_BLOCK,
-    TARGET_BLOCK,
-    ModalContext,
-    ScheduleDraft,
-    ScheduleForm,
-    edited_draft,
-)
+from bot.slack.schedule_modal import LINKEDIN_BLOCK, TARGET_BLOCK
 from store.db import transaction
 from store.intake_models import CandidateIntake
 from store.models import AtsConnection, Job
@@ -372,14 +367,14 @@ def test_a_draft_keeps_who_to_add_where_and_their_linkedin_through_the_form() ->
     draft = ScheduleDraft(window_start=NOW, window_end=NOW.replace(day=30), email=EMAIL, title="Interview",
                           duration=30, intake_id=41)
     assert ScheduleDraft.from_json(draft.to_json()) == draft
-    assert json.loads(draft.to_json())["i"] == 41 and "ta" not in json.loads(draft.to_json())
-    context = ModalContext(draft, "Europe/Berlin")
+    assert json.loads(draft.to_json())["intake_id"] == 41 and "target" not in json.loads(draft.to_json())
+    context = FormContext(draft, "Europe/Berlin")
     form = ScheduleForm(title="Interview", duration=45, first_day=NOW.date().replace(day=24),
                         last_day=NOW.date().replace(day=30))
     kept = edited_draft(context, form, ())  # a form drawn without the ATS fields
     assert (kept.intake_id, kept.target, kept.linkedin_url) == (41, None, None)
     picked = edited_draft(context, ScheduleForm(**{**form.__dict__, "target": "3:J9", "linkedin": ""}), ())
-    assert json.loads(picked.to_json())["i"] == 41
+    assert json.loads(picked.to_json())["intake_id"] == 41
     assert (picked.target, picked.linkedin_url) == ("3:J9", "")  # "" removes the LinkedIn profile
     assert ScheduleDraft.from_json(picked.to_json()) == picked
     assert isinstance(picked.window_start, datetime)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.slack.app import (
+from bot.slack.scopes import (
     COMMAND_SCOPES,
     EVENT_SCOPES,
     FILE_SCOPES,

@@ -32,14 +32,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
+from bot.frontend.notifier import NotifierBridge
+from bot.frontend.protocol import ChatDeliveryError
+from bot.frontend.schedule_draft import ScheduleDraft
+from bot.frontend.schedule_form import ScheduleForm, typed_emails
 from bot.messages import Person
 from bot.replies import Card, Choice, Reply
 from bot.scheduling_chat import SchedulingDesk
-from bot.slack.app import SlackFrontEnd, build_slack_app, slack_mode
+from bot.slack.app import SlackFrontEnd, build_slack_app
 from bot.slack.blocks import EDIT_ACTION, PICK_PREFIX, render_reply
+from bot.slack.config import slack_mode
 from bot.slack.installation import DatabaseInstallationStore
+from bot.slack.notices import SlackDirectMessages
 from bot.slack.sandbox import FakeSlackApi, RecordedCall, SlackRequests
-from bot.slack.scheduling import (
+from bot.slack.schedule_modal import (
     DURATION_BLOCK,
     EMAILS_BLOCK,
     FIRST_DAY_BLOCK,
@@ -51,14 +57,9 @@ from bot.slack.scheduling import (
     SCHEDULE_CALLBACK,
     TARGET_BLOCK,
     TITLE_BLOCK,
-    BotTokens,
-    ChatDeliveryError,
-    ScheduleDraft,
-    ScheduleForm,
-    SlackNotifier,
     form_errors,
-    typed_emails,
 )
+from bot.slack.web_api import BotTokens
 from scheduler.mail import Mailer
 from scheduler.meetings import MeetingView
 from scheduler.tokens import derive_token_key
@@ -504,8 +505,7 @@ async def test_notify_refuses_to_block_the_event_loop_and_waits_for_a_started_fr
     notifier = desk.front.notifier()
     with pytest.raises(RuntimeError):
         notifier.notify(1, "Hello", meeting_id=1)  # on the loop itself: would deadlock
-    idle = SlackNotifier(desk.sessions, desk.front.app.client, desk.front.app.bot_tokens,  # type: ignore[attr-defined]
-                         lambda: None, multi_workspace=False)
+    idle = NotifierBridge(desk.sessions, desk.front.direct_messages(), lambda: None)
     with pytest.raises(ChatDeliveryError) as early:
         await asyncio.to_thread(idle.notify, 1, "Hello", meeting_id=1)
     assert early.value.retryable is True
@@ -526,8 +526,8 @@ async def test_a_slack_that_does_not_answer_times_out_as_retryable(desk: Desk) -
     await desk.send(desk.slack.direct_message("U0RITA", "help"))
     await desk.fake.wait_for("chat.postMessage")
     loop = asyncio.get_running_loop()
-    notifier = SlackNotifier(desk.sessions, client, BotTokens(client, token=BOT_TOKEN), lambda: loop,
-                             multi_workspace=False, timeout=0.2)
+    notifier = NotifierBridge(desk.sessions, SlackDirectMessages(client, BotTokens(client, token=BOT_TOKEN),
+                                                                 multi_workspace=False), lambda: loop, timeout=0.2)
     try:
         with pytest.raises(ChatDeliveryError) as late:
             await asyncio.to_thread(notifier.notify, desk.rita().user_id, "Hello", meeting_id=1)

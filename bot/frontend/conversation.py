@@ -1,0 +1,121 @@
+"""The one answering loop every chat front end shares: a turn in, the core's answer out, in the right place.
+
+`TurnDesk.receive` queues a turn (or says "busy" at once); a worker asks who it is, asks the core (on the
+core runner), reads attached files only for scheduling requests (the one place a CV is used), applies the
+who-may-see-details rule, and delivers through the platform, apologising instead of going quiet when the
+platform refuses. Background work a front end starts (a first ATS sync) is tracked here too, so `drain`
+and `close` cover everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any, Generic
+
+from bot.frontend.privacy import DetailsRule
+from bot.frontend.protocol import ChatPlatform, DeliveryRefused, IdentityError, PlaceT, Turn
+from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS, QuestionQueue
+from bot.frontend.runner import CoreRunner
+from bot.intents import IntentName, parse
+from bot.messages import IncomingMessage, Person, RoomKind
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+BUSY_TEXT = "I'm answering a lot of questions right now. Please ask again in a minute."
+FAILED_TEXT = "Sorry, something went wrong on my side while answering that. Please try again."
+
+
+def unreadable_files_note(problems: Sequence[str], *, any_read: bool) -> str:
+    """What the organizer is told when attached files couldn't be read."""
+    what = "the file you attached" if len(problems) == 1 else "some of the files you attached"
+    text = f"I couldn't read {what} ({'; '.join(problems)})"
+    return text + ("." if any_read else "; the request will go without a CV.")
+
+
+class TurnDesk(Generic[PlaceT]):
+    """Answers the turns of one front end through the core."""
+
+    def __init__(self, platform: ChatPlatform[PlaceT], core: CoreRunner, details: DetailsRule, *,
+                 workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG) -> None:
+        self.platform = platform
+        self.core = core
+        self.details = details
+        self.questions: QuestionQueue[Turn[PlaceT]] = QuestionQueue(self._answer_safely, workers=workers,
+                                                                    backlog=backlog)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def receive(self, turn: Turn[PlaceT]) -> None:
+        """Queue a turn for the answering workers; when the queue is full, say so at once."""
+        if not self.questions.offer(turn):
+            await self.platform.say(turn.place, BUSY_TEXT)
+
+    async def _answer_safely(self, turn: Turn[PlaceT]) -> None:
+        try:
+            await self.answer(turn)
+        except Exception:
+            log.exception("answering a %s turn in %r failed", self.platform.name, turn.place)
+            await self.platform.say(turn.place, FAILED_TEXT)
+
+    async def answer(self, turn: Turn[PlaceT]) -> None:
+        """Ask the core about one turn and deliver its reply (exceptions propagate)."""
+        place = turn.place
+        try:
+            person = await self.platform.identify(place)
+        except IdentityError as exc:
+            await self.platform.say(place, str(exc))
+            return
+        if turn.command is not None:
+            reply = await self.core.choose(person, turn.command, turn.value)
+        else:
+            text = turn.text or ""
+            # Only a scheduling request uses attached files (a CV): don't read them for anything else.
+            wanted = bool(turn.attachments) and parse(text).name == IntentName.SCHEDULE
+            files, problems = await self.platform.read_files(place, turn.attachments) if wanted else ((), ())
+            message = IncomingMessage(text=text, sender=person, room=self.platform.room(place),
+                                      platform=self.platform.name, files=files)
+            reply = await self.core.handle(message)
+            if problems and reply.intent == IntentName.SCHEDULE:
+                await self.platform.say(place, unreadable_files_note(problems, any_read=bool(files)))
+        await self.deliver(place, reply, person, replace=turn.replace)
+
+    async def deliver(self, place: PlaceT, reply: Reply, person: Person | None = None, *,
+                      replace: bool = False) -> None:
+        """Send a reply where it belongs; if the platform refuses it, log why and apologise instead."""
+        in_direct = self.platform.room(place) is not RoomKind.CHANNEL
+        private = await self.details.only_for_asker(reply, person, in_direct=in_direct)
+        try:
+            if replace:
+                await self.platform.update(place, reply, private=private)
+            else:
+                await self.platform.reply(place, reply, private=private)
+        except DeliveryRefused as exc:
+            label = self.platform.label
+            log.error("%s refused a reply (intent=%s, place=%r): %s", label, reply.intent, place, exc)
+            await self.platform.say(place, f"Sorry, {label} wouldn't let me post that answer here "
+                                           f"({str(exc) or 'unknown error'}). Please try again in a moment.")
+
+    # ---------------------------------------------------------------- background work
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every queued turn is answered and background work (first syncs) is done."""
+        while True:
+            await self.questions.join()
+            if not self._tasks:
+                return
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """At shutdown: stop answering, stop background work still running, and let the core go."""
+        pending = list(self._tasks)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(self.questions.close(), *pending, return_exceptions=True)
+        self.core.close()
