@@ -133,11 +133,8 @@ class Provider:
 
 
 @asynccontextmanager
-async def running(provider: Provider, *, timeout: float = 5.0) -> AsyncIterator[Fake]:
-    """Serve the provider's fake on loopback with a client that records every response it gets.
-
-    `timeout` is the client's own limit, for requests an adapter sends without its retry policy's.
-    """
+async def running(provider: Provider) -> AsyncIterator[Fake]:
+    """Serve the provider's fake on loopback with a client that records every response it gets."""
     clock = EpochClock(START)
     sandbox = provider.build_sandbox(clock)
     seen: list[Seen] = []
@@ -146,7 +143,7 @@ async def running(provider: Provider, *, timeout: float = 5.0) -> AsyncIterator[
         seen.append(Seen(response.request.method, response.request.url.path, response.status_code))
 
     async with TestServer(sandbox.app, host="127.0.0.1") as server, \
-            httpx.AsyncClient(event_hooks={"response": [record]}, timeout=timeout) as client:
+            httpx.AsyncClient(event_hooks={"response": [record]}) as client:
         yield Fake(provider, sandbox, str(server.make_url("")).rstrip("/"), client, clock, seen)
 
 

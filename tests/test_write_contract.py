@@ -62,7 +62,7 @@ class Rig:
 @pytest.fixture(params=list(WRITERS))
 async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     writer = WRITERS[request.param]
-    async with running(writer.provider, timeout=ANSWER_TIMEOUT) as fake:
+    async with running(writer.provider) as fake:
         yield Rig(fake, writer, writer.subject(fake.sandbox))
 
 
@@ -293,6 +293,7 @@ async def lose_the_answer(rig: Rig, write: Write) -> tuple[AtsAdapter, Exception
 
     rig.sandbox.chaos.sleep = hold
     rig.fake.policy = replace(RETRY, timeout=ANSWER_TIMEOUT)
+    rig.fake.client.timeout = httpx.Timeout(ANSWER_TIMEOUT)  # for requests sent without the policy's timeout
     adapter = rig.adapter()
     path = aim(rig, write)
     rig.writer.lose_answer(rig.sandbox, path)
