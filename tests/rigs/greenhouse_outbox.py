@@ -131,9 +131,9 @@ async def start_rig(sessions: sessionmaker[Session], *, candidates: int = 30,
         ids = workspace.id, connection.id
     rig = Rig(sandbox, httpx.AsyncClient(), url, time, sessions, *ids)
     with sessions() as session:
-        connection = session.get(AtsConnection, rig.connection_id)
-        assert connection is not None
-        await sync_connection(sessions, rig.connection_id, rig.adapter(connection), now=time.moment)
+        stored = session.get(AtsConnection, rig.connection_id)
+        assert stored is not None
+        await sync_connection(sessions, rig.connection_id, rig.adapter(stored), now=time.moment)
     sandbox.requests.clear()
     return rig, server
 
