@@ -1,85 +1,13 @@
-"""Shared fixtures: a real database per test (SQLite always, PostgreSQL when reachable)."""
+"""Registers the fixture modules every test may use (tests/rigs/): databases, and the rigs test modules
+share. Nothing is defined here, so no test module has a reason to import this file."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
-
-from store.db import make_engine, normalize_url, session_factory, upgrade
-
-PG_URL = os.environ.get("HIREBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-_pg_state: dict[str, str | None] = {}
-
-
-def postgres_unavailable() -> str | None:
-    """Why PostgreSQL cannot be used for tests, or None when it can (checked once per run)."""
-    if "reason" not in _pg_state:
-        try:
-            probe = create_engine(normalize_url(PG_URL), connect_args={"connect_timeout": 3})
-            with probe.connect() as conn:
-                conn.execute(text("select 1"))
-            probe.dispose()
-            _pg_state["reason"] = None
-        except Exception as exc:  # any failure to connect means: skip, visibly
-            _pg_state["reason"] = f"PostgreSQL at {PG_URL} unreachable: {type(exc).__name__}: {exc}".splitlines()[0]
-    return _pg_state["reason"]
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    reason = postgres_unavailable()
-    return f"postgresql: {'SKIPPED - ' + reason if reason else 'available at ' + PG_URL}"
-
-
-@pytest.fixture
-def pg_database_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped afterwards."""
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
-    admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"hirebot_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = normalize_url(PG_URL).rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each store test runs twice: on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hirebot.sqlite3'}"
-    return str(request.getfixturevalue("pg_database_url"))
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    """For tests that exercise logic above the store and need only one backend."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'hirebot.sqlite3'}")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+pytest_plugins = [
+    "tests.rigs.databases",
+    "tests.rigs.greenhouse_outbox",
+    "tests.rigs.greenhouse_sandbox",
+    "tests.rigs.lever_outbox",
+    "tests.rigs.slack",
+    "tests.rigs.webhook_hub",
+]

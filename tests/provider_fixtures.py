@@ -1,7 +1,8 @@
 """The provider table behind the adapter contract suite: how to run each fake ATS, build its adapter and
 change its data, so the cases in test_adapter_contract.py stay the same for every provider.
 
-A new provider proves itself by adding one `Provider` entry to `PROVIDERS`. The fakes and the adapters
+A new provider proves itself by adding one `Provider` entry to `PROVIDERS` (and, for the write contract
+suite, one `Writer` entry to `WRITERS` in tests/write_fixtures.py). The fakes and the adapters
 share one fake clock: retries, rate-limit waits and pacing move it forward, and nothing waits on the
 wall clock.
 """
@@ -65,6 +66,7 @@ class Fake:
     client: httpx.AsyncClient
     clock: EpochClock
     seen: list[Seen] = field(default_factory=list)
+    policy: RetryPolicy = RETRY  # how hard the adapters built here try, and how long they wait for answers
 
     def adapter(self, *, refused: bool = False) -> AtsAdapter:
         """The provider's adapter pointed at this fake; `refused` gives it a wrong secret."""
@@ -159,7 +161,7 @@ def _greenhouse_adapter(fake: Fake, wrong_secret: str | None) -> AtsAdapter:
         credentials={"client_id": greenhouse_fake.SANDBOX_CLIENT_ID,
                      "client_secret": wrong_secret or greenhouse_fake.SANDBOX_CLIENT_SECRET},
         settings={"auth_url": f"{fake.root_url}/token"})
-    return greenhouse.GreenhouseAdapter(config, fake.client, policy=RETRY, sleep=fake.clock.sleep,
+    return greenhouse.GreenhouseAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
                                         clock=fake.clock, rng=random.Random(5))
 
 
@@ -235,7 +237,7 @@ def _lever_sandbox(clock: EpochClock) -> lever_fake.LeverSandbox:
 def _lever_adapter(fake: Fake, wrong_key: str | None) -> AtsAdapter:
     config = ConnectionConfig(base_url=f"{fake.root_url}{lever_fake.API_PREFIX}",
                               credentials={"api_key": wrong_key or lever_fake.SANDBOX_API_KEY})
-    return lever.LeverAdapter(config, fake.client, policy=RETRY, sleep=fake.clock.sleep, clock=fake.clock,
+    return lever.LeverAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep, clock=fake.clock,
                               rng=random.Random(5))
 
 

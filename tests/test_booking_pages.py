@@ -26,7 +26,8 @@ from bot.booking import booking_routes
 from scheduler.mail import Mailer
 from scheduler.meetings import MeetingView
 from tests.browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT, Screenshots, browser_unavailable, launch_chromium
-from tests.test_invites import TOKEN_KEY, SchedulingWorld, free_port
+from tests.ports import free_port
+from tests.rigs.scheduling_world import TOKEN_KEY, SchedulingWorld
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Response

@@ -4,104 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import math
-import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import httpx
 import pytest
-from aiohttp.test_utils import TestServer
 
 from adapters.base import Capability, ConnectionConfig
 from adapters.errors import AtsError, AuthError, ConfigError, MalformedResponse
 from adapters.greenhouse import GreenhouseAdapter
-from adapters.http import RetryPolicy
 from adapters.models import ApplicationStatus, AttachmentType, CandidateBatch
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.sandbox.greenhouse import (
     ALL_SCOPES,
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    Chaos,
-    GreenhouseSandbox,
 )
-from adapters.sandbox.roster import GreenhouseState, generate
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-class FakeTime:
-    """One clock for the sandbox and the adapter; it moves only when someone sleeps (or a test says so)."""
-
-    def __init__(self, start: datetime = NOW) -> None:
-        self.now = start.timestamp()
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def moment(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class Rig:
-    """A running sandbox, an httpx client, and a way to build adapters pointed at it."""
-
-    sandbox: GreenhouseSandbox
-    client: httpx.AsyncClient
-    url: str
-    time: FakeTime
-
-    @property
-    def state(self) -> GreenhouseState:
-        return self.sandbox.state
-
-    def adapter(self, *, secret: str = SANDBOX_CLIENT_SECRET, **settings: Any) -> GreenhouseAdapter:
-        config = ConnectionConfig(
-            base_url=self.url,
-            credentials={"client_id": SANDBOX_CLIENT_ID, "client_secret": secret},
-            settings={"auth_url": f"{self.url}/token", "app_url": "https://app3.greenhouse.io", **settings})
-        return GreenhouseAdapter(config, self.client, sleep=self.time.sleep, clock=self.time.clock,
-                                 rng=random.Random(5), policy=RetryPolicy(max_attempts=5, max_delay=8.0))
-
-    def calls(self, path: str) -> list[Any]:
-        return [r for r in self.sandbox.requests if r.path == path]
-
-
-async def start_rig(state: GreenhouseState, **options: Any) -> tuple[Rig, TestServer]:
-    time = FakeTime()
-
-    async def no_wait(seconds: float) -> None:
-        return None
-
-    options.setdefault("chaos", Chaos(sleep=no_wait))
-    sandbox = GreenhouseSandbox(state, clock=time.clock, **options)
-    server = TestServer(sandbox.app, host="127.0.0.1")
-    await server.start_server()
-    client = httpx.AsyncClient()
-    return Rig(sandbox, client, str(server.make_url("")).rstrip("/"), time), server
-
-
-async def stop_rig(rig: Rig, server: TestServer) -> None:
-    await rig.client.aclose()
-    await server.close()
+from adapters.sandbox.roster import generate
+from tests.rigs.greenhouse_sandbox import NOW, Rig, start_rig, stop_rig
 
 
 @pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
-    running, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000)
-    yield running
-    await stop_rig(running, server)
+def rig(greenhouse_rig: Rig) -> Rig:
+    """The Greenhouse sandbox rig (tests/rigs/greenhouse_sandbox.py), by the name these tests use."""
+    return greenhouse_rig
 
 
 @pytest.fixture

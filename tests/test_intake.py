@@ -8,7 +8,6 @@ worker (docs/new_candidates.md).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,7 +27,8 @@ from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, ScheduledJob
 from store.models import AtsUser, Candidate, Job, User
 from store.outbox_models import OutboxItem
-from tests.test_ats_log import BOX, Rig, happen, start_rig
+from tests.outbox_events import happen
+from tests.rigs.greenhouse_outbox import BOX, Rig, start_rig
 from tests.waiting import eventually
 
 CV = ChatFile("jane-roe-cv.pdf", "application/pdf", b"%PDF-1.4\n% Jane Roe's CV\n")
@@ -52,11 +52,9 @@ class Desk:
 
 
 @pytest.fixture
-async def rig(sessions: sessionmaker[Session]) -> AsyncIterator[Rig]:
-    running, server = await start_rig(sessions)
-    yield running
-    await running.client.aclose()
-    await server.cleanup()
+def rig(greenhouse_outbox_rig: Rig) -> Rig:
+    """The Greenhouse outbox rig (tests/rigs/greenhouse_outbox.py), by the name these tests use."""
+    return greenhouse_outbox_rig
 
 
 def schedulable_job(rig: Rig) -> tuple[Job, AtsUser]:

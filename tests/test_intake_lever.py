@@ -6,11 +6,9 @@ organizer. Against the Lever sandbox over loopback, with the real desk, service 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import ChatFile, Person
 from bot.replies import Reply
@@ -21,7 +19,7 @@ from store.db import transaction
 from store.meeting_models import Meeting
 from store.models import Job, User
 from store.outbox_models import OutboxItem
-from tests.test_outbox_lever import BOX, Rig, lever_users, start_rig
+from tests.rigs.lever_outbox import BOX, Rig, lever_users
 
 EMAIL = "noor.haddad@example.com"
 LINKEDIN = "https://www.linkedin.com/in/noor-haddad"
@@ -29,11 +27,9 @@ CV = ChatFile("noor-cv.pdf", "application/pdf", b"%PDF-1.4\n% Noor's CV\n")
 
 
 @pytest.fixture
-async def rig(sessions: sessionmaker[Session]) -> AsyncIterator[Rig]:
-    running, server = await start_rig(sessions)
-    yield running
-    await running.client.aclose()
-    await server.cleanup()
+def rig(lever_outbox_rig: Rig) -> Rig:
+    """The Lever outbox rig (tests/rigs/lever_outbox.py), by the name these tests use."""
+    return lever_outbox_rig
 
 
 def choice(reply: Reply, command: str, label_part: str = "") -> str:

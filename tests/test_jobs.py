@@ -2,27 +2,22 @@
 
 Handlers here are real objects that record what they did (in memory, in a table, or as .eml files through
 the real outbox mailer); the dispatcher under test is never mocked. Time is an injected clock. "Processes"
-are real subprocesses running `worker_main` below against the same database; one is SIGKILLed mid-send.
+are real subprocesses running `worker_main` (tests/rigs/job_workers.py) against the same database; one is
+SIGKILLed mid-send.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import threading
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
@@ -37,81 +32,18 @@ from scheduler.jobs import (
 )
 from scheduler.runner import DispatchRunner
 from store.crypto import SecretBox
-from store.db import make_engine, normalize_url, session_factory, transaction, upgrade
+from store.db import make_engine, session_factory, transaction
 from store.meeting_models import ScheduledJob
 from store.models import utcnow
-from tests.conftest import PG_URL, postgres_unavailable
+from tests.rigs.databases import empty_postgres
+from tests.rigs.job_workers import EFFECTS_DDL, spawn
+from tests.rigs.scheduling_clock import NOW, Clock
 
-REPO = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # a Monday
-
-
-# -- fixtures: SQLite per test, one PostgreSQL database per module (emptied between tests) ------------------
-
-
-@pytest.fixture(scope="module")
-def module_pg_url() -> Iterator[str]:
-    yield from migrated_postgres()
-
-
-def migrated_postgres() -> Iterator[str]:
-    """A migrated PostgreSQL database shared by a module's tests (creating one per test costs seconds)."""
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
-    admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"hirebot_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{normalize_url(PG_URL).rsplit('/', 1)[0]}/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def empty_postgres(url: str) -> None:
-    """Remove every row these tests write: workspaces cascade to everything else; free jobs go directly."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM scheduled_jobs"))
-        conn.execute(text("DELETE FROM workspaces"))
-    engine.dispose()
-
-
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hirebot.sqlite3'}"
-    url = str(request.getfixturevalue("module_pg_url"))
-    empty_postgres(url)
-    return url
-
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return store_url(request, tmp_path)
+# SQLite per test, one PostgreSQL database per module (emptied between tests): see tests/rigs/databases.py.
+pytestmark = pytest.mark.shared_postgres
 
 
 # -- real handlers that record -------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -435,91 +367,6 @@ async def test_each_claim_on_postgresql_takes_at_most_a_batch_and_concurrent_cla
 # -- real processes -------------------------------------------------------------------------------------------------
 
 
-EFFECTS_DDL = "CREATE TABLE IF NOT EXISTS job_effects (job_key VARCHAR(200), owner VARCHAR(100))"
-
-
-class EffectHandler:
-    """The side effect is a row in `job_effects` written in its own transaction, like a sent email."""
-
-    def __init__(self, engine: Engine, owner: str) -> None:
-        self.engine = engine
-        self.owner = owner
-
-    async def __call__(self, job: ClaimedJob) -> JobOutcome:
-        await asyncio.to_thread(self._write, job.key)
-        return JobOutcome(note="effect written")
-
-    def _write(self, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(text("INSERT INTO job_effects (job_key, owner) VALUES (:k, :o)"), {"k": key, "o": self.owner})
-
-
-def worker_main(argv: list[str]) -> None:
-    """Entry point of the worker subprocesses (see `spawn`)."""
-    mode, url, owner = argv[:3]
-    if mode == "effects":
-        _effects_worker(url, owner)
-    elif mode == "hang-after-send":
-        _hanging_mail_worker(url, owner, Path(argv[3]), argv[4].encode())
-    else:
-        raise SystemExit(f"unknown worker mode {mode}")
-
-
-def _effects_worker(url: str, owner: str) -> None:
-    engine = make_engine(url)
-    dispatcher = JobDispatcher(session_factory(engine), handlers={"test": EffectHandler(engine, owner)},
-                               owner=owner, batch=5, concurrency=2)
-    print("ready", flush=True)
-    with engine.connect() as conn:  # start together: wait until the test releases its advisory lock
-        conn.execute(text("SELECT pg_advisory_lock_shared(4242)"))
-        conn.execute(text("SELECT pg_advisory_unlock_shared(4242)"))
-
-    async def work() -> int:
-        ran = 0
-        while (count := await dispatcher.run_due()) > 0:
-            ran += count
-        return ran
-
-    print(f"done {asyncio.run(work())}", flush=True)
-
-
-class _SendThenHang:
-    """A mailer that hands the message to the real outbox, says so, and then hangs until it is killed."""
-
-    def __init__(self, outbox: Path) -> None:
-        from scheduler.mail import Mailer
-
-        self.real = Mailer(outbox=outbox)
-
-    def send(self, message: EmailMessage) -> str:
-        message_id = self.real.send(message)
-        print(f"sent {message_id}", flush=True)
-        threading.Event().wait()
-        return message_id
-
-
-def _hanging_mail_worker(url: str, owner: str, outbox: Path, fernet_key: bytes) -> None:
-    from scheduler.jobs import JobKind
-    from scheduler.meetings import MeetingEmailHandler, MeetingService
-    from tests.test_meetings import TOKEN_KEY, plain_email
-
-    engine = make_engine(url)
-    sessions = session_factory(engine)
-    service = MeetingService(sessions, SecretBox(fernet_key), public_url="https://hirebot.test",
-                             token_key=TOKEN_KEY)
-    handler = MeetingEmailHandler(service, build_email=plain_email, mailer=_SendThenHang(outbox),
-                                  domain="hirebot.test")
-    dispatcher = JobDispatcher(sessions, handlers={JobKind.REQUEST_EMAIL: handler}, owner=owner)
-    asyncio.run(dispatcher.run_due())
-
-
-def spawn(*args: str) -> subprocess.Popen[str]:
-    code = "import sys; from tests.test_jobs import worker_main; worker_main(sys.argv[1:])"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
 @pytest.mark.postgres
 def test_two_worker_processes_on_postgresql_run_each_job_exactly_once(module_pg_url: str) -> None:
     empty_postgres(module_pg_url)
@@ -569,7 +416,7 @@ async def test_a_worker_killed_mid_send_repeats_nothing(sessions: sessionmaker[S
     from scheduler.jobs import JobKind
     from scheduler.mail import Mailer
     from scheduler.meetings import MeetingEmailHandler
-    from tests.test_meetings import Scene, plain_email
+    from tests.rigs.meetings import Scene, plain_email
 
     fernet_key = Fernet.generate_key()
     scene = Scene.build(sessions, clock=utcnow, box=SecretBox(fernet_key))

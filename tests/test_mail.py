@@ -29,7 +29,8 @@ from adapters.errors import ConfigError
 from scheduler.emails import DEFAULT_SENDER, build_email
 from scheduler.mail import MailAuthError, Mailer, MailError, SmtpServer, eml_file_name, parse_smtp_url
 from scheduler.tokens import read_token
-from tests.test_invites import TOKEN_KEY, VIDEO_LINK, SchedulingWorld, free_port
+from tests.ports import free_port
+from tests.rigs.scheduling_world import TOKEN_KEY, VIDEO_LINK, SchedulingWorld
 
 USER, PASSWORD = "hirebot", "s3cret-Pa55"
 # The capturing server is loopback-only and takes a login without TLS on purpose: our client is under test.

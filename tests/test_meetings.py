@@ -2,25 +2,21 @@
 calendars, booking, re-planning of reminders, follow-ups, organizer notices, and "why no reminder?".
 
 Every test runs on SQLite and PostgreSQL with an injected clock. Jobs are run by the real dispatcher with
-the real outbox mailer; emails are built by `plain_email` below (the wording is another module's concern).
+the real outbox mailer; emails are built by `plain_email` in tests/rigs/meetings.py (the wording is another
+module's concern).
 Calendar feeds come from a loopback aiohttp server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -30,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Person
 from scheduler.ics_feed import FeedCache
-from scheduler.jobs import EMAIL_KINDS, JobDispatcher, JobHandler, JobKind, message_id_for
+from scheduler.jobs import JobDispatcher, JobKind, message_id_for
 from scheduler.mail import Mailer, booking_links
 from scheduler.meetings import (
     TRANSITIONS,
@@ -38,10 +34,8 @@ from scheduler.meetings import (
     IllegalTransition,
     MeetingEmailHandler,
     MeetingEventKind,
-    MeetingService,
     MeetingState,
     MeetingView,
-    OrganizerNoticeHandler,
     SchedulingDefaults,
     SlotUnavailable,
     dayof_reminder_time,
@@ -49,95 +43,19 @@ from scheduler.meetings import (
     format_slot,
     next_state,
 )
-from scheduler.tokens import derive_token_key, read_token
+from scheduler.tokens import read_token
 from scheduler.user_settings import SETTINGS_KEY, load_settings, update_settings
 from scheduler.wiring import build_scheduling
 from store.crypto import SecretBox
 from store.db import transaction
 from store.meeting_models import Meeting, MeetingEvent
-from store.models import AtsConnection, AtsUser, Job, User, Workspace
+from store.models import AtsUser, Job, User
 from tests import factories
-from tests.test_jobs import BACKENDS, NOW, Clock, migrated_postgres, store_url
+from tests.rigs.meetings import BOX, TOKEN_KEY, RecordingNotifier, Scene, plain_email
+from tests.rigs.scheduling_clock import NOW, Clock
 
-TOKEN_KEY = derive_token_key(b"a test secret that is long enough")
-BOX = SecretBox(Fernet.generate_key())
-_names = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def module_pg_url() -> Iterator[str]:
-    yield from migrated_postgres()
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return store_url(request, tmp_path)
-
-
-def plain_email(kind: str, view: MeetingView, *, public_url: str, to: str) -> EmailMessage:
-    """A minimal email per job kind: enough for the mail sink to deliver and for tests to read."""
-    message = EmailMessage()
-    message["From"] = "hirebot@hirebot.test"
-    message["To"] = to
-    message["Subject"] = f"{kind}: {view.title}"
-    message.set_content(f"{view.booking_url}\n")
-    return message
-
-
-@dataclass
-class RecordingNotifier:
-    """A chat front end that keeps what it was asked to say."""
-
-    said: list[tuple[int, str, int]] = field(default_factory=list)
-
-    def notify(self, user_id: int, text: str, *, meeting_id: int) -> None:
-        self.said.append((user_id, text, meeting_id))
-
-
-@dataclass
-class Scene:
-    """A workspace with an organizer (Rita), a connected ATS and one candidate (Jane Doe, Backend Engineer)."""
-
-    sessions: sessionmaker[Session]
-    clock: Callable[[], datetime]
-    box: SecretBox
-    service: MeetingService
-    organizer: Person
-    workspace: Workspace
-    connection: AtsConnection
-    candidate_id: int
-
-    @classmethod
-    def build(cls, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] | None = None,
-              box: SecretBox = BOX, defaults: SchedulingDefaults | None = None,
-              client_factory: Callable[[], httpx.AsyncClient] | None = None) -> Scene:
-        clock = clock or Clock()
-        workspace = factories.workspace(sessions)
-        rita = factories.user(sessions, workspace, f"rita{next(_names)}@acme.test")
-        connection = factories.connection(sessions, workspace)
-        jane = factories.candidate(sessions, connection, "Jane", "Doe", email="Jane@Example.com")
-        service = MeetingService(sessions, box, public_url="https://hirebot.test/", token_key=TOKEN_KEY, clock=clock,
-                                 feeds=FeedCache(clock=clock), defaults=defaults,
-                                 client_factory=client_factory or httpx.AsyncClient)
-        organizer = Person(workspace_id=workspace.id, user_id=rita.id, email=rita.email, display_name="Rita")
-        return cls(sessions, clock, box, service, organizer, workspace, connection, jane.id)
-
-    async def request(self, **options: Any) -> MeetingView:
-        proposal = await self.service.propose(self.organizer, options.pop("candidate_id", self.candidate_id),
-                                              **options)
-        return self.service.create_request(proposal, self.organizer)
-
-    def dispatcher(self, outbox: Path, *, notifier: RecordingNotifier | None = None,
-                   grace: timedelta = timedelta(hours=2)) -> JobDispatcher:
-        email = MeetingEmailHandler(self.service, build_email=plain_email, mailer=Mailer(outbox=outbox),
-                                    domain="hirebot.test")
-        handlers: dict[str, JobHandler] = {kind: email for kind in EMAIL_KINDS}
-        handlers[JobKind.ORGANIZER_NOTICE] = OrganizerNoticeHandler(self.service, notifier)
-        return JobDispatcher(self.sessions, handlers=handlers, clock=self.clock, owner="test-worker", grace=grace)
-
-    def settings(self, **changes: Any) -> None:
-        with transaction(self.sessions) as session:
-            update_settings(session, self.organizer.user_id, self.box, **changes)
+# SQLite per test, one PostgreSQL database per module (emptied between tests): see tests/rigs/databases.py.
+pytestmark = pytest.mark.shared_postgres
 
 
 def kinds(view: MeetingView) -> list[str]:

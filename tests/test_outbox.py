@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,29 +23,17 @@ from scheduler.jobs import ClaimedJob
 from scheduler.outbox import AtsNoticeHandler, OutboxSettings, OutboxWorker
 from store.db import make_engine, session_factory, upgrade
 from store.models import AtsConnection
-from tests.test_ats_log import (
-    BOX_KEY,
-    NOW,
-    Rig,
-    happen,
-    items,
-    make_meeting,
-    notices,
-    ready_candidates,
-    setup_one,
-    start_rig,
-)
+from tests.outbox_events import happen, items, notices
+from tests.rigs.greenhouse_outbox import BOX_KEY, NOW, Rig, make_meeting, ready_candidates, setup_one, start_rig
 from tests.waiting import eventually
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-async def rig(sessions: sessionmaker[Session]) -> AsyncIterator[Rig]:
-    running, server = await start_rig(sessions)
-    yield running
-    await running.client.aclose()
-    await server.cleanup()
+def rig(greenhouse_outbox_rig: Rig) -> Rig:
+    """The Greenhouse outbox rig (tests/rigs/greenhouse_outbox.py), by the name these tests use."""
+    return greenhouse_outbox_rig
 
 
 def markers(rig: Rig) -> list[str]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,27 +19,11 @@ from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.slack.sandbox import FakeSlackApi
+from tests.cli_process import ROOT, cli_env, run_cli
+from tests.ports import free_port
 from tests.waiting import wait_healthy, wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "run-test-signing-secret"
-
-
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HIREBOT_", "SLACK_"))}
-    env.update(HIREBOT_DATA_DIR=str(data_dir), NO_COLOR="1", **extra)
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -65,14 +47,14 @@ def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str
     state = generate(seed=3, candidates=80)
     target = next(c for c in state.candidates.values() if c["last_name"].isascii() and
                   sum(1 for o in state.candidates.values() if o["last_name"] == c["last_name"]) == 1)
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     with BackgroundServer(GreenhouseSandbox(state).app) as greenhouse:
-        assert _cli(["connect", "greenhouse", "--client-id", SANDBOX_CLIENT_ID, "--client-secret",
-                     SANDBOX_CLIENT_SECRET, "--base-url", greenhouse.url, "--auth-url", f"{greenhouse.url}/token"],
-                    env).returncode == 0
-        assert _cli(["sync"], env).returncode == 0
+        assert run_cli(["connect", "greenhouse", "--client-id", SANDBOX_CLIENT_ID, "--client-secret",
+                        SANDBOX_CLIENT_SECRET, "--base-url", greenhouse.url, "--auth-url",
+                        f"{greenhouse.url}/token"], env).returncode == 0
+        assert run_cli(["sync"], env).returncode == 0
 
-        port = _free_port()
+        port = free_port()
         env.update(SLACK_BOT_TOKEN="xoxb-run-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, HIREBOT_PORT=str(port),
                    HIREBOT_SLACK_API_URL=f"{fake_url}/api/", HIREBOT_SYNC_INTERVAL="3600")
         server = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=ROOT,
@@ -101,6 +83,6 @@ def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str
 
 
 def test_run_refuses_when_nothing_is_configured(tmp_path: Path) -> None:
-    result = _cli(["run"], _env(tmp_path))
+    result = run_cli(["run"], cli_env(tmp_path))
     assert result.returncode == 1
     assert "No chat front end is configured" in result.stderr and "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ service and dispatcher from tests/test_briefings.py with an injected clock.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -35,22 +35,14 @@ from scheduler.user_settings import (
 from store.meeting_models import ScheduledJob
 from store.models import User
 from tests import factories
-from tests.test_briefings import START, Team
-from tests.test_jobs import BACKENDS, NOW, Clock, migrated_postgres, store_url
+from tests.rigs.briefings import START, Team
+from tests.rigs.scheduling_clock import NOW, Clock
 
 BOX = factories.BOX
 SECRET_FEED = "https://calendar.example/calendar/ical/rita%40acme.test/private-5f3a9c1e7b/basic.ics"
 WEEKDAYS_8_4 = {day: ((time(8), time(16)),) for day in range(5)}
-
-
-@pytest.fixture(scope="module")
-def module_pg_url() -> Iterator[str]:
-    yield from migrated_postgres()
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return store_url(request, tmp_path)
+# SQLite per test, one PostgreSQL database per module (emptied between tests): see tests/rigs/databases.py.
+pytestmark = pytest.mark.shared_postgres
 
 
 class Chat:

@@ -38,19 +38,10 @@ from store.db import session_factory
 from store.models import AtsConnection
 from store.settings import Settings
 from tests import factories as f
+from tests.rigs.slack import BOT_TOKEN, SECRET, make_settings
 
-SECRET = "test-signing-secret-0123456789abcdef"
-BOT_TOKEN = "xoxb-test-bot-token"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
-             "SLACK_SCOPES", "SLACK_USER_SCOPES", "SLACK_REDIRECT_URI", "SLACK_INSTALL_PATH")
-
-
-@pytest.fixture(autouse=True)
-def no_slack_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bolt reads SLACK_* variables when arguments are missing; a developer's own must not leak in."""
-    for name in SLACK_ENV:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_slack_environment")
 
 
 @pytest.fixture
@@ -61,14 +52,6 @@ async def fake() -> AsyncIterator[FakeSlackApi]:
     await api.start()
     yield api
     await api.close()
-
-
-def make_settings(tmp_path: Path, fake: FakeSlackApi, **overrides: Any) -> Settings:
-    values: dict[str, Any] = dict(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-                                  slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
-                                  slack_api_url=fake.base_url, public_url="http://127.0.0.1:3000")
-    values.update(overrides)
-    return Settings(**values)
 
 
 @dataclass

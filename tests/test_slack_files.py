@@ -11,9 +11,7 @@ server is needed here.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,7 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from slack_sdk.models.views import View
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from bot.frontend.schedule_draft import ScheduleDraft
 from bot.frontend.schedule_form import FormContext, ScheduleForm, edited_draft
@@ -33,17 +31,7 @@ from bot.slack.schedule_modal import LINKEDIN_BLOCK, TARGET_BLOCK
 from store.db import transaction
 from store.intake_models import CandidateIntake
 from store.models import AtsConnection, Job
-from tests.test_slack_app import BOT_TOKEN
-from tests.test_slack_scheduling import (
-    NOW,
-    Desk,
-    button,
-    buttons,
-    inputs,
-    running_desk,
-    running_fake,
-    validate,
-)
+from tests.rigs.slack import BOT_TOKEN, NOW, Desk, button, buttons, inputs, validate
 
 EMAIL = "jane.roe@example.com"
 # As Slack delivers what Rita typed: addresses and links come wrapped in its markup.
@@ -54,15 +42,9 @@ JOB = "Senior Backend Engineer"  # Jane Doe's job in the desk's store: the one o
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    async with running_fake() as api:
-        yield api
-
-
-@pytest.fixture
-async def desk(tmp_path: Path, sqlite_engine: Engine, fake: FakeSlackApi) -> AsyncIterator[Desk]:
-    async with running_desk(tmp_path, sqlite_engine, fake) as running:
-        yield running
+def fake(slack_team: FakeSlackApi) -> FakeSlackApi:
+    """The fake Slack team (tests/rigs/slack.py), by the name these tests use."""
+    return slack_team
 
 
 def fields_of(post: RecordedCall) -> dict[str, str]:

@@ -16,16 +16,15 @@ from store.crypto import SecretBox
 from store.db import transaction
 from store.models import Application, AtsConnection, AtsUser, Attachment, Candidate, Job, JobStage, Workspace
 from store.sync import CURSOR_OVERLAP, SyncProgress, refresh_candidates, sync_connection
-from tests.test_greenhouse_adapter import NOW, Rig, start_rig, stop_rig
+from tests.rigs.greenhouse_sandbox import NOW, Rig, start_rig, stop_rig
 
 BOX = SecretBox(Fernet.generate_key())
 
 
 @pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
-    running, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000)
-    yield running
-    await stop_rig(running, server)
+def rig(greenhouse_rig: Rig) -> Rig:
+    """The Greenhouse sandbox rig (tests/rigs/greenhouse_sandbox.py), by the name these tests use."""
+    return greenhouse_rig
 
 
 def add_connection(sessions: sessionmaker[Session], rig: Rig) -> int:

@@ -42,7 +42,7 @@ from store.db import make_engine, session_factory, transaction, upgrade
 from store.leases import release_lease, renew_lease, take_lease
 from store.models import AtsConnection, Candidate, WebhookDelivery, Workspace, utcnow
 from tests.clocks import EpochClock
-from tests.test_webhooks import NOW
+from tests.rigs.webhook_hub import NOW
 from tests.waiting import eventually
 
 BOX = SecretBox(Fernet.generate_key())

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer, unused_port
 from sqlalchemy import update
@@ -36,16 +35,10 @@ from scheduler.sync_jobs import SyncSchedule, SyncScheduler
 from store.db import make_engine, transaction
 from store.models import AtsConnection
 from store.settings import Settings
-from tests.test_webhooks import Hub, open_runtime, start_hub
+from tests.rigs.webhook_hub import Hub, open_runtime
 from tests.waiting import eventually
 
 ACCEPTANCE_SECONDS = 5.0
-
-
-@pytest.fixture
-async def sqlite_hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    async for running in start_hub(tmp_path, f"sqlite:///{tmp_path / 'web.sqlite3'}"):
-        yield running
 
 
 # -- health and metrics ------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ through the signed webhook that `hirebot run` receives (no poll involved: pollin
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,13 @@ from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from adapters.sandbox.roster import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.slack.sandbox import FakeSlackApi
-from tests.test_run import ROOT, _cli, _env
+from tests.cli_process import ROOT, cli_env, run_cli
+from tests.ports import free_port
 from tests.waiting import wait_healthy
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _ask(name: str, env: dict[str, str]) -> dict:
-    result = _cli(["ask", "--json", f"who is {name}"], env)
+    result = run_cli(["ask", "--json", f"who is {name}"], env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -33,16 +27,16 @@ def _ask(name: str, env: dict[str, str]) -> dict:
 def test_new_candidate_reaches_hirebot_ask_within_five_seconds(tmp_path: Path) -> None:
     sandbox = GreenhouseSandbox(generate(seed=9, candidates=50))
     slack = FakeSlackApi()
-    port = _free_port()
-    env = _env(tmp_path, HIREBOT_PORT=str(port), HIREBOT_PUBLIC_URL=f"http://127.0.0.1:{port}",
-               HIREBOT_SYNC_INTERVAL="3600", SLACK_BOT_TOKEN="xoxb-webhook-test", SLACK_SIGNING_SECRET="s")
+    port = free_port()
+    env = cli_env(tmp_path, HIREBOT_PORT=str(port), HIREBOT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+                  HIREBOT_SYNC_INTERVAL="3600", SLACK_BOT_TOKEN="xoxb-webhook-test", SLACK_SIGNING_SECRET="s")
     with BackgroundServer(sandbox.app) as greenhouse, BackgroundServer(slack.web_app()) as slack_server:
         env["HIREBOT_SLACK_API_URL"] = f"{slack_server.url}/api/"
-        assert _cli(["connect", "greenhouse", "--client-id", SANDBOX_CLIENT_ID, "--client-secret",
-                     SANDBOX_CLIENT_SECRET, "--base-url", greenhouse.url, "--auth-url", f"{greenhouse.url}/token"],
-                    env).returncode == 0
-        assert _cli(["sync"], env).returncode == 0
-        setup = _cli(["webhooks"], env).stdout
+        assert run_cli(["connect", "greenhouse", "--client-id", SANDBOX_CLIENT_ID, "--client-secret",
+                        SANDBOX_CLIENT_SECRET, "--base-url", greenhouse.url, "--auth-url",
+                        f"{greenhouse.url}/token"], env).returncode == 0
+        assert run_cli(["sync"], env).returncode == 0
+        setup = run_cli(["webhooks"], env).stdout
         secret = next(line.split("Secret key: ", 1)[1].strip() for line in setup.splitlines() if "Secret key: " in line)
         sandbox.add_webhook(f"http://127.0.0.1:{port}/webhooks/greenhouse/1", secret_key=secret, auto_webhooks=True)
 

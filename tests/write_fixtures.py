@@ -1,0 +1,196 @@
+"""The provider table behind the write contract suite: what each fake holds after a write, where its write
+routes live (so faults can be aimed at them) and how its answer to a write is lost, so the cases in
+test_write_contract.py stay the same for every provider.
+
+A provider joins the suite with one `Writer` entry in `WRITERS`; it reuses the provider's entry in
+tests/provider_fixtures.py (the read table) to run its fake and build its adapter. Everything here reads
+the fake's state, never the adapter, so a write is checked where the ATS keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.sandbox import greenhouse as greenhouse_fake
+from adapters.sandbox import lever as lever_fake
+from tests.provider_fixtures import GREENHOUSE, LEVER, Provider
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom the writes are about, in the adapter's remote ids: the outbox hands the same ids over."""
+
+    candidate: str
+    application: str
+    actor: str  # the ATS user the writes are made as
+    interviewer: str  # an ATS user to put on an interview panel
+
+
+@dataclass(frozen=True)
+class StoredPerson:
+    """A candidate as the fake keeps it, in plain values."""
+
+    emails: tuple[str, ...]
+    links: tuple[str, ...]
+    tags: tuple[str, ...]
+    resumes: tuple[bytes, ...]  # the bytes of each resume filed with the candidate
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One row of the write table: everything the write cases need to know about a provider's fake."""
+
+    provider: Provider  # the read table's entry: runs the fake, builds the adapter
+    subject: Callable[[Any], Subject]  # a candidate with an application in a stage that can be scheduled
+    note_path: Callable[[Subject], str]  # where notes are written, under the API root
+    interview_path: Callable[[Subject], str]  # where interviews (or panels) are created
+    interview_item_path: Callable[[Subject, str], str]  # one interview, by the remote id the adapter gave
+    candidate_path: str  # where candidates are created
+    # Requests to a write's own path that the adapter sends before the write itself (a lookup on the same
+    # route), by write kind: a fault aimed at the write lets these through first.
+    lookups_before: dict[str, int]
+    notes_with: Callable[[Any, Subject, str], list[str]]  # bodies of the candidate's notes holding a marker
+    interview_start: Callable[[Any, str], datetime | None]  # an interview's start, None once it is gone
+    interviews_for: Callable[[Any, Subject, str], int]  # interviews of the candidate for an external id
+    person: Callable[[Any, str], StoredPerson]  # the candidate made under a remote id
+    people_with_email: Callable[[Any, str], int]  # candidates the fake has with this email address
+    lose_answer: Callable[[Any, str], None]  # the next write to a path lands, its answer is held
+    unsupported: frozenset[str]  # write and lookup methods the adapter answers with NotSupported
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+
+# --- Greenhouse (Harvest v3) ----------------------------------------------------------------------------
+
+
+def _greenhouse_subject(sandbox: greenhouse_fake.GreenhouseSandbox) -> Subject:
+    state = sandbox.state
+    admins = [uid for uid, user in state.users.items()
+              if user["site_admin"] and user["primary_email"] and not user["deactivated"]]
+    for app in state.applications.values():
+        if app["status"] != "in_process" or not app["stage_id"]:
+            continue
+        steps = [s for s in state.job_interviews.values() if s["job_interview_stage_id"] == app["stage_id"]]
+        if any(step["schedulable"] for step in steps):
+            return Subject(str(app["candidate_id"]), str(app["id"]), str(admins[0]), str(admins[1]))
+    raise AssertionError("the Greenhouse roster has no application in a stage that can be scheduled")
+
+
+def _greenhouse_notes(sandbox: greenhouse_fake.GreenhouseSandbox, subject: Subject, marker: str) -> list[str]:
+    return [str(note["body"]) for note in sandbox.state.notes.values()
+            if str(note["candidate_id"]) == subject.candidate and marker in str(note["body"] or "")]
+
+
+def _greenhouse_interview_start(sandbox: greenhouse_fake.GreenhouseSandbox, remote_id: str) -> datetime | None:
+    row = sandbox.state.interviews.get(int(remote_id))
+    return datetime.fromisoformat(row["starts_at"]) if row else None
+
+
+def _greenhouse_interviews_for(sandbox: greenhouse_fake.GreenhouseSandbox, subject: Subject,
+                               external_id: str) -> int:
+    return sum(1 for row in sandbox.state.interviews.values()
+               if str(row["application_id"]) == subject.application and row["external_event_id"] == external_id)
+
+
+def _greenhouse_person(sandbox: greenhouse_fake.GreenhouseSandbox, remote_id: str) -> StoredPerson:
+    state = sandbox.state
+    row = state.candidates[int(remote_id)]
+    links = [*(row.get("social_media_addresses") or ()), *(row.get("website_addresses") or ())]
+    resumes = [state.attachment_files[item["id"]][0] for item in state.attachments.values()
+               if item["candidate_id"] == row["id"] and item["type"] == "resume" and item["id"] in
+               state.attachment_files]
+    return StoredPerson(emails=tuple(e["value"] for e in row.get("email_addresses") or ()),
+                        links=tuple(link["value"] for link in links), tags=tuple(row.get("tags") or ()),
+                        resumes=tuple(resumes))
+
+
+def _greenhouse_people_with_email(sandbox: greenhouse_fake.GreenhouseSandbox, email: str) -> int:
+    return sum(1 for row in sandbox.state.candidates.values()
+               if email in [e["value"] for e in row.get("email_addresses") or ()])
+
+
+def _greenhouse_lose_answer(sandbox: greenhouse_fake.GreenhouseSandbox, path: str) -> None:
+    # Greenhouse's fake holds the request before handling it; once the hold ends it is applied, answered late.
+    sandbox.chaos.delay_next(60, path=path)
+
+
+GREENHOUSE_WRITES = Writer(
+    provider=GREENHOUSE, subject=_greenhouse_subject,
+    note_path=lambda subject: "/v3/notes", interview_path=lambda subject: "/v3/interviews",
+    interview_item_path=lambda subject, remote_id: f"/v3/interviews/{remote_id}",
+    candidate_path="/v3/candidates", lookups_before={},
+    notes_with=_greenhouse_notes, interview_start=_greenhouse_interview_start,
+    interviews_for=_greenhouse_interviews_for, person=_greenhouse_person,
+    people_with_email=_greenhouse_people_with_email, lose_answer=_greenhouse_lose_answer,
+    unsupported=frozenset({"delete_note"}),
+)
+
+
+# --- Lever (Data API v1) --------------------------------------------------------------------------------
+
+
+def _lever_subject(sandbox: lever_fake.LeverSandbox) -> Subject:
+    state = sandbox.state
+    users = state.active_user_ids()
+    opp = next(o for o in state.opportunities.values()
+               if o.application is not None and not o.confidential and o.archived_reason is None)
+    assert opp.application is not None
+    return Subject(opp.id, opp.application.id, users[0], users[3])
+
+
+def _lever_item(remote_id: str) -> tuple[str, str]:
+    opportunity_id, _, item_id = remote_id.partition(":")  # "opportunityId:itemId", as the adapter says
+    return opportunity_id, item_id
+
+
+def _lever_notes(sandbox: lever_fake.LeverSandbox, subject: Subject, marker: str) -> list[str]:
+    texts = (str(item.get("value") or "") for note in sandbox.state.notes.get(subject.candidate, {}).values()
+             for item in note.get("fields") or ())
+    return [text for text in texts if marker in text]
+
+
+def _lever_interview_start(sandbox: lever_fake.LeverSandbox, remote_id: str) -> datetime | None:
+    opportunity_id, panel_id = _lever_item(remote_id)
+    panel = sandbox.state.panels.get(opportunity_id, {}).get(panel_id)
+    return datetime.fromtimestamp(panel["start"] / 1000, UTC) if panel else None
+
+
+def _lever_interviews_for(sandbox: lever_fake.LeverSandbox, subject: Subject, external_id: str) -> int:
+    # hirebot marks a panel with a "[hirebot:<id>]" line in its note (or the id itself when it is a URL).
+    return sum(1 for panel in sandbox.state.panels.get(subject.candidate, {}).values()
+               if f"[hirebot:{external_id}]" in str(panel.get("note") or "") or panel.get("externalUrl") == external_id)
+
+
+def _lever_person(sandbox: lever_fake.LeverSandbox, remote_id: str) -> StoredPerson:
+    opp = sandbox.state.opportunities[remote_id]
+    contact = sandbox.state.contact_of(opp)
+    return StoredPerson(emails=tuple(contact.emails), links=tuple(contact.links), tags=tuple(opp.tags),
+                        resumes=tuple(resume.content for resume in opp.resumes if resume.content is not None))
+
+
+def _lever_people_with_email(sandbox: lever_fake.LeverSandbox, email: str) -> int:
+    state = sandbox.state
+    return sum(1 for opp in state.opportunities.values() if email in state.contact_of(opp).emails)
+
+
+def _lever_lose_answer(sandbox: lever_fake.LeverSandbox, path: str) -> None:
+    sandbox.chaos.answer_late_next(60, path=path)  # carried out at once, answered only after the hold
+
+
+LEVER_WRITES = Writer(
+    provider=LEVER, subject=_lever_subject,
+    note_path=lambda subject: f"/opportunities/{subject.candidate}/notes",
+    interview_path=lambda subject: f"/opportunities/{subject.candidate}/panels",
+    interview_item_path=lambda subject, remote_id: "/opportunities/{}/panels/{}".format(*_lever_item(remote_id)),
+    candidate_path="/opportunities", lookups_before={"candidate": 1},  # the contact is looked up by email first
+    notes_with=_lever_notes, interview_start=_lever_interview_start, interviews_for=_lever_interviews_for,
+    person=_lever_person, people_with_email=_lever_people_with_email, lose_answer=_lever_lose_answer,
+    unsupported=frozenset(),
+)
+
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in (GREENHOUSE_WRITES, LEVER_WRITES)}
