@@ -27,7 +27,7 @@ from adapters.sandbox.greenhouse import (
     Chaos,
     GreenhouseSandbox,
 )
-from adapters.sandbox.roster import GreenhouseState, generate
+from adapters.sandbox.greenhouse_dataset import GreenhouseState, generate
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

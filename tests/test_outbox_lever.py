@@ -24,7 +24,7 @@ from adapters.base import ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.lever import LeverAdapter, RequestPacer, join_remote_id, split_remote_id
 from adapters.sandbox.lever import API_PREFIX, SANDBOX_API_KEY, Chaos, LeverSandbox, RecordedRequest
-from adapters.sandbox.lever_roster import generate, to_ms
+from adapters.sandbox.lever_dataset import generate, to_ms
 from adapters.sandbox.server import start_site
 from scheduler.ats_log import OutboxState, marker, note_text
 from scheduler.outbox import OutboxSettings, OutboxWorker

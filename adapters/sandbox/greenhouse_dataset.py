@@ -38,12 +38,13 @@ import itertools
 import logging
 import random
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, ClassVar
+
+from adapters.sandbox.people import PeopleGenerator, Person, slug
+from adapters.sandbox.people_names import FAMILIES, TAGS
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class StateChange:
     interview_id: int | None = None
 
 
-class RosterError(ValueError):
+class InvalidChange(ValueError):
     """A change the service would refuse (422); `field` names the offending input."""
 
     def __init__(self, field_name: str, message: str) -> None:
@@ -145,22 +146,6 @@ def parse_iso(text: str) -> datetime:
     """Parse an ISO-8601 timestamp; naive values are taken as UTC."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
-                       "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
-
-
-@lru_cache(maxsize=8192)
-def ascii_fold(text: str) -> str:
-    """Łukasz Wójcik -> Lukasz Wojcik: what people type in email addresses and URLs."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@lru_cache(maxsize=8192)
-def _slug(text: str) -> str:
-    return "".join(ch for ch in ascii_fold(text).lower() if ch.isalnum())
 
 
 @dataclass
@@ -254,10 +239,10 @@ class GreenhouseState:
         stamp = _stamp(now)
         unknown = set(fields) - CANDIDATE_EDITABLE
         if unknown:
-            raise RosterError(sorted(unknown)[0], "is not a candidate field")
+            raise InvalidChange(sorted(unknown)[0], "is not a candidate field")
         for name in ("first_name", "last_name"):
             if not str(fields.get(name) or "").strip():
-                raise RosterError(name, "can't be blank")
+                raise InvalidChange(name, "can't be blank")
         candidate_id = self.new_id("candidates")
         row = _blank_candidate(candidate_id, stamp)
         row.update({k: v for k, v in fields.items() if k != "tags"})
@@ -268,7 +253,7 @@ class GreenhouseState:
             files = options.pop("attachments", None) or ()
             try:
                 app = self.add_application(candidate_id, now=now, **options)
-            except RosterError:
+            except InvalidChange:
                 self._remove_candidate(candidate_id)  # all or nothing, like the real endpoint
                 raise
             for item in files:
@@ -283,7 +268,7 @@ class GreenhouseState:
         row = self.candidates[candidate_id]
         unknown = set(fields) - CANDIDATE_EDITABLE
         if unknown:
-            raise RosterError(sorted(unknown)[0], "is not a candidate field")
+            raise InvalidChange(sorted(unknown)[0], "is not a candidate field")
         stamp = _later(_stamp(now), row["created_at"])
         if "tags" in fields:
             self._set_tags(candidate_id, fields.pop("tags") or (), stamp)
@@ -304,7 +289,7 @@ class GreenhouseState:
         """Merge one candidate into another, as a recruiter does with duplicates: the survivor takes over
         the applications, files, notes and tags, and the merged-away record is removed."""
         if merged_id == into_id or merged_id not in self.candidates or into_id not in self.candidates:
-            raise RosterError("candidate_id", "merging needs two different existing candidates")
+            raise InvalidChange("candidate_id", "merging needs two different existing candidates")
         person = self.person_snapshot(merged_id)
         person["deleted_application_ids"] = []  # merged applications move instead of being deleted
         for table in (self.applications, self.attachments, self.notes):
@@ -327,7 +312,7 @@ class GreenhouseState:
         """Blank out personal data as Greenhouse's GDPR tools do; `fields` use Greenhouse's names."""
         unknown = [name for name in fields if name not in ANONYMIZABLE]
         if unknown:
-            raise RosterError("anonymized_fields", f"cannot anonymize {unknown[0]}")
+            raise InvalidChange("anonymized_fields", f"cannot anonymize {unknown[0]}")
         row = self.candidates[candidate_id]
         stamp = _later(_stamp(now), row["created_at"])
         for name in fields:
@@ -394,14 +379,14 @@ class GreenhouseState:
                         initial_stage_id: int | None = None, now: datetime | None = None) -> dict:
         """Apply a candidate to a job (first stage unless `initial_stage_id`), or add a jobless prospect."""
         if candidate_id not in self.candidates:
-            raise RosterError("candidate_id", "does not exist")
+            raise InvalidChange("candidate_id", "does not exist")
         stamp = _stamp(now)
         stage = None
         if job_id is not None:
             if job_id not in self.jobs:
-                raise RosterError("job_id", "does not exist")
+                raise InvalidChange("job_id", "does not exist")
             if self.jobs[job_id]["status"] != "open":
-                raise RosterError("job_id", "is not open for applications")
+                raise InvalidChange("job_id", "is not open for applications")
             stage = self._job_stage(job_id, initial_stage_id)
             recruiter_id = recruiter_id or self._job_owner(job_id, "recruiter")
             coordinator_id = coordinator_id or self._job_owner(job_id, "coordinator")
@@ -421,11 +406,11 @@ class GreenhouseState:
     def set_application_status(self, application_id: int, status: str, now: datetime | None = None) -> dict:
         """in_process | rejected | hired. Leaving a terminal state re-enters the last stage (unreject)."""
         if status not in APPLICATION_STATUSES:
-            raise RosterError("status", f"must be one of {', '.join(APPLICATION_STATUSES)}")
+            raise InvalidChange("status", f"must be one of {', '.join(APPLICATION_STATUSES)}")
         row = self.applications[application_id]
         stamp = _later(_stamp(now), row["created_at"])
         if status == "hired" and row["job_id"] is None:
-            raise RosterError("application_id", "a prospect without a job cannot be hired")
+            raise InvalidChange("application_id", "a prospect without a job cannot be hired")
         if status == row["status"]:
             return row
         action = _STATUS_ACTIONS[(row["status"], status)]
@@ -448,10 +433,10 @@ class GreenhouseState:
         """Move an active application to another stage of its job, recording the stage history."""
         row = self.applications[application_id]
         if row["status"] != "in_process" or row["job_id"] is None:
-            raise RosterError("application_id", "only active applications on a job can change stage")
+            raise InvalidChange("application_id", "only active applications on a job can change stage")
         stage = self.job_interview_stages.get(stage_id)
         if stage is None or stage["job_id"] != row["job_id"]:
-            raise RosterError("to_stage_id", "is not a stage of this application's job")
+            raise InvalidChange("to_stage_id", "is not a stage of this application's job")
         stamp = _later(_stamp(now), row["created_at"])
         self._leave_stage(row, stamp)
         self._enter_stage(row, stage, stamp)
@@ -465,12 +450,12 @@ class GreenhouseState:
                         key=lambda s: s["sort_order"])
         if stage_id is None:
             if not stages:
-                raise RosterError("job_id", "has no interview plan")
+                raise InvalidChange("job_id", "has no interview plan")
             return stages[0]
         for stage in stages:
             if stage["id"] == stage_id:
                 return stage
-        raise RosterError("initial_stage_id", "is not a stage of this job")
+        raise InvalidChange("initial_stage_id", "is not a stage of this job")
 
     def _job_owner(self, job_id: int, kind: str) -> int | None:
         for owner in self.job_owners.values():
@@ -525,11 +510,11 @@ class GreenhouseState:
                  now: datetime | None = None) -> dict:
         """Log a note (or EMAIL/ACTIVITY entry) on a candidate's activity feed."""
         if candidate_id not in self.candidates:
-            raise RosterError("candidate_id", "does not exist")
+            raise InvalidChange("candidate_id", "does not exist")
         if visibility not in NOTE_VISIBILITIES:
-            raise RosterError("visibility", f"must be one of {', '.join(NOTE_VISIBILITIES)}")
+            raise InvalidChange("visibility", f"must be one of {', '.join(NOTE_VISIBILITIES)}")
         if note_type not in NOTE_TYPES:
-            raise RosterError("type", f"must be one of {', '.join(NOTE_TYPES)}")
+            raise InvalidChange("type", f"must be one of {', '.join(NOTE_TYPES)}")
         stamp = _stamp(now)
         note_id = self.new_id("notes")
         row = {"id": note_id, "candidate_id": candidate_id, "application_id": application_id,
@@ -575,7 +560,7 @@ class GreenhouseState:
         row = self.interviews[interview_id]
         unknown = set(fields) - INTERVIEW_EDITABLE
         if unknown:
-            raise RosterError(sorted(unknown)[0], "is not an interview field")
+            raise InvalidChange(sorted(unknown)[0], "is not an interview field")
         stamp = _later(_stamp(now), row["created_at"])
         row.update(fields)
         if interviewers is not None:
@@ -661,198 +646,6 @@ def _attachment_row(att_id: int, candidate_id: int, app_id: int | None, filename
 # Source material for the generator
 # =====================================================================================================
 
-@dataclass(frozen=True)
-class _Locale:
-    code: str
-    weight: float
-    groups: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (first names, last names) that go together
-    time_zones: tuple[str, ...]  # Rails-style names, as Greenhouse reports them
-    phone: str  # '#' is a digit
-    mail_domains: tuple[str, ...]
-    cities: tuple[str, ...]
-
-
-_EN_FIRST = ("Robert", "William", "Elizabeth", "Katherine", "Margaret", "Alexander", "James", "Richard",
-             "Michael", "Jennifer", "Christopher", "Daniel", "Thomas", "Joseph", "Patricia", "Rebecca",
-             "Nicholas", "Jonathan", "Benjamin", "Samantha", "Victoria", "Emily", "Olivia", "Ethan", "Noah",
-             "Ava", "Madison", "Tyler", "Ashley", "Jessica", "Megan", "Jordan", "Taylor", "Morgan", "Sarah",
-             "John", "Jon", "David", "Catherine", "Kathryn", "Andrew", "Matthew", "Laura", "Rachel", "Aaron",
-             "DeShawn", "Jamal", "Keisha", "Maya", "Hunter", "Brooke", "Caleb", "Zoe", "Isaiah", "Lauren")
-_EN_LAST = ("Smith", "Smyth", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
-            "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Lee", "Thompson", "White", "Harris", "Clark",
-            "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Hill", "Green",
-            "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips", "Campbell",
-            "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers",
-            "Smith-Jones", "Whitaker", "Washington", "Bennett", "Reyes-Holloway", "McAllister")
-
-_LOCALES: tuple[_Locale, ...] = (
-    _Locale("us", 26, ((_EN_FIRST, _EN_LAST),),
-            ("Eastern Time (US & Canada)", "Central Time (US & Canada)", "Pacific Time (US & Canada)",
-             "Mountain Time (US & Canada)"),
-            "+1 (###) 555-01##", ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me"),
-            ("Austin, TX", "Brooklyn, NY", "Seattle, WA", "Chicago, IL", "Denver, CO", "Atlanta, GA")),
-    _Locale("uk", 8, ((("Siobhán", "Niamh", "Aoife", "Seán", "Ciarán", "Oliver", "Harry", "George",
-                        "Charlotte", "Amelia", "Eleanor", "Hugh", "Fionnuala", "Rhys", "Gareth", "Siân",
-                        "Zoë", "Anne-Marie", "Eoin", "Caoimhe"),
-                       ("O'Connor", "O'Brien", "O'Neill", "McCarthy", "Murphy", "Kelly", "Walsh", "Byrne",
-                        "Hughes", "Davies", "Evans", "Fitzgerald", "Ní Bhriain", "Mac Giolla Phádraig",
-                        "Brontë", "Smith-Jones", "Ap Rhys", "Featherstonehaugh")),),
-            ("London", "Dublin", "Edinburgh"), "+44 7700 900###",
-            ("gmail.com", "outlook.com", "btinternet.com", "icloud.com"),
-            ("London, UK", "Manchester, UK", "Dublin, Ireland", "Cardiff, UK", "Belfast, UK")),
-    _Locale("es", 8, ((("José", "María", "Juan", "Ana", "Luis", "Carmen", "Javier", "Lucía", "Sofía", "Mateo",
-                        "Alejandro", "Valentina", "Camila", "Ángel", "Inés", "Raúl", "José Luis", "María José",
-                        "Iñigo", "Begoña"),
-                       ("García", "Martínez", "López", "Hernández", "González", "Rodríguez", "Pérez", "Sánchez",
-                        "Ramírez", "Torres", "de la Cruz", "García Márquez", "del Río", "Núñez", "Ibáñez",
-                        "Muñoz", "de la Fuente", "Gómez-Ortega", "Fernández de Córdoba")),),
-            ("Madrid", "Mexico City", "Bogota", "Buenos Aires"), "+34 6## ### ###",
-            ("gmail.com", "hotmail.es", "yahoo.es", "outlook.com"),
-            ("Madrid, Spain", "Barcelona, Spain", "Ciudad de México, Mexico", "Bogotá, Colombia")),
-    _Locale("fr", 5, ((("François", "Hélène", "Amélie", "Léa", "Chloé", "Étienne", "Jérôme", "Gaëlle",
-                        "Anne-Marie", "Jean-Luc", "Jean-Baptiste", "Océane", "Noël", "Benoît", "Françoise",
-                        "Maëlle"),
-                       ("Dupont", "Lefèvre", "Moreau", "Laurent", "Girard", "Bonnet", "Dubois", "Fournier",
-                        "Rousseau", "Mercier", "Lemaître", "Bérubé", "D'Arcy", "Saint-Amand", "Côté")),),
-            ("Paris", "Brussels"), "+33 6 ## ## ## ##", ("gmail.com", "orange.fr", "free.fr", "laposte.net"),
-            ("Paris, France", "Lyon, France", "Montréal, Canada", "Bruxelles, Belgium")),
-    _Locale("de", 5, ((("Jürgen", "Jörg", "Björn", "Günter", "Uwe", "Lena", "Lukas", "Jonas", "Mia", "Hannah",
-                        "Sören", "Anja", "Maximilian", "Felix", "Greta", "Käthe"),
-                       ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-                        "Schäfer", "Groß", "Köhler", "Hoffmann", "Krüger", "von Bülow", "Weiß",
-                        "Zimmermann")),),
-            ("Berlin", "Vienna", "Bern"), "+49 30 #######", ("gmail.com", "gmx.de", "web.de", "posteo.de"),
-            ("Berlin, Germany", "München, Germany", "Wien, Austria", "Zürich, Switzerland")),
-    _Locale("nordic", 4, ((("Søren", "Bjørn", "Björn", "Åsa", "Ingrid", "Kjell", "Märta", "Lars", "Astrid",
-                            "Freja", "Mikkel", "Sølvi", "Eirik"),
-                           ("Kierkegaard", "Sørensen", "Jørgensen", "Andersson", "Lindqvist", "Åberg", "Nyström",
-                            "Øvergaard", "Halvorsen", "Løvland", "Bækgaard")),
-                          (("Sigríður", "Þóra", "Katrín"), ("Guðmundsdóttir", "Jónsdóttir"))),
-            ("Copenhagen", "Stockholm"), "+45 ## ## ## ##", ("gmail.com", "outlook.dk", "live.se"),
-            ("København, Denmark", "Stockholm, Sweden", "Oslo, Norway", "Reykjavík, Iceland")),
-    _Locale("pl", 4, ((("Łukasz", "Małgorzata", "Paweł", "Zofia", "Wojciech", "Agnieszka", "Grzegorz",
-                        "Katarzyna", "Krzysztof", "Jędrzej", "Michał", "Tomáš", "Jiří", "Zuzana", "Ondřej"),
-                       ("Wójcik", "Nowak", "Lewandowski", "Dąbrowski", "Kamiński", "Zieliński", "Szymański",
-                        "Woźniak", "Dvořák", "Novák", "Procházka", "Wiśniewski")),),
-            ("Warsaw", "Prague"), "+48 5## ### ###", ("gmail.com", "wp.pl", "onet.pl", "seznam.cz"),
-            ("Warszawa, Poland", "Kraków, Poland", "Wrocław, Poland", "Praha, Czechia")),
-    _Locale("balkan", 2, ((("Đorđe", "Dušan", "Milica", "Jelena", "Nikola", "Marija", "Željko", "Stefan",
-                            "Ivana", "Goran", "Bojana"),
-                           ("Petrović", "Jovanović", "Đorđević", "Nikolić", "Marković", "Kovačević", "Babić",
-                            "Horvat", "Šarić", "Perić")),),
-            ("Belgrade", "Zagreb"), "+381 6# ### ####", ("gmail.com", "yahoo.com"),
-            ("Beograd, Serbia", "Novi Sad, Serbia", "Zagreb, Croatia")),
-    _Locale("nl", 3, ((("Pieter", "Sanne", "Daan", "Femke", "Joost", "Lotte", "Thijs", "Anouk", "Maarten", "Eva",
-                        "Bram", "Ruud"),
-                       ("van der Berg", "de Vries", "van Dijk", "Bakker", "Janssen", "de Jong", "van den Broek",
-                        "Visser", "van Leeuwen", "de Graaf", "Smit", "van 't Hof")),),
-            ("Amsterdam",), "+31 6 ########", ("gmail.com", "ziggo.nl", "kpnmail.nl"),
-            ("Amsterdam, Netherlands", "Utrecht, Netherlands", "Rotterdam, Netherlands")),
-    _Locale("it", 3, ((("Giuseppe", "Francesca", "Marco", "Giulia", "Alessandro", "Chiara", "Lorenzo", "Martina",
-                        "Niccolò", "Federica", "Matteo", "Elisa"),
-                       ("D'Angelo", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
-                        "Ricci", "Di Stefano", "Dell'Acqua", "De Luca", "Lo Russo")),),
-            ("Rome",), "+39 3## ### ####", ("gmail.com", "libero.it", "tiscali.it"),
-            ("Milano, Italy", "Roma, Italy", "Torino, Italy", "Bologna, Italy")),
-    _Locale("pt", 4, ((("João", "Gonçalo", "Inês", "Tiago", "Beatriz", "Luíza", "Thiago", "Ana Clara", "Caio",
-                        "Letícia", "Vitória", "Conceição"),
-                       ("Silva", "Santos", "Oliveira", "Souza", "Pereira", "Conceição", "Gonçalves", "Magalhães",
-                        "Araújo", "Simões", "da Silva", "dos Santos")),),
-            ("Lisbon", "Brasilia"), "+55 11 9####-####", ("gmail.com", "hotmail.com", "uol.com.br", "sapo.pt"),
-            ("São Paulo, Brazil", "Lisboa, Portugal", "Porto, Portugal", "Florianópolis, Brazil")),
-    _Locale("vn", 3, ((("Văn An", "Thị Hoa", "Minh Anh", "Đức Minh", "Thu Trang", "Quốc Bảo", "Ngọc Lan",
-                        "Hoàng Long", "Thanh Hương"),
-                       ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi")),),
-            ("Hanoi",), "+84 9# ### ## ##", ("gmail.com", "yahoo.com.vn"),
-            ("Hà Nội, Vietnam", "Thành phố Hồ Chí Minh, Vietnam", "Đà Nẵng, Vietnam")),
-    _Locale("in", 8, ((("Priya", "Rahul", "Ananya", "Arjun", "Aditi", "Vikram", "Sneha", "Rohan", "Kavya",
-                        "Aarav", "Lakshmi", "Siddharth", "Deepika", "Karthik", "Meenakshi", "Venkatesh"),
-                       ("Sharma", "Patel", "Iyer", "Reddy", "Nair", "Gupta", "Krishnan", "Menon", "Chatterjee",
-                        "Banerjee", "Subramanian", "Venkataraman", "Singh", "Kaur", "Desai", "Rao")),),
-            ("Mumbai", "Chennai", "New Delhi", "Kolkata"), "+91 98### #####",
-            ("gmail.com", "yahoo.co.in", "rediffmail.com", "outlook.com"),
-            ("Bengaluru, India", "Pune, India", "Hyderabad, India", "Chennai, India")),
-    _Locale("cn", 5, ((("Wei", "Xiaoling", "Jun", "Mei", "Hao", "Yutong", "Zhiwei", "Jing", "Lei", "Xinyi",
-                        "Haoran", "Yi"),
-                       ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun",
-                        "Lin")),),
-            ("Beijing", "Taipei", "Hong Kong"), "+86 138 #### ####", ("gmail.com", "qq.com", "163.com"),
-            ("Shanghai, China", "Shenzhen, China", "Taipei, Taiwan", "Singapore")),
-    _Locale("jp", 2, ((("Haruto", "Yui", "Sōta", "Aoi", "Ren", "Yuki", "Sakura", "Kenji", "Takumi", "Ayaka"),
-                       ("Satō", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Itō", "Yamamoto", "Nakamura",
-                        "Kobayashi", "Ōno")),),
-            ("Tokyo", "Osaka"), "+81 90-####-####", ("gmail.com", "yahoo.co.jp", "docomo.ne.jp"),
-            ("Tokyo, Japan", "Osaka, Japan", "Fukuoka, Japan")),
-    _Locale("kr", 2, ((("Ji-woo", "Min-jun", "Seo-yeon", "Ha-eun", "Do-yun", "Ji-ho", "Soo-ah", "Hyun-woo",
-                        "Ye-jin"),
-                       ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim")),),
-            ("Seoul",), "+82 10-####-####", ("gmail.com", "naver.com", "daum.net"),
-            ("Seoul, South Korea", "Busan, South Korea")),
-    _Locale("wa", 3, ((("Chinedu", "Adaeze", "Oluwaseun", "Ngozi", "Emeka", "Folake", "Tunde", "Chiamaka",
-                        "Babatunde", "Yewande", "Kwame", "Ama", "Kofi", "Abena"),
-                       ("Okafor", "Adeyemi", "Okonkwo", "Balogun", "Eze", "Nwosu", "Oyelaran", "Mensah", "Asante",
-                        "Boateng", "Osei", "Adebayo-Smith")),),
-            ("West Central Africa", "Monrovia"), "+234 80# ### ####", ("gmail.com", "yahoo.com", "outlook.com"),
-            ("Lagos, Nigeria", "Abuja, Nigeria", "Accra, Ghana", "Nairobi, Kenya")),
-    _Locale("my", 2, ((("Ahmad", "Muhammad", "Hafiz", "Faizal", "Azlan"),
-                       ("bin Abdullah", "bin Hassan", "bin Ismail", "bin Yusof")),
-                      (("Nur Aisyah", "Siti", "Fatimah", "Nurul"), ("binti Abdullah", "binti Ismail", "binti Omar"))),
-            ("Kuala Lumpur",), "+60 12-### ####", ("gmail.com", "yahoo.com.my"),
-            ("Kuala Lumpur, Malaysia", "Penang, Malaysia")),
-    _Locale("me", 3, ((("Omar", "Layla", "Yusuf", "Amira", "Khalid", "Hana", "Zainab", "Tariq", "Rania", "Noa",
-                        "Yael", "Itai", "Tamar"),
-                       ("Al-Farsi", "El-Sayed", "Haddad", "Khoury", "Rahman", "Aziz", "Al Mansouri", "Cohen",
-                        "Levi", "Mizrahi", "Ben-David")),),
-            ("Riyadh", "Cairo", "Jerusalem", "Abu Dhabi"), "+971 50 ### ####", ("gmail.com", "hotmail.com"),
-            ("Dubai, UAE", "Amman, Jordan", "Tel Aviv, Israel", "Cairo, Egypt")),
-    _Locale("tr", 2, ((("Çağla", "Gökhan", "Şebnem", "Ömer", "İlker", "Elif", "Burak", "Zeynep", "Oleksandr",
-                        "Dmytro", "Olena", "Iryna"),
-                       ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Shevchenko", "Kovalenko",
-                        "Bondarenko")),),
-            ("Istanbul", "Kyiv"), "+90 5## ### ## ##", ("gmail.com", "hotmail.com", "ukr.net"),
-            ("İstanbul, Türkiye", "Ankara, Türkiye", "Kyiv, Ukraine", "Lviv, Ukraine")),
-)
-_LOCALE_BY_CODE = {loc.code: loc for loc in _LOCALES}
-
-_NICKNAMES: dict[str, tuple[str, ...]] = {
-    "Robert": ("Bob", "Rob", "Bobby"), "William": ("Will", "Bill", "Liam"), "Elizabeth": ("Liz", "Beth", "Eliza"),
-    "Katherine": ("Kate", "Kat", "Katie"), "Catherine": ("Cat", "Cathy"), "Kathryn": ("Kathy", "Kit"),
-    "Margaret": ("Maggie", "Meg", "Peggy"), "Alexander": ("Alex", "Sasha", "Xander"), "James": ("Jim", "Jamie"),
-    "Richard": ("Rich", "Rick"), "Michael": ("Mike", "Mick"), "Jennifer": ("Jen", "Jenny"),
-    "Christopher": ("Chris", "Topher"), "Daniel": ("Dan", "Danny"), "Thomas": ("Tom", "Tommy"),
-    "Joseph": ("Joe", "Joey"), "Patricia": ("Pat", "Trish", "Patty"), "Rebecca": ("Becky", "Becca"),
-    "Nicholas": ("Nick", "Nico"), "Jonathan": ("Jon", "Jonny"), "Benjamin": ("Ben", "Benji"),
-    "Samantha": ("Sam", "Sammy"), "Victoria": ("Tori", "Vicky"), "Andrew": ("Andy", "Drew"),
-    "Matthew": ("Matt",), "Maximilian": ("Max",), "Alejandro": ("Alex",), "Francesca": ("Fran", "Cesca"),
-    "Giuseppe": ("Beppe", "Joe"), "Oluwaseun": ("Seun",), "Babatunde": ("Tunde",), "Małgorzata": ("Gosia",),
-    "Krzysztof": ("Chris",), "Jędrzej": ("Andrew",), "Siddharth": ("Sid",), "Venkatesh": ("Venky",),
-    "Oleksandr": ("Sasha",), "Xiaoling": ("Linda",), "Zhiwei": ("David",), "Haoran": ("Howard",),
-    "Yutong": ("Tina",), "Ji-woo": ("Jenny",), "Min-jun": ("Mike",), "Văn An": ("An",), "Thị Hoa": ("Hoa",),
-}
-
-_COMPANIES = ("Northwind Traders", "Contoso", "Fabrikam", "Lumen Analytics", "Parcelwise", "Tidewater Health",
-              "Kestrel Labs", "Blue Fjord AS", "Maison Verte", "Hanseatic Logistics GmbH", "Vistula Software",
-              "Saigon Digital", "Andes Fintech", "Bengaluru Cloudworks", "Copperleaf Bank", "Orchard & Pike",
-              "Meridian Mobility", "Quillsoft", "Harbor Freight Systems", "Sakura Robotics", "Nordlys Energi",
-              "Atlas Insurance", "Polar Payments", "Greenfield Foods", "Ironbridge Consulting", "Zenko Games",
-              "Lagos Cloud Exchange", "Rio Verde Labs", "Brightside Media", "Cinder Security")
-
-_TITLES: dict[str, tuple[str, ...]] = {
-    "engineering": ("Software Engineer", "Senior Software Engineer", "Backend Developer", "Staff Engineer",
-                    "Full-Stack Developer", "Platform Engineer", "Site Reliability Engineer",
-                    "Engineering Lead"),
-    "data": ("Data Scientist", "Machine Learning Engineer", "Data Analyst", "Research Scientist"),
-    "design": ("Product Designer", "UX Designer", "Senior UI/UX Designer", "Design Lead", "UX Researcher"),
-    "sales": ("Account Executive", "Sales Development Representative", "Enterprise Account Manager",
-              "Business Development Manager"),
-    "success": ("Customer Success Manager", "Account Manager", "Support Team Lead", "Implementation Consultant"),
-    "marketing": ("Marketing Manager", "Growth Marketer", "Head of Brand", "Content Strategist"),
-}
-
-_TAGS = ("Python", "Go", "React", "TypeScript", "Kubernetes", "Machine Learning", "Referral", "Sourced",
-         "Silver medalist", "Boomerang", "Needs visa sponsorship", "Open to relocation", "Remote only",
-         "Leadership", "Conference contact", "Do not contact")
-
 _SOURCES = (1, 2, 3, 4, 5, 6, 7, 8)  # opaque: LinkedIn, Indeed, Referral, Careers page, ...
 
 # (stage name, interviews as (name, scheduling_type, minutes))
@@ -924,49 +717,6 @@ _USERS: tuple[tuple[str, str, str, str, str | None, bool, bool, tuple[str, ...]]
     ("Derek", "Foster", "Sourcer", "recruiter", "engineering", False, True, ()),
 )
 
-# Hand-placed people that every roster contains (as far as its size allows), most important first:
-# (first, last, preferred name, locale, company override)
-_SPECIALS: tuple[tuple[str, str, str | None, str, str | None], ...] = (
-    ("John", "Smith", None, "us", "Contoso"),
-    ("John", "Smith", None, "us", "Fabrikam"),
-    ("Jon", "Smyth", None, "uk", None),
-    ("José", "García", None, "es", None),
-    ("Zoë", "Brontë", None, "uk", None),
-    ("Łukasz", "Wójcik", None, "pl", None),
-    ("François", "Dupont", None, "fr", None),
-    ("Søren", "Kierkegaard", None, "nordic", None),
-    ("Björn", "Lindqvist", None, "nordic", None),
-    ("Văn An", "Nguyễn", "An", "vn", None),
-    ("Đorđe", "Petrović", None, "balkan", None),
-    ("Anne-Marie", "Smith-Jones", None, "uk", None),
-    ("Siobhán", "O'Connor", None, "uk", None),
-    ("Marco", "D'Angelo", None, "it", None),
-    ("Pieter", "van der Berg", None, "nl", None),
-    ("María", "de la Cruz", None, "es", None),
-    ("Gabriel", "García Márquez", "Gabo", "es", None),
-    ("Ahmad", "bin Abdullah", None, "my", None),
-    ("Robert", "Miller", "Bob", "us", None),
-    ("Elizabeth", "Carter", "Liz", "us", None),
-    ("Katherine", "Lee", "Kate", "us", None),
-    ("Catherine", "Lee", None, "us", None),
-    ("Kathryn", "Li", None, "cn", None),
-    ("María", "García", None, "es", None),
-    ("Maria", "Garcia", None, "us", None),
-    ("Wei", "Zhang", None, "cn", None),
-    ("Wei", "Zhang", "David", "cn", None),
-    ("William", "Chen", "Will", "us", None),
-    ("Wei", "Chen", "William", "cn", None),
-    ("Priya", "Sharma", None, "in", None),
-    ("Priya", "Raman", None, "in", None),
-    ("Priya", "Sharma-Iyer", None, "in", None),
-    ("Alexander", "Novak", "Sasha", "pl", None),
-    ("James", "O'Brien", "Jamie", "uk", None),
-    ("Margaret", "Nguyen", "Maggie", "us", None),
-    ("Richard", "Thompson", None, "us", None),
-    ("Jürgen", "Müller", None, "de", None),
-    ("Jurgen", "Mueller", None, "de", None),
-)
-
 _NOTE_BODIES = (
     "Great conversation - strong on distributed systems, wants to stay remote.",
     "Salary expectations above band; flagged to the hiring manager.",
@@ -981,12 +731,6 @@ _NOTE_BODIES = (
     "Spoke français and English during the call; both fluent.",
     "Concerned about the on-call rotation; explained our policy.",
 )
-_FAMILIES = tuple(_TITLES)
-_PHONE_LAYOUTS: dict[str, str] = {}
-_RESUME_NAMES = ("{first}_{last}_Resume.pdf", "{first} {last} CV.pdf", "resume_{slug}.docx", "CV - {first} {last}.pdf",
-                 "Resume.pdf", "{first}{last}Resume2025.pdf")
-_COVER_NAMES = ("Cover Letter - {first} {last}.pdf", "cover_letter.docx", "{slug}_cover_letter.pdf")
-_PHONE_TYPES = ("mobile", "mobile", "mobile", "home", "work")
 _LOCATIONS = ("Zoom", "Google Meet", "Room 4.01 (Aurora)", "Microsoft Teams")
 _RSVPS = ("accepted", "accepted", "accepted", "tentative", "declined", "needs_action")
 _ACTIVE_AT = tuple(itertools.accumulate((0.3, 0.25, 0.2, 0.13, 0.08, 0.04)))
@@ -998,7 +742,7 @@ _REJECTED_AT = tuple(itertools.accumulate((0.34, 0.26, 0.18, 0.12, 0.07, 0.03)))
 # =====================================================================================================
 
 def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = None) -> GreenhouseState:
-    """A full roster: ~20 users, 12 jobs with interview plans, and `candidates` people with their history.
+    """A full dataset: ~20 users, 12 jobs with interview plans, and `candidates` people with their history.
 
     The same seed and `now` always give the same state. `now` defaults to the current minute.
     """
@@ -1008,7 +752,7 @@ def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = Non
         now = datetime.now(UTC).replace(second=0, microsecond=0)
     elif now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    builder = _RosterBuilder(random.Random(seed), now.timestamp())
+    builder = _DatasetBuilder(seed, now.timestamp())
     # A million new acyclic dicts would trigger many full collections that find nothing to free.
     collecting = gc.isenabled()
     gc.disable()
@@ -1023,17 +767,17 @@ def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = Non
     return builder.state
 
 
-class _RosterBuilder:
+class _DatasetBuilder:
     """Fills one GreenhouseState; kept as a class so the many pools are looked up once, not per row."""
 
-    def __init__(self, rng: random.Random, now: float) -> None:
-        self.rng = rng
-        self.random = rng.random
+    def __init__(self, seed: int, now: float) -> None:
+        self.rng = random.Random(seed)
+        self.random = self.rng.random
         self.now = now
         self.year_ago = now - 365 * DAY
         self.state = GreenhouseState()
         self.ids: dict[str, int] = {}
-        self.emails_taken: set[str] = set()
+        self.people = PeopleGenerator(seed, rng=self.rng)
         self.users_by_role: dict[str, list[int]] = {}
         self.users_by_family: dict[str, list[int]] = {}
         self.role_pools: dict[tuple[str, str | None], list[int]] = {}
@@ -1046,8 +790,7 @@ class _RosterBuilder:
         self.open_cum_weights: list[float] = []
         self.closed_jobs: list[int] = []
         self.job_closed_at: dict[int, float] = {}
-        self.tag_ids: list[int] = []
-        self.locale_cum_weights = list(itertools.accumulate(loc.weight for loc in _LOCALES))
+        self.tag_ids: dict[str, int] = {}
 
     def next_id(self, table: str) -> int:
         value = self.ids.get(table, _ID_BASES[table]) + 1
@@ -1067,7 +810,7 @@ class _RosterBuilder:
         for first, last, job_title, role, family, admin, gone, extras in _USERS:
             uid = self.next_id("users")
             stamp = iso(created + self.rng.uniform(0, 300) * DAY)
-            primary = "" if role == "service" else f"{_slug(first)}.{_slug(last)}@{domain}"
+            primary = "" if role == "service" else f"{slug(first)}.{slug(last)}@{domain}"
             emails = ([primary] if primary else []) + [f"{local}@{domain}" for local in extras]
             self.state.users[uid] = {
                 "id": uid, "first_name": first, "last_name": last, "name": f"{first} {last}",
@@ -1088,7 +831,7 @@ class _RosterBuilder:
                 if family:
                     self.users_by_family.setdefault(family, []).append(uid)
         self.role_pools = {(role, fam): self._pool(role, fam) for role in self.users_by_role
-                           for fam in (None, *_FAMILIES)}
+                           for fam in (None, *FAMILIES)}
 
     def _pool(self, role: str, family: str | None) -> list[int]:
         pool = self.users_by_role[role]
@@ -1166,11 +909,11 @@ class _RosterBuilder:
 
     def build_tags(self) -> None:
         stamp = iso(self.year_ago - 30 * DAY)
-        for name in _TAGS:
+        for name in TAGS:
             tag_id = self.next_id("candidate_tags")
             self.state.candidate_tags[tag_id] = {"id": tag_id, "name": name, "created_at": stamp,
                                                  "updated_at": stamp}
-            self.tag_ids.append(tag_id)
+            self.tag_ids[name] = tag_id
 
     # ----- candidates --------------------------------------------------------------------------------
     # This part runs ~10 times per candidate, so it avoids random.choice/choices (slow in pure Python)
@@ -1179,107 +922,51 @@ class _RosterBuilder:
         rng = self.rng
         span = self.now - 0.2 * DAY - self.year_ago
         times = sorted(self.year_ago + rng.random() * span for _ in range(count))
-        specials = _SPECIALS[:count]
-        slots = dict(zip(sorted(rng.sample(range(count), len(specials))), specials, strict=True))
+        slots = self.people.planted_slots(count)
         for index, created in enumerate(times):
-            special = slots.get(index)
-            person = self._special_person(special) if special else self._random_person()
-            self._add_candidate(person, created)
+            self._add_candidate(self.people.identity(slots.get(index)), created)
         self.finish_ids()
 
-    def _random_person(self) -> dict[str, Any]:
-        locale = _LOCALES[bisect.bisect(self.locale_cum_weights, self.random() * self.locale_cum_weights[-1])]
-        firsts, lasts = self.pick(locale.groups)
-        first = self.pick(firsts)
-        nick = _NICKNAMES.get(first)
-        preferred = self.pick(nick) if nick and self.random() < 0.18 else None
-        return {"first": first, "last": self.pick(lasts), "preferred": preferred, "locale": locale,
-                "company": None, "special": False}
+    def _add_candidate(self, person: Person, created: float) -> None:
+        """One candidate row from a person, with its applications, files, notes and tags.
 
-    def _special_person(self, special: tuple[str, str, str | None, str, str | None]) -> dict[str, Any]:
-        first, last, preferred, code, company = special
-        return {"first": first, "last": last, "preferred": preferred, "locale": _LOCALE_BY_CODE[code],
-                "company": company, "special": True}
-
-    def _add_candidate(self, person: dict[str, Any], created: float) -> None:
-        rnd, pick = self.random, self.pick
+        The people steps and this fake's own draws share one random stream, in the order the data was
+        first generated in, so the same seed still gives the same candidates tests were written against.
+        """
+        rnd, people = self.random, self.people
         cid = self.next_id("candidates")
-        family = pick(_FAMILIES)
-        company = person["company"] or (pick(_COMPANIES) if rnd() < 0.85 else None)
+        people.profile(person)
+        people.contact_details(person)
         row = _blank_candidate(cid, iso(created))
-        row.update({"first_name": person["first"], "last_name": person["last"],
-                    "preferred_name": person["preferred"], "company": company,
-                    "title": pick(_TITLES[family]) if company else None,
-                    "private": rnd() < 0.02, "can_email": rnd() > 0.03,
-                    "time_zone": pick(person["locale"].time_zones) if rnd() < 0.7 else None})
-        self._contact_details(row, person, company)
+        row.update({"first_name": person.first, "last_name": person.last, "preferred_name": person.preferred,
+                    "company": person.company, "title": person.title, "private": person.private,
+                    "can_email": person.can_email, "time_zone": person.time_zone,
+                    "email_addresses": [{"value": e.value, "type": e.kind} for e in person.emails],
+                    "phone_numbers": [{"value": p.value, "type": p.kind} for p in person.phones],
+                    "social_media_addresses": [{"value": link.value} for link in person.links
+                                               if link.kind == "linkedin"],
+                    "website_addresses": [{"value": link.value, "type": link.kind} for link in person.links
+                                          if link.kind != "linkedin"],
+                    "addresses": [{"value": person.address, "type": "home"}] if person.address else []})
         self.state.candidates[cid] = row
         first_app = self.ids.get("applications", _ID_BASES["applications"]) + 1
-        last_activity = self._add_application(cid, created, family)
+        last_activity = self._add_application(cid, created)
         if rnd() < 0.18:
             later = created + rnd() * (self.now - created) * 0.8
-            last_activity = max(last_activity, self._add_application(cid, later, family))
-        self._add_files(row, first_app)
+            last_activity = max(last_activity, self._add_application(cid, later))
+        people.files(person)
+        self._add_files(row, person, first_app)
         last_activity = max(last_activity, self._add_notes(row, first_app, created))
-        self._add_tags(row)
+        people.tags(person)
+        self._add_tags(row, person.tags)
         row["last_activity_at"] = iso(last_activity)
         row["updated_at"] = iso(created + rnd() * (last_activity - created))
 
-    def _contact_details(self, row: dict, person: dict[str, Any], company: str | None) -> None:
-        rnd, pick = self.random, self.pick
-        locale: _Locale = person["locale"]
-        first, last = _slug(person["first"]), _slug(person["last"])
-        emails = []
-        if person["special"] or rnd() < 0.95:
-            emails.append({"value": self._email(first, last, pick(locale.mail_domains)), "type": "personal"})
-        if company and rnd() < 0.3:
-            domain = _slug(company.split()[0]) + pick((".com", ".io", ".co"))
-            emails.append({"value": self._email(first, last, domain, work=True), "type": "work"})
-            if rnd() < 0.3:
-                emails.reverse()
-        row["email_addresses"] = emails
-        if rnd() < 0.8:
-            row["phone_numbers"] = [{"value": self._digits(locale.phone), "type": pick(_PHONE_TYPES)}]
-        handle = f"{first}-{last}"
-        if rnd() < 0.65:
-            suffix = f"-{self.rng.getrandbits(24):06x}" if rnd() < 0.6 else ""
-            row["social_media_addresses"] = [{"value": f"https://www.linkedin.com/in/{handle}{suffix}"}]
-        if rnd() < 0.15:
-            site = int(rnd() * 3)
-            row["website_addresses"] = [
-                {"value": f"https://github.com/{first}{last[:4]}", "type": "portfolio"} if site == 0 else
-                {"value": f"https://{first}{last}.dev", "type": "personal"} if site == 1 else
-                {"value": f"https://medium.com/@{handle}", "type": "blog"}]
-        if rnd() < 0.4:
-            row["addresses"] = [{"value": pick(locale.cities), "type": "home"}]
+    def _add_application(self, cid: int, created: float) -> float:
+        """One application with its stage history and interviews; returns its last activity time.
 
-    def _email(self, f: str, last: str, domain: str, *, work: bool = False) -> str:
-        style = int(self.random() * (3 if work else 7))
-        if style == 0:
-            local = f"{f}.{last}"
-        elif style == 1:
-            local = f"{f[:1]}{last}" if work else f"{f}{last}"
-        elif style == 2:
-            local = f if work else f"{f[:1]}.{last}"
-        elif style == 3:
-            local = f"{f}_{last}"
-        elif style == 4:
-            local = f"{last}.{f}"
-        else:
-            local = f"{f}{'.' if style == 5 else ''}{last}{int(self.random() * 30) + 70}"
-        address = f"{local}@{domain}"
-        while address in self.emails_taken:
-            address = f"{local}{int(self.random() * 9999) + 2}@{domain}"
-        self.emails_taken.add(address)
-        return address
-
-    def _digits(self, template: str) -> str:
-        count = template.count("#")
-        layout = _PHONE_LAYOUTS.get(template) or _PHONE_LAYOUTS.setdefault(template, template.replace("#", "{}"))
-        return layout.format(*f"{int(self.random() * 10 ** count):0{count}d}")
-
-    def _add_application(self, cid: int, created: float, family: str) -> float:
-        """One application with its stage history and interviews; returns its last activity time."""
+        Its outcome is drawn here, not taken from the person's statuses: on Greenhouse it depends on the job
+        (a closed job has only hires and rejections) and on age (only older applications were hired)."""
         rnd = self.random
         app_id = self.next_id("applications")
         stamp = iso(created)
@@ -1378,16 +1065,14 @@ class _RosterBuilder:
                 "scorecard_id": self.next_id("scorecards"), "created_at": booked, "updated_at": booked}
         return min(self.now - 60, since + 3600)
 
-    def _add_files(self, row: dict, app_id: int) -> None:
-        rnd = self.random
+    def _add_files(self, row: dict, person: Person, app_id: int) -> None:
         stamp = row["created_at"]
-        names = {"first": row["first_name"], "last": row["last_name"], "slug": _slug(row["last_name"])}
-        if rnd() < 0.85:
-            self._attachment(row["id"], app_id, self.pick(_RESUME_NAMES).format(**names), "resume", stamp)
-        if rnd() < 0.35:
-            self._attachment(row["id"], app_id, self.pick(_COVER_NAMES).format(**names), "cover_letter", stamp)
-        if rnd() < 0.04:
-            self._attachment(row["id"], app_id, "portfolio-links.txt", "other", stamp)
+        if person.resume:
+            self._attachment(row["id"], app_id, person.resume, "resume", stamp)
+        if person.cover_letter:
+            self._attachment(row["id"], app_id, person.cover_letter, "cover_letter", stamp)
+        for filename in person.other_files:
+            self._attachment(row["id"], app_id, filename, "other", stamp)
 
     def _attachment(self, cid: int, app_id: int | None, filename: str, kind: str, stamp: str) -> None:
         att_id = self.next_id("attachments")
@@ -1418,19 +1103,11 @@ class _RosterBuilder:
             "email_from": self.state.users[author]["primary_email"] if to and author else None,
             "email_cc": [], "visibility": self.pick(NOTE_VISIBILITIES), "created_at": stamp, "updated_at": stamp}
 
-    def _add_tags(self, row: dict) -> None:
-        roll = self.random()
-        count = 0 if roll < 0.35 else 1 if roll < 0.7 else 2 if roll < 0.92 else 3
-        if not count:
-            return
+    def _add_tags(self, row: dict, names: list[str]) -> None:
         stamp = row["created_at"]
-        names = []
-        for tag_id in self.rng.sample(self.tag_ids, count):
+        for name in names:
             row_id = self.next_id("applied_candidate_tags")
             self.state.applied_candidate_tags[row_id] = {
-                "id": row_id, "candidate_id": row["id"], "candidate_tag_id": tag_id, "created_at": stamp,
-                "updated_at": stamp}
-            names.append(self.state.candidate_tags[tag_id]["name"])
-        row["tags"] = names
-
-
+                "id": row_id, "candidate_id": row["id"], "candidate_tag_id": self.tag_ids[name],
+                "created_at": stamp, "updated_at": stamp}
+        row["tags"] = list(names)
