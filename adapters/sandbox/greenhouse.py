@@ -60,12 +60,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-import io
 import json
 import logging
 import time
 import uuid
-import zipfile
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -80,6 +78,7 @@ from multidict import MultiMapping
 
 from adapters.sandbox.chaos import Chaos as BaseChaos
 from adapters.sandbox.chaos import Fault
+from adapters.sandbox.documents import ascii_pdf, docx
 from adapters.sandbox.fake import FakeAts, FakeOptions, Handler, retry_after
 from adapters.sandbox.greenhouse_dataset import (
     NOTE_TYPES,
@@ -92,7 +91,6 @@ from adapters.sandbox.greenhouse_dataset import (
     iso_from,
     parse_iso,
 )
-from adapters.sandbox.people import ascii_fold
 from adapters.sandbox.ratelimit import FixedWindow
 from adapters.sandbox.recorder import RecordedRequest as KitRecordedRequest
 from adapters.sandbox.webhooks import SignatureScheme, WebhookSender
@@ -1287,59 +1285,10 @@ def _document(attachment: dict, candidate: dict | None) -> tuple[bytes, str]:
              f"({attachment['type'].replace('_', ' ')})"]
     filename = attachment["filename"].lower()
     if filename.endswith(".pdf"):
-        return _pdf(lines), "application/pdf"
+        return ascii_pdf(lines), "application/pdf"
     if filename.endswith(".docx"):
-        return _docx(lines), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return docx(lines), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return "\n".join(lines).encode(), "text/plain"
-
-
-def _pdf(lines: Sequence[str]) -> bytes:
-    """A minimal valid one-page PDF (Helvetica has no glyphs outside Latin-1, hence the folding)."""
-    def literal(text: str) -> str:
-        return ascii_fold(text).encode("ascii", "replace").decode() \
-            .replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    text = "BT /F1 12 Tf 72 720 Td 16 TL " + " ".join(f"({literal(line)}) Tj T*" for line in lines) + " ET"
-    stream = text.encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
-               b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def _docx(lines: Sequence[str]) -> bytes:
-    """A minimal valid Word document."""
-    paragraphs = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{xml_escape(line)}</w:t></w:r></w:p>"
-                         for line in lines)
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-        'wordprocessingml.document.main+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'officeDocument" Target="word/document.xml"/></Relationships>',
-        "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-        f"<w:body>{paragraphs}</w:body></w:document>",
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 # =====================================================================================================

@@ -54,8 +54,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from aiohttp import web
 
-from adapters.sandbox.chaos import LATE, Fault
 from adapters.sandbox.chaos import Chaos as BaseChaos
+from adapters.sandbox.chaos import Fault
+from adapters.sandbox.documents import minimal_pdf
 from adapters.sandbox.fake import Answer, FakeAts, FakeOptions, Handler
 from adapters.sandbox.lever_dataset import (
     Contact,
@@ -175,9 +176,6 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 # -- faults -----------------------------------------------------------------------------------------------
 
 
-__all__ = ["LATE"]  # the fault kind `answer_late_next` queues, for tests that name it
-
-
 class Chaos(BaseChaos):
     """Faults for the Lever fake: the kit's, matched against paths with or without `/v1`."""
 
@@ -225,34 +223,6 @@ RATE_LIMIT_HEADERS = RateLimitHeaders()
 
 
 # -- rendering: Lever's JSON shapes from the compact dataset records ----------------------------------
-
-
-def minimal_pdf(title: str, lines: Iterable[str]) -> bytes:
-    """A small, valid one-page PDF (correct xref offsets) so downloads are real files."""
-    def esc(text: str) -> str:
-        safe = text.encode("latin-1", "replace").decode("latin-1")
-        return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    rows = [title, *lines]
-    stream = "BT /F1 12 Tf 72 740 Td 16 TL " + " ".join(f"({esc(row)}) '" for row in rows) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def _parsed_resume(seed: int, contact: Contact) -> dict[str, Any]:
