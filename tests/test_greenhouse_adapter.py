@@ -27,7 +27,8 @@ from adapters.sandbox.greenhouse import (
     Chaos,
     GreenhouseSandbox,
 )
-from adapters.sandbox.greenhouse_dataset import GreenhouseState, generate
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import GreenhouseState
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -80,13 +80,13 @@ from adapters.sandbox.chaos import Chaos as BaseChaos
 from adapters.sandbox.chaos import Fault
 from adapters.sandbox.documents import ascii_pdf, docx
 from adapters.sandbox.fake import FakeAts, FakeOptions, Handler, retry_after
-from adapters.sandbox.greenhouse_dataset import (
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import (
     NOTE_TYPES,
     RESPONSE_STATUSES,
     GreenhouseState,
     InvalidChange,
     StateChange,
-    generate,
     iso,
     iso_from,
     parse_iso,
