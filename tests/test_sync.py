@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import AtsError, ConfigError
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from store.crypto import SecretBox
 from store.db import transaction
 from store.models import Application, AtsConnection, AtsUser, Attachment, Candidate, Job, JobStage, Workspace
