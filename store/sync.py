@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy import String, Table, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -624,9 +625,10 @@ def _attachment_fields(item: ats.Attachment) -> dict[str, Any]:
 
 
 def _attachment_key(fields: Mapping[str, Any]) -> tuple[Any, ...]:
-    # Signed download links change on every read; the file is the same while the rest matches.
+    # Signed download links change on every read, and the host serving them may change too (another CDN,
+    # or the demo's sandbox on a new port each run): the file is the same while the rest and the path match.
     return (fields["remote_id"], fields["application_remote_id"], fields["filename"], fields["type"],
-            fields["remote_created_at"], fields["url"].split("?", 1)[0])
+            fields["remote_created_at"], urlsplit(fields["url"]).path)
 
 
 def _new_links(current: list[Any], fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -141,6 +141,28 @@ async def test_a_second_run_changes_nothing(sessions: sessionmaker[Session], rig
     assert (quiet.created, quiet.updated, quiet.unchanged, quiet.deleted) == (0, 0, 0, 0)
 
 
+async def test_the_same_data_from_a_new_sandbox_on_another_port_is_unchanged(
+        sessions: sessionmaker[Session], rig: Rig) -> None:
+    """The demo re-run: a fresh sandbox with the same roster, on a new port, so every file link's host moves."""
+    connection_id = add_connection(sessions, rig)
+    first = await sync_connection(sessions, connection_id, rig.adapter(), full=True, now=rig.time.moment)
+    assert (first.created, first.updated) == (120, 0)
+    rerun, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000)
+    try:
+        assert rerun.url != rig.url
+        with transaction(sessions) as session:
+            row = session.get(AtsConnection, connection_id)
+            assert row is not None
+            row.base_url = rerun.url
+        again = await sync_connection(sessions, connection_id, rerun.adapter(), full=True, now=rerun.time.moment)
+        assert (again.created, again.updated, again.unchanged, again.deleted) == (0, 0, 120, 0)
+        with transaction(sessions) as session:
+            links = list(session.scalars(select(Attachment.url)))
+        assert links and all(link.startswith(rerun.url) for link in links)  # the links follow the new host
+    finally:
+        await stop_rig(rerun, server)
+
+
 async def test_incremental_sync_picks_up_changes(sessions: sessionmaker[Session], rig: Rig) -> None:
     connection_id = add_connection(sessions, rig)
     adapter = rig.adapter()
