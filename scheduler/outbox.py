@@ -490,7 +490,9 @@ class OutboxWorker:
         message = _safe_error(exc)
         hopeless = isinstance(exc, (AuthError, ConfigError, NotDelivered)) or _refused(exc)
         row.last_error = message
-        row.unsure = _maybe_applied(exc)
+        # Once unsure, a row stays so until delivered: a lookup that failed (even a 429, which applied
+        # nothing) has not settled whether an earlier write landed.
+        row.unsure = row.unsure or _maybe_applied(exc)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             # The ATS said when to come back: that is pacing, not a failed attempt, and waiting longer than
             # it asked only wastes the budget (several workers share one limit).
@@ -506,8 +508,8 @@ class OutboxWorker:
         row.state = OutboxState.PENDING
         row.due_at = now + backoff(row.attempts, base=self.settings.base_delay, cap=self.settings.max_delay)
         if _may_land_later(exc):
-            # The write went out before we gave up on it; looking before it settled could miss it on its way
-            # and make it a second time.
+            # A write may have gone out before we gave up on it; looking before it settled could miss it on its
+            # way and make it a second time.
             row.due_at = max(row.due_at, now + self.settings.settle)
 
     def next_due(self) -> datetime | None:

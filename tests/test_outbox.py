@@ -357,6 +357,32 @@ async def test_a_write_answered_too_late_is_looked_up_only_after_it_settled(sess
         await server.cleanup()
 
 
+async def test_a_rate_limited_lookup_keeps_the_row_unsure(sessions: sessionmaker[Session]) -> None:
+    rig, late, server = await late_rig(sessions)
+    try:
+        rig.timeout = 0.2
+        s = setup_one(rig)
+        happen(rig, s.meeting_id, "request_sent")
+        rig.sandbox.chaos.delay_next(10, path="/v3/notes")  # applied 10 s later, long after the worker gave up
+        worker = rig.worker()
+        await worker.run_once()
+        await late.advance(60)
+        rig.sandbox.chaos.fail_next(429, path="/v3/notes", retry_after=5)  # the lookup is told to wait
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.PENDING and row.unsure
+        await late.advance(5)
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.SENT
+        assert [(r.method, r.status) for r in rig.sandbox.requests if r.path == "/v3/notes"] == \
+            [("POST", 201), ("GET", 429), ("GET", 200)]
+        assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
 async def test_a_killed_workers_late_writes_are_found_not_doubled(sessions: sessionmaker[Session]) -> None:
     """Two workers, the first killed with its writes out: the token endpoint was slow (as retried timeouts
     are), so the first worker sent its notes near the end of its lease, and Greenhouse applies each 50 s
