@@ -1,6 +1,7 @@
 """The outbox worker under faults, against the Greenhouse sandbox over loopback and real databases: a 500, a
-429 with Retry-After, a timeout after the write was applied, a worker killed with SIGKILL mid-batch, two
-workers on PostgreSQL. Every event must end up in Greenhouse exactly once, in order per candidate.
+429 with Retry-After, a timeout after the write was applied, a write Greenhouse applies late (after the
+worker gave up, or after the worker died), a worker killed with SIGKILL mid-batch, two workers on
+PostgreSQL. Every event must end up in Greenhouse exactly once, in order per candidate.
 """
 
 from __future__ import annotations
