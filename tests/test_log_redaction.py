@@ -23,12 +23,13 @@ from sqlalchemy import Engine
 from bot.access_log import BookingSafeAccessLogger
 from bot.booking import booking_routes
 from bot.slack.sandbox import FakeSlackApi
+from scheduler.emails import build_email
 from scheduler.log_redaction import redact_booking_links, token_label
 from scheduler.mail import Mailer, booking_links
-from scheduler.messages import build_email
-from tests.test_invites import TOKEN_KEY, SchedulingWorld, free_port
-from tests.test_run import ROOT, SIGNING_SECRET, _env
-from tests.test_run import slack as slack  # the fake Slack `hirebot run` needs to start
+from tests.cli_process import ROOT, cli_env
+from tests.ports import free_port
+from tests.rigs.scheduling_world import TOKEN_KEY, SchedulingWorld
+from tests.rigs.slack import RUN_SIGNING_SECRET
 from tests.waiting import wait_healthy
 
 
@@ -112,10 +113,10 @@ async def test_the_mail_outbox_logs_a_hash_of_the_link_not_the_link(
 
 
 def test_hirebot_run_logs_booking_requests_without_their_token(
-        slack: tuple[FakeSlackApi, str], tmp_path: Path) -> None:
-    _, fake_url = slack
+        fake_slack_server: tuple[FakeSlackApi, str], tmp_path: Path) -> None:
+    _, fake_url = fake_slack_server
     port = free_port()
-    env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-run-test", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+    env = cli_env(tmp_path, SLACK_BOT_TOKEN="xoxb-run-test", SLACK_SIGNING_SECRET=RUN_SIGNING_SECRET,
                HIREBOT_PORT=str(port), HIREBOT_SLACK_API_URL=f"{fake_url}/api/", HIREBOT_SYNC_INTERVAL="3600")
     server = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
