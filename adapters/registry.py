@@ -24,11 +24,22 @@ SPECS: tuple[ProviderSpec, ...] = (
 ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec in SPECS}
 
 # ATSs that have no package yet but can already be named in chat ("open jobs in Workable" says none is
-# connected). An entry goes when its package's spec joins SPECS.
-PLANNED_LABELS: dict[str, str] = {
-    "workable": "Workable", "breezyhr": "BreezyHR", "zoho_recruit": "Zoho Recruit", "freshteam": "Freshteam",
-    "teamtailor": "Teamtailor", "recruitee": "Recruitee",
+# connected): name -> (label, other words for it). An entry goes when its package's spec joins SPECS.
+PLANNED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "workable": ("Workable", ()), "breezyhr": ("BreezyHR", ("breezy",)), "zoho": ("Zoho Recruit", ()),
+    "freshteam": ("Freshteam", ()), "teamtailor": ("Teamtailor", ()), "recruitee": ("Recruitee", ()),
 }
+
+
+def provider_words() -> dict[str, str]:
+    """Every word (lower case) that names an ATS in chat, mapped to its provider name: names, labels, aliases."""
+    named = [(spec.name, spec.label, spec.aliases) for spec in SPECS]
+    named += [(name, label, aliases) for name, (label, aliases) in PLANNED.items()]
+    words: dict[str, str] = {}
+    for name, label, aliases in named:
+        for word in (name, label.lower(), *aliases):
+            words.setdefault(word, name)
+    return words
 
 
 class UnknownProvider(ConfigError):
@@ -59,7 +70,8 @@ def label_for(name: str) -> str:
     spec = find_spec(name)
     if spec is not None:
         return spec.label
-    return PLANNED_LABELS.get(name, name.replace("_", " ").title())
+    planned = PLANNED.get(name)
+    return planned[0] if planned is not None else name.replace("_", " ").title()
 
 
 def adapter_for(provider: str, config: ConnectionConfig, client: httpx.AsyncClient) -> AtsAdapter:

@@ -77,7 +77,8 @@ class ProviderSpec:
 
     `name` is the stored provider name and the URL/CLI word; `label` is what people read. `fields` are the
     connect fields in flag and form order. `default_base_url` gives the API address from the connect
-    values when none is given. `org_scope_allowed`: an admin may connect it for the whole workspace
+    values when none is given. `aliases` are other words people use for it in chat ("breezy").
+    `org_scope_allowed`: an admin may connect it for the whole workspace
     (otherwise connections are personal). `help_text` is the setup and permission help shown above the
     connect form; `connect_summary` is the `hirebot connect <name>` help line.
     """
@@ -92,6 +93,7 @@ class ProviderSpec:
     webhooks: WebhookSpec
     write_policy: WritePolicy
     org_scope_allowed: bool = False
+    aliases: tuple[str, ...] = ()
 
     @property
     def capabilities(self) -> frozenset[Capability]:

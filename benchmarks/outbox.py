@@ -81,7 +81,7 @@ async def _serve_fake(settings: FakeSettings, urls: Any) -> None:
     from aiohttp import web
 
     from adapters.sandbox.greenhouse import GreenhouseSandbox
-    from adapters.sandbox.roster import generate
+    from adapters.sandbox.greenhouse_dataset import generate
     from adapters.sandbox.server import start_site
 
     sandbox = GreenhouseSandbox(generate(seed=SEED, candidates=settings.candidates, now=ROSTER_DAY),
@@ -188,7 +188,7 @@ def add_connection(sessions: sessionmaker[Session], box: Any, api_url: str) -> i
 
 
 def connection_settings(api_url: str) -> dict[str, str]:
-    from adapters.sandbox.roster import generate
+    from adapters.sandbox.greenhouse_dataset import generate
 
     users = generate(seed=SEED, candidates=0, now=ROSTER_DAY).users
     admin = next(uid for uid, u in users.items() if u["site_admin"] and u["primary_email"] and not u["deactivated"])

@@ -30,6 +30,7 @@ from aiohttp import web
 from adapters.errors import HirebotError
 from scheduler.emails import clock as clock_label
 from scheduler.emails import day_label, zone_label
+from scheduler.log_redaction import redact_booking_links
 from scheduler.meetings import (
     IllegalTransition,
     MeetingNotFound,
@@ -441,11 +442,11 @@ class BookingPages:
             except web.HTTPException:
                 raise
             except HirebotError as exc:
-                log.warning("Booking page %s refused: %s", request.path.split("/")[-1], type(exc).__name__)
+                log.warning("Booking page %s refused: %s", redact_booking_links(request.path), type(exc).__name__)
                 return self._message(409, "We couldn't do that just now", "UTC", (
                     str(exc), "Please reload the page and try again."))
             except Exception:
-                log.exception("Booking page failed")
+                log.exception("Booking page %s failed", redact_booking_links(request.path))
                 return self._message(500, "Something went wrong on our side", "UTC", (
                     "Sorry about that. Please try again in a few minutes.",))
         return guarded

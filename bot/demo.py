@@ -16,7 +16,7 @@ from rich.markup import escape
 from sqlalchemy import select
 
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.background import background_hooks
 from bot.booking import booking_routes
@@ -102,7 +102,7 @@ def run_demo(console: Console, *, candidates: int = 400, seed: int = 7) -> None:
     runtime.scheduling.set_notifier(ConsoleNotifier(console))
     sandbox = GreenhouseSandbox(generate(seed=seed, candidates=candidates))
     try:
-        with BackgroundServer(sandbox.app) as server, _hirebot_server(runtime, port):
+        with sandbox.in_thread() as server, _hirebot_server(runtime, port):
             console.print(f"Sandbox Greenhouse (Harvest v3) listening on {server.url}")
             connection_id = _connect_sandbox(runtime, server.url)
             with sync_progress(console, DEMO_CONNECTION_NAME) as progress:

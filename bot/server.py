@@ -14,6 +14,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from adapters.errors import ConfigError
+from bot.access_log import BookingSafeAccessLogger
 from bot.background import background_hooks
 from bot.booking import booking_routes
 from bot.briefing_card import RenderingBriefingSender
@@ -102,4 +103,5 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
 def serve(runtime: Runtime, *, host: str, say: Callable[[str], None] = print) -> None:
     app = build_server(runtime, say=say)
     say(f"hirebot is listening on http://{host}:{runtime.settings.port}")
-    web.run_app(app, host=host, port=runtime.settings.port, print=None, handle_signals=True)
+    web.run_app(app, host=host, port=runtime.settings.port, print=None, handle_signals=True,
+                access_log_class=BookingSafeAccessLogger)

@@ -2,8 +2,9 @@
 
 With `HIREBOT_SMTP_URL` set, messages go to that server through stdlib smtplib (blocking, so async callers
 use `send_async`, which runs it in a worker thread). Without it, each message becomes
-`<Message-ID>.eml` in `$HIREBOT_DATA_DIR/outbox-mail/`, written once per Message-ID, and the booking link
-it carries is logged so `make demo` can show it. Errors are `MailError`s whose text never holds a password.
+`<Message-ID>.eml` in `$HIREBOT_DATA_DIR/outbox-mail/` (a directory only hirebot's user can read), written once
+per Message-ID; the log names the file and the booking link by a hash of its token (the link is a
+credential). Errors are `MailError`s whose text never holds a password.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from adapters.errors import ConfigError, HirebotError
+from scheduler.log_redaction import redact_booking_links
+from store.files import make_private_dir
 from store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -174,7 +177,7 @@ class Mailer:
     # -- .eml outbox -----------------------------------------------------------------------------------------
 
     def _file(self, outbox: Path, message: EmailMessage, message_id: str) -> None:
-        outbox.mkdir(parents=True, exist_ok=True)
+        make_private_dir(outbox)  # the mails hold booking links, which are credentials
         path = outbox / eml_file_name(message_id)
         if path.exists():
             log.debug("Mail %s was already written to %s; not writing it again", message_id, path)
@@ -210,8 +213,9 @@ def booking_links(message: EmailMessage) -> list[str]:
 
 
 def _announce(message: EmailMessage, path: Path) -> None:
+    # The link is a credential: the log names it by a hash of its token; the file holds the link itself.
     links = booking_links(message)
-    suffix = f"; link: {links[0]}" if links else ""
+    suffix = f"; link: {redact_booking_links(links[0])}" if links else ""
     log.info("Mail to %s (%s) written to %s%s", message["To"], message["Subject"], path, suffix)
 
 

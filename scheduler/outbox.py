@@ -7,6 +7,13 @@ once in effect, in order per candidate, across crashes and any number of workers
 * deliver: a row whose earlier attempt may have reached the ATS (a timeout after sending, or a worker
   that died holding it) is looked up first: a note by the marker at its end, an interview by the meeting's
   calendar UID or the remote id an earlier row stored.
+* settle time: an ATS may apply a write after we stopped waiting for it (a held request, a gateway's 502 or
+  504). Such a write is looked up only once `settle` (the ATS request timeout plus a margin) has passed
+  since it was sent, or the lookup could miss a write still on its way and make it twice. A live worker
+  that gave up on a write retries no earlier than `settle` after giving up; a vanished worker's row is
+  taken over `settle` after its lease ran out (whatever it sent, it sent before then). A write is only
+  sent under a lease with at least `settle` left (renewed first if not), so one write fits in one lease
+  even if renewals stall; hence a lease shorter than `settle` is refused at start-up.
 * settle: sent (with remote id and link), retried later with bounded exponential backoff, or parked after
   `max_attempts` (or at once when the ATS refuses) with a chat notice to the organizer. A 429 with
   Retry-After is pacing, not failure: the row comes back exactly when asked and the try does not count.
@@ -32,7 +39,16 @@ from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker, undefer
 
 from adapters.base import AtsAdapter
-from adapters.errors import AtsError, AuthError, ConfigError, HirebotError, NotSupported, RateLimited
+from adapters.errors import (
+    AtsError,
+    AuthError,
+    ConfigError,
+    HirebotError,
+    MalformedResponse,
+    NotSupported,
+    RateLimited,
+)
+from adapters.http import RetryPolicy
 from adapters.models import Candidate, ContactValue, Note, ScheduledInterview
 from scheduler.ats_log import (
     INTERVIEW_ACTIONS,
@@ -63,15 +79,42 @@ AdapterFactory = Callable[[AtsConnection], AtsAdapter]
 NO_LAST_NAME = "(no last name)"
 
 
+# What the adapters wait for one answer (adapters/http.py), and how much longer an ATS may take to apply a
+# write it is still holding when we give up on it.
+REQUEST_TIMEOUT = timedelta(seconds=RetryPolicy().timeout)
+SETTLE_MARGIN = timedelta(seconds=30)
+# 502 and 504 come from a gateway in front of the ATS: the ATS behind it may still be working on the write.
+GATEWAY_STATUSES = frozenset({502, 504})
+
+
 @dataclass(frozen=True)
 class OutboxSettings:
-    """How hard the worker tries. `max_attempts` failed attempts park a row."""
+    """How hard the worker tries. `max_attempts` failed attempts park a row.
+
+    `request_timeout` is the adapters' timeout for one ATS request; with `settle_margin` it makes the settle
+    time, how long a write whose answer never came may still take to land. The lease must be at least that.
+    """
 
     max_attempts: int = 8
     batch: int = 20
     lease: timedelta = timedelta(minutes=5)
     base_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(minutes=30)
+    request_timeout: timedelta = REQUEST_TIMEOUT
+    settle_margin: timedelta = SETTLE_MARGIN
+
+    def __post_init__(self) -> None:
+        if self.lease < self.settle:
+            raise ConfigError(
+                f"The ATS outbox lease ({_seconds(self.lease)}) is shorter than the settle time "
+                f"({_seconds(self.settle)}: the ATS request timeout of {_seconds(self.request_timeout)} plus "
+                f"{_seconds(self.settle_margin)}). A worker taking over a row that soon could miss a write still "
+                f"on its way and make it twice; use a lease of at least {_seconds(self.settle)}.")
+
+    @property
+    def settle(self) -> timedelta:
+        """How long after a write was sent its outcome may still change (the ATS applying it late)."""
+        return self.request_timeout + self.settle_margin
 
 
 @dataclass(frozen=True)
@@ -109,6 +152,10 @@ class NotDelivered(HirebotError):
     """The write cannot be made as things are (retrying will not help)."""
 
 
+class LeaseLost(HirebotError):
+    """Another worker took the row over before this one sent its write; the write is not sent."""
+
+
 class OutboxWorker:
     """Claims due outbox rows, writes them to their ATS, and records the outcome."""
 
@@ -122,20 +169,26 @@ class OutboxWorker:
         self.owner = owner or process_owner()
         self._adapters: dict[int, AtsAdapter] = {}
         self._adapter_lock = threading.Lock()
+        self._leases: dict[int, datetime] = {}  # the rows out in a batch: when this worker's lease ends
         self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
 
     async def run_once(self) -> int:
         """One batch: claim, deliver concurrently (one row per candidate), settle. Returns rows settled."""
-        claimed = await asyncio.to_thread(self.claim, self.clock())
+        now = self.clock()
+        claimed = await asyncio.to_thread(self.claim, now)
         if not claimed:
             return 0
-        renewing = asyncio.create_task(self._keep_leases([item.id for item in claimed]))
+        ids = [item.id for item in claimed]
+        self._leases.update(dict.fromkeys(ids, now + self.settings.lease))
+        renewing = asyncio.create_task(self._keep_leases(ids))
         try:
             results = await asyncio.gather(*(self._attempt(item) for item in claimed))
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+            for row_id in ids:
+                self._leases.pop(row_id, None)
         return sum(await asyncio.gather(*(asyncio.to_thread(self.settle, item, result)
                                           for item, result in zip(claimed, results, strict=True))))
 
@@ -170,11 +223,12 @@ class OutboxWorker:
         # The rows are picked once, in a CTE under their own alias: as an IN (...) subquery PostgreSQL may run
         # the pick again per row, and a shared alias would correlate it, either way overrunning LIMIT.
         picked = aliased(OutboxItem)
-        pick = select(picked.id).where(_claimable(picked, now)).order_by(picked.id).limit(self.settings.batch)
+        settle = self.settings.settle
+        pick = select(picked.id).where(_claimable(picked, now, settle)).order_by(picked.id).limit(self.settings.batch)
         if self._postgres:
             pick = pick.with_for_update(skip_locked=True)
         ids = pick.cte("picked")
-        condition = _claimable(table, now)
+        condition = _claimable(table, now, settle)
         with transaction(self.sessions) as session:
             rows = session.execute(
                 update(table).where(table.id == ids.c.id, condition)
@@ -195,18 +249,36 @@ class OutboxWorker:
         worker takes a row that is still being written."""
         while True:
             await asyncio.sleep(self.settings.lease.total_seconds() / 2)
+            until = self.clock() + self.settings.lease
             try:
-                await asyncio.to_thread(self._renew, ids)
+                await asyncio.to_thread(self._renew, ids, until)
             except Exception:
                 log.exception("Could not renew the outbox leases; another worker may retry rows in flight")
+                continue
+            for row_id in ids:
+                if row_id in self._leases:
+                    self._leases[row_id] = max(self._leases[row_id], until)
 
-    def _renew(self, ids: list[int]) -> int:
+    def _renew(self, ids: list[int], until: datetime) -> int:
         with transaction(self.sessions) as session:
             result = session.execute(update(OutboxItem).where(
                 OutboxItem.id.in_(ids), OutboxItem.lease_owner == self.owner,
-                OutboxItem.state == OutboxState.RUNNING).values(lease_until=self.clock() + self.settings.lease)
+                OutboxItem.state == OutboxState.RUNNING).values(lease_until=until)
                 .execution_options(synchronize_session=False))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def _write(self, item: ClaimedItem, send: Callable[[], Awaitable[T]]) -> T:
+        """Send one write whose outcome may stay unknown, under a lease that outlasts its settle time (renewed
+        first when a lookup before it used up too much): the write lands while this worker still holds the
+        row even if renewals stall, and is never sent once another worker may have taken the row over."""
+        lease_until = self._leases.get(item.id)
+        now = self.clock()
+        if lease_until is not None and lease_until - now < self.settings.settle:
+            until = now + self.settings.lease
+            if not await asyncio.to_thread(self._renew, [item.id], until):
+                raise LeaseLost(f"Outbox row {item.id} was taken over by another worker; not sent from here.")
+            self._leases[item.id] = until
+        return await send()
 
     # -- deliver --------------------------------------------------------------------------------------------
 
@@ -257,7 +329,8 @@ class OutboxWorker:
                 return Delivered(found.remote_id, link)
         note = Note(candidate_remote_id=candidate, body=str(p["body"]),
                     application_remote_id=_text(p.get("application_remote_id")))
-        created = await adapter.create_note(note, acting_user_id=_text(p.get("acting_user_id")))
+        created = await self._write(item, lambda: adapter.create_note(
+            note, acting_user_id=_text(p.get("acting_user_id"))))
         return Delivered(created.remote_id, link)
 
     async def _create_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
@@ -266,7 +339,8 @@ class OutboxWorker:
             if found is not None:
                 return found
         p = item.payload
-        created = await adapter.create_interview(_interview(p), **_interview_options(p))
+        interview = _interview(p)
+        created = await self._write(item, lambda: adapter.create_interview(interview, **_interview_options(p)))
         return Delivered(created.remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
 
     async def _update_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
@@ -277,7 +351,9 @@ class OutboxWorker:
         if remote_id is None:  # the first round's interview never made it: schedule this one
             return await self._create_interview(adapter, item)
         p = item.payload
-        updated = await adapter.update_interview(remote_id, _interview(p), **_interview_options(p))
+        interview, known = _interview(p), remote_id
+        updated = await self._write(item, lambda: adapter.update_interview(known, interview,
+                                                                           **_interview_options(p)))
         return Delivered(updated.remote_id or remote_id, adapter.candidate_url(str(p["candidate_remote_id"])))
 
     async def _delete_interview(self, adapter: AtsAdapter, item: ClaimedItem) -> Delivered:
@@ -289,8 +365,10 @@ class OutboxWorker:
             remote_id = found.remote_id if found is not None else None
         if remote_id is None:
             return Delivered(None, link)  # nothing was ever scheduled: nothing to remove
-        await adapter.delete_interview(remote_id, acting_user_id=_text(p.get("acting_user_id")),
-                                       candidate_remote_id=_text(p.get("candidate_remote_id")))
+        known = remote_id
+        await self._write(item, lambda: adapter.delete_interview(
+            known, acting_user_id=_text(p.get("acting_user_id")),
+            candidate_remote_id=_text(p.get("candidate_remote_id"))))
         return Delivered(remote_id, link)
 
     # -- people hirebot adds (docs/new_candidates.md) -----------------------------------------------------
@@ -313,7 +391,7 @@ class OutboxWorker:
                 # (Greenhouse's job stages; Lever's stages belong to no job, so none is picked there).
                 options["stage_id"] = await asyncio.to_thread(self._interview_stage, item.connection_id,
                                                               intake.job_remote_id)
-            found = await adapter.create_candidate(person, **options)
+            found = await self._write(item, lambda: adapter.create_candidate(person, **options))
         summary = await refresh_candidates(self.sessions, int(item.connection_id or 0), adapter, [found.remote_id])
         log.info("Added candidate %s to %s (%s stored)", found.remote_id, item.provider,
                  summary.created + summary.updated)
@@ -412,7 +490,9 @@ class OutboxWorker:
         message = _safe_error(exc)
         hopeless = isinstance(exc, (AuthError, ConfigError, NotDelivered)) or _refused(exc)
         row.last_error = message
-        row.unsure = _maybe_applied(exc)
+        # Once unsure, a row stays so until delivered: a lookup that failed (even a 429, which applied
+        # nothing) has not settled whether an earlier write landed.
+        row.unsure = row.unsure or _maybe_applied(exc)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             # The ATS said when to come back: that is pacing, not a failed attempt, and waiting longer than
             # it asked only wastes the budget (several workers share one limit).
@@ -427,15 +507,19 @@ class OutboxWorker:
             return
         row.state = OutboxState.PENDING
         row.due_at = now + backoff(row.attempts, base=self.settings.base_delay, cap=self.settings.max_delay)
+        if _may_land_later(exc):
+            # A write may have gone out before we gave up on it; looking before it settled could miss it on its
+            # way and make it a second time.
+            row.due_at = max(row.due_at, now + self.settings.settle)
 
     def next_due(self) -> datetime | None:
-        """When a row next becomes claimable (a retry's due time or a lease's end)."""
+        """When a row next becomes claimable (a retry's due time, or a settle time after a lease's end)."""
         with self.sessions() as session:
             pending = session.scalar(select(OutboxItem.due_at).where(OutboxItem.state == OutboxState.PENDING)
                                      .order_by(OutboxItem.due_at).limit(1))
             running = session.scalar(select(OutboxItem.lease_until).where(
                 OutboxItem.state == OutboxState.RUNNING).order_by(OutboxItem.lease_until).limit(1))
-        times = [t for t in (pending, running) if t is not None]
+        times = [t for t in (pending, running and running + self.settings.settle) if t is not None]
         return min(times) if times else None
 
 
@@ -477,11 +561,12 @@ def _record_added(session: Session, row: OutboxItem, added: Added, now: datetime
     plan_added_notice(session, meeting, intake, now)
 
 
-def _claimable(rows: Any, now: datetime) -> Any:
-    """Due pending rows and rows whose worker vanished, each only if it is its candidate's oldest unfinished."""
+def _claimable(rows: Any, now: datetime, settle: timedelta) -> Any:
+    """Due pending rows and rows whose worker vanished, each only if it is its candidate's oldest unfinished.
+    A vanished worker may have sent a write up to its lease's end, so its rows wait `settle` beyond that."""
     older = aliased(OutboxItem)
     ready = or_(and_(rows.state == OutboxState.PENDING, rows.due_at <= now),
-                and_(rows.state == OutboxState.RUNNING, rows.lease_until <= now))
+                and_(rows.state == OutboxState.RUNNING, rows.lease_until <= now - settle))
     first_of_candidate = ~exists().where(older.order_key == rows.order_key, older.id < rows.id,
                                          older.state.in_(list(UNFINISHED))).correlate(rows)
     return and_(ready, first_of_candidate)
@@ -523,7 +608,21 @@ def _refused(exc: Exception) -> bool:
 
 def _maybe_applied(exc: Exception) -> bool:
     """Whether the write may have landed although we saw a failure (no answer, or a 5xx to a write)."""
-    return not (isinstance(exc, (RateLimited, AuthError, ConfigError, NotDelivered)) or _refused(exc))
+    return not (isinstance(exc, (RateLimited, AuthError, ConfigError, NotDelivered, LeaseLost)) or _refused(exc))
+
+
+def _may_land_later(exc: Exception) -> bool:
+    """Whether the ATS may still be applying the write: no answer came (a timeout, a dropped connection, a
+    crash of our own mid-request), or a gateway answered for it. An answer from the ATS itself (a 500, a
+    503) means it is done with the request, whatever it did."""
+    if not _maybe_applied(exc) or isinstance(exc, MalformedResponse):
+        return False
+    status = getattr(exc, "status", None)
+    return status is None or status in GATEWAY_STATUSES
+
+
+def _seconds(span: timedelta) -> str:
+    return f"{span.total_seconds():g} s"
 
 
 def _safe_error(exc: BaseException) -> str:
@@ -537,5 +636,5 @@ def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-__all__ = ["AdapterFactory", "AtsNoticeHandler", "ClaimedItem", "Delivered", "NotDelivered", "OutboxSettings",
-           "OutboxWorker"]
+__all__ = ["AdapterFactory", "AtsNoticeHandler", "ClaimedItem", "Delivered", "LeaseLost", "NotDelivered",
+           "OutboxSettings", "OutboxWorker"]

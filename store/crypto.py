@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from adapters.errors import ConfigError
+from store.files import make_private_dir
 
 KEY_FILE_NAME = "secret.key"
 
@@ -38,7 +39,7 @@ def load_or_create_key(data_dir: Path, secret_key: str | None) -> bytes:
     path = data_dir / KEY_FILE_NAME
     if path.exists():
         return _fernet_key(path.read_text())
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     key = Fernet.generate_key()
     # O_EXCL + 0600: never widen permissions, never overwrite a key another process just wrote.
     try:

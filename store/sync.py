@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy import String, Table, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters import models as ats
 from adapters.base import AtsAdapter, Capability
-from adapters.errors import ConfigError, HirebotError
+from adapters.errors import AtsError, ConfigError, HirebotError
 from store import models as orm
 from store.db import transaction
 from store.models import utcnow
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 CURSOR_OVERLAP = timedelta(minutes=5)
 IN_CLAUSE_SIZE = 900
 MAX_ERROR_CHARS = 500
+# Answers to an optional read that mean "this credential may not read that" (403) or "not offered to it"
+# (404): the sync goes on without it. A 401 (the credential itself refused) still fails the run.
+OPTIONAL_READ_REFUSALS = frozenset({403, 404})
 CANDIDATES = cast(Table, orm.Candidate.__table__)
 APPLICATIONS = cast(Table, orm.Application.__table__)
 ATTACHMENTS = cast(Table, orm.Attachment.__table__)
@@ -67,6 +71,8 @@ class SyncSummary:
     requests: int
     started_at: datetime
     finished_at: datetime
+    # What this run had to do without (an optional read the credential may not make); also in `last_error`.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,8 @@ async def sync_connection(sessions: sessionmaker[Session], connection_id: int, a
         counts, requests, seen = await run.candidates(None if full else cursor, track=full)
         run.phase = "deleting" if full else "finishing"
         finished = now()
-        deleted = await asyncio.to_thread(_finish, sessions, connection_id, started, finished, seen)
+        deleted = await asyncio.to_thread(_finish, sessions, connection_id, started, finished, seen,
+                                          tuple(run.warnings))
     except Exception as exc:
         message = failure_message(run.phase, exc)
         log.warning("Sync of connection %s failed: %s", connection_id, message)
@@ -116,7 +123,7 @@ async def sync_connection(sessions: sessionmaker[Session], connection_id: int, a
     run.report("done", counts.created + counts.updated + counts.unchanged, None)
     return SyncSummary(connection_id=connection_id, full=full, created=counts.created, updated=counts.updated,
                        unchanged=counts.unchanged, deleted=deleted, jobs=jobs, users=users, requests=requests,
-                       started_at=started, finished_at=finished)
+                       started_at=started, finished_at=finished, warnings=tuple(run.warnings))
 
 
 async def refresh_candidates(sessions: sessionmaker[Session], connection_id: int, adapter: AtsAdapter,
@@ -157,17 +164,30 @@ class _Run:
         self.now = now
         self.phase = "starting"
         self.counts = BatchCounts()
+        self.warnings: list[str] = []
 
     def report(self, phase: str, done: int, total: int | None) -> None:
         if self.progress is not None:
             self.progress(SyncProgress(phase=phase, done=done, total=total))
 
     async def users(self) -> int:
+        """The ATS's users, which only map organizers and interviewers to people: a credential that may not
+        read them (a missing scope such as Greenhouse's harvest:user_emails:list) still syncs candidates,
+        with a warning, and the users stored before stay as they were."""
         if not self.adapter.supports(Capability.READ_USERS):
             return 0
         self.phase = "users"
         self.report("users", 0, None)
-        users = await self.adapter.list_users()
+        try:
+            users = await self.adapter.list_users()
+        except AtsError as exc:
+            if exc.status not in OPTIONAL_READ_REFUSALS:
+                raise
+            warning = (f"Synced without the ATS's users (they only match organizers and interviewers to people): "
+                       f"{exc}")
+            log.warning("Connection %s: %s", self.connection_id, warning)
+            self.warnings.append(warning)
+            return 0
         await asyncio.to_thread(self._in_transaction, _store_users, users)
         self.report("users", len(users), len(users))
         return len(users)
@@ -259,19 +279,27 @@ def _parse_cursor(text: str | None) -> datetime | None:
 
 
 def _finish(sessions: sessionmaker[Session], connection_id: int, started: datetime, finished: datetime,
-            seen: set[str] | None) -> int:
-    """Remove what a full pass no longer listed and move the cursor, together in one transaction."""
+            seen: set[str] | None, warnings: tuple[str, ...] = ()) -> int:
+    """Remove what a full pass no longer listed and move the cursor, together in one transaction. What the
+    run did without is kept as the connection's `last_error` (`hirebot connections` shows it), else cleared."""
     with transaction(sessions) as session:
         deleted = _delete_unlisted(session, connection_id, seen) if seen is not None else 0
         connection = _connection(session, connection_id)
         connection.sync_cursor = (started - CURSOR_OVERLAP).isoformat()
         connection.last_sync_at = finished
-        connection.last_error = None
+        connection.last_error = _warning_text(warnings)
         if seen is not None:
             connection.last_full_sync_at = finished
         if deleted:
             _bump_roster(session, connection_id)
         return deleted
+
+
+def _warning_text(warnings: tuple[str, ...]) -> str | None:
+    if not warnings:
+        return None
+    message = "Warning: " + " ".join(warnings)
+    return message if len(message) <= MAX_ERROR_CHARS else message[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def _delete_unlisted(session: Session, connection_id: int, seen: set[str]) -> int:
@@ -624,9 +652,10 @@ def _attachment_fields(item: ats.Attachment) -> dict[str, Any]:
 
 
 def _attachment_key(fields: Mapping[str, Any]) -> tuple[Any, ...]:
-    # Signed download links change on every read; the file is the same while the rest matches.
+    # Signed download links change on every read, and the host serving them may change too (another CDN,
+    # or the demo's sandbox on a new port each run): the file is the same while the rest and the path match.
     return (fields["remote_id"], fields["application_remote_id"], fields["filename"], fields["type"],
-            fields["remote_created_at"], fields["url"].split("?", 1)[0])
+            fields["remote_created_at"], urlsplit(fields["url"]).path)
 
 
 def _new_links(current: list[Any], fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:

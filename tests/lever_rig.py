@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 from adapters.base import ConnectionConfig
 from adapters.lever import LeverAdapter
 from adapters.sandbox.lever import API_PREFIX, SANDBOX_API_KEY, Chaos, LeverSandbox, RecordedRequest
-from adapters.sandbox.lever_roster import LeverState
+from adapters.sandbox.lever_dataset import LeverState
 from tests.clocks import EpochClock
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

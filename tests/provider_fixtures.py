@@ -25,9 +25,9 @@ from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
-from adapters.sandbox.lever_roster import Opportunity
-from adapters.sandbox.lever_roster import generate as lever_roster
-from adapters.sandbox.roster import generate as greenhouse_roster
+from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
+from adapters.sandbox.lever_dataset import Opportunity
+from adapters.sandbox.lever_dataset import generate as lever_dataset
 from tests.clocks import EpochClock
 
 # The fakes' rosters are stamped up to NOW. The shared clock starts a day later, so every generated record
@@ -151,7 +151,7 @@ async def running(provider: Provider) -> AsyncIterator[Fake]:
 
 
 def _greenhouse_sandbox(clock: EpochClock) -> greenhouse_fake.GreenhouseSandbox:
-    return greenhouse_fake.GreenhouseSandbox(greenhouse_roster(seed=7, candidates=520, now=NOW), clock=clock,
+    return greenhouse_fake.GreenhouseSandbox(greenhouse_dataset(seed=7, candidates=520, now=NOW), clock=clock,
                                              chaos=greenhouse_fake.Chaos(sleep=clock.sleep))
 
 
@@ -230,7 +230,7 @@ GREENHOUSE = Provider(
 
 
 def _lever_sandbox(clock: EpochClock) -> lever_fake.LeverSandbox:
-    return lever_fake.LeverSandbox(lever_roster(seed=9, candidates=115, now=NOW), clock=clock,
+    return lever_fake.LeverSandbox(lever_dataset(seed=9, candidates=115, now=NOW), clock=clock,
                                    chaos=lever_fake.Chaos(sleep=clock.sleep))
 
 

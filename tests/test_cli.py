@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
-from adapters.sandbox.roster import GreenhouseState, generate
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import GreenhouseState
 from adapters.sandbox.server import BackgroundServer
 
 HIREBOT = [sys.executable, "-m", "bot"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]

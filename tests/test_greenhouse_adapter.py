@@ -18,7 +18,7 @@ from adapters.registry import ADAPTERS, adapter_for
 from adapters.sandbox.greenhouse import (
     ALL_SCOPES,
 )
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from tests.rigs.greenhouse_sandbox import NOW, Rig, start_rig, stop_rig
 
 

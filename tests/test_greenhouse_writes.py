@@ -40,7 +40,8 @@ from adapters.sandbox.greenhouse import (
     GreenhouseSandbox,
     webhook_signature,
 )
-from adapters.sandbox.roster import GreenhouseState, generate
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import GreenhouseState
 from adapters.sandbox.server import BackgroundServer
 from adapters.webhooks import WebhookTrigger
 

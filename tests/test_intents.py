@@ -199,6 +199,7 @@ def test_refresh(message: str, query: str | None) -> None:
 @pytest.mark.parametrize(("message", "provider"), [
     ("open jobs", None), ("show me open roles", None), ("what jobs are open?", None),
     ("jobs for Greenhouse", "greenhouse"), ("list open positions in lever", "lever"), ("jobs", None),
+    ("open roles in Breezy", "breezyhr"), ("jobs in Zoho Recruit", "zoho"), ("jobs in zoho", "zoho"),
 ])
 def test_jobs(message: str, provider: str | None) -> None:
     intent = parse(message)

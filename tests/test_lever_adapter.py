@@ -46,7 +46,7 @@ from adapters.models import (
 )
 from adapters.sandbox import lever as sandbox_module
 from adapters.sandbox.lever import ALL_PERMISSIONS, SANDBOX_API_KEY, LeverSandbox
-from adapters.sandbox.lever_roster import LeverState, Opportunity, generate, to_ms
+from adapters.sandbox.lever_dataset import LeverState, Opportunity, generate, to_ms
 from store import models as orm
 from store.db import session_factory
 from store.sync import refresh_candidates, sync_connection

@@ -11,6 +11,7 @@ import email
 import email.policy
 import logging
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 
 from adapters.errors import ConfigError
 from scheduler.emails import DEFAULT_SENDER, build_email
+from scheduler.log_redaction import redact_booking_links
 from scheduler.mail import MailAuthError, Mailer, MailError, SmtpServer, eml_file_name, parse_smtp_url
 from scheduler.tokens import read_token
 from tests.ports import free_port
@@ -305,7 +307,7 @@ async def test_the_sender_comes_from_hirebot_mail_from(world: SchedulingWorld,
 # -- the .eml outbox ---------------------------------------------------------------------------------------
 
 
-async def test_the_outbox_writes_each_message_once_and_logs_the_booking_link(
+async def test_the_outbox_writes_each_message_once_and_logs_a_hash_of_the_booking_link(
         sqlite_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     outbox = tmp_path / "outbox-mail"
     world = SchedulingWorld.build(sqlite_engine, mailer=Mailer(outbox=outbox))
@@ -325,7 +327,9 @@ async def test_the_outbox_writes_each_message_once_and_logs_the_booking_link(
     assert stored["Message-ID"] == first
     link = booking_link(text_of(stored), world.public_url)
     written = [record.getMessage() for record in caplog.records if "written to" in record.getMessage()]
-    assert len(written) == 1 and link in written[0]
+    # The link is a credential: the log names it by a hash of its token (issue 15), the file holds it whole.
+    assert len(written) == 1 and redact_booking_links(link) in written[0] and link not in written[0]
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
 
 
 def test_a_message_without_an_id_gets_one(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The outbox worker under faults, against the Greenhouse sandbox over loopback and real databases: a 500, a
-429 with Retry-After, a timeout after the write was applied, a worker killed with SIGKILL mid-batch, two
-workers on PostgreSQL. Every event must end up in Greenhouse exactly once, in order per candidate.
+429 with Retry-After, a timeout after the write was applied, a write Greenhouse applies late (after the
+worker gave up, or after the worker died), a worker killed with SIGKILL mid-batch, two workers on
+PostgreSQL. Every event must end up in Greenhouse exactly once, in order per candidate.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.errors import ConfigError
 from adapters.greenhouse import GreenhouseAdapter
 from bot.outbox_cli import drop_item, list_items, retry_item
 from scheduler.ats_log import OutboxState
@@ -199,8 +202,11 @@ async def test_a_slow_delivery_keeps_its_lease_so_no_other_worker_takes_the_row(
         happen(rig, s.meeting_id, "request_sent")
         rig.sandbox.chaos.delay_next(60, path="/v3/notes")  # Greenhouse answers only once released
         lease = timedelta(seconds=0.2)
-        slow = OutboxWorker(rig.sessions, rig.adapter, settings=OutboxSettings(lease=lease), owner="slow")
-        other = OutboxWorker(rig.sessions, rig.adapter, settings=OutboxSettings(lease=lease), owner="other")
+        # A lease this short is only allowed with as short a request timeout and settle margin (the answer here
+        # is slow only to watch the renewals; the adapter's own timeout is longer).
+        settings = OutboxSettings(lease=lease, request_timeout=lease / 2, settle_margin=lease / 2)
+        slow = OutboxWorker(rig.sessions, rig.adapter, settings=settings, owner="slow")
+        other = OutboxWorker(rig.sessions, rig.adapter, settings=settings, owner="other")
         delivering = asyncio.create_task(slow.run_once())
         await eventually(lambda: items(rig, s.meeting_id)[0].state == OutboxState.RUNNING)
         first_lease = items(rig, s.meeting_id)[0].lease_until
@@ -274,12 +280,178 @@ async def test_the_notice_handler_tells_the_organizer(rig: Rig) -> None:
     assert told == [(7, "Hello", 3)] and outcome.state == "done"
 
 
+# -- writes the ATS applies late --------------------------------------------------------------------------------
+
+
+class LateAts:
+    """Holds on the rig's fake clock: a held request goes on (a held write is applied) only when the test moves
+    the clock past its end, however long ago its client gave up."""
+
+    def __init__(self, rig: Rig) -> None:
+        self.rig = rig
+        self.held: list[tuple[float, asyncio.Event]] = []
+
+    async def hold(self, seconds: float) -> None:
+        gate = asyncio.Event()
+        self.held.append((self.rig.time.now + seconds, gate))
+        await gate.wait()
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock; the requests whose hold has ended finish (writes land) before this returns."""
+        self.rig.time.now += seconds
+        for end, gate in self.held:
+            if end <= self.rig.time.now:
+                gate.set()
+        await eventually(lambda: self._open() <= sum(not gate.is_set() for _, gate in self.held))
+
+    def _open(self) -> int:
+        return sum(r.status is None for r in self.rig.sandbox.requests)
+
+
+async def late_rig(sessions: sessionmaker[Session]) -> tuple[Rig, LateAts, Any]:
+    late: LateAts | None = None
+
+    async def hold(seconds: float) -> None:
+        assert late is not None
+        await late.hold(seconds)
+
+    rig, server = await start_rig(sessions, chaos_sleep=hold)
+    late = LateAts(rig)
+    return rig, late, server
+
+
+async def test_a_write_answered_too_late_is_looked_up_only_after_it_settled(sessions: sessionmaker[Session]) -> None:
+    rig, late, server = await late_rig(sessions)
+    try:
+        rig.timeout = 0.2  # the worker gives up on the POST at once...
+        s = setup_one(rig)
+        happen(rig, s.meeting_id, "request_sent")
+        rig.sandbox.chaos.delay_next(50, path="/v3/notes")  # ...which Greenhouse applies 50 s later
+        worker = rig.worker(base_delay=timedelta(seconds=1))
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.PENDING and row.unsure
+        # Not looked up before the settle time (30 s request timeout + 30 s margin) from the POST.
+        assert row.due_at == NOW + timedelta(seconds=60)
+        for _ in range(120):
+            await late.advance(1)
+            await worker.run_until_idle()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.SENT and row.attempts == 2
+        assert [r.method for r in rig.sandbox.requests if r.path == "/v3/notes"] == ["POST", "GET"]
+        assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+async def test_a_rate_limited_lookup_keeps_the_row_unsure(sessions: sessionmaker[Session]) -> None:
+    rig, late, server = await late_rig(sessions)
+    try:
+        rig.timeout = 0.2
+        s = setup_one(rig)
+        happen(rig, s.meeting_id, "request_sent")
+        rig.sandbox.chaos.delay_next(10, path="/v3/notes")  # applied 10 s later, long after the worker gave up
+        worker = rig.worker()
+        await worker.run_once()
+        await late.advance(60)
+        rig.sandbox.chaos.fail_next(429, path="/v3/notes", retry_after=5)  # the lookup is told to wait
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.PENDING and row.unsure
+        await late.advance(5)
+        await worker.run_once()
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.SENT
+        assert [(r.method, r.status) for r in rig.sandbox.requests if r.path == "/v3/notes"] == \
+            [("POST", 201), ("GET", 429), ("GET", 200)]
+        assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+async def test_a_killed_workers_late_writes_are_found_not_doubled(sessions: sessionmaker[Session]) -> None:
+    """Two workers, the first killed with its writes out: the token endpoint was slow (as retried timeouts
+    are), so the first worker sent its notes near the end of its lease, and Greenhouse applies each 50 s
+    after it arrived. The second worker must not look for them before they could have landed."""
+    rig, late, server = await late_rig(sessions)
+    try:
+        meetings = plan_notes(rig, 12)  # 48 notes, 12 candidates
+        rig.sandbox.chaos.delay_next(260, path="/token", times=100)
+        rig.sandbox.chaos.delay_next(50, path="/v3/notes", times=12)
+        first, second = rig.worker(), rig.worker()  # 5-minute leases
+        doomed = asyncio.create_task(first.run_once())
+        # One token per acting user (the organizer of each meeting), all asked for at once.
+        organizers = {str(i.payload.get("acting_user_id")) for m in meetings for i in items(rig, m)}
+        await eventually(lambda: len(rig.calls("POST", "/token")) == len(organizers))
+        await late.advance(260)  # the tokens arrive; the notes go out and are held
+        await eventually(lambda: len(rig.calls("POST", "/v3/notes")) == 12)
+        doomed.cancel()  # the first worker dies here, its 12 writes still in flight
+        with pytest.raises(asyncio.CancelledError):
+            await doomed
+        rig.sandbox.chaos.clear()
+        for _ in range(200):
+            await late.advance(5)
+            await second.run_until_idle()
+        assert_exactly_once_in_order(rig, meetings)
+        assert len(rig.calls("POST", "/v3/notes")) == 48
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+async def test_a_worker_whose_row_was_taken_over_while_it_looked_does_not_write(
+        sessions: sessionmaker[Session]) -> None:
+    rig, late, server = await late_rig(sessions)
+    try:
+        rig.timeout = 60  # nothing here times out on the client's side
+        s = setup_one(rig)
+        happen(rig, s.meeting_id, "request_sent")
+        rig.sandbox.chaos.fail_next(500, path="/v3/notes")  # the outcome is unsure: the next try looks first
+        settings = {"lease": timedelta(seconds=60), "base_delay": timedelta(seconds=1)}
+        await rig.worker(**settings).run_once()
+        await late.advance(1)
+        rig.sandbox.chaos.delay_next(200, path="/v3/notes")  # the first worker's lookup hangs
+        slow = asyncio.create_task(rig.worker(**settings).run_once())
+        await eventually(lambda: len(rig.calls("GET", "/v3/notes")) == 1)
+        # Its lease (60 s) and the settle time after it (60 s) run out: a second worker takes the row over and
+        # is slow to look too.
+        await late.advance(130)
+        rig.sandbox.chaos.delay_next(81, path="/v3/notes")
+        rig.sandbox.chaos.delay_next(50, path="/v3/notes")  # and the next POST is slow
+        other = asyncio.create_task(rig.worker(**settings).run_once())
+        await eventually(lambda: len(rig.calls("GET", "/v3/notes")) == 2)
+        await late.advance(80)  # the first lookup answers "no such note": its worker must not post now
+        await late.advance(1)  # the second lookup answers the same, so the second worker posts
+        await eventually(lambda: len(rig.calls("POST", "/v3/notes")) == 2)
+        await late.advance(50)
+        assert await slow == 0 and await other == 1
+        [row] = items(rig, s.meeting_id)
+        assert row.state == OutboxState.SENT
+        assert [r.method for r in rig.sandbox.requests if r.path == "/v3/notes"] == ["POST", "GET", "GET", "POST"]
+        assert markers(rig) == [f"[hirebot:evt-{row.event_id}]"]
+    finally:
+        await rig.client.aclose()
+        await server.cleanup()
+
+
+def test_a_lease_shorter_than_the_settle_time_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"lease \(30 s\) is shorter than the settle time \(60 s"):
+        OutboxSettings(lease=timedelta(seconds=30))
+    with pytest.raises(ConfigError, match="use a lease of at least 15 s"):
+        OutboxSettings(lease=timedelta(seconds=10), request_timeout=timedelta(seconds=5),
+                       settle_margin=timedelta(seconds=10))
+    assert OutboxSettings(lease=timedelta(seconds=60)).settle == timedelta(seconds=60)
+
+
 # -- crashes and concurrency ----------------------------------------------------------------------------------
 
 WORKER_SCRIPT = """
 import asyncio, random, sys
 import httpx
 from adapters.base import ConnectionConfig
+from adapters.errors import ConfigError
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.http import RetryPolicy
 from scheduler.outbox import OutboxSettings, OutboxWorker

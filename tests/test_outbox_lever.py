@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.lever import join_remote_id, split_remote_id
-from adapters.sandbox.lever_roster import to_ms
+from adapters.sandbox.lever_dataset import to_ms
 from scheduler.ats_log import OutboxState, marker, note_text
 from store.db import transaction
 from store.meeting_models import Meeting, MeetingAttendee, MeetingEvent

@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
-from adapters.sandbox.roster import GreenhouseState, generate
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import GreenhouseState
 from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory

@@ -9,21 +9,21 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.slack.sandbox import FakeSlackApi
 from tests.cli_process import ROOT, cli_env, run_cli
 from tests.ports import free_port
+from tests.rigs.slack import RUN_SIGNING_SECRET
 from tests.waiting import wait_healthy, wait_until
 
-SIGNING_SECRET = "run-test-signing-secret"
+SIGNING_SECRET = RUN_SIGNING_SECRET
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -34,12 +34,8 @@ def _signed(body: bytes) -> dict[str, str]:
 
 
 @pytest.fixture
-def slack() -> Iterator[tuple[FakeSlackApi, str]]:
-    fake = FakeSlackApi()
-    fake.add_user("U0RECRUIT", email="rita@acme.test", name="Rita Recruiter")
-    with BackgroundServer(fake.web_app()) as server:
-        fake.base_url = server.url
-        yield fake, server.url
+def slack(fake_slack_server: tuple[FakeSlackApi, str]) -> tuple[FakeSlackApi, str]:
+    return fake_slack_server
 
 
 def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str], tmp_path: Path) -> None:

@@ -27,7 +27,8 @@ from adapters.sandbox.greenhouse import (
     Chaos,
     GreenhouseSandbox,
 )
-from adapters.sandbox.roster import GreenhouseState, StateChange, generate, iso_from
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import GreenhouseState, StateChange, iso_from
 from adapters.sandbox.server import BackgroundServer
 from tests.clocks import EpochClock
 

@@ -25,7 +25,7 @@ from adapters.sandbox.lever import (
     LeverSandbox,
     minimal_pdf,
 )
-from adapters.sandbox.lever_roster import FileRecord, LeverState, Opportunity, generate, to_ms
+from adapters.sandbox.lever_dataset import FileRecord, LeverState, Opportunity, generate, to_ms
 from tests.clocks import EpochClock
 from tests.lever_rig import NOW, LeverRig, serve_lever
 

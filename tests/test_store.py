@@ -123,6 +123,42 @@ def test_local_key_is_created_once_with_owner_only_permissions(tmp_path: Path) -
     assert load_or_create_key(tmp_path, None) == key
 
 
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_sqlite_database_and_its_wal_and_shm_are_private_and_so_is_the_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    engine = make_engine(f"sqlite:///{data_dir / 'hirebot.sqlite3'}")
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:  # an open connection keeps the -wal and -shm files on disk
+            conn.exec_driver_sql("SELECT count(*) FROM candidates")
+            files = {path.name: mode(path) for path in data_dir.iterdir()}
+    finally:
+        engine.dispose()
+    assert files == {"hirebot.sqlite3": 0o600, "hirebot.sqlite3-wal": 0o600, "hirebot.sqlite3-shm": 0o600}
+    assert mode(data_dir) == 0o700
+    load_or_create_key(data_dir, None)
+    assert mode(data_dir / "secret.key") == 0o600 and mode(data_dir) == 0o700
+
+
+def test_the_key_alone_makes_the_data_dir_private_too(tmp_path: Path) -> None:
+    load_or_create_key(tmp_path / "var", None)
+    assert mode(tmp_path / "var") == 0o700
+
+
+def test_an_existing_database_open_to_others_is_reported_not_changed(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "shared.sqlite3"
+    path.touch()
+    path.chmod(0o644)
+    engine = make_engine(f"sqlite:///{path}")
+    engine.dispose()
+    assert mode(path) == 0o644
+    assert "chmod 600" in caplog.text and str(path) in caplog.text
+
+
 def test_env_key_wins_and_any_passphrase_works(tmp_path: Path) -> None:
     fernet_key = Fernet.generate_key().decode()
     assert load_or_create_key(tmp_path, fernet_key) == fernet_key.encode()

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import AtsError, ConfigError
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse import ALL_SCOPES
+from adapters.sandbox.greenhouse_dataset import generate
 from store.crypto import SecretBox
 from store.db import transaction
 from store.models import Application, AtsConnection, AtsUser, Attachment, Candidate, Job, JobStage, Workspace
@@ -138,6 +139,69 @@ async def test_a_second_run_changes_nothing(sessions: sessionmaker[Session], rig
     quiet = await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     assert not quiet.full
     assert (quiet.created, quiet.updated, quiet.unchanged, quiet.deleted) == (0, 0, 0, 0)
+
+
+async def test_the_same_data_from_a_new_sandbox_on_another_port_is_unchanged(
+        sessions: sessionmaker[Session], rig: Rig) -> None:
+    """The demo re-run: a fresh sandbox with the same roster, on a new port, so every file link's host moves."""
+    connection_id = add_connection(sessions, rig)
+    first = await sync_connection(sessions, connection_id, rig.adapter(), full=True, now=rig.time.moment)
+    assert (first.created, first.updated) == (120, 0)
+    rerun, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000)
+    try:
+        assert rerun.url != rig.url
+        with transaction(sessions) as session:
+            row = session.get(AtsConnection, connection_id)
+            assert row is not None
+            row.base_url = rerun.url
+        again = await sync_connection(sessions, connection_id, rerun.adapter(), full=True, now=rerun.time.moment)
+        assert (again.created, again.updated, again.unchanged, again.deleted) == (0, 0, 120, 0)
+        with transaction(sessions) as session:
+            links = list(session.scalars(select(Attachment.url)))
+        assert links and all(link.startswith(rerun.url) for link in links)  # the links follow the new host
+    finally:
+        await stop_rig(rerun, server)
+
+
+async def test_a_token_without_the_user_emails_scope_still_syncs_candidates_with_a_warning(
+        sessions: sessionmaker[Session]) -> None:
+    scopes = ALL_SCOPES - {"harvest:user_emails:list"}
+    limited, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000, scopes=scopes)
+    try:
+        connection_id = add_connection(sessions, limited)
+        summary = await sync_connection(sessions, connection_id, limited.adapter(), now=limited.time.moment)
+        assert (summary.created, summary.users) == (120, 0) and summary.jobs == len(limited.state.jobs)
+        [warning] = summary.warnings
+        assert "harvest:user_emails:list" in warning
+        # `hirebot connections` shows the connection's last error: here, the warning.
+        assert "harvest:user_emails:list" in (connection_row(sessions, connection_id).last_error or "")
+        assert connection_row(sessions, connection_id).last_sync_at is not None
+    finally:
+        await stop_rig(limited, server)
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_a_refused_user_read_keeps_the_stored_users_and_a_later_full_read_clears_the_warning(
+        sessions: sessionmaker[Session], rig: Rig, status: int) -> None:
+    connection_id = add_connection(sessions, rig)
+    await sync_connection(sessions, connection_id, rig.adapter(), now=rig.time.moment)
+    users = count(sessions, AtsUser, connection_id)
+    assert users
+    rig.sandbox.chaos.fail_next(status, path="/v3/user_emails")
+    refused = await sync_connection(sessions, connection_id, rig.adapter(), full=True, now=rig.time.moment)
+    assert refused.users == 0 and refused.unchanged == 120 and "user_emails" in refused.warnings[0]
+    assert count(sessions, AtsUser, connection_id) == users
+    assert (connection_row(sessions, connection_id).last_error or "").startswith("Warning: Synced without")
+    again = await sync_connection(sessions, connection_id, rig.adapter(), full=True, now=rig.time.moment)
+    assert again.warnings == () and connection_row(sessions, connection_id).last_error is None
+
+
+async def test_refused_credentials_still_fail_the_sync(sessions: sessionmaker[Session], rig: Rig) -> None:
+    connection_id = add_connection(sessions, rig)
+    rig.sandbox.chaos.fail_next(401, path="/v3/user_emails", times=2)
+    with pytest.raises(AtsError):
+        await sync_connection(sessions, connection_id, rig.adapter(), now=rig.time.moment)
+    assert count(sessions, Candidate, connection_id) == 0
 
 
 async def test_incremental_sync_picks_up_changes(sessions: sessionmaker[Session], rig: Rig) -> None:

@@ -26,7 +26,7 @@ from adapters.errors import ConfigError
 from adapters.http import RetryPolicy
 from adapters.lever import LeverAdapter
 from adapters.sandbox.lever import SANDBOX_API_KEY, Chaos, LeverSandbox
-from adapters.sandbox.lever_roster import generate
+from adapters.sandbox.lever_dataset import generate
 from scheduler.sync_jobs import (
     DELIVERY_RETENTION,
     STARTUP_SPREAD,

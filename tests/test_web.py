@@ -22,9 +22,9 @@ from sqlalchemy import update
 from adapters.greenhouse.spec import GREENHOUSE_EVENTS
 from adapters.lever.spec import LEVER_EVENTS
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
+from adapters.sandbox.greenhouse_dataset import generate as generate_greenhouse
 from adapters.sandbox.lever import SANDBOX_API_KEY, LeverSandbox
-from adapters.sandbox.lever_roster import generate as generate_lever
-from adapters.sandbox.roster import generate as generate_greenhouse
+from adapters.sandbox.lever_dataset import generate as generate_lever
 from bot.messages import IncomingMessage
 from bot.replies import MatchStatus
 from bot.runtime import Runtime

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, GreenhouseSandbox
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from adapters.sandbox.server import BackgroundServer
 from bot.slack.sandbox import FakeSlackApi
 from tests.cli_process import ROOT, cli_env, run_cli

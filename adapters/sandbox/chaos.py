@@ -1,5 +1,6 @@
 """Injected faults for the fake ATS servers: queued ones for tests (`fail_next`…) and random ones for
-their `--chaos` option. Each fake decides which request paths a fault may hit."""
+their `--chaos` option. Each fake decides which request paths a fault may hit; `FakeAts.with_faults`
+applies them the same way in every fake."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ def _any_path(pattern: str | None, path: str) -> bool:
     return pattern is None or path == pattern or path.startswith(pattern.rstrip("/") + "/")
 
 
+FAIL, MALFORMED, DELAY, LATE = "fail", "malformed", "delay", "late"
+
+
 @dataclass
 class Fault:
-    kind: str  # fail | malformed | delay
+    kind: str  # fail | malformed | delay (hold, then handle) | late (handle, then hold the answer)
     remaining: int
     path: str | None = None
     status: int = 500
@@ -50,15 +54,23 @@ class Chaos:
     def fail_next(self, status: int, *, times: int = 1, path: str | None = None,
                   retry_after: float | None = None, body: bytes | None = None) -> None:
         """Answer the next matching request(s) with `status` (429 gets a Retry-After, default 1 s)."""
-        self._queue.append(Fault("fail", times, path, status=status, retry_after=retry_after, body=body))
+        self._queue.append(Fault(FAIL, times, path, status=status, retry_after=retry_after, body=body))
 
     def malformed_next(self, *, times: int = 1, path: str | None = None) -> None:
         """Answer 200 with the real body cut short (not valid JSON)."""
-        self._queue.append(Fault("malformed", times, path))
+        self._queue.append(Fault(MALFORMED, times, path))
 
     def delay_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
         """Hold the next matching request(s) for `seconds` (to provoke client timeouts), then answer."""
-        self._queue.append(Fault("delay", times, path, seconds=seconds))
+        self._queue.append(Fault(DELAY, times, path, seconds=seconds))
+
+    def answer_late_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
+        """Carry out the next matching request(s) at once, then hold the answer for `seconds` (through
+        `sleep`): a write that was applied although the client, timing out, never heard so.
+
+        `delay_next` holds the request before it is handled instead, so what happens depends on whether the
+        held request is ever let through."""
+        self._queue.append(Fault(LATE, times, path, seconds=seconds))
 
     def clear(self) -> None:
         self._queue.clear()
@@ -73,7 +85,7 @@ class Chaos:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._queue.remove(fault)
-                self.injected.append((path, f"fail:{fault.status}" if fault.kind == "fail" else fault.kind))
+                self.injected.append((path, f"fail:{fault.status}" if fault.kind == FAIL else fault.kind))
                 return fault
         return self._random_fault(path)
 
@@ -83,7 +95,7 @@ class Chaos:
         what = self._random.choice(self.RANDOM_FAULTS)
         self.injected.append((path, f"random:{what}"))
         if what == "timeout":
-            return Fault("delay", 1, path, seconds=self.timeout_seconds)
+            return Fault(DELAY, 1, path, seconds=self.timeout_seconds)
         if what == "malformed":
-            return Fault("malformed", 1, path)
-        return Fault("fail", 1, path, status=int(what), retry_after=float(self._random.randint(1, 5)))
+            return Fault(MALFORMED, 1, path)
+        return Fault(FAIL, 1, path, status=int(what), retry_after=float(self._random.randint(1, 5)))

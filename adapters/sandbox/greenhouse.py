@@ -60,40 +60,40 @@ import base64
 import binascii
 import hashlib
 import hmac
-import io
 import json
 import logging
-import math
 import time
 import uuid
-import zipfile
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape as xml_escape
 
 import aiohttp
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
+from multidict import MultiMapping
 
 from adapters.sandbox.chaos import Chaos as BaseChaos
 from adapters.sandbox.chaos import Fault
-from adapters.sandbox.roster import (
+from adapters.sandbox.documents import ascii_pdf, docx
+from adapters.sandbox.fake import FakeAts, FakeOptions, Handler, retry_after
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import (
     NOTE_TYPES,
     RESPONSE_STATUSES,
     GreenhouseState,
-    RosterError,
+    InvalidChange,
     StateChange,
-    ascii_fold,
-    generate,
     iso,
     iso_from,
     parse_iso,
 )
-from adapters.sandbox.server import start_site
+from adapters.sandbox.ratelimit import FixedWindow
+from adapters.sandbox.recorder import RecordedRequest as KitRecordedRequest
+from adapters.sandbox.webhooks import SignatureScheme, WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,6 @@ APPLICATION_ACTIONS = frozenset({
     "hire_candidate", "unhire_candidate", "reject_candidate", "unreject_candidate",
 })
 
-JsonHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 # =====================================================================================================
@@ -186,46 +185,19 @@ class Invalid(Exception):
 # Recording, rate limiting, faults
 # =====================================================================================================
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the sandbox saw it, for tests to assert on (`status` is None while in flight)."""
+class RecordedRequest(KitRecordedRequest):
+    """One request as the sandbox saw it: `query` as a dict (first value of each name), `body` as raw bytes."""
 
-    method: str
-    path: str
-    query: Mapping[str, str]
-    headers: Mapping[str, str]  # case-insensitive
-    json: Any
-    form: Mapping[str, str] | None
-    body: bytes
-    status: int | None = None
+    @property
+    def query(self) -> dict[str, str]:
+        first: dict[str, str] = {}
+        for key, value in self.pairs:
+            first.setdefault(key, value)
+        return first
 
-
-class FixedWindow:
-    """A fixed rate-limit window aligned to multiples of `seconds`, read from an injected clock."""
-
-    def __init__(self, limit: int, seconds: float, clock: Callable[[], float]) -> None:
-        self.limit = limit
-        self.seconds = seconds
-        self.clock = clock
-        self.window_start = -math.inf
-        self.used = 0
-
-    def hit(self) -> tuple[bool, dict[str, str]]:
-        """Count one request; returns whether it is allowed and the headers that describe the window."""
-        now = self.clock()
-        start = math.floor(now / self.seconds) * self.seconds
-        if start != self.window_start:
-            self.window_start, self.used = start, 0
-        allowed = self.used < self.limit
-        if allowed:
-            self.used += 1
-        reset = start + self.seconds
-        headers = {"X-RateLimit-Limit": str(self.limit),
-                   "X-RateLimit-Remaining": str(max(0, self.limit - self.used)),
-                   "X-RateLimit-Reset": str(math.ceil(reset))}
-        if not allowed:
-            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
-        return allowed, headers
+    @property
+    def body(self) -> bytes:
+        return self.raw
 
 
 def _greenhouse_path(pattern: str | None, path: str) -> bool:
@@ -274,9 +246,12 @@ class WebhookDelivery:
     status: int | None
 
 
+# The `Signature` header Greenhouse sends: the algorithm, one space, the hex HMAC of the whole body.
+WEBHOOK_SIGNATURE = SignatureScheme("Signature", "sha256 {digest}")
+
+
 def webhook_signature(secret_key: str, body: bytes) -> str:
-    """The `Signature` header Greenhouse sends: the algorithm, one space, the hex HMAC of the whole body."""
-    return "sha256 " + hmac.new(secret_key.encode(), body, hashlib.sha256).hexdigest()
+    return WEBHOOK_SIGNATURE.sign(secret_key, body)
 
 
 def _hook_time(stamp: str | None) -> str | None:
@@ -300,8 +275,12 @@ class Caller:
 _CALLER: ContextVar[Caller] = ContextVar("greenhouse_sandbox_caller")
 
 
-class GreenhouseSandbox:
+class GreenhouseSandbox(FakeAts):
     """The fake Greenhouse: `app` serves `state`; `requests` records every request it received."""
+
+    provider = "greenhouse"
+    title = "Greenhouse (Harvest v3)"
+    record_type = RecordedRequest
 
     def __init__(self, state: GreenhouseState, *, client_id: str = SANDBOX_CLIENT_ID,
                  client_secret: str = SANDBOX_CLIENT_SECRET, rate_limit: int = 75, window_seconds: float = 30.0,
@@ -311,38 +290,38 @@ class GreenhouseSandbox:
                  webhook_retry_delays: Sequence[float] = WEBHOOK_RETRY_DELAYS,
                  webhook_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  webhook_timeout: float = 30.0) -> None:
+        super().__init__(clock=clock, chaos=chaos or Chaos())
         self.state = state
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
-        self.clock = clock
-        self.chaos = chaos or Chaos()
         self.scopes = frozenset(scopes) if scopes is not None else ALL_SCOPES
-        self.requests: list[RecordedRequest] = []
         self.tokens_issued = 0
         self.api_window = FixedWindow(rate_limit, window_seconds, clock)
         self.token_window = FixedWindow(token_rate_limit, TOKEN_WINDOW_SECONDS, clock)
         self._key = hashlib.sha256(b"hirebot-sandbox:" + client_secret.encode()).digest()
         self._views = _Views(state)
         self.app_url = app_url.rstrip("/")
-        # Where the sandbox is served, learnt from its first request: signed file links in webhooks need it.
-        self.public_url: str | None = None
         # Created candidates answer a truncated body and stay unlisted for this many list appearances.
         self.candidate_build_reads = 0
         self._building: dict[int, int] = {}
         self.webhooks: list[Webhook] = []
         self.deliveries: list[WebhookDelivery] = []
-        self.webhook_retry_delays = tuple(webhook_retry_delays)
-        self.webhook_sleep = webhook_sleep
-        self.webhook_timeout = webhook_timeout
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._webhook_tasks: set[asyncio.Task[Any]] = set()
+        self.webhook_sender = WebhookSender(timeout=webhook_timeout, retry_delays=webhook_retry_delays,
+                                            sleep=webhook_sleep)
         state.listeners.append(self._on_change)
-        self.app = self._build_app()
+        self.app = self.build_app()
+
+    @classmethod
+    def build(cls, options: FakeOptions) -> Self:
+        return cls(generate(seed=options.seed, candidates=options.candidates), chaos=Chaos(options.chaos))
+
+    def connection_help(self, url: str) -> str:
+        return (f"connect: hirebot connect greenhouse --client-id {self.client_id} "
+                f"--client-secret {self.client_secret} --base-url {url} --auth-url {url}/token")
 
     # ----- plumbing ----------------------------------------------------------------------------------
-    def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._pipeline], client_max_size=8 * 1024 * 1024)
+    def add_routes(self, app: web.Application) -> None:
         add = app.router.add_route
         add("POST", "/token", self._token, name="token")
         for name in RESOURCES:
@@ -357,29 +336,17 @@ class GreenhouseSandbox:
             add("POST", rf"/v3/applications/{{id:\d+}}/{action}", self._application_action,
                 name=f"applications:{action}")
         app.router.add_get(r"/files/{attachment_id:\d+}/{filename}", self._file, name="file", allow_head=False)
-        app.on_startup.append(self._remember_loop)
-        return app
 
-    async def _remember_loop(self, app: web.Application) -> None:
-        self._loop = asyncio.get_running_loop()
+    def internal_error(self) -> web.Response:
+        return _json({"message": "Internal Server Error"}, 500)
 
-    @web.middleware
-    async def _pipeline(self, request: web.Request, handler: JsonHandler) -> web.StreamResponse:
-        if self.public_url is None:
-            self.public_url = str(request.url.origin())
-        body = await request.read()
-        index = len(self.requests)
-        self.requests.append(_record(request, body))
-        try:
-            response = await self._respond(request, handler, body)
-        except Exception:
-            log.exception("sandbox handler failed for %s %s", request.method, request.path)
-            response = _json({"message": "Internal Server Error"}, 500)
-        self.requests[index] = replace(self.requests[index], status=response.status)
-        return response
+    def fault_response(self, fault: Fault) -> web.Response:
+        return _fault_response(fault)
 
-    async def _respond(self, request: web.Request, handler: JsonHandler, body: bytes) -> web.StreamResponse:
+    async def respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Greenhouse meters first, then answers unknown paths 404 and refuses GET bodies, then the faults."""
         path = request.path
+        body = await request.read()
         if path.startswith("/files/") and request.match_info.http_exception is None:
             return await self._with_chaos(request, handler, path)  # signed links: no auth, no metering
         allowed, limits = (self.token_window if path == "/token" else self.api_window).hit()
@@ -397,19 +364,10 @@ class GreenhouseSandbox:
             response.headers.setdefault(name, value)
         return response
 
-    async def _with_chaos(self, request: web.Request, handler: JsonHandler, path: str) -> web.StreamResponse:
-        fault = self.chaos.take(path)
-        if fault is None:
-            return await self._authorized(request, handler)
-        if fault.kind == "delay":
-            await self.chaos.sleep(fault.seconds)
-            return await self._authorized(request, handler)
-        if fault.kind == "fail":
-            return _fault_response(fault)
-        response = await self._authorized(request, handler)
-        return _truncated(response)
+    async def _with_chaos(self, request: web.Request, handler: Handler, path: str) -> web.StreamResponse:
+        return await self.with_faults(path, lambda: self._authorized(request, handler))
 
-    async def _authorized(self, request: web.Request, handler: JsonHandler) -> web.StreamResponse:
+    async def _authorized(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith("/v3/"):
             return await handler(request)
         caller = self._authenticate(request)
@@ -423,7 +381,7 @@ class GreenhouseSandbox:
             return await handler(request)
         except Invalid as exc:
             return _json({"message": "Unprocessable Content", "errors": exc.errors}, 422)
-        except RosterError as exc:
+        except InvalidChange as exc:
             return _json({"message": "Unprocessable Content", "errors": [{exc.field: exc.message}]}, 422)
         finally:
             _CALLER.reset(acting)
@@ -783,8 +741,7 @@ class GreenhouseSandbox:
 
     async def drain_webhooks(self) -> None:
         """Wait until every background (auto) delivery started so far has finished, retries included."""
-        while self._webhook_tasks:
-            await asyncio.gather(*list(self._webhook_tasks), return_exceptions=True)
+        await self.drain_background()
 
     def webhook_payload(self, change: StateChange) -> dict[str, Any] | None:
         """The `payload` Greenhouse sends for a change, or None when its record no longer exists."""
@@ -815,7 +772,7 @@ class GreenhouseSandbox:
     def _on_change(self, change: StateChange) -> None:
         hooks = [hook for hook in self.webhooks if hook.auto and hook.wants(change.action)]
         if hooks:
-            self._schedule(self._deliver_change(hooks, change))
+            self.run_in_background(self._deliver_change(hooks, change))
 
     async def _deliver_change(self, hooks: list[Webhook], change: StateChange) -> None:
         # Built when delivered, not when changed: Greenhouse also renders webhooks in a background job.
@@ -825,47 +782,22 @@ class GreenhouseSandbox:
             return
         await self._deliver(hooks, change.action, payload)
 
-    def _schedule(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` on the server's loop without making the (synchronous) caller wait for it."""
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        loop = self._loop or running
-        if loop is None or loop.is_closed():
-            work.close()
-            log.warning("sandbox webhook not delivered: the sandbox is not being served")
-        elif loop is running:
-            self._track(work)
-        else:
-            loop.call_soon_threadsafe(self._track, work)
-
-    def _track(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._webhook_tasks.add(task)
-        task.add_done_callback(self._webhook_tasks.discard)
-
     async def _deliver(self, hooks: Sequence[Webhook], action: str, payload: Mapping[str, Any]) -> list[int]:
         body = dumps({"action": action, "payload": payload}).encode("utf-8")
-        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with self.webhook_sender.session() as session:
             sends = (self._deliver_one(session, hook, action, body) for hook in hooks)
             return list(await asyncio.gather(*sends))
 
     async def _deliver_one(self, session: aiohttp.ClientSession, hook: Webhook, action: str,
                            body: bytes) -> int:
         headers = {"Content-Type": "application/json", "User-Agent": WEBHOOK_USER_AGENT,
-                   "Greenhouse-Event-ID": str(uuid.uuid4()),
-                   "Signature": webhook_signature(hook.secret_key, body)}
-        status: int | None = None
-        for attempt, delay in enumerate((0.0, *self.webhook_retry_delays), start=1):
-            if attempt > 1:
-                await self.webhook_sleep(delay)
-            status = await _post_once(session, hook.url, body, headers)
+                   "Greenhouse-Event-ID": str(uuid.uuid4()), **WEBHOOK_SIGNATURE.headers(hook.secret_key, body)}
+
+        def remember(attempt: int, status: int | None, error: str | None) -> None:
             self.deliveries.append(WebhookDelivery(hook.url, action, headers["Greenhouse-Event-ID"], attempt,
                                                    body, dict(headers), status))
-            if status is not None and 200 <= status < 300:
-                break
+
+        status = await self.webhook_sender.send(hook.url, body, headers, session=session, on_attempt=remember)
         return status or 0
 
     def _latest_application(self, change: StateChange) -> dict | None:
@@ -1303,9 +1235,7 @@ def _s3_error(code: str, message: str, status: int = 403) -> web.Response:
 
 
 def _fault_response(fault: Fault) -> web.Response:
-    headers = {}
-    if fault.retry_after is not None or fault.status == 429:
-        headers["Retry-After"] = str(math.ceil(fault.retry_after if fault.retry_after is not None else 1))
+    headers = retry_after(fault)
     if fault.body is not None:
         return web.Response(body=fault.body, status=fault.status, headers=headers,
                             content_type="application/json")
@@ -1315,42 +1245,6 @@ def _fault_response(fault: Fault) -> web.Response:
                             status=fault.status, content_type="text/html", headers=headers)
     message = "Too Many Requests" if fault.status == 429 else "Internal Server Error"
     return _json({"message": message}, fault.status, headers)
-
-
-def _truncated(response: web.StreamResponse) -> web.Response:
-    body = response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else b""
-    cut = body[: len(body) // 2] if len(body) > 2 else b'[{"id":'
-    headers = CIMultiDict((k, v) for k, v in response.headers.items()
-                          if k.lower() not in ("content-length", "content-type"))
-    return web.Response(body=cut, status=200, headers=headers, content_type="application/json")
-
-
-async def _post_once(session: aiohttp.ClientSession, url: str, body: bytes,
-                     headers: Mapping[str, str]) -> int | None:
-    """One delivery attempt; None when the endpoint could not be reached or did not answer in time."""
-    try:
-        async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
-            return response.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.info("sandbox webhook to %s failed: %s", url, type(exc).__name__)
-        return None
-
-
-def _record(request: web.Request, body: bytes) -> RecordedRequest:
-    parsed: Any = None
-    form = None
-    if body:
-        if request.content_type == "application/x-www-form-urlencoded":
-            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        else:
-            try:
-                parsed = json.loads(body)
-            except ValueError:
-                parsed = None
-    return RecordedRequest(method=request.method, path=request.path, query=dict(request.query),
-                           headers=CIMultiDictProxy(CIMultiDict(request.headers)), json=parsed, form=form,
-                           body=body)
 
 
 # =====================================================================================================
@@ -1391,59 +1285,10 @@ def _document(attachment: dict, candidate: dict | None) -> tuple[bytes, str]:
              f"({attachment['type'].replace('_', ' ')})"]
     filename = attachment["filename"].lower()
     if filename.endswith(".pdf"):
-        return _pdf(lines), "application/pdf"
+        return ascii_pdf(lines), "application/pdf"
     if filename.endswith(".docx"):
-        return _docx(lines), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return docx(lines), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return "\n".join(lines).encode(), "text/plain"
-
-
-def _pdf(lines: Sequence[str]) -> bytes:
-    """A minimal valid one-page PDF (Helvetica has no glyphs outside Latin-1, hence the folding)."""
-    def literal(text: str) -> str:
-        return ascii_fold(text).encode("ascii", "replace").decode() \
-            .replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    text = "BT /F1 12 Tf 72 720 Td 16 TL " + " ".join(f"({literal(line)}) Tj T*" for line in lines) + " ET"
-    stream = text.encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
-               b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def _docx(lines: Sequence[str]) -> bytes:
-    """A minimal valid Word document."""
-    paragraphs = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{xml_escape(line)}</w:t></w:r></w:p>"
-                         for line in lines)
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-        'wordprocessingml.document.main+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'officeDocument" Target="word/document.xml"/></Relationships>',
-        "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-        f"<w:body>{paragraphs}</w:body></w:document>",
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 # =====================================================================================================
@@ -1473,7 +1318,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 async def _serve(sandbox: GreenhouseSandbox, host: str, port: int, chaos: float) -> None:
-    runner, url = await start_site(sandbox.app, host, port)
+    runner, url = await sandbox.start(host=host, port=port)
     admin = next(u for u in sandbox.state.users.values()
                  if u["site_admin"] and u["id"] not in sandbox.state.service_account_ids)
     print(f"Greenhouse sandbox (Harvest v3) at {url}", flush=True)

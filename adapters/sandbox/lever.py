@@ -24,9 +24,9 @@ Choices where the reference is silent or unconfirmed, written down so they can b
 - Panels and notes answer 201 on create and 204 on delete; only panels created through the API
   (`externallyManaged`) can be changed or deleted through it. Their lists page like every other list;
   a panel keeps the `note` it was given, as written.
-- Faults (`Chaos`) are those of the Greenhouse fake (fail, malformed, delay before handling) plus
-  `answer_late_next`: the request is carried out and only its answer is held, which is how a write
-  "times out" yet lands.
+- Faults (`Chaos`) are the kit's (fail, malformed, delay before handling, and `answer_late_next`: the
+  request is carried out and only its answer is held, which is how a write "times out" yet lands). A
+  malformed answer here is a cut-off page sent without carrying the request out.
 - `POST /opportunities` takes JSON or multipart/form-data (resume in `resumeFile`, or `resume`; extra
   files in `files[N]`; phones as `phones[N][type]` / `phones[N][value]`).
 """
@@ -38,7 +38,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import hashlib
 import hmac
 import json
 import math
@@ -46,10 +45,9 @@ import random
 import re
 import secrets
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,7 +56,9 @@ from aiohttp import web
 
 from adapters.sandbox.chaos import Chaos as BaseChaos
 from adapters.sandbox.chaos import Fault
-from adapters.sandbox.lever_roster import (
+from adapters.sandbox.documents import minimal_pdf
+from adapters.sandbox.fake import Answer, FakeAts, FakeOptions, Handler
+from adapters.sandbox.lever_dataset import (
     Contact,
     FileRecord,
     LeverState,
@@ -66,7 +66,9 @@ from adapters.sandbox.lever_roster import (
     ResumeRecord,
     generate,
 )
-from adapters.sandbox.server import start_site
+from adapters.sandbox.ratelimit import RateLimitHeaders, TokenBucket
+from adapters.sandbox.recorder import RecordedRequest as KitRecordedRequest
+from adapters.sandbox.webhooks import WebhookSender, sign_fields
 
 API_PREFIX = "/v1"
 SANDBOX_API_KEY = "sandbox-lever-key"
@@ -155,7 +157,6 @@ ERROR_CODES = {400: "BadRequestError", 401: "UnauthorizedError", 403: "Forbidden
                405: "MethodNotAllowedError", 413: "PayloadTooLargeError", 429: "TooManyRequestsError",
                500: "InternalServerError", 502: "BadGatewayError", 503: "ServiceUnavailableError"}
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class LeverApiError(Exception):
@@ -175,24 +176,13 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 # -- faults -----------------------------------------------------------------------------------------------
 
 
-LATE = "late"  # a fault kind of this fake: carry the request out, then hold the answer
-
-
 class Chaos(BaseChaos):
-    """Faults for the Lever fake, with the same interface as the Greenhouse fake's, plus `answer_late_next`."""
+    """Faults for the Lever fake: the kit's, matched against paths with or without `/v1`."""
 
     def __init__(self, random_rate: float = 0.0, *, seed: int | None = None, timeout_seconds: float = 30.0,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         super().__init__(random_rate, seed=seed, timeout_seconds=timeout_seconds, sleep=sleep,
                          matcher=_path_matches)
-
-    def answer_late_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
-        """Carry out the next matching request(s) at once, then hold the answer for `seconds` (through
-        `sleep`): a write that was applied although the client, timing out, never heard so.
-
-        `delay_next` holds the request before it is handled instead, so what happens depends on whether the
-        held request is ever let through."""
-        self._queue.append(Fault(LATE, times, path, seconds=seconds))
 
 
 def _path_matches(pattern: str | None, path: str) -> bool:
@@ -208,75 +198,31 @@ def _path_matches(pattern: str | None, path: str) -> bool:
 # -- recording and rate limiting -------------------------------------------------------------------------
 
 
-@dataclass
-class RecordedRequest:
-    """One request as the sandbox saw it, for tests to assert on (`status` is None while in flight)."""
+class RecordedRequest(KitRecordedRequest):
+    """One request as the sandbox saw it: `query` as (name, value) pairs, `body` as parsed JSON (the text
+    when it is not JSON, `"<multipart>"` for uploads, None otherwise)."""
 
-    method: str
-    path: str
-    query: tuple[tuple[str, str], ...]
-    headers: dict[str, str]
-    body: Any
-    at: float
-    status: int | None = None
+    @property
+    def query(self) -> tuple[tuple[str, str], ...]:
+        return self.pairs
 
-    def param(self, name: str) -> str | None:
-        return next((value for key, value in self.query if key == name), None)
-
-    def params(self, name: str) -> list[str]:
-        return [value for key, value in self.query if key == name]
-
-
-@dataclass
-class TokenBucket:
-    """Lever's reported limit: `rate` requests per second steady, bursts up to `burst`."""
-
-    rate: float
-    burst: int
-    tokens: float = -1.0
-    last: float = 0.0
-
-    def take(self, now: float) -> float:
-        """Spend one token; return 0 when allowed, else the seconds until one is available."""
-        if self.tokens < 0:
-            self.tokens, self.last = float(self.burst), now
-        self.tokens = min(float(self.burst), self.tokens + max(now - self.last, 0.0) * self.rate)
-        self.last = now
-        if self.tokens >= 1.0 - 1e-6:  # epoch-second floats drift: 0.1 s at 10/s is one whole token
-            self.tokens = max(self.tokens - 1.0, 0.0)
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
+    @property
+    def body(self) -> Any:
+        if self.multipart:
+            return "<multipart>"
+        if self.content_type != "application/json" or not self.raw:
+            return None
+        try:
+            return json.loads(self.raw)
+        except ValueError:
+            return self.raw.decode("utf-8", "replace")
 
 
-# -- rendering: Lever's JSON shapes from the compact roster records ----------------------------------
+# Lever documents no rate-limit headers; with `rate_limit_headers=True` the fake sends these.
+RATE_LIMIT_HEADERS = RateLimitHeaders()
 
 
-def minimal_pdf(title: str, lines: Iterable[str]) -> bytes:
-    """A small, valid one-page PDF (correct xref offsets) so downloads are real files."""
-    def esc(text: str) -> str:
-        safe = text.encode("latin-1", "replace").decode("latin-1")
-        return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    rows = [title, *lines]
-    stream = "BT /F1 12 Tf 72 740 Td 16 TL " + " ".join(f"({esc(row)}) '" for row in rows) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+# -- rendering: Lever's JSON shapes from the compact dataset records ----------------------------------
 
 
 def _parsed_resume(seed: int, contact: Contact) -> dict[str, Any]:
@@ -299,7 +245,7 @@ def _parsed_resume(seed: int, contact: Contact) -> dict[str, Any]:
 
 
 class Renderer:
-    """Turns roster records into the Data API's response objects for one request's base URL."""
+    """Turns dataset records into the Data API's response objects for one request's base URL."""
 
     def __init__(self, state: LeverState, api_base: str, app_url: str) -> None:
         self.state = state
@@ -558,32 +504,46 @@ class OpportunityQuery:
     preselected: list[str] | None = None
 
 
-class LeverSandbox:
+class LeverSandbox(FakeAts):
     """The fake Lever Data API: `.app` to serve, `.state` to change, `.requests` to assert on."""
+
+    provider = "lever"
+    title = "Lever (Data API v1)"
+    record_type = RecordedRequest
+    client_max_size = MAX_UPLOAD_BYTES + 1024 * 1024
 
     def __init__(self, state: LeverState, *, api_key: str = SANDBOX_API_KEY,
                  permissions: frozenset[str] | None = None, rate_limit: float = 10.0, burst: int = 20,
                  clock: Callable[[], float] = time.time, chaos: Chaos | None = None,
                  app_url: str = DEFAULT_APP_URL, rate_limit_headers: bool = False,
                  max_recorded: int | None = None) -> None:
+        super().__init__(clock=clock, chaos=chaos or Chaos(), max_recorded=max_recorded)
         self.state = state
         self.api_key = api_key
         self.permissions = DEFAULT_PERMISSIONS if permissions is None else frozenset(permissions)
         self.rate_limit = rate_limit
         self.burst = burst
-        self.clock = clock
-        self.chaos = chaos or Chaos()
         self.app_url = app_url.rstrip("/")
         self.rate_limit_headers = rate_limit_headers
-        self.requests: deque[RecordedRequest] = deque(maxlen=max_recorded)
         self.deliveries: list[Delivery] = []
         self.buckets: dict[str, TokenBucket] = {}
         self.rate_limited = 0  # requests refused with 429 by the token bucket (not by chaos)
         state.clock = clock  # writes through the API and the test helpers stamp times from the same clock
         self.routes = self._routes()
-        self.app = web.Application(middlewares=[self._middleware], client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
+        self.app = self.build_app()
+
+    @classmethod
+    def build(cls, options: FakeOptions) -> Self:
+        return cls(generate(seed=options.seed, candidates=options.candidates),
+                   chaos=Chaos(options.chaos, seed=options.seed), max_recorded=1000)
+
+    def connection_help(self, url: str) -> str:
+        return (f"connect: hirebot connect lever --base-url {url}{API_PREFIX} --api-key {self.api_key} "
+                "(HTTP Basic username, empty password)")
+
+    def add_routes(self, app: web.Application) -> None:
         for route in self.routes:
-            self.app.router.add_route(route.method, API_PREFIX + route.path, self._guarded(route))
+            app.router.add_route(route.method, API_PREFIX + route.path, self._guarded(route))
 
     @property
     def all_permissions(self) -> frozenset[str]:
@@ -600,27 +560,24 @@ class LeverSandbox:
             routes.append(_Route(method, path, permission, handler))
         return routes
 
-    # -- middleware: record, chaos, auth, rate limit, errors ---------------------------------------------
+    # -- the pipeline: chaos, auth, rate limit, errors ----------------------------------------------------
 
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        record = await self._record(request)
-        response = await self._respond(request, handler)
-        record.status = response.status
-        return response
-
-    async def _respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Injected faults first, then what Lever would answer."""
-        fault = self.chaos.take(request.path)
-        if fault is not None and fault.kind == LATE:
-            response = await self._answer(request, handler)
-            await self.chaos.sleep(fault.seconds)  # done, but the answer comes too late for the client
-            return response
-        if fault is not None:
-            faulted = await self._apply_fault(fault)
-            if faulted is not None:
-                return faulted
-        return await self._answer(request, handler)
+        return await self.with_faults(request.path, lambda: self._answer(request, handler))
+
+    async def malformed_response(self, answer: Answer) -> web.StreamResponse:
+        """Lever's malformed answer is a cut-off page, sent without carrying the request out."""
+        return web.Response(body=b'{"data": [{"id": "2087af84-f146-4535', status=200,
+                            content_type="application/json")
+
+    def fault_response(self, fault: Fault) -> web.Response:
+        headers = {"Retry-After": str(math.ceil(fault.retry_after))} if fault.retry_after is not None else None
+        if fault.body is not None:
+            return web.Response(body=fault.body, status=fault.status, headers=headers,
+                                content_type="application/json")
+        message = "Too many requests" if fault.status == 429 else "Something went wrong on our side."
+        return error_response(fault.status, message, headers)
 
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """What Lever answers: authentication, then the rate limit, then the route."""
@@ -643,36 +600,6 @@ class LeverSandbox:
         response.headers.update(self._rate_headers(bucket))
         return response
 
-    async def _record(self, request: web.Request) -> RecordedRequest:
-        body: Any = None
-        if request.body_exists and request.content_type == "application/json":
-            raw = await request.read()
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
-        elif request.body_exists and request.content_type == "multipart/form-data":
-            body = "<multipart>"
-        headers = {k: v for k, v in request.headers.items()}
-        record = RecordedRequest(request.method, request.path, tuple(request.query.items()), headers, body,
-                                 self.clock())
-        self.requests.append(record)
-        return record
-
-    async def _apply_fault(self, fault: Fault) -> web.Response | None:
-        if fault.kind == "delay":
-            await self.chaos.sleep(fault.seconds)
-            return None
-        if fault.kind == "malformed":
-            return web.Response(body=b'{"data": [{"id": "2087af84-f146-4535', status=200,
-                                content_type="application/json")
-        headers = {"Retry-After": str(math.ceil(fault.retry_after))} if fault.retry_after is not None else None
-        if fault.body is not None:
-            return web.Response(body=fault.body, status=fault.status, headers=headers,
-                                content_type="application/json")
-        message = "Too many requests" if fault.status == 429 else "Something went wrong on our side."
-        return error_response(fault.status, message, headers)
-
     def _authenticate(self, request: web.Request) -> web.Response | None:
         header = request.headers.get("Authorization", "")
         scheme, _, encoded = header.partition(" ")
@@ -691,9 +618,7 @@ class LeverSandbox:
     def _rate_headers(self, bucket: TokenBucket) -> dict[str, str]:
         if not self.rate_limit_headers:
             return {}
-        full_in = (self.burst - bucket.tokens) / self.rate_limit
-        return {"X-RateLimit-Limit": str(self.burst), "X-RateLimit-Remaining": str(int(bucket.tokens)),
-                "X-RateLimit-Reset": str(math.ceil(self.clock() + full_in))}
+        return bucket.headers(self.clock(), RATE_LIMIT_HEADERS)
 
     def _guarded(self, route: _Route) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
@@ -1291,7 +1216,8 @@ class LeverSandbox:
         return webhook
 
     def sign(self, token: str, triggered_at: int, signature_token: str) -> str:
-        return hmac.new(signature_token.encode(), f"{token}{triggered_at}".encode(), hashlib.sha256).hexdigest()
+        """Lever signs two fields of the payload: HMAC-SHA256 over `token + triggeredAt`."""
+        return sign_fields(signature_token, token, triggered_at)
 
     async def deliver_webhook(self, url: str, event: str, data: dict[str, Any], signature_token: str, *,
                               triggered_at: int | None = None, token: str | None = None,
@@ -1303,12 +1229,13 @@ class LeverSandbox:
                    "signature": self.sign(nonce, at, signature_token), "data": data}
         delivery = Delivery(url, payload, None)
         self.deliveries.append(delivery)
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session, \
-                    session.post(url, json=payload) as response:
-                delivery.status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            delivery.error = type(exc).__name__
+
+        def remember(attempt: int, status: int | None, error: str | None) -> None:
+            delivery.status, delivery.error = status, error
+
+        body = json.dumps(payload).encode("utf-8")
+        await WebhookSender(timeout=timeout).send(url, body, {"Content-Type": "application/json"},
+                                                  on_attempt=remember)
         return delivery.status
 
     def event_data(self, event: str, opportunity_id: str, **extra: Any) -> dict[str, Any]:
@@ -1445,7 +1372,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _serve(sandbox: LeverSandbox, host: str, port: int) -> None:
-    runner, url = await start_site(sandbox.app, host, port)
+    runner, url = await sandbox.start(host=host, port=port)
     print(f"Lever sandbox: {url}{API_PREFIX}  ({len(sandbox.state.contacts)} people, "
           f"{len(sandbox.state.opportunities)} opportunities)")
     print(f"API key: {sandbox.api_key}  (HTTP Basic username, empty password)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from adapters.registry import provider_words
 from bot.intents.entities import (
     EMAIL,
     RECORD_NOUNS,
@@ -101,15 +102,15 @@ def _refresh(name: IntentName, match: re.Match[str], utterance: Utterance) -> In
     return Intent(name, query=query, entities=email_entity(query), text=utterance.text)
 
 
-_PROVIDER_WORDS = {"greenhouse": "greenhouse", "lever": "lever", "workable": "workable", "breezy": "breezyhr",
-                   "breezyhr": "breezyhr", "zoho": "zoho_recruit", "freshteam": "freshteam",
-                   "teamtailor": "teamtailor", "recruitee": "recruitee"}
+# The words that name an ATS come from the provider registry; longest first, so "zoho recruit" wins over "zoho".
+_PROVIDER_WORDS = [(re.compile(rf"\b{re.escape(word)}\b"), name)
+                   for word, name in sorted(provider_words().items(), key=lambda item: -len(item[0]))]
 
 
 def _jobs(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent:
     """'open jobs', 'jobs for Greenhouse', 'what roles are open in lever?'."""
     rest = (match.group("rest") or "").lower()
-    provider = next((code for word, code in _PROVIDER_WORDS.items() if re.search(rf"\b{word}\b", rest)), None)
+    provider = next((name for word, name in _PROVIDER_WORDS if word.search(rest)), None)
     return Intent(name, entities={"provider": provider} if provider else {}, text=utterance.text)
 
 

@@ -24,7 +24,7 @@ from adapters.base import ConnectionConfig
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.http import RetryPolicy
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Chaos, GreenhouseSandbox
-from adapters.sandbox.roster import generate
+from adapters.sandbox.greenhouse_dataset import generate
 from adapters.sandbox.server import start_site
 from scheduler.outbox import OutboxSettings, OutboxWorker
 from store.crypto import SecretBox

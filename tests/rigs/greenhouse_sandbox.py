@@ -19,7 +19,8 @@ from adapters.base import ConnectionConfig
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.http import RetryPolicy
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Chaos, GreenhouseSandbox
-from adapters.sandbox.roster import GreenhouseState, generate
+from adapters.sandbox.greenhouse_dataset import generate
+from adapters.sandbox.greenhouse_state import GreenhouseState
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from adapters.base import ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.lever import LeverAdapter, RequestPacer
 from adapters.sandbox.lever import API_PREFIX, SANDBOX_API_KEY, Chaos, LeverSandbox, RecordedRequest
-from adapters.sandbox.lever_roster import generate
+from adapters.sandbox.lever_dataset import generate
 from adapters.sandbox.server import start_site
 from scheduler.outbox import OutboxSettings, OutboxWorker
 from store.crypto import SecretBox

@@ -6,7 +6,7 @@ its Block Kit. The `slack_team`, `desk` and `no_slack_environment` fixtures are 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.sandbox.server import BackgroundServer
 from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
@@ -231,3 +232,16 @@ def submission(view: dict[str, Any], *, title: str | None = None, duration: str 
 def validate(blocks: list[dict[str, Any]]) -> None:
     for block in blocks:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+
+RUN_SIGNING_SECRET = "run-test-signing-secret"  # what the `hirebot run` processes in tests verify Slack with
+
+
+@pytest.fixture
+def fake_slack_server() -> Iterator[tuple[FakeSlackApi, str]]:
+    """The fake Slack Web API on a loopback port, with one recruiter, for a real `hirebot run` process."""
+    fake = FakeSlackApi()
+    fake.add_user("U0RECRUIT", email="rita@acme.test", name="Rita Recruiter")
+    with BackgroundServer(fake.web_app()) as server:
+        fake.base_url = server.url
+        yield fake, server.url

@@ -30,9 +30,9 @@ from adapters.sandbox.greenhouse import (
     webhook_signature,
 )
 from adapters.sandbox.greenhouse import Chaos as GreenhouseChaos
+from adapters.sandbox.greenhouse_dataset import generate as generate_greenhouse
 from adapters.sandbox.lever import SANDBOX_API_KEY, Chaos, LeverSandbox
-from adapters.sandbox.lever_roster import generate as generate_lever
-from adapters.sandbox.roster import generate as generate_greenhouse
+from adapters.sandbox.lever_dataset import generate as generate_lever
 from bot.runtime import Runtime
 from bot.web import create_web_app
 from bot.webhooks import WebhookReceiver

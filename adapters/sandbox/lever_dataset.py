@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from adapters.sandbox.people import HIRED, LEAD, REJECTED, PeopleGenerator, Person
+
 DAY_MS = 86_400_000
 
 # Lever's built-in pipeline uses slugs for the lead and applicant stages; custom stages are UUIDs.
@@ -34,36 +36,9 @@ HIRED_REASON_TEXT = "Hired"
 NON_HIRED_REASONS = ("Underqualified", "Timing", "Withdrew", "Offer declined", "Position filled",
                      "Not a culture add", "Unresponsive")
 
-FIRST_NAMES = (
-    "José", "Zoë", "Łukasz", "François", "Søren", "Björn", "Đorđe", "Anne-Marie", "Siobhán", "Nguyễn Văn",
-    "Chloé", "Mónica", "Jürgen", "Ólafur", "Aoife", "Małgorzata", "Işıl", "Ngozi", "Oluwaseun", "Kwame",
-    "Yuki", "Hiroshi", "Mei", "Wei", "Priya", "Arjun", "Aarav", "Fatima", "Omar", "Layla", "Mohammed",
-    "Robert", "William", "Elizabeth", "Katherine", "Margaret", "Alexander", "James", "Richard", "Jennifer",
-    "Christopher", "Michael", "Daniel", "Victoria", "Nicholas", "Jonathan", "Samantha", "Benjamin",
-    "Ana", "Lucía", "Mateo", "Thiago", "Camila", "Inès", "Léa", "Giulia", "Matteo", "Sven", "Ingrid", "Ada",
-)
-LAST_NAMES = (
-    "García", "Brontë", "Wójcik", "Dupont", "Kierkegaard", "Ångström", "Đoković", "Smith-Jones", "O'Connor",
-    "D'Angelo", "van der Berg", "de la Cruz", "García Márquez", "bin Abdullah", "Nguyễn", "Müller",
-    "Schröder", "Kowalski", "Novák", "Yılmaz", "Okafor", "Mensah", "Adeyemi", "Tanaka", "Sato", "Chen",
-    "Wang", "Li", "Patel", "Sharma", "Iyer", "Haddad", "Al-Farsi", "Khan", "Johnson", "Williams", "Brown",
-    "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Lefèvre",
-    "Rossi", "Bianchi", "Ferreira", "Silva", "Costa", "Lindqvist", "Johansson", "Nørgaard", "Lovelace",
-)
-COMPANIES = ("Globex", "Initech", "Umbrella Health", "Stark Industries", "Wayne Logistics", "Acme Robotics",
-             "Hooli", "Pied Piper", "Tyrell Analytics", "Soylent Foods", "Cyberdyne", "Massive Dynamic",
-             "Zalando", "Spotify", "Klarna", "Mercado Libre", "Rakuten", "Infosys", "Shopify", "Atlassian")
-SCHOOLS = ("ETH Zürich", "Universidad de Buenos Aires", "University of Lagos", "KTH", "IIT Bombay",
-           "Université Paris-Saclay", "University of Tokyo", "TU München", "MIT", "University of Cape Town")
-CITIES = ("Berlin, Germany", "London, UK", "Lisbon, Portugal", "São Paulo, Brazil", "Lagos, Nigeria",
-          "Bangalore, India", "Tokyo, Japan", "Toronto, Canada", "Austin, TX, USA", "Kraków, Poland",
-          "Stockholm, Sweden", "Dublin, Ireland", "Remote")
-TAGS = ("Python", "Go", "TypeScript", "Kubernetes", "#devSecOps", "Design systems", "Enterprise sales",
-        "Fintech", "Leadership", "Referral", "Boomerang", "Diversity sourcing", "Relocation")
 SOURCES = ("LinkedIn", "Referral", "Company website", "AngelList", "Added manually", "GitHub",
            "Indeed", "Agency: Talentia", "Meetup")
 ORIGINS = ("applied", "sourced", "referred", "agency", "university", "internal")
-PHONE_TYPES = ("mobile", "home", "work", "mobile", "mobile", "other")
 
 POSTINGS = (
     ("Senior Backend Engineer", "Engineering", "Platform", "Berlin, Germany", "Full-time", "published"),
@@ -400,7 +375,7 @@ class LeverState:
 
 
 def _uuid(rng: random.Random) -> str:
-    """A random version-4 UUID string, drawn from `rng` so the roster is reproducible."""
+    """A random version-4 UUID string, drawn from `rng` so the dataset is reproducible."""
     h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
@@ -462,66 +437,53 @@ def _postings(rng: random.Random, users: dict[str, dict[str, Any]], start: int, 
     return postings
 
 
-def _person(rng: random.Random, i: int) -> tuple[str, str]:
-    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-
-
-# Near-collisions a good name resolver has to ask about: same full name twice, Jon/John Smyth/Smith.
-PLANTED_PEOPLE = (("Maria", "García"), ("Maria", "García"), ("John", "Smith"), ("Jon", "Smyth"),
-                  ("Katherine", "O'Connor"), ("Kathryn", "O'Conner"), ("Ada", "Lovelace"))
-
-
-def _contact_details(rng: random.Random, first: str, last: str, i: int) -> dict[str, Any]:
-    handle = f"{ascii_slug(first)}.{ascii_slug(last)}".replace("-", "")
-    emails = [f"{handle}{i}@{rng.choice(('gmail.com', 'proton.me', 'outlook.com', 'yahoo.co.uk'))}"]
-    if rng.random() < 0.3:
-        emails.append(f"{handle}@{ascii_slug(rng.choice(COMPANIES)).replace('-', '')}.com")
-    phones = [(rng.choice(PHONE_TYPES), f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
-               f"{rng.randint(100, 999)}")] if rng.random() < 0.8 else []
-    links: list[str] = []
-    if rng.random() < 0.75:
-        links.append(f"https://www.linkedin.com/in/{handle.replace('.', '-')}-{i}")
-    if rng.random() < 0.25:
-        links.append(f"https://github.com/{handle.replace('.', '')}{i}")
-    if rng.random() < 0.1:
-        links.append(f"https://{handle.replace('.', '')}.dev")
-    companies = rng.sample(COMPANIES, k=rng.randint(1, 3))
-    headline = ", ".join(companies + ([rng.choice(SCHOOLS)] if rng.random() < 0.4 else []))
-    return {"emails": emails, "phones": phones, "links": links, "headline": headline,
-            "location": rng.choice(CITIES)}
+def _headline(person: Person) -> str | None:
+    """Lever's headline lists where someone worked (and studied), as its resume parser fills it."""
+    places = [place for place in (person.company, *person.past_companies, person.school) if place]
+    return ", ".join(dict.fromkeys(places)) or None
 
 
 @dataclass(frozen=True)
 class _Pools:
-    """What every generated opportunity draws from, computed once per roster."""
+    """What every generated opportunity draws from, computed once per dataset."""
 
     now: int
     posting_ids: list[str]
+    deck: list[str]  # postings still to deal before every posting has had one more candidacy
     staff: list[str]
     stage_ids: list[str]
     hired_reason: str
     non_hired_reasons: list[str]
 
 
-def _archive_fate(rng: random.Random, pools: _Pools, has_posting: bool) -> tuple[str | None, bool]:
-    roll = rng.random()
-    if has_posting and roll < 0.05:
+def _deal_posting(rng: random.Random, pools: _Pools) -> str:
+    """Postings are dealt like cards from shuffled decks, so even a small dataset has candidacies on every
+    posting (the confidential one included) and a large one has them evenly spread."""
+    if not pools.deck:
+        pools.deck.extend(pools.posting_ids)
+        rng.shuffle(pools.deck)
+    return pools.deck.pop()
+
+
+def _archive_fate(rng: random.Random, pools: _Pools, status: str, has_posting: bool) -> tuple[str | None, bool]:
+    """The archive reason for a candidacy's status: hired (only with a posting), a non-hired reason, or none."""
+    if status == HIRED and has_posting:
         return pools.hired_reason, True
-    if roll < 0.25:
+    if status == REJECTED:
         return rng.choice(pools.non_hired_reasons), False
     return None, False
 
 
-def _generate_opportunity(rng: random.Random, state: LeverState, pools: _Pools, contact: Contact,
-                          created: int) -> Opportunity:
+def _generate_opportunity(rng: random.Random, state: LeverState, pools: _Pools, contact: Contact, person: Person,
+                          status: str, created: int) -> Opportunity:
     now, staff, stage_ids = pools.now, pools.staff, pools.stage_ids
-    posting_id = rng.choice(pools.posting_ids) if rng.random() < 0.9 else None
+    posting_id = None if status == LEAD else _deal_posting(rng, pools)
     posting = state.postings.get(posting_id) if posting_id else None
     if posting_id is None:
         path = [s for s, _ in LEAD_STAGES][: rng.randint(1, len(LEAD_STAGES))]
     else:
         path = stage_ids[: rng.randint(1, len(stage_ids) - 1)]
-    reason, hired = _archive_fate(rng, pools, posting_id is not None)
+    reason, hired = _archive_fate(rng, pools, status, posting_id is not None)
     if hired:
         path = [*stage_ids]
     origin = "applied" if posting_id and rng.random() < 0.6 else rng.choice(ORIGINS)
@@ -535,7 +497,7 @@ def _generate_opportunity(rng: random.Random, state: LeverState, pools: _Pools, 
     opp = Opportunity(
         id=_uuid(rng), contact_id=contact.id, stage_id=path[-1], created_at=created,
         updated_at=max(updated, archived_at or 0), owner_id=owner, origin=origin,
-        sources=rng.sample(SOURCES, k=rng.randint(1, 2)), tags=rng.sample(TAGS, k=rng.randint(0, 3)),
+        sources=rng.sample(SOURCES, k=rng.randint(1, 2)), tags=list(person.tags),
         followers=list(dict.fromkeys([owner, rng.choice(staff)])),
         sourced_by=owner if origin == "sourced" else None, stage_changes=changes,
         last_interaction_at=updated, last_advanced_at=moments[-1], archived_reason=reason,
@@ -548,14 +510,15 @@ def _generate_opportunity(rng: random.Random, state: LeverState, pools: _Pools, 
             type="posting" if origin == "applied" else ("referral" if origin == "referred" else "user"),
             user_id=None if origin == "applied" else owner,
             comments=rng.choice((None, None, "Excited about the mission.", "Available from next month.")))
-    if rng.random() < 0.85:
+    if person.resume:
         opp.resumes.append(ResumeRecord(id=_uuid(rng), created_at=created,
                                         filename=f"{ascii_slug(contact.name)}-cv.pdf", size=0,
                                         seed=rng.getrandbits(32)))
-    if rng.random() < 0.35:
+    # Lever names uploads its own way; which files someone sent comes from the person.
+    if person.cover_letter:
         opp.files.append(FileRecord(id=_uuid(rng), name=f"Cover letter - {contact.name}.pdf",
                                     uploaded_at=created, size=0))
-    if rng.random() < 0.05:
+    if person.other_files:
         opp.files.append(FileRecord(id=_uuid(rng), name="Portfolio.pdf", uploaded_at=created, size=0))
     return opp
 
@@ -563,7 +526,8 @@ def _generate_opportunity(rng: random.Random, state: LeverState, pools: _Pools, 
 def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = None,
              site: str = "example-corp") -> LeverState:
     """A Lever account with exactly `candidates` opportunities (what Lever's UI and hirebot call
-    candidates); about one contact in eight has a second opportunity.
+    candidates): one contact per generated person, with one opportunity per candidacy of that person
+    (about one in seven has a second).
 
     Deterministic for a given seed and `now`; timestamps spread over the year before `now`.
     """
@@ -578,23 +542,27 @@ def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = Non
     state.postings = _postings(rng, state.users, start, site)
     pools = _Pools(
         now=now_ms,
-        posting_ids=[p for p, posting in state.postings.items() if posting["state"] != "draft"],
+        posting_ids=[p for p, posting in state.postings.items() if posting["state"] != "draft"], deck=[],
         staff=[u for u in state.active_user_ids()
                if state.users[u]["accessRole"] in ("super admin", "admin", "team member")],
         stage_ids=[s for s in state.stages if not s.startswith("lead-")],
         hired_reason=state.hired_reason_id(), non_hired_reasons=state.non_hired_reason_ids())
     year_ago = now_ms - 365 * DAY_MS
     created_points = sorted(rng.randint(year_ago, now_ms - DAY_MS) for _ in range(candidates))
+    # Lever's lookups go by email, so every generated contact has one.
+    people = PeopleGenerator(seed, without_email=0.0).people(candidates)
     made = 0
-    for i, created in enumerate(created_points):
+    for person, created in zip(people, created_points, strict=True):
         if made >= candidates:
             break
-        first, last = PLANTED_PEOPLE[i] if i < len(PLANTED_PEOPLE) else _person(rng, i)
-        details = _contact_details(rng, first, last, i)
-        contact = state.add_contact(f"{first} {last}", **details)
-        state._insert(_generate_opportunity(rng, state, pools, contact, created))
-        made += 1
-        if made < candidates and rng.random() < 0.12:
-            state._insert(_generate_opportunity(rng, state, pools, contact, rng.randint(created, now_ms)))
+        contact = state.add_contact(person.name, emails=[e.value for e in person.emails],
+                                    phones=[(p.kind, p.value) for p in person.phones],
+                                    links=[link.value for link in person.links], headline=_headline(person),
+                                    location=person.city)
+        for number, status in enumerate(person.statuses):
+            if made >= candidates:
+                break
+            at = created if number == 0 else rng.randint(created, now_ms)
+            state._insert(_generate_opportunity(rng, state, pools, contact, person, status, at))
             made += 1
     return state
