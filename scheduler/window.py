@@ -1,6 +1,6 @@
 """Turn the time words of a scheduling request into the window in which hirebot looks for free slots.
 
-The chat parser (`bot/intents.py`) keeps the words as written ("tomorrow at 3pm", "by friday"); this module
+The chat parser (`bot/intents/`) keeps the words as written ("tomorrow at 3pm", "by friday"); this module
 decides what they mean, in the organizer's zone, and hands back one UTC interval `[start, end)`. It never
 reads the wall clock: `now` is passed in, so every reading is reproducible and testable.
 

@@ -60,11 +60,11 @@ CHOICE_WORDING: dict[str | None, ChoiceWording] = {
                               "Only the first ones fit in one menu."),
 }
 
-# action_id prefixes the Slack listeners match on (see bot/slack/app.py).
+# action_id prefixes the Slack listeners match on (bot/slack/app.py wires them).
 PICK_PREFIX = "hirebot.pick."  # a choice between candidates: the answer replaces the question
 DO_PREFIX = "hirebot.do."  # a command button on a card (e.g. schedule): the answer is a new message
 LINK_PREFIX = "hirebot.link."  # URL buttons: Slack still sends a block_actions payload, which we only ack
-EDIT_ACTION = "hirebot.schedule.edit"  # opens the pre-filled scheduling modal for a proposal (bot/slack/scheduling.py)
+EDIT_ACTION = "hirebot.schedule.edit"  # opens the pre-filled scheduling modal (bot/slack/schedule_edit.py)
 
 PROPOSAL_KIND = "meeting_proposal"
 MAX_CONFIRM_TITLE = 100

@@ -3,7 +3,7 @@
 Every provider's entry, form fields and setup help come from its spec (adapters/<provider>/spec.py).
 
 Views are pure functions of the connection service's data, so they are tested without Slack; the
-listeners in bot/slack/app.py publish them and read submissions back with `read_connect_form`.
+listeners in bot/slack/connect.py publish them and read submissions back with `read_connect_form`.
 """
 
 from __future__ import annotations
