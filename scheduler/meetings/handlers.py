@@ -40,15 +40,9 @@ class MeetingEmailHandler:
         self.domain = domain
 
     async def __call__(self, job: ClaimedJob) -> JobOutcome:
-        if job.meeting_id is None:
-            return JobOutcome.cancelled("Not sent: the job belongs to no meeting.")
-        try:
-            view = await asyncio.to_thread(self.service.view, job.meeting_id)
-        except MeetingNotFound:
-            return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
-        obsolete = job_obsolete(view, job, now=self.service.clock())
-        if obsolete:
-            return JobOutcome.cancelled(f"Not sent: {obsolete}.")
+        view = await current_view(self.service, job, "job")
+        if isinstance(view, JobOutcome):
+            return view
         to = str(job.payload["to"])
         message = self.build_email(job.kind, view, public_url=self.service.public_url, to=to)
         del message["Message-ID"]
@@ -62,7 +56,7 @@ class MeetingEmailHandler:
                 extra["followup"] = job.payload.get("number")
             if job.kind in (JobKind.REQUEST_EMAIL, JobKind.FOLLOWUP_EMAIL):
                 extra["slots"] = [iso(slot) for slot in view.slots]  # the times the email offered
-            finish = partial(self.service.record_sent, meeting_id=job.meeting_id, kind=event, to=to,
+            finish = partial(self.service.record_sent, meeting_id=view.id, kind=event, to=to,
                              message_id=message_id, extra=extra)
         return JobOutcome(note=f"Sent to {to}.", result=message_id, finish=finish)
 
@@ -76,15 +70,9 @@ class OrganizerNoticeHandler:
         self.notifier = notifier
 
     async def __call__(self, job: ClaimedJob) -> JobOutcome:
-        if job.meeting_id is None:
-            return JobOutcome.cancelled("Not sent: the notice belongs to no meeting.")
-        try:
-            view = await asyncio.to_thread(self.service.view, job.meeting_id)
-        except MeetingNotFound:
-            return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
-        obsolete = job_obsolete(view, job, now=self.service.clock())
-        if obsolete:
-            return JobOutcome.cancelled(f"Not sent: {obsolete}.")
+        view = await current_view(self.service, job, "notice")
+        if isinstance(view, JobOutcome):
+            return view
         if self.notifier is None:
             return JobOutcome(note="Not delivered: no chat front end configured.")
         if view.organizer is None or view.organizer.user_id is None:
@@ -92,6 +80,18 @@ class OrganizerNoticeHandler:
         text = notice_text(view, job.payload)
         await asyncio.to_thread(self.notifier.notify, view.organizer.user_id, text, meeting_id=view.id)
         return JobOutcome(note="Told the organizer in chat.", result=text[:300])
+
+
+async def current_view(service: MeetingService, job: ClaimedJob, what: str) -> MeetingView | JobOutcome:
+    """The job's meeting as it is now, or the cancelled outcome that says why the job no longer applies."""
+    if job.meeting_id is None:
+        return JobOutcome.cancelled(f"Not sent: the {what} belongs to no meeting.")
+    try:
+        view = await asyncio.to_thread(service.view, job.meeting_id)
+    except MeetingNotFound:
+        return JobOutcome.cancelled("Not sent: the meeting no longer exists.")
+    obsolete = job_obsolete(view, job, now=service.clock())
+    return JobOutcome.cancelled(f"Not sent: {obsolete}.") if obsolete else view
 
 
 def job_obsolete(view: MeetingView, job: ClaimedJob, *, now: datetime) -> str | None:
