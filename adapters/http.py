@@ -186,15 +186,19 @@ class AtsHttp:
             raise AtsError(f"Could not talk to {self.display_name}: {reason}.", retryable=False,
                            provider=self.provider) from exc
         if not repeatable and not isinstance(exc, NOT_SENT_ERRORS):
-            raise AtsError(
-                f"{self.display_name} did not answer a {method} request ({reason}). It was not sent again "
-                f"because it may already have been applied; check {self.display_name} before retrying.",
-                retryable=False, provider=self.provider) from exc
+            raise self.unanswered_write(exc, method) from exc
         last.status, last.reason, last.retry_after = None, reason, None
         last.history.append(reason)
         if attempt >= self.policy.max_attempts:
             raise self._exhausted(last) from exc
         return self._backoff(attempt)
+
+    def unanswered_write(self, exc: httpx.TransportError, method: str) -> AtsError:
+        """A write that got no answer: it may have been applied, so it is not to be repeated blindly."""
+        return AtsError(
+            f"{self.display_name} did not answer a {method} request ({_describe_transport_error(exc)}). It was "
+            f"not sent again because it may already have been applied; check {self.display_name} before "
+            "retrying.", retryable=False, provider=self.provider)
 
     def _after_error_status(self, response: httpx.Response, method: str, url: str, repeatable: bool,
                             attempt: int, last: _Attempt, secrets: Iterable[str]) -> float:

@@ -315,19 +315,10 @@ async def test_a_write_whose_answer_is_lost_is_found_by_the_lookup_with_no_dupli
     assert rig.writes(write.path(rig)) == []  # and nothing was written twice: the only write got no answer
 
 
-LOST_MULTIPART = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="adapters/lever: create_candidate with a resume posts multipart through the raw httpx client "
-           "(_post_multipart), so a timeout escapes as httpx.ReadTimeout instead of an AtsError with a safe "
-           "message, and it waits on the client's default timeout, not the retry policy's")
-
-
 @pytest.mark.parametrize("write", [pytest.param(NOTE, id="note"), pytest.param(INTERVIEW, id="interview"),
                                    pytest.param(CANDIDATE, id="candidate")])
 async def test_a_lost_answer_is_reported_as_an_ats_error_not_to_be_repeated(
-        rig: Rig, write: Write, request: pytest.FixtureRequest) -> None:
-    if rig.writer.name == "lever" and write is CANDIDATE:
-        request.applymarker(LOST_MULTIPART)
+        rig: Rig, write: Write) -> None:
     require(rig, rig.adapter(), write)
     _, raised = await lose_the_answer(rig, write)
 

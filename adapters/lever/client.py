@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 
 from adapters.errors import AtsError, AuthError, MalformedResponse, RateLimited
-from adapters.http import AtsHttp, CredentialsRefused, JsonReply, Sleep, provider_message
+from adapters.http import NOT_SENT_ERRORS, AtsHttp, CredentialsRefused, JsonReply, Sleep, provider_message
 from adapters.lever.fields import as_text
 from adapters.lever.pacing import RequestPacer
 from adapters.lever.permissions import KEY_ADVICE, OPTIONAL_PERMISSIONS, PERMISSION_PURPOSE
@@ -105,10 +105,16 @@ class LeverClient:
         kind = str(resume[2]) if len(resume) > 2 and resume[2] else _mime(filename)
         for attempt in range(2):
             await self.pacer.wait()
-            response = await self.client.post(f"{self.base_url}{path}", params=dict(params), data=form,
-                                              files={"resumeFile": (filename, content, kind)},
-                                              auth=self._auth)
             self.http.requests_sent += 1
+            try:
+                response = await self.client.post(f"{self.base_url}{path}", params=dict(params), data=form,
+                                                  files={"resumeFile": (filename, content, kind)},
+                                                  auth=self._auth, timeout=self.http.policy.timeout)
+            except NOT_SENT_ERRORS as exc:
+                raise AtsError(f"Could not reach Lever to add the candidate ({exc.__class__.__name__}); "
+                               "nothing was sent.", retryable=True, provider="lever") from exc
+            except httpx.TransportError as exc:
+                raise self.http.unanswered_write(exc, "POST") from exc
             if response.status_code == 429 and attempt == 0:
                 await self._sleep(_retry_after(response) or 1.0)
                 continue
