@@ -161,6 +161,14 @@ def test_two_slips_are_not_read_into_short_or_real_names() -> None:
     assert outcome("marko petrob", index) == (Decision.MATCH, [2])
 
 
+def test_a_typed_word_that_is_someone_elses_name_is_only_a_suggestion() -> None:
+    index = NameIndex([NameRecord(1, "Cynthia", "Baker"), NameRecord(2, "Hans", "Bauer")])
+    # Bauer is a name (Hans has it): Cynthia Bauer may exist outside this roster, so no confident Baker.
+    assert outcome("cynthia bauer", index) == (Decision.NONE, [1])
+    assert outcome("cynthia bakre", index) == (Decision.MATCH, [1])
+    assert outcome("cynthia baker", index) == (Decision.MATCH, [1])
+
+
 def test_a_lone_name_with_two_slips_is_not_a_match(index: NameIndex) -> None:
     assert outcome("Csattro", index)[0] is Decision.NONE
 
@@ -177,7 +185,14 @@ def test_decide_lenient_boundaries() -> None:
     assert decide([Hit(1, top - 0.1, "typo")]).decision is Decision.NONE
     assert decide([Hit(1, top, "typo"), Hit(2, top - LENIENT_GAP, "typo")]).decision is Decision.MATCH
     assert decide([Hit(1, top, "typo"), Hit(2, top - LENIENT_GAP + 0.1, "typo")]).decision is Decision.NONE
-    for reason in ("risky_typo", "nickname+typo", "typo+partial", "typo+extra_words", "last_name_only+typo"):
+    for reason in (
+        "short_typo",
+        "name_typo",
+        "nickname+typo",
+        "typo+partial",
+        "typo+extra_words",
+        "last_name_only+typo",
+    ):
         assert decide([Hit(1, 85.0, reason)]).decision is Decision.NONE, reason
     assert decide([Hit(1, 85.0, "reordered+typo")]).decision is Decision.MATCH
 

@@ -11,7 +11,9 @@ The rule is to never name the wrong person with confidence. Scores come from `Na
   A gap of 8 separates an exact name from the same name with one wrong letter in a 5+ letter part
   (9.6 or more), but not from a nickname (5) or a sibling nickname (7): "rob smith" with both a
   Bob Smith and a Robert Smith on the roster asks which one.
-  Bob Smith and a Robert Smith on the roster would be close, but see the next rule.
+- Never a match on a typo from a word that is itself a name ("name_typo"): "cynthia bauer" is not
+  read as a slip for Cynthia Baker, as Cynthia Bauer may simply not be on the roster; she is
+  suggested instead.
 - An exact full name wins (`_literal`): when the typed name is one person's own given (or preferred)
   and family name, in either order, with at most a title, and nobody else's, that person is the
   answer however close the others come: "jonathan soto" is Jonathan Soto, not Nathan Soto (a
@@ -20,7 +22,7 @@ The rule is to never name the wrong person with confidence. Scores come from `Na
   names both fit that way (two Bob Smiths, or a Robert Smith who goes by Bob) are a choice.
 - A full name with up to two slips (`_lenient`): below `MATCH_MIN` but at least `LENIENT_MIN` (80),
   every word of the query matched (typos and order only, no nickname, no left-out or extra word),
-  no slip in a word under 5 letters or a typed word that is itself a name, and every other hit at
+  no slip in a word under 5 letters ("short_typo") or a typed word that is a name, and every other hit at
   least `LENIENT_GAP` (10) behind: "janrt wiillis" is Janet Willis, "jennifer csattro" Jennifer
   Castro. The index searches such queries widely (two edits from 6 letters), so anyone else as
   close is among the hits; two people with the same name are never `LENIENT_GAP` apart.
@@ -31,8 +33,8 @@ The rule is to never name the wrong person with confidence. Scores come from `Na
   `MAX_SUGGESTIONS`: a near miss such as a wrong letter in a short name or a nickname of a lone first
   name. A query far from everyone gets no suggestions.
 
-Only scores, reasons (and ids, to merge duplicates) are read, so hits merged from several indexes decide the
-same way as hits from one.
+Only scores, reasons (and ids, to merge duplicates) are read, so hits merged from several indexes
+decide the same way as hits from one.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class Resolution:
 def decide(hits: Sequence[Hit], *, limit: int = 5) -> Resolution:
     """Pick the person, a choice, or nobody from hits gathered over any number of indexes."""
     ranked = _best_per_id(hits)
-    if not ranked or ranked[0].score < MATCH_MIN:
+    if not ranked or ranked[0].score < MATCH_MIN or _another_name(ranked[0]):
         if ranked and _lenient(ranked[0]) and (len(ranked) == 1 or ranked[1].score <= ranked[0].score - LENIENT_GAP):
             return Resolution(Decision.MATCH, (ranked[0],))
         suggestions = [hit for hit in ranked if hit.score >= SUGGEST_MIN]
@@ -98,6 +100,10 @@ def resolve(query: str, indexes: Sequence[NameIndex], *, limit: int = 5) -> Reso
 _LITERAL_PARTS: Final = frozenset({"exact", "reordered", "title", "email"})
 # Reasons a two-slip full name may carry and still make a match.
 _SLIP_PARTS: Final = frozenset({"typo", "reordered", "title"})
+
+
+def _another_name(hit: Hit) -> bool:
+    return "name_typo" in hit.reason.split("+")
 
 
 def _literal(hit: Hit) -> bool:

@@ -35,8 +35,12 @@ different indexes compare. Points come off a perfect 100 for each difference:
 - family name typed first without a comma (or given name first with one) 2;
 - words run together or split apart *and* misspelt ("vandenburg" for van den Berg) 3 on top of the typo;
 - only a first name or only a last name was given 8, so a lone exact name scores 92.
-A typo from a word shorter than 5 letters, or from a word that is itself a name (someone's on this
-roster, or a known given name), is reported as "risky_typo": "mark" may be a Mark, not a slip for Mary.
+A typo is reported as "typo", or as what makes it doubtful (decide reads the difference):
+- "name_typo" when the typed word is itself a name (a word of someone's name on this roster, or a
+  known given name): "cynthia bauer" may be a Cynthia Bauer not on the roster rather than a slip for
+  Cynthia Baker, so it is a suggestion, not a match;
+- "short_typo" when the longer word has under 5 letters: one slip is a quarter of the word, so it can
+  join a match the usual way but never counts as a slip in a two-slip match.
 """
 
 from __future__ import annotations
@@ -89,8 +93,7 @@ _FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la 
 _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
 _MIN_FUZZY_LEN = 4
 _WIDE_TWO_EDITS_FROM = 6
-# A typo in a word shorter than this may well be another name (mark/mary): it never makes a match
-# on its own strength (see decide's lenient rule), only a suggestion.
+# A typo in a word shorter than this may well be another name (mark/mary): see "short_typo" above.
 _SURE_TYPO_LEN = 5
 
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
@@ -618,17 +621,16 @@ class _QueryPlan:
         if key in self._token_match:
             return self._token_match[key]
         result = _token_match(query, term, given, self._wide)
-        if result is not None and result[1] == "typo" and not self._sure_typo(query, term):
-            result = result[0], "risky_typo"
+        if result is not None and result[1] == "typo":
+            result = result[0], self._kind_of_typo(query, term)
         self._token_match[key] = result
         return result
 
-    def _sure_typo(self, query: str, term: str) -> bool:
-        """A typed word that is a short word or itself a name (someone's, or a known given name) may mean
-        another person rather than a slip: "mark" is not a typo of mary when a Mark could exist."""
-        if max(len(query), len(term)) < _SURE_TYPO_LEN:
-            return False
-        return self._vocab.id_of(query) is None and not related_given_names(query)
+    def _kind_of_typo(self, query: str, term: str) -> str:
+        """A typed word that is itself a name may mean another person rather than a slip."""
+        if self._vocab.id_of(query) is not None or related_given_names(query):
+            return "name_typo"
+        return "short_typo" if max(len(query), len(term)) < _SURE_TYPO_LEN else "typo"
 
 
 class _PairScorer:
@@ -708,7 +710,8 @@ _REASON_ORDER: Final = (
     "reordered",
     "nickname",
     "typo",
-    "risky_typo",
+    "short_typo",
+    "name_typo",
     "initial",
     "partial",
     "extra_words",
