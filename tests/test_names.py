@@ -519,6 +519,21 @@ def test_typo_lookup_finds_two_edits_inside_long_words() -> None:
         assert word in {term for term, _ in vocab.near(probe)}, (probe, word)
 
 
+def test_wide_typo_lookup_finds_two_edits_that_spare_the_first_letter() -> None:
+    rng = random.Random(6)
+    words = {"".join(rng.choice("abcdefgh") for _ in range(rng.randint(6, 7))) for _ in range(2000)}
+    vocab = _Vocabulary()
+    for word in words:
+        vocab.acquire(word)
+    for word in sorted(words)[:200]:
+        inner = list(word)
+        for where in rng.sample(range(1, len(word)), 2):  # anywhere but the first letter, the last ones too
+            inner[where] = "x"
+        probe = "".join(inner)
+        assert word in {term for term, _ in vocab.near(probe, wide=True)}, (probe, word)
+        assert word not in {term for term, _ in vocab.near(probe)}  # the narrow search allows one edit here
+
+
 # -- hostile input -----------------------------------------------------------------------------
 
 

@@ -207,8 +207,10 @@ class _Vocabulary:
                 # One edit leaves either the first half or the second half of the token intact.
                 head, tail = length // 2, length - 1 - length // 2
             else:
-                # Two edits are found unless they touch both the first two and the last two letters.
-                head = tail = 2
+                # Two edits are found unless they touch both the first two and the last two letters;
+                # the wide search (run only when nothing was close) looks further, missing only slips
+                # that touch both the first letter and the last two.
+                head, tail = (1 if wide else 2), 2
             prefix, suffix = token[:head], token[::-1][:tail]
             yield from self._scan(token, prefix, self._sorted(self._forward, size), allowed, False)
             yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
@@ -596,7 +598,10 @@ class _QueryPlan:
     def _near_terms(self, token: str) -> list[tuple[str, int]]:
         found = self._near.get(token)
         if found is None:
-            found = self._near[token] = list(self._vocab.near(token, wide=self._wide))
+            # A word someone on the roster has is no slip: its near terms are looked up narrowly, which
+            # is most of what keeps the wide search cheap ("jennifer" in "jennifer csattro").
+            wide = self._wide and self._vocab.id_of(token) is None
+            found = self._near[token] = list(self._vocab.near(token, wide=wide))
         return found
 
     def field_match(self, tokens: tuple[str, ...], field: int, given: bool) -> _Match | None:
