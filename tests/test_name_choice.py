@@ -97,6 +97,12 @@ def test_a_preferred_name_is_as_exact_as_a_first_name() -> None:
     assert outcome("robert miller", index) == (Decision.MATCH, [7])
 
 
+def test_bob_is_the_robert_who_goes_by_bob() -> None:
+    index = NameIndex([NameRecord(7, "Robert", "Miller", preferred_name="Bob"), NameRecord(9, "Robert", "Miller")])
+    assert outcome("bob miller", index) == (Decision.MATCH, [7])
+    assert outcome("robert miller", index) == (Decision.AMBIGUOUS, [7, 9])
+
+
 def test_two_people_with_the_same_exact_name_always_make_a_choice(index: NameIndex) -> None:
     twins = NameIndex([*ROSTER, NameRecord(31, "Jonathan", "Soto")])
     assert outcome("jonathan soto", twins) == (Decision.AMBIGUOUS, [1, 31])

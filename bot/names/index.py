@@ -8,7 +8,8 @@ Layout (compact enough for a million candidates):
 - per record slot, parallel `array`s of its id, first/preferred/last field terms and email hash;
 - for typos, every space-free term of 4+ letters sorted by length, forwards and reversed: a string within
   one edit of the query shares its first half or its last half (within two edits, its first or last two
-  letters), so two bisections per length find the few worth checking with rapidfuzz's OSA distance.
+  letters; its first letter, for 6-7 letter terms in the wide search), so two bisections per length
+  find the few worth checking with rapidfuzz's OSA distance.
 
 A query is planned as "layouts": every way to cut its tokens into a given part and a family part
 (either order), or one part alone. Each part is matched against the field terms it can reach (exact,
@@ -92,6 +93,7 @@ WIDE_MIN_SCORE: Final = 70.0
 _FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la cruz", "de souza", ...)
 _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
 _MIN_FUZZY_LEN = 4
+_TWO_EDITS_FROM = 8
 _WIDE_TWO_EDITS_FROM = 6
 # A typo in a word shorter than this may well be another name (mark/mary): see "short_typo" above.
 _SURE_TYPO_LEN = 5
@@ -130,7 +132,7 @@ def max_edits(length: int, *, wide: bool = False) -> int:
         return 0
     if length >= _WIDE_TWO_EDITS_FROM and wide:
         return 2
-    return 1 if length <= 7 else 2
+    return 1 if length < _TWO_EDITS_FROM else 2
 
 
 def typo_penalty(query: str, term: str, distance: int) -> float:
@@ -208,9 +210,9 @@ class _Vocabulary:
                 head, tail = length // 2, length - 1 - length // 2
             else:
                 # Two edits are found unless they touch both the first two and the last two letters;
-                # the wide search (run only when nothing was close) looks further, missing only slips
-                # that touch both the first letter and the last two.
-                head, tail = (1 if wide else 2), 2
+                # in 6-7 letters, where only the wide search allows two, only when they touch both the
+                # first letter and the last two (a 1-letter prefix costs too much on longer words).
+                head, tail = (1 if max(length, size) < _TWO_EDITS_FROM else 2), 2
             prefix, suffix = token[:head], token[::-1][:tail]
             yield from self._scan(token, prefix, self._sorted(self._forward, size), allowed, False)
             yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
