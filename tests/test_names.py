@@ -8,8 +8,8 @@ import pytest
 from rapidfuzz.distance import OSA
 
 from bot.names import Decision, Hit, NameIndex, NameRecord, decide, normalize_name, resolve
-from bot.names.decide import MARGIN, MATCH_MIN, SUGGEST_MIN
-from bot.names.index import MIN_SCORE, _Vocabulary, max_edits
+from bot.names.decide import LENIENT_GAP, LENIENT_MIN, MARGIN, MATCH_MIN, SUGGEST_MIN
+from bot.names.index import CLOSE, MIN_SCORE, WIDE_MIN_SCORE, _Vocabulary, max_edits
 from bot.names.nicknames import known_given_names, related_given_names
 from bot.names.normalize import MAX_QUERY_TOKENS, prepare_query
 
@@ -238,9 +238,11 @@ def test_typo_tolerance_is_proportionate_to_length() -> None:
     assert [max_edits(n) for n in (1, 3, 4, 7, 8, 12)] == [0, 0, 1, 1, 2, 2]
 
 
-def test_two_slips_in_an_eight_letter_name_are_only_a_suggestion(index: NameIndex) -> None:
-    resolution = resolve("margorat thatcher", [index])
-    assert (resolution.decision, [hit.id for hit in resolution.hits]) == (Decision.NONE, [16])
+def test_two_slips_in_an_eight_letter_name_match_only_when_nobody_else_is_close(index: NameIndex) -> None:
+    assert outcome("margorat thatcher", index) == (Decision.MATCH, [16])
+    crowded = NameIndex([*ROSTER, NameRecord(99, "Margaret", "Hatcher")])
+    resolution = resolve("margorat thatcher", [crowded])
+    assert (resolution.decision, [hit.id for hit in resolution.hits]) == (Decision.NONE, [16, 99])
 
 
 def test_a_lone_name_with_a_typo_is_only_a_suggestion(index: NameIndex) -> None:
@@ -294,9 +296,11 @@ def test_preferred_name_counts_as_a_first_name(index: NameIndex) -> None:
     assert outcome("bob", index) == (Decision.MATCH, [9])
 
 
-def test_a_literal_bob_and_a_robert_make_a_choice() -> None:
+def test_a_literal_bob_and_a_robert_are_each_found_by_their_own_name() -> None:
     index = NameIndex([NameRecord(1, "Bob", "Smith"), NameRecord(2, "Robert", "Smith")])
-    assert outcome("bob smith", index) == (Decision.AMBIGUOUS, [1, 2])
+    assert outcome("bob smith", index) == (Decision.MATCH, [1])
+    assert outcome("robert smith", index) == (Decision.MATCH, [2])
+    assert outcome("rob smith", index) == (Decision.AMBIGUOUS, [2, 1])  # a nickname of both
 
 
 # -- one name alone ----------------------------------------------------------------------------
@@ -396,17 +400,17 @@ def test_near_miss_is_none_with_suggestions(index: NameIndex) -> None:
 
 
 def test_decide_margin_boundary() -> None:
-    assert decide([Hit(1, 98.0, "exact"), Hit(2, 98.0 - MARGIN, "typo")]).decision is Decision.MATCH
-    tight = decide([Hit(1, 98.0, "exact"), Hit(2, 98.0 - MARGIN + 0.1, "typo")])
+    assert decide([Hit(1, 98.0, "nickname"), Hit(2, 98.0 - MARGIN, "typo")]).decision is Decision.MATCH
+    tight = decide([Hit(1, 98.0, "nickname"), Hit(2, 98.0 - MARGIN + 0.1, "typo")])
     assert tight.decision is Decision.AMBIGUOUS
     assert [hit.id for hit in tight.hits] == [1, 2]
 
 
 def test_decide_match_threshold_boundary() -> None:
     assert decide([Hit(1, MATCH_MIN, "first_name_only")]).decision is Decision.MATCH
-    below = decide([Hit(1, MATCH_MIN - 0.1, "typo")])
+    below = decide([Hit(1, MATCH_MIN - 0.1, "nickname")])
     assert below.decision is Decision.NONE
-    assert below.hits == (Hit(1, MATCH_MIN - 0.1, "typo"),)
+    assert below.hits == (Hit(1, MATCH_MIN - 0.1, "nickname"),)
 
 
 def test_decide_suggestion_threshold_boundary() -> None:
@@ -418,13 +422,15 @@ def test_decide_suggestion_threshold_boundary() -> None:
 
 def test_index_never_drops_a_hit_decide_could_show() -> None:
     assert MIN_SCORE <= SUGGEST_MIN <= MATCH_MIN - MARGIN
+    assert WIDE_MIN_SCORE <= LENIENT_MIN - LENIENT_GAP  # a two-slip match sees everyone that close
+    assert LENIENT_MIN < MATCH_MIN == CLOSE  # the wide search runs whenever a lenient match may follow
 
 
 def test_decide_merges_the_same_id_and_limits_choices() -> None:
-    hits = [Hit(1, 95.0, "nickname"), Hit(1, 100.0, "exact"), *(Hit(i, 99.0, "typo") for i in range(2, 10))]
+    hits = [Hit(1, 95.0, "nickname"), Hit(1, 97.0, "partial"), *(Hit(i, 96.0, "typo") for i in range(2, 10))]
     resolution = decide(hits, limit=3)
     assert resolution.decision is Decision.AMBIGUOUS
-    assert resolution.hits == (Hit(1, 100.0, "exact"), Hit(2, 99.0, "typo"), Hit(3, 99.0, "typo"))
+    assert resolution.hits == (Hit(1, 97.0, "partial"), Hit(2, 96.0, "typo"), Hit(3, 96.0, "typo"))
     assert decide([Hit(7, 100.0, "email"), Hit(7, 100.0, "email")]).decision is Decision.MATCH
 
 
@@ -511,6 +517,21 @@ def test_typo_lookup_finds_two_edits_inside_long_words() -> None:
             inner[where] = "x"
         probe = "".join(inner)
         assert word in {term for term, _ in vocab.near(probe)}, (probe, word)
+
+
+def test_wide_typo_lookup_finds_two_edits_that_spare_the_first_letter() -> None:
+    rng = random.Random(6)
+    words = {"".join(rng.choice("abcdefgh") for _ in range(rng.randint(6, 7))) for _ in range(2000)}
+    vocab = _Vocabulary()
+    for word in words:
+        vocab.acquire(word)
+    for word in sorted(words)[:200]:
+        inner = list(word)
+        for where in rng.sample(range(1, len(word)), 2):  # anywhere but the first letter, the last ones too
+            inner[where] = "x"
+        probe = "".join(inner)
+        assert word in {term for term, _ in vocab.near(probe, wide=True)}, (probe, word)
+        assert word not in {term for term, _ in vocab.near(probe)}  # the narrow search allows one edit here
 
 
 # -- hostile input -----------------------------------------------------------------------------

@@ -8,7 +8,8 @@ Layout (compact enough for a million candidates):
 - per record slot, parallel `array`s of its id, first/preferred/last field terms and email hash;
 - for typos, every space-free term of 4+ letters sorted by length, forwards and reversed: a string within
   one edit of the query shares its first half or its last half (within two edits, its first or last two
-  letters), so two bisections per length find the few worth checking with rapidfuzz's OSA distance.
+  letters; its first letter, for 6-7 letter terms in the wide search), so two bisections per length
+  find the few worth checking with rapidfuzz's OSA distance.
 
 A query is planned as "layouts": every way to cut its tokens into a given part and a family part
 (either order), or one part alone. Each part is matched against the field terms it can reach (exact,
@@ -16,7 +17,11 @@ nickname, typo, joined/split words); a two-part layout then intersects the two s
 `set`s (in C) and scores only the slots on both. An initial ("j smith") can stand for too many names
 to list, so that layout walks the other side best first and stops once the best possible hits are in;
 a one-part layout takes the best few slots of its best fields. Hits that could not reach
-`MIN_SCORE` are pruned before they are aligned.
+`MIN_SCORE` (`WIDE_MIN_SCORE` in the wide search) are pruned before they are aligned.
+
+A full name that finds nobody scoring `CLOSE` is searched a second time, wide: two edits allowed from
+6 letters, and hits kept down to `WIDE_MIN_SCORE`, so a name with two slips is found together with
+anyone else about as close (decide reads both to make a match or not).
 
 Scores run 0..100 and depend only on the query and the record, never on the roster, so hits from
 different indexes compare. Points come off a perfect 100 for each difference:
@@ -31,6 +36,12 @@ different indexes compare. Points come off a perfect 100 for each difference:
 - family name typed first without a comma (or given name first with one) 2;
 - words run together or split apart *and* misspelt ("vandenburg" for van den Berg) 3 on top of the typo;
 - only a first name or only a last name was given 8, so a lone exact name scores 92.
+A typo is reported as "typo", or as what makes it doubtful (decide reads the difference):
+- "name_typo" when the typed word is itself a name (a word of someone's name on this roster, or a
+  known given name): "cynthia bauer" may be a Cynthia Bauer not on the roster rather than a slip for
+  Cynthia Baker, so it is a suggestion, not a match;
+- "short_typo" when the longer word has under 5 letters: one slip is a quarter of the word, so it can
+  join a match the usual way but never counts as a slip in a two-slip match.
 """
 
 from __future__ import annotations
@@ -70,15 +81,22 @@ SINGLE_FIELD: Final = 8.0
 TYPO_EDIT: Final = 48.0
 TYPO_SWAP: Final = 20.0
 SECOND_SLIP: Final = 0.8
+# A hit this good ends the search (decide.MATCH_MIN); below it, a full name is searched again more widely.
+CLOSE: Final = 90.0
 # Hits under this score are noise, not even worth a "did you mean" (decide.SUGGEST_MIN is not lower).
 MIN_SCORE: Final = 75.0
-# So a field further than this from its query part can never produce a hit worth returning.
-MAX_FIELD_PENALTY: Final = PERFECT - MIN_SCORE
+# The wide search keeps hits down to this score: decide makes a two-slip match only when nobody else is
+# within decide.LENIENT_GAP of it, so anyone that close has to be among the hits.
+WIDE_MIN_SCORE: Final = 70.0
 
 # Work caps that keep a query on a huge roster bounded; they only bite on pathological queries.
 _FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la cruz", "de souza", ...)
 _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
 _MIN_FUZZY_LEN = 4
+_TWO_EDITS_FROM = 8
+_WIDE_TWO_EDITS_FROM = 6
+# A typo in a word shorter than this may well be another name (mark/mary): see "short_typo" above.
+_SURE_TYPO_LEN = 5
 
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
 
@@ -103,12 +121,18 @@ class Hit:
     reason: str
 
 
-def max_edits(length: int) -> int:
+def max_edits(length: int, *, wide: bool = False) -> int:
     """Typos tolerated between two words, the longer of them this long: short names are too easy to
-    turn into other names (no typo between 3-letter names; one edit up to 7 letters, then two)."""
+    turn into other names (no typo between 3-letter names; one edit up to 7 letters, then two).
+
+    The wide search, tried only when the narrow one found nobody close, also allows two edits from
+    6 letters ("csattro" for castro); 4 and 5 letters keep one, as two would change half the word.
+    """
     if length < _MIN_FUZZY_LEN:
         return 0
-    return 1 if length <= 7 else 2
+    if length >= _WIDE_TWO_EDITS_FROM and wide:
+        return 2
+    return 1 if length < _TWO_EDITS_FROM else 2
 
 
 def typo_penalty(query: str, term: str, distance: int) -> float:
@@ -174,19 +198,21 @@ class _Vocabulary:
         if self._fuzzy_searchable(term):
             self._bucket_remove(term)
 
-    def near(self, token: str) -> Iterator[tuple[str, int]]:
+    def near(self, token: str, *, wide: bool = False) -> Iterator[tuple[str, int]]:
         """Terms within the tolerated number of edits of `token` (not `token` itself), with the distance."""
         length = len(token)
         for size in range(max(length - 2, _MIN_FUZZY_LEN), length + 3):
-            allowed = max_edits(max(length, size))
+            allowed = max_edits(max(length, size), wide=wide)
             if abs(size - length) > allowed or size not in self._forward:
                 continue
             if allowed == 1:
                 # One edit leaves either the first half or the second half of the token intact.
                 head, tail = length // 2, length - 1 - length // 2
             else:
-                # Two edits (8+ letters) are found unless they touch both the first two and the last two.
-                head = tail = 2
+                # Two edits are found unless they touch both the first two and the last two letters;
+                # in 6-7 letters, where only the wide search allows two, only when they touch both the
+                # first letter and the last two (a 1-letter prefix costs too much on longer words).
+                head, tail = (1 if max(length, size) < _TWO_EDITS_FROM else 2), 2
             prefix, suffix = token[:head], token[::-1][:tail]
             yield from self._scan(token, prefix, self._sorted(self._forward, size), allowed, False)
             yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
@@ -308,9 +334,16 @@ class NameIndex:
         prepared = prepare_query(query)
         if prepared.email is not None:
             return self._search_email(prepared.email, limit)
-        if all(is_initial(token) or token in NOISE_TOKENS for token in prepared.tokens):
+        named = [token for token in prepared.tokens if not is_initial(token) and token not in NOISE_TOKENS]
+        if not named:
             return []  # nothing that names anyone
-        return _QueryPlan(self, prepared).run(limit)
+        hits = _QueryPlan(self, prepared).run(limit)
+        if len(named) >= 2 and (not hits or hits[0].score < CLOSE):
+            # Nobody is close: a full name may carry two slips the narrow search does not try. The wide
+            # search finds them and, as importantly, anyone else as close, so decide can tell whether
+            # the typed name points at one person. Only queries that found nobody close pay for it.
+            hits = _QueryPlan(self, prepared, wide=True).run(limit)
+        return hits
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -369,8 +402,11 @@ class NameIndex:
 class _QueryPlan:
     """One query against one index: its layouts, and caches shared by them."""
 
-    def __init__(self, index: NameIndex, query: PreparedQuery) -> None:
+    def __init__(self, index: NameIndex, query: PreparedQuery, *, wide: bool = False) -> None:
         self._index = index
+        self._wide = wide
+        self._min_score = WIDE_MIN_SCORE if wide else MIN_SCORE
+        self._most = PERFECT - self._min_score
         self._vocab = index._vocab
         self._tokens = query.tokens
         self._family_first = query.family_first
@@ -397,8 +433,8 @@ class _QueryPlan:
 
     def _pair(self, given_part: tuple[int, int], family_part: tuple[int, int], reordered: bool, limit: int) -> None:
         index = self._index
-        given = self._lookup(given_part, index._given, MAX_FIELD_PENALTY)
-        family = self._lookup(family_part, index._family, MAX_FIELD_PENALTY)
+        given = self._lookup(given_part, index._given, self._most)
+        family = self._lookup(family_part, index._family, self._most)
         if not given or not family:
             return
         scorer = _PairScorer(index, self._best, given, family, reordered)
@@ -442,7 +478,7 @@ class _QueryPlan:
 
     def _single(self, part: tuple[int, int], role: _Role, tag: str, limit: int) -> None:
         """Only one name was given: every slot of a field shares its score, so take the best few."""
-        fields = self._lookup(part, role, MAX_FIELD_PENALTY - SINGLE_FIELD)
+        fields = self._lookup(part, role, self._most - SINGLE_FIELD)
         if not isinstance(fields, dict):
             return
         best, taken, floor = self._best, 0, None
@@ -468,7 +504,11 @@ class _QueryPlan:
     def _hits(self, limit: int) -> list[Hit]:
         ids = self._index._ids
         ranked = sorted(
-            ((round(score, 1), ids[slot], tags) for slot, (score, tags) in self._best.items() if score >= MIN_SCORE),
+            (
+                (round(score, 1), ids[slot], tags)
+                for slot, (score, tags) in self._best.items()
+                if score >= self._min_score
+            ),
             key=lambda entry: (-entry[0], entry[1]),
         )
         return [Hit(record_id, score, _reason(tags)) for score, record_id, tags in ranked[:limit]]
@@ -560,7 +600,10 @@ class _QueryPlan:
     def _near_terms(self, token: str) -> list[tuple[str, int]]:
         found = self._near.get(token)
         if found is None:
-            found = self._near[token] = list(self._vocab.near(token))
+            # A word someone on the roster has is no slip: its near terms are looked up narrowly, which
+            # is most of what keeps the wide search cheap ("jennifer" in "jennifer csattro").
+            wide = self._wide and self._vocab.id_of(token) is None
+            found = self._near[token] = list(self._vocab.near(token, wide=wide))
         return found
 
     def field_match(self, tokens: tuple[str, ...], field: int, given: bool) -> _Match | None:
@@ -584,9 +627,17 @@ class _QueryPlan:
         key = (query, term, given)
         if key in self._token_match:
             return self._token_match[key]
-        result = _token_match(query, term, given)
+        result = _token_match(query, term, given, self._wide)
+        if result is not None and result[1] == "typo":
+            result = result[0], self._kind_of_typo(query, term)
         self._token_match[key] = result
         return result
+
+    def _kind_of_typo(self, query: str, term: str) -> str:
+        """A typed word that is itself a name may mean another person rather than a slip."""
+        if self._vocab.id_of(query) is not None or related_given_names(query):
+            return "name_typo"
+        return "short_typo" if max(len(query), len(term)) < _SURE_TYPO_LEN else "typo"
 
 
 class _PairScorer:
@@ -650,6 +701,8 @@ class _InitialOf:
         if field < 0:
             return None
         term, letter = self._vocab.term(field), self._letter
+        if term == letter:
+            return 0.0, _EXACT  # a one-letter name ("Ó"), typed in full
         if " " not in term:
             return (INITIAL, _INITIAL) if term.startswith(letter) else None
         if term.startswith(letter) or f" {letter}" in term:
@@ -664,17 +717,20 @@ _REASON_ORDER: Final = (
     "reordered",
     "nickname",
     "typo",
+    "short_typo",
+    "name_typo",
     "initial",
     "partial",
     "extra_words",
+    "title",
 )
 
 
-def _token_match(query: str, term: str, given: bool) -> tuple[float, str] | None:
+def _token_match(query: str, term: str, given: bool, wide: bool = False) -> tuple[float, str] | None:
     if query == term:
         return 0.0, "exact"
     nickname = related_given_names(query).get(term) if given else None
-    limit = max_edits(max(len(query), len(term)))
+    limit = max_edits(max(len(query), len(term)), wide=wide)
     if limit and abs(len(query) - len(term)) <= limit:
         distance = OSA.distance(query, term, score_cutoff=limit)
         if distance <= limit:
@@ -709,8 +765,9 @@ def _align(
                 if found is not None and (choice is None or found[0] < choice[1]):
                     choice = (i, found[0], found[1])
         if choice is None:
-            penalty += NOISE_TOKEN if token in NOISE_TOKENS else EXTRA_TOKEN
-            tags.add("extra_words")
+            noise = token in NOISE_TOKENS
+            penalty += NOISE_TOKEN if noise else EXTRA_TOKEN
+            tags.add("title" if noise else "extra_words")
         else:
             used[choice[0]] = True
             penalty += choice[1]
