@@ -36,9 +36,10 @@ different indexes compare. Points come off a perfect 100 for each difference:
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from hashlib import blake2b
 from itertools import chain
 from typing import Final
 
@@ -79,6 +80,8 @@ MAX_FIELD_PENALTY: Final = PERFECT - MIN_SCORE
 _FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la cruz", "de souza", ...)
 _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
 _MIN_FUZZY_LEN = 4
+# Removed slots are dropped once they outnumber the records (and this many), so compaction is amortized O(1).
+_COMPACT_AFTER = 4096
 
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
 
@@ -134,6 +137,9 @@ class _Vocabulary:
         self._forward: dict[int, list[str]] = {}
         self._reversed: dict[int, list[str]] = {}
         self._unsorted: set[int] = set()
+        # True while a bulk load appends terms unsorted (each bucket is then sorted once); otherwise a new
+        # term is inserted in place, so a search between two additions never re-sorts a whole bucket.
+        self.loading = False
 
     def id_of(self, term: str) -> int | None:
         return self._ids.get(term)
@@ -210,9 +216,14 @@ class _Vocabulary:
 
     def _bucket_add(self, term: str) -> None:
         size = len(term)
-        self._forward.setdefault(size, []).append(term)
-        self._reversed.setdefault(size, []).append(term[::-1])
-        self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
+        forward, backward = self._forward.setdefault(size, []), self._reversed.setdefault(size, [])
+        if self.loading or size in self._unsorted:
+            forward.append(term)
+            backward.append(term[::-1])
+            self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
+        else:
+            insort(forward, term)  # a binary search and one memmove, never a re-sort
+            insort(backward, term[::-1])
 
     def _bucket_remove(self, term: str) -> None:
         size = len(term)
@@ -258,22 +269,35 @@ class NameIndex:
         self._last = array("i")
         self._mail = array("q")
         self._more_mail: dict[int, tuple[int, ...]] = {}
-        self._slot_of: dict[int, int] = {}
-        self._free_slots: list[int] = []
-        self._mail_slots: dict[int, int | tuple[int, ...]] = {}
+        # Slots are never reused: a new record (or a new version of one) takes a slot after every other,
+        # so each posting stays sorted by slot just by appending, and leaves by bisection. Removed slots
+        # are holes until there are more holes than records, then `_compact` renumbers in order.
+        self._holes: set[int] = set()
+        # Derived from the columns above, built on first use: a process that loaded a snapshot to answer
+        # one name question never pays for them (see __getstate__).
+        self._slot_of: dict[int, int] | None = {}
+        self._mail_slots: dict[int, int | tuple[int, ...]] | None = {}
+        self._vocab.loading = True
         for record in records:
             self.add(record)
+        self._vocab.loading = False
         self._vocab.sort_all()  # pay for ordering the typo lists at build time, not on the first query
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return len(self._ids) - len(self._holes)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._slots()
+
+    def record_ids(self) -> set[int]:
+        return set(self._slots())
 
     def add(self, record: NameRecord) -> None:
         """Insert a record, or replace the one with the same id."""
-        if record.id in self._slot_of:
-            self.remove(record.id)
+        if record.id in self._slots():
+            self.remove(record.id)  # may compact, which renumbers slots and drops the derived maps
         given, preferred, family = _record_fields(record)
-        slot = self._free_slots.pop() if self._free_slots else self._new_slot()
+        slot = self._new_slot()
         self._ids[slot] = record.id
         self._first[slot] = self._attach(self._given, given, slot)
         self._preferred[slot] = -1 if preferred in ("", given) else self._attach(self._given, preferred, slot)
@@ -282,24 +306,27 @@ class NameIndex:
         self._mail[slot] = hashes[0] if hashes else 0
         if len(hashes) > 1:
             self._more_mail[slot] = hashes[1:]
-        for mail in hashes:
-            self._link_mail(mail, slot)
-        self._slot_of[record.id] = slot
+        if self._mail_slots is not None:
+            for mail in hashes:
+                self._link_mail(self._mail_slots, mail, slot)
+        self._slots()[record.id] = slot
 
     def remove(self, record_id: int) -> None:
         """Forget a record; unknown ids are ignored (a webhook may delete what a sync never saw)."""
-        slot = self._slot_of.pop(record_id, None)
+        slot = self._slots().pop(record_id, None)
         if slot is None:
             return
         self._detach(self._given, self._first[slot], slot)
         self._detach(self._given, self._preferred[slot], slot)
         self._detach(self._family, self._last[slot], slot)
         for mail in (self._mail[slot], *self._more_mail.pop(slot, ())):
-            if mail:
-                self._unlink_mail(mail, slot)
+            if mail and self._mail_slots is not None:
+                self._unlink_mail(self._mail_slots, mail, slot)
         self._first[slot] = self._preferred[slot] = self._last[slot] = -1
         self._mail[slot] = 0
-        self._free_slots.append(slot)
+        self._holes.add(slot)
+        if len(self._holes) > max(_COMPACT_AFTER, len(self)):
+            self._compact()
 
     def search(self, query: str, *, limit: int = 10) -> list[Hit]:
         """The best `limit` hits for a name or email query, best first."""
@@ -321,13 +348,63 @@ class NameIndex:
         self._mail.append(0)
         return len(self._ids) - 1
 
+    def _slots(self) -> dict[int, int]:
+        """Record id -> slot. Built in C from the id column: an id's newest slot is its live one."""
+        if self._slot_of is None:
+            slot_of = dict(zip(self._ids, range(len(self._ids)), strict=True))
+            for hole in self._holes:
+                if slot_of.get(self._ids[hole]) == hole:
+                    del slot_of[self._ids[hole]]
+            self._slot_of = slot_of
+        return self._slot_of
+
+    def _mails(self) -> dict[int, int | tuple[int, ...]]:
+        """Email hash -> slot(s), built from the email columns the first time an address is looked up."""
+        if self._mail_slots is None:
+            found: dict[int, int | tuple[int, ...]] = {}
+            for slot, mail in enumerate(self._mail):
+                if mail:
+                    self._link_mail(found, mail, slot)
+            for slot, more in self._more_mail.items():
+                for mail in more:
+                    self._link_mail(found, mail, slot)
+            self._mail_slots = found
+        return self._mail_slots
+
+    def _compact(self) -> None:
+        """Drop the holes, renumbering slots in their order so every posting stays sorted."""
+        holes = self._holes
+        keep = [slot for slot in range(len(self._ids)) if slot not in holes]
+        renumber = array("i", [-1]) * len(self._ids)
+        for new, old in enumerate(keep):
+            renumber[old] = new
+        for name in ("_ids", "_first", "_preferred", "_last", "_mail"):
+            column: array = getattr(self, name)
+            setattr(self, name, array(column.typecode, map(column.__getitem__, keep)))
+        for role in (self._given, self._family):
+            for field, slots in role.slots.items():
+                role.slots[field] = array("i", map(renumber.__getitem__, slots))
+        self._more_mail = {renumber[slot]: more for slot, more in self._more_mail.items()}
+        holes.clear()
+        self._slot_of = self._mail_slots = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # The derived maps are left out: unpickling a dict of a million entries costs more than a cold
+        # question should, and most cold processes never need them.
+        state = dict(self.__dict__)
+        state["_slot_of"] = state["_mail_slots"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
     def _attach(self, role: _Role, field: str, slot: int) -> int:
         if not field:
             return -1
         field_id = self._vocab.acquire(field)
         slots = role.slots.get(field_id)
         if slots is not None:
-            slots.append(slot)
+            slots.append(slot)  # the newest slot: the posting stays sorted
             return field_id
         role.slots[field_id] = array("i", (slot,))
         for part in _field_parts(field):
@@ -338,7 +415,7 @@ class NameIndex:
         if field_id < 0:
             return
         slots = role.slots[field_id]
-        slots.remove(slot)
+        del slots[bisect_left(slots, slot)]  # postings are sorted by slot: a binary search, one memmove
         if not slots:
             del role.slots[field_id]
             for part in _field_parts(self._vocab.term(field_id)):
@@ -347,22 +424,24 @@ class NameIndex:
                 self._vocab.release(part_id)
         self._vocab.release(field_id)
 
-    def _link_mail(self, mail: int, slot: int) -> None:
-        known = self._mail_slots.get(mail)
+    @staticmethod
+    def _link_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
+        known = mail_slots.get(mail)
         if known is None:
-            self._mail_slots[mail] = slot
+            mail_slots[mail] = slot
         else:
-            self._mail_slots[mail] = (*_as_tuple(known), slot)
+            mail_slots[mail] = (*_as_tuple(known), slot)
 
-    def _unlink_mail(self, mail: int, slot: int) -> None:
-        left = tuple(s for s in _as_tuple(self._mail_slots.get(mail, ())) if s != slot)
+    @staticmethod
+    def _unlink_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
+        left = tuple(s for s in _as_tuple(mail_slots.get(mail, ())) if s != slot)
         if not left:
-            self._mail_slots.pop(mail, None)
+            mail_slots.pop(mail, None)
         else:
-            self._mail_slots[mail] = left[0] if len(left) == 1 else left
+            mail_slots[mail] = left[0] if len(left) == 1 else left
 
     def _search_email(self, email: str, limit: int) -> list[Hit]:
-        slots = _as_tuple(self._mail_slots.get(_mail_hash(email), ()))
+        slots = _as_tuple(self._mails().get(_mail_hash(email), ()))
         return sorted((Hit(self._ids[slot], PERFECT, "email") for slot in slots), key=lambda hit: hit.id)[:limit]
 
 
@@ -778,8 +857,10 @@ def _field_parts(field: str) -> tuple[str, ...]:
 
 def _mail_hash(email: str) -> int:
     # 64-bit hashes instead of strings: a collision needs ~4 billion addresses, and it saves the
-    # ~80 bytes a million stored address strings would each cost. Zero marks "no address".
-    return hash(normalize_email(email)) or 1
+    # ~80 bytes a million stored address strings would each cost. Zero marks "no address". Not the
+    # built-in hash(): that changes from process to process, and a snapshot outlives its process.
+    digest = blake2b(normalize_email(email).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) or 1
 
 
 def _as_tuple(value: int | tuple[int, ...]) -> tuple[int, ...]:
