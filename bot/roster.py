@@ -4,21 +4,23 @@ A process does not rebuild an index from every row if a snapshot of it is on dis
 it loads the snapshot and, if the connection's `roster_version` moved since, applies only what changed.
 Why a snapshot file and not an index in the database: the index's layout (interned terms, typo lists,
 postings in insertion order) is what makes answers what they are, so the same structure is saved as it
-is and answers stay exactly those of a freshly refreshed in-memory index; a SQL-side index would have to
-re-create that order and scoring in queries.
+is and answers stay exactly those of an in-memory index kept up to date the same way; an index in SQL
+would have to re-create that order and scoring in queries.
 
-Refreshing is proportional to what changed: rows synced since the index was current (minus an overlap)
-are re-added, and deletions (a sync's reconcile, a webhook, a merge) are detected by comparing the
-connection's row count with what the index should then hold; only then are the ids read to find them.
-A snapshot is trusted only if its header matches this code, this database, this connection (id and
-creation time) and a roster version not ahead of the database's, and its record count matches
-the database when the version is unchanged; otherwise the index is rebuilt from the rows and re-saved.
+Refreshing is proportional to what changed: rows synced since the newest sync time the index has seen
+(minus an overlap; both times come from the clock that stamps the rows) are re-added, and deletions (a
+sync's reconcile, a webhook, a merge) are detected by comparing the connection's row count with what
+the index should then hold; only when they differ are the ids read. A snapshot is trusted only if its
+header matches this code, this database, this connection (id and creation time) and a roster version
+not ahead of the database's, with the database's row count when the version is unchanged; otherwise
+the index is rebuilt from the rows and saved again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.names import Hit, NameIndex, NameRecord
 from bot.roster_snapshot import Snapshot, SnapshotKey, SnapshotStore, default_directory
-from store.models import AtsConnection, utcnow
+from store.models import AtsConnection
 from store.queries import candidate_count, candidate_ids, roster_rows
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,15 @@ _DEFAULT = object()
 class _Loaded:
     index: NameIndex
     version: int
-    loaded_at: datetime
+    # The newest `synced_at` among the rows read (a time from the clock that stamps them, not ours);
+    # None while the roster was empty.
+    synced_to: datetime | None
     unsaved: int = 0  # rows applied since the snapshot on disk was written
     deletions: bool = False  # since then; they cost every cold process an id scan, so they are saved
 
 
 def _record(row: tuple[Any, ...]) -> NameRecord:
-    cid, first, last, preferred, emails = row
+    cid, first, last, preferred, emails = row[:5]
     addresses = tuple(e.get("value", "") for e in (emails or []) if isinstance(e, dict) and e.get("value"))
     return NameRecord(id=cid, first_name=first or "", last_name=last or "", preferred_name=preferred,
                       emails=addresses)
@@ -113,9 +117,9 @@ class RosterIndex:
         if saved is not None:
             snapshot, count = saved
             if snapshot.version == version and count == candidate_count(session, key.connection_id):
-                return _Loaded(snapshot.index, snapshot.version, snapshot.loaded_at)
+                return _Loaded(snapshot.index, snapshot.version, snapshot.synced_to)
             if snapshot.version < version:
-                loaded = _Loaded(snapshot.index, snapshot.version, snapshot.loaded_at)
+                loaded = _Loaded(snapshot.index, snapshot.version, snapshot.synced_to)
                 self._refresh(session, key.connection_id, loaded, version)
                 self._maybe_save(key, loaded)
                 return loaded
@@ -125,31 +129,45 @@ class RosterIndex:
         return loaded
 
     def _build(self, session: Session, connection_id: int, version: int) -> _Loaded:
-        started = utcnow()
-        index = NameIndex(_record(tuple(row)) for row in roster_rows(session, connection_id))
-        return _Loaded(index=index, version=version, loaded_at=started)
+        loaded = _Loaded(NameIndex(), version, None)
+        loaded.index = NameIndex(self._records(roster_rows(session, connection_id), loaded))
+        return loaded
 
     def _refresh(self, session: Session, connection_id: int, loaded: _Loaded, version: int) -> None:
         """Apply what changed since `loaded` was current: removals first, then the changed rows in order."""
-        started = utcnow()
         index = loaded.index
-        changed = [_record(tuple(row))
-                   for row in roster_rows(session, connection_id, changed_since=loaded.loaded_at - RELOAD_OVERLAP)]
+        since = loaded.synced_to - RELOAD_OVERLAP if loaded.synced_to is not None else None
+        changed = list(self._records(roster_rows(session, connection_id, changed_since=since), loaded))
         # Every id in the database is in the index or among the changed rows, so the index holds exactly
         # the database's ids (once the changed rows are in) when the counts agree; only else read ids.
-        expected = len(index) + len({record.id for record in changed if record.id not in index})
+        changed_ids = {record.id for record in changed}
+        expected = len(index) + sum(1 for record_id in changed_ids if record_id not in index)
         if candidate_count(session, connection_id) != expected:
             current = candidate_ids(session, connection_id)
             gone = index.record_ids() - current
             for record_id in gone:
                 index.remove(record_id)
+            # Rows stamped by a clock behind the one that stamped earlier rows: read them by id.
+            missing = current - index.record_ids() - changed_ids
+            if missing:
+                changed.extend(self._records(roster_rows(session, connection_id, ids=missing), loaded))
             loaded.unsaved += len(gone)
             loaded.deletions = True
         for record in changed:
             index.add(record)
         loaded.unsaved += len(changed)
         loaded.version = version
-        loaded.loaded_at = started
+
+    @staticmethod
+    def _records(rows: Iterable[Any], loaded: _Loaded) -> Iterator[NameRecord]:
+        """Records of index rows, moving `loaded.synced_to` up to the newest sync time among them."""
+        newest = loaded.synced_to
+        for row in rows:
+            synced_at = row[5]
+            if synced_at is not None and (newest is None or synced_at > newest):
+                newest = synced_at
+            yield _record(tuple(row))
+        loaded.synced_to = newest
 
     def _maybe_save(self, key: SnapshotKey, loaded: _Loaded) -> None:
         if loaded.deletions or loaded.unsaved >= max(RESAVE_ROWS, RESAVE_SHARE * len(loaded.index)):
@@ -159,7 +177,7 @@ class RosterIndex:
         if self._snapshots is None:
             return
         try:
-            self._snapshots.save(key, Snapshot(loaded.index, loaded.version, loaded.loaded_at))
+            self._snapshots.save(key, Snapshot(loaded.index, loaded.version, loaded.synced_to))
         except OSError as exc:
             # Answers do not depend on the snapshot; the next process rebuilds.
             log.warning("could not save the name index of connection %s: %s", key.connection_id, exc)

@@ -5,7 +5,7 @@ next to the SQLite file, or in `HIREBOT_DATA_DIR` for other databases. A file is
 and the pickled `NameIndex`. The header says what the index is of: the snapshot format, a fingerprint
 of the code that builds indexes (so a snapshot from another version of the code is never used), the
 database (a hash of its URL) and the connection (its id and creation time, so a database recreated
-under the same URL does not match), the roster version and load time the index is current to, the
+under the same URL does not match), the roster version and newest sync time the index is current to, the
 number of records, and a CRC of the payload (a torn or corrupt file is not unpickled). Anything that
 does not match makes the caller rebuild from the rows.
 
@@ -50,7 +50,7 @@ class SnapshotKey:
 class Snapshot:
     index: NameIndex
     version: int
-    loaded_at: datetime
+    synced_to: datetime | None  # the newest sync time among the rows the index holds
 
 
 def default_directory(engine: Engine | None) -> Path | None:
@@ -116,7 +116,9 @@ class SnapshotStore:
                 gc.enable()
         if not isinstance(index, NameIndex) or len(index) != header["count"]:
             return None
-        return Snapshot(index, header["version"], datetime.fromisoformat(header["loaded_at"])), header["count"]
+        synced_to = header.get("synced_to")
+        moment = datetime.fromisoformat(synced_to) if isinstance(synced_to, str) else None
+        return Snapshot(index, header["version"], moment), header["count"]
 
     def save(self, key: SnapshotKey, snapshot: Snapshot) -> None:
         """Write atomically (a reader sees the old file or the new one), private to this user."""
@@ -124,7 +126,7 @@ class SnapshotStore:
         header = json.dumps({
             "format": SNAPSHOT_FORMAT, "code": code_fingerprint(), "database": self._database,
             "connection": key.connection_id, "created_at": key.created_at, "version": snapshot.version,
-            "loaded_at": snapshot.loaded_at.isoformat(), "count": len(snapshot.index),
+            "synced_to": snapshot.synced_to.isoformat() if snapshot.synced_to else None, "count": len(snapshot.index),
             "length": len(payload), "crc": zlib.crc32(payload),
         }).encode()
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -1,0 +1,142 @@
+"""Benchmark: a cold `hirebot ask "who is X"` process, beside a naive script on the same database.
+
+For each roster size a SQLite database is prepared once (cached under --workdir): the default
+workspace, one org connection and the synthetic roster of benchmarks/name_resolution.py. Then, in
+the same run and alternating, it times fresh processes of
+- `python -m bot ask "who is FIRST LAST"` with HIREBOT_DATA_DIR / HIREBOT_DATABASE_URL set,
+- the naive baseline: read every candidate's name with sqlite3 and run one rapidfuzz `extractOne`,
+- `python -m bot --help` (what importing the CLI costs, with no database work),
+and prints medians of wall and CPU time (user + system of the child). The first ask after preparing
+(or after --fresh) builds the name index and saves it; it is reported on its own row.
+
+    .venv/bin/python -m benchmarks.cold_ask                      # 5k and 100k
+    .venv/bin/python -m benchmarks.cold_ask --sizes 5000,100000,1000000 --repeats 5
+    .venv/bin/python -m benchmarks.cold_ask --code /tmp/old-tree  # the same against another checkout
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One rapidfuzz call over every full name, the way a short script would answer "who is X".
+NAIVE = """
+import sqlite3, sys
+from rapidfuzz import fuzz, process
+rows = sqlite3.connect(sys.argv[1]).execute("select id, first_name, last_name from candidates").fetchall()
+names = [f"{first} {last}" for _, first, last in rows]
+best = process.extractOne(sys.argv[2], names, scorer=fuzz.WRatio)
+print(rows[best[2]][0], best[1])
+"""
+
+
+def prepare(size: int, workdir: Path) -> tuple[Path, str]:
+    """The database for `size` candidates (built once) and a name in it to ask about."""
+    from benchmarks.name_resolution import make_roster
+
+    records = make_roster(size)
+    target = records[size // 2]
+    name = f"{target.first_name} {target.last_name}"
+    database = workdir / "hirebot.sqlite3"
+    if (workdir / "ready").exists():
+        return database, name
+    workdir.mkdir(parents=True, exist_ok=True)
+    database.unlink(missing_ok=True)
+    from sqlalchemy import insert
+
+    from bot.directory import Directory
+    from store.crypto import SecretBox, load_or_create_key
+    from store.db import make_engine, session_factory, transaction, upgrade
+    from store.models import AtsConnection, Candidate, utcnow
+
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    box = SecretBox(load_or_create_key(workdir, None))
+    workspace = Directory(sessions).default_workspace()
+    with transaction(sessions) as session:
+        connection = AtsConnection(workspace_id=workspace.id, provider="greenhouse", scope="org", name="Greenhouse",
+                                   base_url="http://127.0.0.1:9", settings={},
+                                   credentials=box.seal({"api_key": "unused"}), roster_version=1,
+                                   last_sync_at=utcnow(), last_full_sync_at=utcnow())
+        session.add(connection)
+        session.flush()
+        connection_id = connection.id
+    now = utcnow()
+    for start in range(0, size, 20_000):
+        rows = [{"connection_id": connection_id, "remote_id": str(r.id), "first_name": r.first_name,
+                 "last_name": r.last_name, "preferred_name": r.preferred_name,
+                 "primary_email": r.emails[0].lower() if r.emails else None,
+                 "emails": [{"value": e, "type": "personal"} for e in r.emails], "phones": [], "links": [],
+                 "tags": [], "synced_at": now} for r in records[start:start + 20_000]]
+        with transaction(sessions) as session:
+            session.execute(insert(Candidate), rows)
+    engine.dispose()
+    (workdir / "ready").touch()
+    return database, name
+
+
+def timed(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def snapshot_files(workdir: Path) -> list[Path]:
+    return list(workdir.glob(".hirebot-name-index/*.nameindex"))
+
+
+def run_size(size: int, workdir: Path, repeats: int, code: Path, fresh: bool) -> list[tuple[str, float, float]]:
+    database, name = prepare(size, workdir)
+    env = {**os.environ, "PYTHONPATH": str(code), "HIREBOT_DATA_DIR": str(workdir),
+           "HIREBOT_DATABASE_URL": f"sqlite:///{database}"}
+    python = sys.executable
+    ask = [python, "-m", "bot", "ask", f"who is {name}"]
+    rows = []
+    if fresh or not snapshot_files(workdir):
+        for path in snapshot_files(workdir):
+            path.unlink()
+        wall, cpu = timed(ask, env)
+        rows.append(("hirebot ask, first (builds the index)", wall, cpu))
+    samples: dict[str, list[tuple[float, float]]] = {"hirebot ask": [], "naive script": [], "python -m bot --help": []}
+    for _ in range(repeats):
+        samples["hirebot ask"].append(timed(ask, env))
+        samples["naive script"].append(timed([python, "-c", NAIVE, str(database), name], env))
+        samples["python -m bot --help"].append(timed([python, "-m", "bot", "--help"], env))
+    for label, values in samples.items():
+        rows.append((label, statistics.median(w for w, _ in values), statistics.median(c for _, c in values)))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="5000,100000", help="comma-separated roster sizes")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/hirebot-cold-ask"))
+    parser.add_argument("--code", type=Path, default=ROOT, help="the hirebot checkout the child processes run")
+    parser.add_argument("--fresh", action="store_true", help="delete saved name indexes first")
+    args = parser.parse_args(argv)
+    print(f"code: {args.code}   repeats: {args.repeats} (medians)")
+    print(f"{'candidates':>10}  {'process':<40} {'wall s':>7} {'CPU s':>7}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        for label, wall, cpu in run_size(size, args.workdir / str(size), args.repeats, args.code, args.fresh):
+            print(f"{size:>10,}  {label:<40} {wall:>7.2f} {cpu:>7.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
