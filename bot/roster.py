@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.names import Hit, NameIndex, NameRecord
 from bot.roster_snapshot import Snapshot, SnapshotKey, SnapshotStore, default_directory
 from store.models import AtsConnection
-from store.queries import candidate_count, candidate_ids, roster_rows
+from store.queries import candidate_count, candidate_ids, newest_sync, roster_rows
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,12 @@ class RosterIndex:
                     if loaded is None:
                         self._loaded[cid] = self._open(session, SnapshotKey(cid, _stamp(created)), version)
                     elif loaded.version != version:
-                        self._refresh(session, cid, loaded, version)
-                        self._maybe_save(SnapshotKey(cid, _stamp(created)), loaded)
+                        key = SnapshotKey(cid, _stamp(created))
+                        if self._refresh(session, cid, loaded, version):
+                            self._maybe_save(key, loaded)
+                        else:
+                            self._loaded[cid] = self._build(session, cid, version)
+                            self._save(key, self._loaded[cid])
                 return {cid: self._loaded[cid].index for cid in versions}
 
     def search(self, connection_ids: list[int], query: str, *, limit: int) -> list[Hit]:
@@ -120,9 +124,9 @@ class RosterIndex:
                 return _Loaded(snapshot.index, snapshot.version, snapshot.synced_to)
             if snapshot.version < version:
                 loaded = _Loaded(snapshot.index, snapshot.version, snapshot.synced_to)
-                self._refresh(session, key.connection_id, loaded, version)
-                self._maybe_save(key, loaded)
-                return loaded
+                if self._refresh(session, key.connection_id, loaded, version):
+                    self._maybe_save(key, loaded)
+                    return loaded
             # Ahead of the database (restored from a backup?) or a different count at the same version.
         loaded = self._build(session, key.connection_id, version)
         self._save(key, loaded)
@@ -133,8 +137,14 @@ class RosterIndex:
         loaded.index = NameIndex(self._records(roster_rows(session, connection_id), loaded))
         return loaded
 
-    def _refresh(self, session: Session, connection_id: int, loaded: _Loaded, version: int) -> None:
-        """Apply what changed since `loaded` was current: removals first, then the changed rows in order."""
+    def _refresh(self, session: Session, connection_id: int, loaded: _Loaded, version: int) -> bool:
+        """Apply what changed since `loaded` was current: removals first, then the changed rows in order.
+
+        False (nothing applied) if the rows' sync times went back behind the index's: a clock that
+        stamps rows was set back, so "synced since" cannot find the changes and the caller rebuilds."""
+        newest = newest_sync(session, connection_id)
+        if loaded.synced_to is not None and (newest is None or newest < loaded.synced_to):
+            return False
         index = loaded.index
         since = loaded.synced_to - RELOAD_OVERLAP if loaded.synced_to is not None else None
         changed = list(self._records(roster_rows(session, connection_id, changed_since=since), loaded))
@@ -157,6 +167,7 @@ class RosterIndex:
             index.add(record)
         loaded.unsaved += len(changed)
         loaded.version = version
+        return True
 
     @staticmethod
     def _records(rows: Iterable[Any], loaded: _Loaded) -> Iterator[NameRecord]:

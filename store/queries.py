@@ -80,6 +80,11 @@ def candidate_ids(session: Session, connection_id: int) -> set[int]:
     return set(session.scalars(select(Candidate.id).where(Candidate.connection_id == connection_id)))
 
 
+def newest_sync(session: Session, connection_id: int) -> datetime | None:
+    """The latest `synced_at` of a connection's candidates (an index lookup)."""
+    return session.scalar(select(func.max(Candidate.synced_at)).where(Candidate.connection_id == connection_id))
+
+
 def candidate_count(session: Session, connection_id: int) -> int:
     return int(session.scalar(select(func.count(Candidate.id)).where(Candidate.connection_id == connection_id)) or 0)
 
