@@ -140,14 +140,17 @@ class RosterIndex:
     def _refresh(self, session: Session, connection_id: int, loaded: _Loaded, version: int) -> bool:
         """Apply what changed since `loaded` was current: removals first, then the changed rows in order.
 
-        False (nothing applied) if the rows' sync times went back behind the index's: a clock that
-        stamps rows was set back, so "synced since" cannot find the changes and the caller rebuilds."""
+        False (nothing applied) if the rows' sync times went back behind the index's (a clock that
+        stamps rows was set back, so "synced since" cannot find the changes) or most rows were re-synced:
+        the caller then rebuilds."""
         newest = newest_sync(session, connection_id)
         if loaded.synced_to is not None and (newest is None or newest < loaded.synced_to):
             return False
         index = loaded.index
         since = loaded.synced_to - RELOAD_OVERLAP if loaded.synced_to is not None else None
         changed = list(self._records(roster_rows(session, connection_id, changed_since=since), loaded))
+        if len(changed) > max(RESAVE_ROWS, len(index) // 2):
+            return False  # most rows were re-synced (a full sync): building anew is cheaper than re-adding
         # Every id in the database is in the index or among the changed rows, so the index holds exactly
         # the database's ids (once the changed rows are in) when the counts agree; only else read ids.
         changed_ids = {record.id for record in changed}

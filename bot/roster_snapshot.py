@@ -9,7 +9,8 @@ under the same URL does not match), the roster version and newest sync time the 
 number of records, and a CRC of the payload (a torn or corrupt file is not unpickled). Anything that
 does not match makes the caller rebuild from the rows.
 
-The files are trusted like the database next to them: only this user can write the directory.
+The files are trusted like the database next to them: a file or directory that another user owns or
+could write is ignored.
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def code_fingerprint() -> str:
     return _fingerprint
 
 
+def _private(path: Path) -> bool:
+    """Ours and writable by no one else: only then is a pickle in it as trustworthy as the database."""
+    status = path.stat()
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
 class SnapshotStore:
     """Reads and writes the snapshots of one database's connections."""
 
@@ -95,8 +102,11 @@ class SnapshotStore:
 
     def load(self, key: SnapshotKey) -> tuple[Snapshot, int] | None:
         """The saved index of a connection and its record count, or None if missing or not trustworthy."""
+        path = self.path(key.connection_id)
         try:
-            data = self.path(key.connection_id).read_bytes()
+            if not (_private(path) and _private(self.directory)):
+                return None
+            data = path.read_bytes()
         except OSError:
             return None
         header = self._header(data, key)
@@ -130,6 +140,7 @@ class SnapshotStore:
             "length": len(payload), "crc": zlib.crc32(payload),
         }).encode()
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)  # loads refuse a directory others could write
         target = self.path(key.connection_id)
         temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

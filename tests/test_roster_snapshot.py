@@ -197,7 +197,7 @@ def test_connection_changes_never_reuse_another_connections_index(
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped byte", "garbage", "other code", "ahead of the database",
-                                    "other count", "other database"])
+                                    "other count", "other database", "writable by others"])
 def test_untrustworthy_snapshots_are_rebuilt(damage: str, sessions: sessionmaker[Session], tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     connection_ids, _, made = people(sessions)
@@ -218,6 +218,8 @@ def test_untrustworthy_snapshots_are_rebuilt(damage: str, sessions: sessionmaker
     elif damage == "other count":
         with transaction(sessions) as session:  # a change that did not bump the version (a restored backup)
             session.execute(delete(Candidate).where(Candidate.id == made["Jane Doe"]))
+    elif damage == "writable by others":
+        path.chmod(0o666)
     elif damage == "other database":
         other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
         upgrade(other)
