@@ -85,15 +85,19 @@ def prepare(size: int, workdir: Path) -> tuple[Path, str]:
     return database, name
 
 
+REPLIES: dict[str, str] = {}  # the first line each command printed, shown under the table
+
+
 def timed(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one child process."""
+    """Wall and CPU seconds of one child process (which must succeed)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
+    if done.returncode != 0 or not done.stdout.strip():
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    REPLIES.setdefault(command[-1], done.stdout.strip().splitlines()[0])
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -136,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         for label, wall, cpu in run_size(size, args.workdir / str(size), args.repeats, args.code, args.fresh):
             print(f"{size:>10,}  {label:<40} {wall:>7.2f} {cpu:>7.2f}", flush=True)
+    for asked, reply in REPLIES.items():
+        if asked.startswith("who is"):
+            print(f"{asked!r} -> {reply[:100]}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ def answers(index: NameIndex, limit: int) -> dict[str, list[Hit]]:
 @pytest.mark.parametrize("limit", [3, 500])
 def test_changes_answer_like_a_build_in_the_same_order(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "_COMPACT_AFTER", 8)  # compact often
+    monkeypatch.setattr(index_module, "_CHUNK_FROM", 6)  # and keep most postings in chunks of 3
+    monkeypatch.setattr(index_module, "_CHUNK", 3)
     rng = random.Random(5)
     index = NameIndex(record(rng, number) for number in range(60))
     latest = {number: record for number, record in enumerate(index_records(index))}
@@ -51,6 +53,7 @@ def test_changes_answer_like_a_build_in_the_same_order(limit: int, monkeypatch: 
     assert len(index) == len(latest)
     assert index.record_ids() == set(latest)
     assert answers(index, limit) == answers(NameIndex(latest.values()), limit)
+    assert any(isinstance(slots, index_module._Chunked) for slots in index._family.slots.values())
     assert answers(pickle.loads(pickle.dumps(index)), limit) == answers(index, limit)
 
 
@@ -60,7 +63,9 @@ def index_records(index: NameIndex) -> list[NameRecord]:
     return [record(rng, number) for number in range(len(index))]
 
 
-def test_postings_stay_sorted_and_typo_lists_are_never_resorted() -> None:
+def test_postings_stay_sorted_and_typo_lists_are_never_resorted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_CHUNK_FROM", 4)
+    monkeypatch.setattr(index_module, "_CHUNK", 2)
     rng = random.Random(9)
     index = NameIndex(record(rng, number) for number in range(50))
     vocab = index._vocab

@@ -40,8 +40,8 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import blake2b
-from itertools import chain
-from typing import Final
+from itertools import accumulate, chain
+from typing import Final, cast
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
@@ -82,6 +82,9 @@ _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layou
 _MIN_FUZZY_LEN = 4
 # Removed slots are dropped once they outnumber the records (and this many), so compaction is amortized O(1).
 _COMPACT_AFTER = 4096
+# Postings this long are kept in chunks of this size (see _Chunked).
+_CHUNK_FROM = 2048
+_CHUNK = 512
 
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
 
@@ -245,15 +248,80 @@ class _Vocabulary:
         return lists[size]
 
 
+class _Chunked:
+    """A long posting (thousands of "Smith"s) as a run of sorted chunks: taking one slot out moves the
+    rest of one chunk, not of the whole posting, so removal stays as cheap at a million records as at
+    ten thousand. It is read like an array: len() and iteration (in C, chunk after chunk)."""
+
+    __slots__ = ("_chunks", "_lasts", "_size")
+
+    def __init__(self, slots: Iterable[int]) -> None:
+        flat = array("i", slots)
+        self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
+        self._lasts = [chunk[-1] for chunk in self._chunks]  # each chunk's largest slot, for bisection
+        self._size = len(flat)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[int]:
+        return chain.from_iterable(self._chunks)
+
+    def append(self, slot: int) -> None:
+        """Add a slot larger than every other (new slots always are)."""
+        if self._chunks and len(self._chunks[-1]) < _CHUNK:
+            self._chunks[-1].append(slot)
+            self._lasts[-1] = slot
+        else:
+            self._chunks.append(array("i", (slot,)))
+            self._lasts.append(slot)
+        self._size += 1
+
+    def discard(self, slot: int) -> None:
+        where = bisect_left(self._lasts, slot)
+        chunk = self._chunks[where]
+        del chunk[bisect_left(chunk, slot)]
+        self._size -= 1
+        if chunk:
+            self._lasts[where] = chunk[-1]
+        else:
+            del self._chunks[where], self._lasts[where]
+
+
+_Posting = array | _Chunked
+
+
 class _Role:
-    """Postings of one role a name plays: given names (first and preferred) or family names."""
+    """Postings of one role a name plays: given names (first and preferred) or family names.
+
+    A posting is read only by len() and iteration: an `array` of slots, or a `_Chunked` once long."""
 
     __slots__ = ("fields_with", "given", "slots")
 
     def __init__(self, given: bool) -> None:
         self.given = given
-        self.slots: dict[int, array] = {}  # field term -> record slots
+        self.slots: dict[int, _Posting] = {}  # field term -> record slots, ascending
         self.fields_with: dict[int, array] = {}  # token or joined-form term -> multi-word field terms
+
+    # Saved as three flat arrays per mapping: unpickling hundreds of thousands of small arrays one by
+    # one is most of what loading a snapshot of a big roster would cost; slicing them back is cheaper.
+    def __getstate__(self) -> tuple[bool, tuple[array, array, array], tuple[array, array, array]]:
+        return self.given, _packed(self.slots), _packed(self.fields_with)
+
+    def __setstate__(self, state: tuple[bool, tuple[array, array, array], tuple[array, array, array]]) -> None:
+        self.given, slots, fields_with = state
+        self.slots, self.fields_with = cast(dict[int, _Posting], _unpacked(slots)), _unpacked(fields_with)
+
+
+def _packed(postings: dict[int, _Posting] | dict[int, array]) -> tuple[array, array, array]:
+    """Keys, end offsets and all values of a dict of arrays, in the dict's order."""
+    return (array("i", postings), array("q", accumulate(map(len, postings.values()))),
+            array("i", chain.from_iterable(postings.values())))
+
+
+def _unpacked(packed: tuple[array, array, array]) -> dict[int, array]:
+    keys, ends, flat = packed
+    return {key: flat[start:end] for key, start, end in zip(keys, chain((0,), ends), ends, strict=False)}
 
 
 class NameIndex:
@@ -404,6 +472,8 @@ class NameIndex:
         field_id = self._vocab.acquire(field)
         slots = role.slots.get(field_id)
         if slots is not None:
+            if len(slots) >= _CHUNK_FROM and isinstance(slots, array):
+                slots = role.slots[field_id] = _Chunked(slots)
             slots.append(slot)  # the newest slot: the posting stays sorted
             return field_id
         role.slots[field_id] = array("i", (slot,))
@@ -415,7 +485,13 @@ class NameIndex:
         if field_id < 0:
             return
         slots = role.slots[field_id]
-        del slots[bisect_left(slots, slot)]  # postings are sorted by slot: a binary search, one memmove
+        if isinstance(slots, _Chunked):
+            slots.discard(slot)
+        elif len(slots) >= _CHUNK_FROM:
+            slots = role.slots[field_id] = _Chunked(slots)
+            slots.discard(slot)
+        else:
+            del slots[bisect_left(slots, slot)]  # postings are sorted by slot: a binary search, a short memmove
         if not slots:
             del role.slots[field_id]
             for part in _field_parts(self._vocab.term(field_id)):
