@@ -6,7 +6,7 @@ the same run and alternating, it times fresh processes of
 - `python -m bot ask "who is FIRST LAST"` with HIREBOT_DATA_DIR / HIREBOT_DATABASE_URL set,
 - the naive baseline: read every candidate's name with sqlite3 and run one rapidfuzz `extractOne`,
 - `python -m bot --help` (what importing the CLI costs, with no database work),
-and prints medians of wall and CPU time (user + system of the child). The first ask after preparing
+and prints medians of wall and CPU time (user + system of the child) and of its peak RSS. The first ask after preparing
 (or after --fresh) builds the name index and saves it; it is reported on its own row.
 
     .venv/bin/python -m benchmarks.cold_ask                      # 5k and 100k
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,42 +88,49 @@ def prepare(size: int, workdir: Path) -> tuple[Path, str]:
 REPLIES: dict[str, str] = {}  # the first line each command printed, shown under the table
 
 
-def timed(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one child process (which must succeed)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process, which must succeed."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0 or not done.stdout.strip():
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    REPLIES.setdefault(command[-1], done.stdout.strip().splitlines()[0])
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors)
+        assert child.stdout is not None
+        output = child.stdout.read().decode()
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own usage, not all children's
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        child.stdout.close()
+        if child.returncode != 0 or not output.strip():
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{output}\n{errors.read().decode()}")
+    REPLIES.setdefault(command[-1], output.strip().splitlines()[0])
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def snapshot_files(workdir: Path) -> list[Path]:
     return list(workdir.glob(".hirebot-name-index/*.nameindex"))
 
 
-def run_size(size: int, workdir: Path, repeats: int, code: Path, fresh: bool) -> list[tuple[str, float, float]]:
+def run_size(size: int, workdir: Path, repeats: int, code: Path,
+             fresh: bool) -> list[tuple[str, float, float, float]]:
     database, name = prepare(size, workdir)
     env = {**os.environ, "PYTHONPATH": str(code), "HIREBOT_DATA_DIR": str(workdir),
            "HIREBOT_DATABASE_URL": f"sqlite:///{database}"}
     python = sys.executable
     ask = [python, "-m", "bot", "ask", f"who is {name}"]
-    rows = []
+    rows: list[tuple[str, float, float, float]] = []
     if fresh or not snapshot_files(workdir):
         for path in snapshot_files(workdir):
             path.unlink()
-        wall, cpu = timed(ask, env)
-        rows.append(("hirebot ask, first (builds the index)", wall, cpu))
-    samples: dict[str, list[tuple[float, float]]] = {"hirebot ask": [], "naive script": [], "python -m bot --help": []}
+        rows.append(("hirebot ask, first (builds the index)", *timed(ask, env)))
+    samples: dict[str, list[tuple[float, float, float]]] = {
+        "hirebot ask": [], "naive script": [], "python -m bot --help": []}
     for _ in range(repeats):
         samples["hirebot ask"].append(timed(ask, env))
         samples["naive script"].append(timed([python, "-c", NAIVE, str(database), name], env))
         samples["python -m bot --help"].append(timed([python, "-m", "bot", "--help"], env))
     for label, values in samples.items():
-        rows.append((label, statistics.median(w for w, _ in values), statistics.median(c for _, c in values)))
+        wall, cpu, peak = (statistics.median(sample[column] for sample in values) for column in range(3))
+        rows.append((label, wall, cpu, peak))
     return rows
 
 
@@ -136,10 +143,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fresh", action="store_true", help="delete saved name indexes first")
     args = parser.parse_args(argv)
     print(f"code: {args.code}   repeats: {args.repeats} (medians)")
-    print(f"{'candidates':>10}  {'process':<40} {'wall s':>7} {'CPU s':>7}")
+    print(f"{'candidates':>10}  {'process':<40} {'wall s':>7} {'CPU s':>7} {'peak MB':>8}")
     for size in (int(s) for s in args.sizes.split(",")):
-        for label, wall, cpu in run_size(size, args.workdir / str(size), args.repeats, args.code, args.fresh):
-            print(f"{size:>10,}  {label:<40} {wall:>7.2f} {cpu:>7.2f}", flush=True)
+        for label, wall, cpu, peak in run_size(size, args.workdir / str(size), args.repeats, args.code, args.fresh):
+            print(f"{size:>10,}  {label:<40} {wall:>7.2f} {cpu:>7.2f} {peak:>8.0f}", flush=True)
     for asked, reply in REPLIES.items():
         if asked.startswith("who is"):
             print(f"{asked!r} -> {reply[:100]}")
