@@ -137,8 +137,11 @@ class _Vocabulary:
         self._terms: list[str] = []
         self._refs = array("i")
         self._free: list[int] = []
-        self._forward: dict[int, list[str]] = {}
-        self._reversed: dict[int, list[str]] = {}
+        self._forward: dict[int, _SortedTerms] = {}
+        self._reversed: dict[int, _SortedTerms] = {}
+        # Terms of a length appended during a bulk load (or before the first search), sorted in once.
+        self._loose_forward: dict[int, list[str]] = {}
+        self._loose_reversed: dict[int, list[str]] = {}
         self._unsorted: set[int] = set()
         # True while a bulk load appends terms unsorted (each bucket is then sorted once); otherwise a new
         # term is inserted in place, so a search between two additions never re-sorts a whole bucket.
@@ -201,14 +204,13 @@ class _Vocabulary:
             yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
 
     @staticmethod
-    def _scan(token: str, prefix: str, terms: list[str], allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
-        low = bisect_left(terms, prefix)
-        high = bisect_left(terms, prefix + _TOP, low)
-        if high <= low:
+    def _scan(token: str, prefix: str, terms: _SortedTerms, allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
+        found = terms.starting_with(prefix)
+        if not found:
             return
         # OSA distance is the same read backwards, so reversed terms are compared to the reversed token.
         for term, distance, _ in process.extract(
-            token, terms[low:high], scorer=OSA.distance, score_cutoff=allowed, limit=None
+            token, found, scorer=OSA.distance, score_cutoff=allowed, limit=None
         ):
             if distance:
                 yield (term[::-1] if backwards else term), int(distance)
@@ -219,33 +221,85 @@ class _Vocabulary:
 
     def _bucket_add(self, term: str) -> None:
         size = len(term)
-        forward, backward = self._forward.setdefault(size, []), self._reversed.setdefault(size, [])
-        if self.loading or size in self._unsorted:
-            forward.append(term)
-            backward.append(term[::-1])
+        if self.loading or size in self._unsorted or size not in self._forward:
+            self._loose_forward.setdefault(size, []).append(term)
+            self._loose_reversed.setdefault(size, []).append(term[::-1])
+            self._forward.setdefault(size, _SortedTerms())
+            self._reversed.setdefault(size, _SortedTerms())
             self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
         else:
-            insort(forward, term)  # a binary search and one memmove, never a re-sort
-            insort(backward, term[::-1])
+            self._forward[size].add(term)  # two short binary searches, never a re-sort
+            self._reversed[size].add(term[::-1])
 
     def _bucket_remove(self, term: str) -> None:
         size = len(term)
-        for lists, key in ((self._forward, term), (self._reversed, term[::-1])):
-            terms = self._sorted(lists, size)
-            where = bisect_left(terms, key)
-            if where < len(terms) and terms[where] == key:
-                del terms[where]
+        self._sorted(self._forward, size).discard(term)
+        self._sorted(self._reversed, size).discard(term[::-1])
 
     def sort_all(self) -> None:
         for size in list(self._unsorted):
             self._sorted(self._forward, size)
 
-    def _sorted(self, lists: dict[int, list[str]], size: int) -> list[str]:
+    def _sorted(self, lists: dict[int, _SortedTerms], size: int) -> _SortedTerms:
         if size in self._unsorted:
-            self._forward[size].sort()
-            self._reversed[size].sort()
+            for loose, kept in ((self._loose_forward, self._forward), (self._loose_reversed, self._reversed)):
+                kept[size] = _SortedTerms(sorted(chain(kept[size], loose.pop(size, ()))))
             self._unsorted.discard(size)
         return lists[size]
+
+
+class _SortedTerms:
+    """A sorted list of strings kept as chunks, so inserting or removing one moves at most one chunk's
+    tail (the typo lists of a big roster hold a hundred thousand terms of one length)."""
+
+    __slots__ = ("_chunks", "_lasts")
+
+    def __init__(self, ordered: Iterable[str] = ()) -> None:
+        flat = list(ordered)
+        self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
+        self._lasts = [chunk[-1] for chunk in self._chunks]
+
+    def __iter__(self) -> Iterator[str]:
+        return chain.from_iterable(self._chunks)
+
+    def add(self, term: str) -> None:
+        if not self._chunks:
+            self._chunks.append([term])
+            self._lasts.append(term)
+            return
+        where = min(bisect_left(self._lasts, term), len(self._chunks) - 1)
+        chunk = self._chunks[where]
+        insort(chunk, term)
+        self._lasts[where] = chunk[-1]
+        if len(chunk) > 2 * _CHUNK:
+            self._chunks[where : where + 1] = [chunk[:_CHUNK], chunk[_CHUNK:]]
+            self._lasts[where : where + 1] = [chunk[_CHUNK - 1], chunk[-1]]
+
+    def discard(self, term: str) -> None:
+        where = bisect_left(self._lasts, term)
+        if where == len(self._chunks):
+            return
+        chunk = self._chunks[where]
+        found = bisect_left(chunk, term)
+        if found < len(chunk) and chunk[found] == term:
+            del chunk[found]
+            if chunk:
+                self._lasts[where] = chunk[-1]
+            else:
+                del self._chunks[where], self._lasts[where]
+
+    def starting_with(self, prefix: str) -> list[str]:
+        """The terms that start with `prefix`, in order."""
+        found: list[str] = []
+        end = prefix + _TOP
+        for where in range(bisect_left(self._lasts, prefix), len(self._chunks)):
+            chunk = self._chunks[where]
+            low = bisect_left(chunk, prefix) if not found else 0
+            high = bisect_left(chunk, end, low)
+            found.extend(chunk[low:high])
+            if high < len(chunk):
+                break
+        return found
 
 
 class _Chunked:
