@@ -1,65 +1,107 @@
-"""In-memory name indexes, one per ATS connection, kept in step with the store.
+"""Name indexes, one per ATS connection, kept in step with the store and saved between processes.
 
-Each connection's index is rebuilt lazily: when the sync engine bumps `roster_version`, the next
-question reloads only the rows synced since the last load and drops ids that no longer exist.
+A process does not rebuild an index from every row if a snapshot of it is on disk (bot/roster_snapshot.py):
+it loads the snapshot and, if the connection's `roster_version` moved since, applies only what changed.
+Why a snapshot file and not an index in the database: the index's layout (interned terms, typo lists,
+postings in insertion order) is what makes answers what they are, so the same structure is saved as it
+is and answers stay exactly those of an in-memory index kept up to date the same way; an index in SQL
+would have to re-create that order and scoring in queries.
+
+Refreshing is proportional to what changed: rows synced since the newest sync time the index has seen
+(minus an overlap; both times come from the clock that stamps the rows) are re-added, and deletions (a
+sync's reconcile, a webhook, a merge) are detected by comparing the connection's row count with what
+the index should then hold; only when they differ are the ids read. A snapshot is trusted only if its
+header matches this code, this database, this connection (id and creation time) and a roster version
+not ahead of the database's, with the database's row count when the version is unchanged; otherwise
+the index is rebuilt from the rows and saved again.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.names import Hit, NameIndex, NameRecord
-from store.models import AtsConnection, utcnow
-from store.queries import candidate_ids, roster_rows
+from bot.roster_snapshot import Snapshot, SnapshotKey, SnapshotStore, default_directory
+from store.models import AtsConnection
+from store.queries import candidate_count, candidate_ids, newest_sync, roster_rows
+
+log = logging.getLogger(__name__)
 
 # Rows are reloaded from slightly before the last load, so a sync committing while we read is not missed.
 RELOAD_OVERLAP = timedelta(seconds=5)
+# A refreshed index is saved again once this many rows (or this share of the roster) changed since the
+# saved one, or after deletions; below that a cold process re-applies the few changes itself.
+RESAVE_ROWS = 1000
+RESAVE_SHARE = 0.02
+
+_DEFAULT = object()
 
 
 @dataclass
 class _Loaded:
     index: NameIndex
     version: int
-    loaded_at: datetime
-    ids: set[int] = field(default_factory=set)
+    # The newest `synced_at` among the rows read (a time from the clock that stamps them, not ours);
+    # None while the roster was empty.
+    synced_to: datetime | None
+    unsaved: int = 0  # rows applied since the snapshot on disk was written
+    deletions: bool = False  # since then; they cost every cold process an id scan, so they are saved
 
 
 def _record(row: tuple[Any, ...]) -> NameRecord:
-    cid, first, last, preferred, emails = row
+    cid, first, last, preferred, emails = row[:5]
     addresses = tuple(e.get("value", "") for e in (emails or []) if isinstance(e, dict) and e.get("value"))
     return NameRecord(id=cid, first_name=first or "", last_name=last or "", preferred_name=preferred,
                       emails=addresses)
 
 
 class RosterIndex:
-    """Name indexes for every connection, refreshed on demand; safe to share between threads."""
+    """Name indexes for every connection, refreshed on demand; safe to share between threads.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    `snapshot_dir`: where indexes are saved between processes; by default next to a SQLite file or in
+    `HIREBOT_DATA_DIR` (bot/roster_snapshot.py); None keeps them in memory only.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, snapshot_dir: Path | object | None = _DEFAULT) -> None:
         self.sessions = sessions
         self._loaded: dict[int, _Loaded] = {}
         self._lock = threading.Lock()
+        bind = sessions.kw.get("bind")
+        engine = bind if isinstance(bind, Engine) else None
+        directory = default_directory(engine) if snapshot_dir is _DEFAULT else snapshot_dir
+        self._snapshots = (SnapshotStore(directory, engine)
+                           if isinstance(directory, Path) and engine is not None else None)
 
     def indexes_for(self, connection_ids: list[int]) -> dict[int, NameIndex]:
         """The current index of each connection, refreshing any whose roster changed."""
         if not connection_ids:
             return {}
         with self.sessions() as session:
-            rows = session.execute(
-                select(AtsConnection.id, AtsConnection.roster_version).where(AtsConnection.id.in_(connection_ids)))
-            versions = {cid: version for cid, version in rows}
+            rows = session.execute(select(AtsConnection.id, AtsConnection.roster_version, AtsConnection.created_at)
+                                   .where(AtsConnection.id.in_(connection_ids)))
+            versions = {cid: (version, created) for cid, version, created in rows}
             with self._lock:
-                for cid, version in versions.items():
+                for cid, (version, created) in versions.items():
                     loaded = self._loaded.get(cid)
                     if loaded is None:
-                        self._loaded[cid] = self._build(session, cid, version)
+                        self._loaded[cid] = self._open(session, SnapshotKey(cid, _stamp(created)), version)
                     elif loaded.version != version:
-                        self._refresh(session, cid, loaded, version)
+                        key = SnapshotKey(cid, _stamp(created))
+                        if self._refresh(session, cid, loaded, version):
+                            self._maybe_save(key, loaded)
+                        else:
+                            self._loaded[cid] = self._build(session, cid, version)
+                            self._save(key, self._loaded[cid])
                 return {cid: self._loaded[cid].index for cid in versions}
 
     def search(self, connection_ids: list[int], query: str, *, limit: int) -> list[Hit]:
@@ -73,19 +115,89 @@ class RosterIndex:
         with self._lock:
             self._loaded.pop(connection_id, None)
 
-    def _build(self, session: Session, connection_id: int, version: int) -> _Loaded:
-        started = utcnow()
-        records = [_record(tuple(row)) for row in roster_rows(session, connection_id)]
-        return _Loaded(index=NameIndex(records), version=version, loaded_at=started,
-                       ids={r.id for r in records})
+    def _open(self, session: Session, key: SnapshotKey, version: int) -> _Loaded:
+        """The saved index brought up to date, or a fresh build (saved for the next process)."""
+        saved = self._snapshots.load(key) if self._snapshots is not None else None
+        if saved is not None:
+            snapshot, count = saved
+            if snapshot.version == version and count == candidate_count(session, key.connection_id):
+                return _Loaded(snapshot.index, snapshot.version, snapshot.synced_to)
+            if snapshot.version < version:
+                loaded = _Loaded(snapshot.index, snapshot.version, snapshot.synced_to)
+                if self._refresh(session, key.connection_id, loaded, version):
+                    self._maybe_save(key, loaded)
+                    return loaded
+            # Ahead of the database (restored from a backup?) or a different count at the same version.
+        loaded = self._build(session, key.connection_id, version)
+        self._save(key, loaded)
+        return loaded
 
-    def _refresh(self, session: Session, connection_id: int, loaded: _Loaded, version: int) -> None:
-        started = utcnow()
-        current = candidate_ids(session, connection_id)
-        for gone in loaded.ids - current:
-            loaded.index.remove(gone)
-        for row in roster_rows(session, connection_id, changed_since=loaded.loaded_at - RELOAD_OVERLAP):
-            loaded.index.add(_record(tuple(row)))
-        loaded.ids = current
+    def _build(self, session: Session, connection_id: int, version: int) -> _Loaded:
+        loaded = _Loaded(NameIndex(), version, None)
+        loaded.index = NameIndex(self._records(roster_rows(session, connection_id), loaded))
+        return loaded
+
+    def _refresh(self, session: Session, connection_id: int, loaded: _Loaded, version: int) -> bool:
+        """Apply what changed since `loaded` was current: removals first, then the changed rows in order.
+
+        False (nothing applied) if the rows' sync times went back behind the index's (a clock that
+        stamps rows was set back, so "synced since" cannot find the changes) or most rows were re-synced:
+        the caller then rebuilds."""
+        newest = newest_sync(session, connection_id)
+        if loaded.synced_to is not None and (newest is None or newest < loaded.synced_to):
+            return False
+        index = loaded.index
+        since = loaded.synced_to - RELOAD_OVERLAP if loaded.synced_to is not None else None
+        changed = list(self._records(roster_rows(session, connection_id, changed_since=since), loaded))
+        if len(changed) > max(RESAVE_ROWS, len(index) // 2):
+            return False  # most rows were re-synced (a full sync): building anew is cheaper than re-adding
+        # Every id in the database is in the index or among the changed rows, so the index holds exactly
+        # the database's ids (once the changed rows are in) when the counts agree; only else read ids.
+        changed_ids = {record.id for record in changed}
+        expected = len(index) + sum(1 for record_id in changed_ids if record_id not in index)
+        if candidate_count(session, connection_id) != expected:
+            current = candidate_ids(session, connection_id)
+            gone = index.record_ids() - current
+            for record_id in gone:
+                index.remove(record_id)
+            # Rows stamped by a clock behind the one that stamped earlier rows: read them by id.
+            missing = current - index.record_ids() - changed_ids
+            if missing:
+                changed.extend(self._records(roster_rows(session, connection_id, ids=missing), loaded))
+            loaded.unsaved += len(gone)
+            loaded.deletions = True
+        for record in changed:
+            index.add(record)
+        loaded.unsaved += len(changed)
         loaded.version = version
-        loaded.loaded_at = started
+        return True
+
+    @staticmethod
+    def _records(rows: Iterable[Any], loaded: _Loaded) -> Iterator[NameRecord]:
+        """Records of index rows, moving `loaded.synced_to` up to the newest sync time among them."""
+        newest = loaded.synced_to
+        for row in rows:
+            synced_at = row[5]
+            if synced_at is not None and (newest is None or synced_at > newest):
+                newest = synced_at
+            yield _record(tuple(row))
+        loaded.synced_to = newest
+
+    def _maybe_save(self, key: SnapshotKey, loaded: _Loaded) -> None:
+        if loaded.deletions or loaded.unsaved >= max(RESAVE_ROWS, RESAVE_SHARE * len(loaded.index)):
+            self._save(key, loaded)
+
+    def _save(self, key: SnapshotKey, loaded: _Loaded) -> None:
+        if self._snapshots is None:
+            return
+        try:
+            self._snapshots.save(key, Snapshot(loaded.index, loaded.version, loaded.synced_to))
+        except OSError as exc:
+            # Answers do not depend on the snapshot; the next process rebuilds.
+            log.warning("could not save the name index of connection %s: %s", key.connection_id, exc)
+            return
+        loaded.unsaved, loaded.deletions = 0, False
+
+
+def _stamp(created: datetime | None) -> str:
+    return created.isoformat() if created is not None else ""

@@ -245,6 +245,8 @@ class Attachment(Base):
 
 
 Index("ix_candidates_connection", Candidate.connection_id)
+# The name index re-reads only the candidates synced since it was current (bot/roster.py).
+Index("ix_candidates_connection_synced", Candidate.connection_id, Candidate.synced_at)
 Index("ix_applications_connection_job", Application.connection_id, Application.job_id)
 
 

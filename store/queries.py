@@ -6,7 +6,7 @@ connections, never anyone else's. Every candidate read goes through `visible_con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,18 +61,28 @@ def candidates_sharing_email(session: Session, emails: Sequence[str], connection
     return candidates_by_ids(session, list(session.scalars(stmt)), connection_ids)
 
 
-def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None) -> Result[Any]:
-    """Name-index rows (id, names, emails) of one connection, optionally only those synced since a time."""
+def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None,
+                ids: Collection[int] | None = None) -> Result[Any]:
+    """Name-index rows (id, names, emails, synced_at) of one connection, optionally only those synced since
+    a time (an index on (connection_id, synced_at) makes that proportional to what changed) or these ids."""
     stmt = select(
-        Candidate.id, Candidate.first_name, Candidate.last_name, Candidate.preferred_name, Candidate.emails
+        Candidate.id, Candidate.first_name, Candidate.last_name, Candidate.preferred_name, Candidate.emails,
+        Candidate.synced_at,
     ).where(Candidate.connection_id == connection_id)
     if changed_since is not None:
         stmt = stmt.where(Candidate.synced_at >= changed_since)
+    if ids is not None:
+        stmt = stmt.where(Candidate.id.in_(list(ids)))
     return session.execute(stmt.execution_options(yield_per=5000))
 
 
 def candidate_ids(session: Session, connection_id: int) -> set[int]:
     return set(session.scalars(select(Candidate.id).where(Candidate.connection_id == connection_id)))
+
+
+def newest_sync(session: Session, connection_id: int) -> datetime | None:
+    """The latest `synced_at` of a connection's candidates (an index lookup)."""
+    return session.scalar(select(func.max(Candidate.synced_at)).where(Candidate.connection_id == connection_id))
 
 
 def candidate_count(session: Session, connection_id: int) -> int:

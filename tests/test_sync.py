@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,9 +14,10 @@ from adapters.sandbox.greenhouse import ALL_SCOPES
 from adapters.sandbox.greenhouse_dataset import generate
 from store.crypto import SecretBox
 from store.db import transaction
-from store.models import Application, AtsConnection, AtsUser, Attachment, Candidate, Job, JobStage, Workspace
+from store.models import Application, AtsConnection, AtsUser, Attachment, Candidate, Job, JobStage
 from store.sync import CURSOR_OVERLAP, SyncProgress, refresh_candidates, sync_connection
 from tests.rigs.greenhouse_sandbox import NOW, Rig, start_rig, stop_rig
+from tests.rigs.greenhouse_sandbox import add_connection as add_greenhouse_connection
 
 BOX = SecretBox(Fernet.generate_key())
 
@@ -26,18 +26,6 @@ BOX = SecretBox(Fernet.generate_key())
 def rig(greenhouse_rig: Rig) -> Rig:
     """The Greenhouse sandbox rig (tests/rigs/greenhouse_sandbox.py), by the name these tests use."""
     return greenhouse_rig
-
-
-def add_connection(sessions: sessionmaker[Session], rig: Rig) -> int:
-    with transaction(sessions) as session:
-        workspace = Workspace(name="Acme", platform="test", external_id=uuid.uuid4().hex)
-        session.add(workspace)
-        session.flush()
-        connection = AtsConnection(workspace_id=workspace.id, provider="greenhouse", name="Greenhouse",
-                                   base_url=rig.url, settings={}, credentials=BOX.seal({"client_id": "x"}))
-        session.add(connection)
-        session.flush()
-        return connection.id
 
 
 def connection_row(sessions: sessionmaker[Session], connection_id: int) -> AtsConnection:
@@ -70,7 +58,7 @@ def listed_applications(rig: Rig) -> int:
 
 
 async def test_full_sync_stores_the_whole_account(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     seen: list[SyncProgress] = []
     summary = await sync_connection(sessions, connection_id, rig.adapter(), progress=seen.append,
                                     now=rig.time.moment)
@@ -97,7 +85,7 @@ async def test_full_sync_stores_the_whole_account(sessions: sessionmaker[Session
 
 
 async def test_candidate_fields_and_links_are_stored(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     source = next(c for c in rig.state.candidates.values() if c["email_addresses"] and any(
         "linkedin" in s["value"] for s in c["social_media_addresses"]))
     source["email_addresses"][0]["value"] = source["email_addresses"][0]["value"].upper()
@@ -120,7 +108,7 @@ async def test_candidate_fields_and_links_are_stored(sessions: sessionmaker[Sess
 
 
 async def test_a_second_run_changes_nothing(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     version = connection_row(sessions, connection_id).roster_version
@@ -144,7 +132,7 @@ async def test_a_second_run_changes_nothing(sessions: sessionmaker[Session], rig
 async def test_the_same_data_from_a_new_sandbox_on_another_port_is_unchanged(
         sessions: sessionmaker[Session], rig: Rig) -> None:
     """The demo re-run: a fresh sandbox with the same roster, on a new port, so every file link's host moves."""
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     first = await sync_connection(sessions, connection_id, rig.adapter(), full=True, now=rig.time.moment)
     assert (first.created, first.updated) == (120, 0)
     rerun, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000)
@@ -168,7 +156,7 @@ async def test_a_token_without_the_user_emails_scope_still_syncs_candidates_with
     scopes = ALL_SCOPES - {"harvest:user_emails:list"}
     limited, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000, scopes=scopes)
     try:
-        connection_id = add_connection(sessions, limited)
+        connection_id = add_greenhouse_connection(sessions, limited, BOX)
         summary = await sync_connection(sessions, connection_id, limited.adapter(), now=limited.time.moment)
         assert (summary.created, summary.users) == (120, 0) and summary.jobs == len(limited.state.jobs)
         [warning] = summary.warnings
@@ -183,7 +171,7 @@ async def test_a_token_without_the_user_emails_scope_still_syncs_candidates_with
 @pytest.mark.parametrize("status", [403, 404])
 async def test_a_refused_user_read_keeps_the_stored_users_and_a_later_full_read_clears_the_warning(
         sessions: sessionmaker[Session], rig: Rig, status: int) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     await sync_connection(sessions, connection_id, rig.adapter(), now=rig.time.moment)
     users = count(sessions, AtsUser, connection_id)
     assert users
@@ -197,7 +185,7 @@ async def test_a_refused_user_read_keeps_the_stored_users_and_a_later_full_read_
 
 
 async def test_refused_credentials_still_fail_the_sync(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     rig.sandbox.chaos.fail_next(401, path="/v3/user_emails", times=2)
     with pytest.raises(AtsError):
         await sync_connection(sessions, connection_id, rig.adapter(), now=rig.time.moment)
@@ -205,7 +193,7 @@ async def test_refused_credentials_still_fail_the_sync(sessions: sessionmaker[Se
 
 
 async def test_incremental_sync_picks_up_changes(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     first = await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     version = connection_row(sessions, connection_id).roster_version
@@ -238,7 +226,7 @@ async def test_incremental_sync_picks_up_changes(sessions: sessionmaker[Session]
 
 
 async def test_children_the_ats_dropped_are_removed(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     app = next(a for a in rig.state.applications.values() if a["status"] == "in_process")
@@ -266,7 +254,7 @@ async def big_rig() -> AsyncIterator[Rig]:
 
 
 async def test_failure_mid_sync_keeps_earlier_pages_only(sessions: sessionmaker[Session], big_rig: Rig) -> None:
-    connection_id = add_connection(sessions, big_rig)
+    connection_id = add_greenhouse_connection(sessions, big_rig, BOX)
     chaos = big_rig.sandbox.chaos
     # Page one reads attachments in 10 requests of 50 ids; page two's first attachments read then fails.
     chaos.delay_next(0, times=10, path="/v3/attachments")
@@ -293,7 +281,7 @@ async def test_failure_mid_sync_keeps_earlier_pages_only(sessions: sessionmaker[
 
 
 async def test_failed_incremental_keeps_the_cursor(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     cursor = connection_row(sessions, connection_id).sync_cursor
@@ -308,7 +296,7 @@ async def test_failed_incremental_keeps_the_cursor(sessions: sessionmaker[Sessio
 
 
 async def test_full_sync_deletes_candidates_gone_from_the_ats(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     gone = next(iter(rig.state.candidates))
@@ -329,7 +317,7 @@ async def test_full_sync_deletes_candidates_gone_from_the_ats(sessions: sessionm
 
 
 async def test_an_empty_full_listing_deletes_nothing(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     for candidate_id in list(rig.state.candidates):
@@ -341,7 +329,7 @@ async def test_an_empty_full_listing_deletes_nothing(sessions: sessionmaker[Sess
 
 
 async def test_refresh_candidates_rereads_and_deletes(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     adapter = rig.adapter()
     await sync_connection(sessions, connection_id, adapter, now=rig.time.moment)
     ids = list(rig.state.candidates)
@@ -364,7 +352,7 @@ async def test_refresh_candidates_rereads_and_deletes(sessions: sessionmaker[Ses
 
 
 async def test_odd_values_fit_every_database(sessions: sessionmaker[Session], rig: Rig) -> None:
-    connection_id = add_connection(sessions, rig)
+    connection_id = add_greenhouse_connection(sessions, rig, BOX)
     source = next(iter(rig.state.candidates.values()))
     source.update({"first_name": "Ana\x00Lucía", "last_name": "🙂" * 400, "title": "x" * 100_000,
                    "tags": ["C++", "naïve\x00tag"]})

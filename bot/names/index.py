@@ -47,11 +47,12 @@ A typo is reported as "typo", or as what makes it doubtful (decide reads the dif
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
-from typing import Final
+from hashlib import blake2b
+from itertools import accumulate, chain
+from typing import Final, cast
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
@@ -97,6 +98,11 @@ _TWO_EDITS_FROM = 8
 _WIDE_TWO_EDITS_FROM = 6
 # A typo in a word shorter than this may well be another name (mark/mary): see "short_typo" above.
 _SURE_TYPO_LEN = 5
+# Removed slots are dropped once they outnumber the records (and this many), so compaction is amortized O(1).
+_COMPACT_AFTER = 4096
+# Postings this long are kept in chunks of this size (see _Chunked).
+_CHUNK_FROM = 2048
+_CHUNK = 512
 
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
 
@@ -155,9 +161,15 @@ class _Vocabulary:
         self._terms: list[str] = []
         self._refs = array("i")
         self._free: list[int] = []
-        self._forward: dict[int, list[str]] = {}
-        self._reversed: dict[int, list[str]] = {}
+        self._forward: dict[int, _SortedTerms] = {}
+        self._reversed: dict[int, _SortedTerms] = {}
+        # Terms of a length appended during a bulk load (or before the first search), sorted in once.
+        self._loose_forward: dict[int, list[str]] = {}
+        self._loose_reversed: dict[int, list[str]] = {}
         self._unsorted: set[int] = set()
+        # True while a bulk load appends terms unsorted (each bucket is then sorted once); otherwise a new
+        # term is inserted in place, so a search between two additions never re-sorts a whole bucket.
+        self.loading = False
 
     def id_of(self, term: str) -> int | None:
         return self._ids.get(term)
@@ -218,14 +230,13 @@ class _Vocabulary:
             yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
 
     @staticmethod
-    def _scan(token: str, prefix: str, terms: list[str], allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
-        low = bisect_left(terms, prefix)
-        high = bisect_left(terms, prefix + _TOP, low)
-        if high <= low:
+    def _scan(token: str, prefix: str, terms: _SortedTerms, allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
+        found = terms.starting_with(prefix)
+        if not found:
             return
         # OSA distance is the same read backwards, so reversed terms are compared to the reversed token.
         for term, distance, _ in process.extract(
-            token, terms[low:high], scorer=OSA.distance, score_cutoff=allowed, limit=None
+            token, found, scorer=OSA.distance, score_cutoff=allowed, limit=None
         ):
             if distance:
                 yield (term[::-1] if backwards else term), int(distance)
@@ -236,39 +247,161 @@ class _Vocabulary:
 
     def _bucket_add(self, term: str) -> None:
         size = len(term)
-        self._forward.setdefault(size, []).append(term)
-        self._reversed.setdefault(size, []).append(term[::-1])
-        self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
+        if self.loading or size in self._unsorted or size not in self._forward:
+            self._loose_forward.setdefault(size, []).append(term)
+            self._loose_reversed.setdefault(size, []).append(term[::-1])
+            self._forward.setdefault(size, _SortedTerms())
+            self._reversed.setdefault(size, _SortedTerms())
+            self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
+        else:
+            self._forward[size].add(term)  # two short binary searches, never a re-sort
+            self._reversed[size].add(term[::-1])
 
     def _bucket_remove(self, term: str) -> None:
         size = len(term)
-        for lists, key in ((self._forward, term), (self._reversed, term[::-1])):
-            terms = self._sorted(lists, size)
-            where = bisect_left(terms, key)
-            if where < len(terms) and terms[where] == key:
-                del terms[where]
+        self._sorted(self._forward, size).discard(term)
+        self._sorted(self._reversed, size).discard(term[::-1])
 
     def sort_all(self) -> None:
         for size in list(self._unsorted):
             self._sorted(self._forward, size)
 
-    def _sorted(self, lists: dict[int, list[str]], size: int) -> list[str]:
+    def _sorted(self, lists: dict[int, _SortedTerms], size: int) -> _SortedTerms:
         if size in self._unsorted:
-            self._forward[size].sort()
-            self._reversed[size].sort()
+            for loose, kept in ((self._loose_forward, self._forward), (self._loose_reversed, self._reversed)):
+                kept[size] = _SortedTerms(sorted(chain(kept[size], loose.pop(size, ()))))
             self._unsorted.discard(size)
         return lists[size]
 
 
+class _SortedTerms:
+    """A sorted list of strings kept as chunks, so inserting or removing one moves at most one chunk's
+    tail (the typo lists of a big roster hold a hundred thousand terms of one length)."""
+
+    __slots__ = ("_chunks", "_lasts")
+
+    def __init__(self, ordered: Iterable[str] = ()) -> None:
+        flat = list(ordered)
+        self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
+        self._lasts = [chunk[-1] for chunk in self._chunks]
+
+    def __iter__(self) -> Iterator[str]:
+        return chain.from_iterable(self._chunks)
+
+    def add(self, term: str) -> None:
+        if not self._chunks:
+            self._chunks.append([term])
+            self._lasts.append(term)
+            return
+        where = min(bisect_left(self._lasts, term), len(self._chunks) - 1)
+        chunk = self._chunks[where]
+        insort(chunk, term)
+        self._lasts[where] = chunk[-1]
+        if len(chunk) > 2 * _CHUNK:
+            self._chunks[where : where + 1] = [chunk[:_CHUNK], chunk[_CHUNK:]]
+            self._lasts[where : where + 1] = [chunk[_CHUNK - 1], chunk[-1]]
+
+    def discard(self, term: str) -> None:
+        where = bisect_left(self._lasts, term)
+        if where == len(self._chunks):
+            return
+        chunk = self._chunks[where]
+        found = bisect_left(chunk, term)
+        if found < len(chunk) and chunk[found] == term:
+            del chunk[found]
+            if chunk:
+                self._lasts[where] = chunk[-1]
+            else:
+                del self._chunks[where], self._lasts[where]
+
+    def starting_with(self, prefix: str) -> list[str]:
+        """The terms that start with `prefix`, in order."""
+        found: list[str] = []
+        end = prefix + _TOP
+        for where in range(bisect_left(self._lasts, prefix), len(self._chunks)):
+            chunk = self._chunks[where]
+            low = bisect_left(chunk, prefix) if not found else 0
+            high = bisect_left(chunk, end, low)
+            found.extend(chunk[low:high])
+            if high < len(chunk):
+                break
+        return found
+
+
+class _Chunked:
+    """A long posting (thousands of "Smith"s) as a run of sorted chunks: taking one slot out moves the
+    rest of one chunk, not of the whole posting, so removal stays as cheap at a million records as at
+    ten thousand. It is read like an array: len() and iteration (in C, chunk after chunk)."""
+
+    __slots__ = ("_chunks", "_lasts", "_size")
+
+    def __init__(self, slots: Iterable[int]) -> None:
+        flat = array("i", slots)
+        self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
+        self._lasts = [chunk[-1] for chunk in self._chunks]  # each chunk's largest slot, for bisection
+        self._size = len(flat)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[int]:
+        return chain.from_iterable(self._chunks)
+
+    def append(self, slot: int) -> None:
+        """Add a slot larger than every other (new slots always are)."""
+        if self._chunks and len(self._chunks[-1]) < _CHUNK:
+            self._chunks[-1].append(slot)
+            self._lasts[-1] = slot
+        else:
+            self._chunks.append(array("i", (slot,)))
+            self._lasts.append(slot)
+        self._size += 1
+
+    def discard(self, slot: int) -> None:
+        where = bisect_left(self._lasts, slot)
+        chunk = self._chunks[where]
+        del chunk[bisect_left(chunk, slot)]
+        self._size -= 1
+        if chunk:
+            self._lasts[where] = chunk[-1]
+        else:
+            del self._chunks[where], self._lasts[where]
+
+
+_Posting = array | _Chunked
+
+
 class _Role:
-    """Postings of one role a name plays: given names (first and preferred) or family names."""
+    """Postings of one role a name plays: given names (first and preferred) or family names.
+
+    A posting is read only by len() and iteration: an `array` of slots, or a `_Chunked` once long."""
 
     __slots__ = ("fields_with", "given", "slots")
 
     def __init__(self, given: bool) -> None:
         self.given = given
-        self.slots: dict[int, array] = {}  # field term -> record slots
+        self.slots: dict[int, _Posting] = {}  # field term -> record slots, ascending
         self.fields_with: dict[int, array] = {}  # token or joined-form term -> multi-word field terms
+
+    # Saved as three flat arrays per mapping: unpickling hundreds of thousands of small arrays one by
+    # one is most of what loading a snapshot of a big roster would cost; slicing them back is cheaper.
+    def __getstate__(self) -> tuple[bool, tuple[array, array, array], tuple[array, array, array]]:
+        return self.given, _packed(self.slots), _packed(self.fields_with)
+
+    def __setstate__(self, state: tuple[bool, tuple[array, array, array], tuple[array, array, array]]) -> None:
+        self.given, slots, fields_with = state
+        self.slots, self.fields_with = cast(dict[int, _Posting], _unpacked(slots)), _unpacked(fields_with)
+
+
+def _packed(postings: dict[int, _Posting] | dict[int, array]) -> tuple[array, array, array]:
+    """Keys, end offsets and all values of a dict of arrays, in the dict's order."""
+    return (array("i", postings), array("q", accumulate(map(len, postings.values()))),
+            array("i", chain.from_iterable(postings.values())))
+
+
+def _unpacked(packed: tuple[array, array, array]) -> dict[int, array]:
+    keys, ends, flat = packed
+    return {key: flat[start:end] for key, start, end in zip(keys, chain((0,), ends), ends, strict=False)}
 
 
 class NameIndex:
@@ -284,22 +417,35 @@ class NameIndex:
         self._last = array("i")
         self._mail = array("q")
         self._more_mail: dict[int, tuple[int, ...]] = {}
-        self._slot_of: dict[int, int] = {}
-        self._free_slots: list[int] = []
-        self._mail_slots: dict[int, int | tuple[int, ...]] = {}
+        # Slots are never reused: a new record (or a new version of one) takes a slot after every other,
+        # so each posting stays sorted by slot just by appending, and leaves by bisection. Removed slots
+        # are holes until there are more holes than records, then `_compact` renumbers in order.
+        self._holes: set[int] = set()
+        # Derived from the columns above, built on first use: a process that loaded a snapshot to answer
+        # one name question never pays for them (see __getstate__).
+        self._slot_of: dict[int, int] | None = {}
+        self._mail_slots: dict[int, int | tuple[int, ...]] | None = {}
+        self._vocab.loading = True
         for record in records:
             self.add(record)
+        self._vocab.loading = False
         self._vocab.sort_all()  # pay for ordering the typo lists at build time, not on the first query
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return len(self._ids) - len(self._holes)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._slots()
+
+    def record_ids(self) -> set[int]:
+        return set(self._slots())
 
     def add(self, record: NameRecord) -> None:
         """Insert a record, or replace the one with the same id."""
-        if record.id in self._slot_of:
-            self.remove(record.id)
+        if record.id in self._slots():
+            self.remove(record.id)  # may compact, which renumbers slots and drops the derived maps
         given, preferred, family = _record_fields(record)
-        slot = self._free_slots.pop() if self._free_slots else self._new_slot()
+        slot = self._new_slot()
         self._ids[slot] = record.id
         self._first[slot] = self._attach(self._given, given, slot)
         self._preferred[slot] = -1 if preferred in ("", given) else self._attach(self._given, preferred, slot)
@@ -308,24 +454,27 @@ class NameIndex:
         self._mail[slot] = hashes[0] if hashes else 0
         if len(hashes) > 1:
             self._more_mail[slot] = hashes[1:]
-        for mail in hashes:
-            self._link_mail(mail, slot)
-        self._slot_of[record.id] = slot
+        if self._mail_slots is not None:
+            for mail in hashes:
+                self._link_mail(self._mail_slots, mail, slot)
+        self._slots()[record.id] = slot
 
     def remove(self, record_id: int) -> None:
         """Forget a record; unknown ids are ignored (a webhook may delete what a sync never saw)."""
-        slot = self._slot_of.pop(record_id, None)
+        slot = self._slots().pop(record_id, None)
         if slot is None:
             return
         self._detach(self._given, self._first[slot], slot)
         self._detach(self._given, self._preferred[slot], slot)
         self._detach(self._family, self._last[slot], slot)
         for mail in (self._mail[slot], *self._more_mail.pop(slot, ())):
-            if mail:
-                self._unlink_mail(mail, slot)
+            if mail and self._mail_slots is not None:
+                self._unlink_mail(self._mail_slots, mail, slot)
         self._first[slot] = self._preferred[slot] = self._last[slot] = -1
         self._mail[slot] = 0
-        self._free_slots.append(slot)
+        self._holes.add(slot)
+        if len(self._holes) > max(_COMPACT_AFTER, len(self)):
+            self._compact()
 
     def search(self, query: str, *, limit: int = 10) -> list[Hit]:
         """The best `limit` hits for a name or email query, best first."""
@@ -354,13 +503,65 @@ class NameIndex:
         self._mail.append(0)
         return len(self._ids) - 1
 
+    def _slots(self) -> dict[int, int]:
+        """Record id -> slot. Built in C from the id column: an id's newest slot is its live one."""
+        if self._slot_of is None:
+            slot_of = dict(zip(self._ids, range(len(self._ids)), strict=True))
+            for hole in self._holes:
+                if slot_of.get(self._ids[hole]) == hole:
+                    del slot_of[self._ids[hole]]
+            self._slot_of = slot_of
+        return self._slot_of
+
+    def _mails(self) -> dict[int, int | tuple[int, ...]]:
+        """Email hash -> slot(s), built from the email columns the first time an address is looked up."""
+        if self._mail_slots is None:
+            found: dict[int, int | tuple[int, ...]] = {}
+            for slot, mail in enumerate(self._mail):
+                if mail:
+                    self._link_mail(found, mail, slot)
+            for slot, more in self._more_mail.items():
+                for mail in more:
+                    self._link_mail(found, mail, slot)
+            self._mail_slots = found
+        return self._mail_slots
+
+    def _compact(self) -> None:
+        """Drop the holes, renumbering slots in their order so every posting stays sorted."""
+        holes = self._holes
+        keep = [slot for slot in range(len(self._ids)) if slot not in holes]
+        renumber = array("i", [-1]) * len(self._ids)
+        for new, old in enumerate(keep):
+            renumber[old] = new
+        for name in ("_ids", "_first", "_preferred", "_last", "_mail"):
+            column: array = getattr(self, name)
+            setattr(self, name, array(column.typecode, map(column.__getitem__, keep)))
+        for role in (self._given, self._family):
+            for field, slots in role.slots.items():
+                role.slots[field] = array("i", map(renumber.__getitem__, slots))
+        self._more_mail = {renumber[slot]: more for slot, more in self._more_mail.items()}
+        holes.clear()
+        self._slot_of = self._mail_slots = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # The derived maps are left out: unpickling a dict of a million entries costs more than a cold
+        # question should, and most cold processes never need them.
+        state = dict(self.__dict__)
+        state["_slot_of"] = state["_mail_slots"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
     def _attach(self, role: _Role, field: str, slot: int) -> int:
         if not field:
             return -1
         field_id = self._vocab.acquire(field)
         slots = role.slots.get(field_id)
         if slots is not None:
-            slots.append(slot)
+            if len(slots) >= _CHUNK_FROM and isinstance(slots, array):
+                slots = role.slots[field_id] = _Chunked(slots)
+            slots.append(slot)  # the newest slot: the posting stays sorted
             return field_id
         role.slots[field_id] = array("i", (slot,))
         for part in _field_parts(field):
@@ -371,7 +572,13 @@ class NameIndex:
         if field_id < 0:
             return
         slots = role.slots[field_id]
-        slots.remove(slot)
+        if isinstance(slots, _Chunked):
+            slots.discard(slot)
+        elif len(slots) >= _CHUNK_FROM:
+            slots = role.slots[field_id] = _Chunked(slots)
+            slots.discard(slot)
+        else:
+            del slots[bisect_left(slots, slot)]  # postings are sorted by slot: a binary search, a short memmove
         if not slots:
             del role.slots[field_id]
             for part in _field_parts(self._vocab.term(field_id)):
@@ -380,22 +587,24 @@ class NameIndex:
                 self._vocab.release(part_id)
         self._vocab.release(field_id)
 
-    def _link_mail(self, mail: int, slot: int) -> None:
-        known = self._mail_slots.get(mail)
+    @staticmethod
+    def _link_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
+        known = mail_slots.get(mail)
         if known is None:
-            self._mail_slots[mail] = slot
+            mail_slots[mail] = slot
         else:
-            self._mail_slots[mail] = (*_as_tuple(known), slot)
+            mail_slots[mail] = (*_as_tuple(known), slot)
 
-    def _unlink_mail(self, mail: int, slot: int) -> None:
-        left = tuple(s for s in _as_tuple(self._mail_slots.get(mail, ())) if s != slot)
+    @staticmethod
+    def _unlink_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
+        left = tuple(s for s in _as_tuple(mail_slots.get(mail, ())) if s != slot)
         if not left:
-            self._mail_slots.pop(mail, None)
+            mail_slots.pop(mail, None)
         else:
-            self._mail_slots[mail] = left[0] if len(left) == 1 else left
+            mail_slots[mail] = left[0] if len(left) == 1 else left
 
     def _search_email(self, email: str, limit: int) -> list[Hit]:
-        slots = _as_tuple(self._mail_slots.get(_mail_hash(email), ()))
+        slots = _as_tuple(self._mails().get(_mail_hash(email), ()))
         return sorted((Hit(self._ids[slot], PERFECT, "email") for slot in slots), key=lambda hit: hit.id)[:limit]
 
 
@@ -835,8 +1044,10 @@ def _field_parts(field: str) -> tuple[str, ...]:
 
 def _mail_hash(email: str) -> int:
     # 64-bit hashes instead of strings: a collision needs ~4 billion addresses, and it saves the
-    # ~80 bytes a million stored address strings would each cost. Zero marks "no address".
-    return hash(normalize_email(email)) or 1
+    # ~80 bytes a million stored address strings would each cost. Zero marks "no address". Not the
+    # built-in hash(): that changes from process to process, and a snapshot outlives its process.
+    digest = blake2b(normalize_email(email).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) or 1
 
 
 def _as_tuple(value: int | tuple[int, ...]) -> tuple[int, ...]:

@@ -6,6 +6,7 @@ tests/conftest.py) serves the adapter and sync tests; `start_rig` builds one on 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import ConnectionConfig
 from adapters.greenhouse import GreenhouseAdapter
@@ -21,6 +23,9 @@ from adapters.http import RetryPolicy
 from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Chaos, GreenhouseSandbox
 from adapters.sandbox.greenhouse_dataset import generate
 from adapters.sandbox.greenhouse_state import GreenhouseState
+from store.crypto import SecretBox
+from store.db import transaction
+from store.models import AtsConnection, Workspace
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -96,3 +101,16 @@ async def greenhouse_rig() -> AsyncIterator[Rig]:
     running, server = await start_rig(generate(seed=7, candidates=120, now=NOW), rate_limit=10_000)
     yield running
     await stop_rig(running, server)
+
+
+def add_connection(sessions: sessionmaker[Session], rig: Rig, box: SecretBox) -> int:
+    """A Greenhouse connection (in a workspace of its own) pointing at the rig's sandbox."""
+    with transaction(sessions) as session:
+        workspace = Workspace(name="Acme", platform="test", external_id=uuid.uuid4().hex)
+        session.add(workspace)
+        session.flush()
+        connection = AtsConnection(workspace_id=workspace.id, provider="greenhouse", name="Greenhouse",
+                                   base_url=rig.url, settings={}, credentials=box.seal({"client_id": "x"}))
+        session.add(connection)
+        session.flush()
+        return connection.id
