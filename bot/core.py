@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
@@ -49,6 +50,10 @@ HELP_TEXT = (
     "before meetings*, *my time zone is Europe/Berlin* or *turn on the morning digest*.\n"
     "• *help* shows this message."
 )
+
+CANDIDATE_INTENTS = frozenset({IntentName.WHO_IS, IntentName.SCHEDULE, IntentName.REFRESH, IntentName.RESCHEDULE,
+                               IntentName.CANCEL, IntentName.WHY_NO_REMINDER, IntentName.WHAT_LOGGED})
+"""The intents about one candidate: their answers always carry a match status (docs/cli.md, `hirebot ask`)."""
 
 _STATUS = {Decision.MATCH: MatchStatus.MATCH, Decision.AMBIGUOUS: MatchStatus.AMBIGUOUS,
            Decision.NONE: MatchStatus.NONE}
@@ -129,7 +134,11 @@ class Assistant:
         if handler is None:
             return Reply(text="Sorry, I didn't get that. Try \"who is Jane Doe?\" or say *help*.",
                          intent=IntentName.UNKNOWN)
-        return handler(sender, intent)
+        reply = handler(sender, intent)
+        if intent.name in CANDIDATE_INTENTS and reply.status is None and reply.intent != "error":
+            # Asked back whom to look up, or scheduling someone in no ATS: no candidate was resolved.
+            reply = replace(reply, status=MatchStatus.NONE)
+        return reply
 
     # -- who is -------------------------------------------------------------------------------------
 
@@ -160,7 +169,15 @@ class Assistant:
 
     def _on_match(self, sender: Person, command: IntentName, person: PersonRecords,
                   entities: Mapping[str, object] | None = None) -> Reply:
-        entities = entities or {}
+        reply = self._act_on(sender, command, person, entities or {})
+        # Every answer about one resolved person says so, as who_is does, whatever the handler filled in:
+        # tools reading `hirebot ask --json` learn whom "schedule with Noah" or "cancel with Jane" was about.
+        if reply.status in (None, MatchStatus.MATCH) and not reply.candidates and reply.intent != "error":
+            reply = replace(reply, status=MatchStatus.MATCH, candidates=(summary(person),))
+        return reply
+
+    def _act_on(self, sender: Person, command: IntentName, person: PersonRecords,
+                entities: Mapping[str, object]) -> Reply:
         if command is IntentName.SCHEDULE:
             if self.scheduling is None:
                 return self._schedule_reply(person)
