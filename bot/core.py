@@ -36,9 +36,9 @@ LOG_LINES = 20  # "what did you log for" shows the latest entries and counts the
 
 HELP_TEXT = (
     "Here is what I can do:\n"
-    "• *who is Jane Doe?* shows a candidate's card: position, stage, status, contact, tags, and links to "
-    "the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and email addresses "
-    "all work.\n"
+    "• *who is Jane Doe?* (or just *Jane Doe*) shows a candidate's card: position, stage, status, contact, "
+    "tags, and links to the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and "
+    "email addresses all work.\n"
     "• *schedule with Jane Doe* (or *book a 45 minute interview with Jane next week*) proposes a meeting and "
     "emails Jane a link to pick a time; *reschedule with Jane*, *cancel the interview with Jane* and "
     "*my meetings* manage it, and *why didn't Jane get a reminder?* explains what went out.\n"

@@ -43,6 +43,9 @@ def ask(world: SchedulingWorld, text: str) -> dict[str, Any]:
     ("what did you log for Noah Hamilton?", "what_logged"),
     ("refresh Noah Hamilton", "refresh"),
     ("why didn't Noah Hamilton get a reminder?", "why_no_reminder"),
+    ("why no reminder for Noah Hamilton?", "why_no_reminder"),
+    ("Noah Hamilton", "who_is"),
+    ("whois Noah Hamilton", "who_is"),
 ])
 def test_answers_about_one_candidate_say_whom_they_resolved(world: SchedulingWorld, message: str,
                                                             intent: str) -> None:
