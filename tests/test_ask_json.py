@@ -105,3 +105,13 @@ def test_text_lists_the_choices_and_drops_our_emphasis_marks(world: SchedulingWo
     numbered = [line for line in text.splitlines() if line[:3] in ("1. ", "2. ")]
     assert len(numbered) == 2 and all("Noah Hamilton · Senior Backend Engineer" in line for line in numbered)
     assert "*" not in ask(world, "help")["text"]
+
+
+def test_a_long_ats_log_says_how_many_earlier_entries_it_left_out(world: SchedulingWorld) -> None:
+    for _ in range(22):  # each cancelled request leaves one entry
+        view = asyncio.run(world.request())
+        world.service.cancel(view.id, actor="organizer")
+    text = ask(world, "what did you log for Noah Hamilton?")["text"]
+    entries = [line for line in text.splitlines() if line.startswith("• ")]
+    assert len(entries) == 20
+    assert text.startswith("What I logged for Noah Hamilton, the latest 20 (\u2026and 2 earlier):")
