@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -31,12 +32,13 @@ log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 10
 CHOICES_LIMIT = 5
+LOG_LINES = 20  # "what did you log for" shows the latest entries and counts the rest
 
 HELP_TEXT = (
     "Here is what I can do:\n"
-    "• *who is Jane Doe?* shows a candidate's card: position, stage, status, contact, tags, and links to "
-    "the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and email addresses "
-    "all work.\n"
+    "• *who is Jane Doe?* (or just *Jane Doe*) shows a candidate's card: position, stage, status, contact, "
+    "tags, and links to the ATS record, resume and cover letter. Nicknames, typos, accents, \"Doe, Jane\" and "
+    "email addresses all work.\n"
     "• *schedule with Jane Doe* (or *book a 45 minute interview with Jane next week*) proposes a meeting and "
     "emails Jane a link to pick a time; *reschedule with Jane*, *cancel the interview with Jane* and "
     "*my meetings* manage it, and *why didn't Jane get a reminder?* explains what went out.\n"
@@ -49,6 +51,10 @@ HELP_TEXT = (
     "before meetings*, *my time zone is Europe/Berlin* or *turn on the morning digest*.\n"
     "• *help* shows this message."
 )
+
+CANDIDATE_INTENTS = frozenset({IntentName.WHO_IS, IntentName.SCHEDULE, IntentName.REFRESH, IntentName.RESCHEDULE,
+                               IntentName.CANCEL, IntentName.WHY_NO_REMINDER, IntentName.WHAT_LOGGED})
+"""The intents about one candidate: their answers always carry a match status (docs/cli.md, `hirebot ask`)."""
 
 _STATUS = {Decision.MATCH: MatchStatus.MATCH, Decision.AMBIGUOUS: MatchStatus.AMBIGUOUS,
            Decision.NONE: MatchStatus.NONE}
@@ -129,7 +135,11 @@ class Assistant:
         if handler is None:
             return Reply(text="Sorry, I didn't get that. Try \"who is Jane Doe?\" or say *help*.",
                          intent=IntentName.UNKNOWN)
-        return handler(sender, intent)
+        reply = handler(sender, intent)
+        if intent.name in CANDIDATE_INTENTS and reply.status is None and reply.intent != "error":
+            # Asked back whom to look up, or scheduling someone in no ATS: no candidate was resolved.
+            reply = replace(reply, status=MatchStatus.NONE)
+        return reply
 
     # -- who is -------------------------------------------------------------------------------------
 
@@ -160,7 +170,15 @@ class Assistant:
 
     def _on_match(self, sender: Person, command: IntentName, person: PersonRecords,
                   entities: Mapping[str, object] | None = None) -> Reply:
-        entities = entities or {}
+        reply = self._act_on(sender, command, person, entities or {})
+        # Every answer about one resolved person says so, as who_is does, whatever the handler filled in:
+        # tools reading `hirebot ask --json` learn whom "schedule with Noah" or "cancel with Jane" was about.
+        if reply.status in (None, MatchStatus.MATCH) and not reply.candidates and reply.intent != "error":
+            reply = replace(reply, status=MatchStatus.MATCH, candidates=(summary(person),))
+        return reply
+
+    def _act_on(self, sender: Person, command: IntentName, person: PersonRecords,
+                entities: Mapping[str, object]) -> Reply:
         if command is IntentName.SCHEDULE:
             if self.scheduling is None:
                 return self._schedule_reply(person)
@@ -195,8 +213,11 @@ class Assistant:
             return Reply(text=f"Nothing has been logged to the ATS for {person.name} yet: meeting events are "
                               "logged from the first request on.", intent=IntentName.WHAT_LOGGED,
                          status=MatchStatus.MATCH)
-        lines = "\n".join(f"• {entry.occurred_at:%d %b %H:%M} UTC: {entry.summary}" for entry in entries[-20:])
-        return Reply(text=f"What I logged for {person.name}:\n{lines}", intent=IntentName.WHAT_LOGGED,
+        shown = entries[-LOG_LINES:]
+        lines = "\n".join(f"• {entry.occurred_at:%d %b %H:%M} UTC: {entry.summary}" for entry in shown)
+        earlier = len(entries) - len(shown)
+        cut = f", the latest {len(shown)} (\u2026and {earlier} earlier)" if earlier else ""
+        return Reply(text=f"What I logged for {person.name}{cut}:\n{lines}", intent=IntentName.WHAT_LOGGED,
                      status=MatchStatus.MATCH, candidates=(summary(person),), private=True)
 
     def _meeting_choice(self, sender: Person, command: str, value: str) -> Reply:
@@ -218,7 +239,7 @@ class Assistant:
                               "through. Connect one from the hirebot Home tab in Slack, or ask an admin to run "
                               "`hirebot connect`.",
                          intent=command, status=MatchStatus.NONE)
-        decision, people = self._find(intent.query, connections)
+        decision, people, left_out = self._search(intent.query, connections)
         if decision is Decision.MATCH:
             return self._on_match(sender, command, people[0], intent.entities)
         email = intent.entities.get("email")
@@ -229,7 +250,8 @@ class Assistant:
                                            name=str(name) if name else None, files=files)
         if decision is Decision.AMBIGUOUS:
             return Reply(
-                text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?",
+                text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?"
+                     + left_out.sentence(len(people)),
                 intent=command, status=MatchStatus.AMBIGUOUS,
                 choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline, command=command)
                               for p in people),
@@ -320,22 +342,36 @@ class Assistant:
             return {c.id: c for c in visible_connections(session, sender.workspace_id, sender.user_id)}
 
     def _find(self, query: str, connections: dict[int, AtsConnection]) -> tuple[Decision, list[PersonRecords]]:
-        """Search every visible connection, merge records of the same person, then decide."""
+        decision, people, _ = self._search(query, connections)
+        return decision, people
+
+    def _search(self, query: str, connections: dict[int, AtsConnection]
+                ) -> tuple[Decision, list[PersonRecords], LeftOut]:
+        """Search every visible connection, merge records of the same person, then decide; choices beyond
+        CHOICES_LIMIT are left out and counted."""
         hits = self.roster.search(list(connections), query, limit=SEARCH_LIMIT)
         if not hits:
-            return Decision.NONE, []
+            return Decision.NONE, [], LeftOut()
         with self.sessions() as session:
             rows = {c.id: c for c in candidates_by_ids(session, [h.id for h in hits], list(connections))}
             groups = _group_by_person(hits, rows)
-            resolution = decide([best for best, _ in groups], limit=CHOICES_LIMIT)
+            resolution = decide([best for best, _ in groups], limit=max(len(groups), CHOICES_LIMIT))
+            chosen = resolution.hits
+            left_out = LeftOut()
+            if resolution.decision is Decision.AMBIGUOUS and len(chosen) > CHOICES_LIMIT:
+                # A full page of hits may hide more people past the search limit: say "at least" then.
+                left_out = LeftOut(len(chosen) - CHOICES_LIMIT, at_least=len(hits) >= SEARCH_LIMIT)
+                chosen = chosen[:CHOICES_LIMIT]
+            elif resolution.decision is Decision.NONE:
+                chosen = chosen[:CHOICES_LIMIT]
             by_rep = {best.id: members for best, members in groups}
             people = []
-            for hit in resolution.hits:
+            for hit in chosen:
                 members = by_rep[hit.id]
                 if resolution.decision is Decision.MATCH:
                     members = _with_other_sources(session, members, connections)
                 people.append(PersonRecords(rows=tuple(members), connections=connections))
-        return resolution.decision, people
+        return resolution.decision, people, left_out
 
     def resolve_candidate(self, sender: Person, query: str) -> tuple[Decision, list[PersonRecords]]:
         """Name resolution as the chat uses it, for callers that act on one candidate (the CLI)."""
@@ -350,6 +386,21 @@ class Assistant:
                 return None
             members = _with_other_sources(session, rows, connections)
             return PersonRecords(rows=tuple(members), connections=connections)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """How many choices a list did not show; `at_least` when the search stopped before counting them all."""
+
+    count: int = 0
+    at_least: bool = False
+
+    def sentence(self, shown: int) -> str:
+        if not self.count:
+            return ""
+        more = f"\u2026and {'at least ' if self.at_least else ''}{self.count} more"
+        return (f" Here are the closest {shown}, {more}: add a last name, an email address or the job to narrow "
+                "it down.")
 
 
 def _group_by_person(hits: list[Hit], rows: dict[int, Candidate]) -> list[tuple[Hit, list[Candidate]]]:

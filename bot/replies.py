@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.plain_text import reply_text
+
 
 class MatchStatus(StrEnum):
     MATCH = "match"
@@ -105,9 +107,10 @@ class Reply:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The answer for `hirebot ask --json` (docs/cli.md): `text` is the whole reply as plain text."""
         return {
             "intent": self.intent,
             "status": self.status.value if self.status else None,
             "candidates": [c.to_json() for c in self.candidates],
-            "text": self.text,
+            "text": reply_text(self),
         }

@@ -109,6 +109,16 @@ def test_two_people_with_one_name_become_a_choice_then_a_card(sessions, world) -
     assert picked.candidates[0].id == reply.choices[1].value
 
 
+def test_a_cut_list_of_choices_says_how_many_were_left_out(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    ws, conn, _ = world
+    for n in range(1, 6):  # seven Maria Rossis in all
+        f.candidate(sessions, conn, "Maria", "Rossi", email=f"maria.rossi@{n}.more.example")
+    reply = chat_for(sessions, ws).send("who is maria rossi")
+    assert reply.status is MatchStatus.AMBIGUOUS and len(reply.choices) == 5 == len(reply.candidates)
+    assert "the closest 5, \u2026and 2 more" in reply.text
+    assert "more" not in chat_for(sessions, ws).send("who is robert o'connor").text
+
+
 def test_a_miss_says_so(sessions, world) -> None:  # type: ignore[no-untyped-def]
     ws, _, _ = world
     reply = chat_for(sessions, ws).send("who is Xavier Quattlebaum")

@@ -226,6 +226,51 @@ def test_meeting_changes(message: str, name: IntentName, query: str, when: str |
     assert (intent.name, intent.query, intent.entities.get("when")) == (name, query, when)
 
 
+@pytest.mark.parametrize(("message", "query"), [
+    ("why no reminder for Jane Doe?", "Jane Doe"),
+    ("why no reminder for jane", "jane"),
+    ("Why was there no reminder for Jane?", "Jane"),
+    ("why wasn't there a reminder for jane doe", "jane doe"),
+    ("why no day-of reminder to jane@example.com?", "jane@example.com"),
+    ("no reminder for jane?", "jane"),
+    ("why didn't jane get reminded?", "jane"),
+    ("why wasn't jane reminded", "jane"),
+    ("why hasn't Jane Doe been reminded?", "Jane Doe"),
+    ("why did jane not get a reminder?", "jane"),
+    ("why didn't you remind jane?", "jane"),
+    ("why didn't you send jane a reminder", "jane"),
+    ("why did Jane Doe never get a follow-up?", "Jane Doe"),
+    ("did jane get a reminder?", "jane"),
+    ("why no follow-up for jane", "jane"),
+])
+def test_why_no_reminder_in_other_words(message: str, query: str) -> None:
+    intent = parse(message)
+    assert (intent.name, intent.query) == (IntentName.WHY_NO_REMINDER, query)
+
+
+@pytest.mark.parametrize(("message", "query"), [
+    ("Rebecca Smith", "Rebecca Smith"),
+    ("rebecca smith", "rebecca smith"),
+    ("José García Márquez", "José García Márquez"),
+    ("Doe, Jane", "Doe, Jane"),
+    ("Anne-Marie O'Connor", "Anne-Marie O'Connor"),
+    ("whois Rebecca Smith", "Rebecca Smith"),
+    ("whois rebecca smith?", "rebecca smith"),
+])
+def test_a_bare_name_is_a_lookup(message: str, query: str) -> None:
+    intent = from_chat(message)
+    assert (intent.name, intent.query) == (WHO, query)
+
+
+@pytest.mark.parametrize("message", [
+    "hi jane", "good night", "sounds good", "never mind", "no worries", "got it", "see you", "well done",
+    "makes sense", "not now", "thank you", "send", "yes", "cancel", "lol", "jane", "Jane Smith Jones Brown Green Lee",
+    "I work with jane", "DROP TABLE candidates",
+])
+def test_chat_that_is_not_a_name_stays_what_it_was(message: str) -> None:
+    assert from_chat(message).name is not WHO
+
+
 @pytest.mark.parametrize("message", ["my meetings", "show me my meetings", "what's on my calendar today"])
 def test_my_meetings(message: str) -> None:
     assert parse(message).name is IntentName.MY_MEETINGS

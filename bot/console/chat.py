@@ -68,7 +68,7 @@ class ConsoleChat:
         return self._answer
 
     def run(self, lines: Iterable[str] | None = None) -> None:
-        """Answer lines until EOF (or 'exit' on a TTY)."""
+        """Answer lines until EOF or 'exit' (also 'quit', 'bye'), at a prompt or piped."""
         interactive = lines is None and sys.stdin.isatty()
         if interactive:
             self.console.print("[bold]hirebot[/bold] is ready. Ask \u201cwho is <name>?\u201d, "
@@ -89,6 +89,8 @@ class ConsoleChat:
             if not text.strip():
                 continue
             self.console.print(f"[bold green]you>[/bold green] {escape(text)}")
+            if text.strip().lower() in EXIT_WORDS:
+                return
             print_reply(self.console, self.send(text))
 
     # ---------------------------------------------------------------- ChatPlatform

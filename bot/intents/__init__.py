@@ -9,7 +9,11 @@ Choices worth knowing:
 - "hi jane?" is a lookup of "jane": a greeting followed by a name and a question mark is almost always a
   question about that person, and the bot has nothing else to say about a name. "hi jane" (no "?") is
   unknown, because nothing asks a question.
-- A bare name is a lookup only with a "?" ("Jane Doe?"); a bare email address is a lookup with or without.
+- A bare name is a lookup: "Jane Doe?" always, and "Jane Doe" without a "?" when the message is only two to
+  four name-like words that are not everyday chat ("sounds good", "never mind"); "whois Jane" is "who is".
+  A bare email address is a lookup with or without a "?".
+- "why didn't Jane get a reminder?", "why no reminder for Jane?", "why wasn't Jane reminded?" and "why
+  didn't you remind Jane?" all ask why_no_reminder.
 - The bot's own name ("hirebot", "@hirebot") is dropped at either end; on its own it is a greeting.
 - "who is" with nothing after it (say, a Slack mention without a label) is who_is with no query, so the
   handler can ask whom to look up; "who is it" and "show me" are unknown.

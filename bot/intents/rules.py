@@ -60,16 +60,33 @@ _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['.\-])*")
 _MAX_NAME_WORDS = 5
 
 
+# Short chat replies that have the shape of a two-word name ("good night", "sounds good"): said without a
+# "?", they are not a lookup. Only words that are not also common names belong here.
+_CHAT_WORDS = frozenset((
+    "good", "night", "bye", "goodbye", "never", "mind", "worries", "worry", "sounds", "great", "cool", "nice",
+    "got", "done", "makes", "sense", "see", "later", "sorry", "fine", "okay", "ok", "alright", "right", "wait",
+    "send", "cancel", "stop", "go", "yes", "no", "maybe", "perfect", "awesome", "thanks", "thank", "lol",
+    "please", "one", "more", "test", "testing", "exit", "quit", "back", "next", "previous", "menu",
+    "candidate", "candidates", "drop", "table", "select", "delete", "insert", "null", "true", "false",
+))
+_UNASKED_NAME_WORDS = (2, 4)
+
+
 def _bare_name(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent | None:
-    """'Jane Doe?': a lookup only when asked, and only when it reads like a name."""
-    if not utterance.asked:
-        return None
+    """'Jane Doe?' and a plain 'Jane Doe': a lookup when it reads like a name. Without a "?" it must be the
+    whole message (not "hi jane") and two to four words that are not everyday chat ("sounds good")."""
     # Judge the words as typed (less wrapping quotes), so "'; DROP TABLE users; --?" is not a name.
     words = match.group("target").strip("\"'`*_~ ").replace(",", " ").split()
     if not 1 <= len(words) <= _MAX_NAME_WORDS:
         return None
     if not all(_NAME_WORD.fullmatch(w) and w.lower().strip(".'-") not in _NOT_NAMES for w in words):
         return None
+    if not utterance.asked:
+        low, high = _UNASKED_NAME_WORDS
+        if match.group("target") != utterance.body or not low <= len(words) <= high:
+            return None
+        if any(w.lower().strip(".'-") in _CHAT_WORDS for w in words):
+            return None
     query = clean_query(match.group("target"))
     return Intent(name, query=query, text=utterance.text) if query else None
 
@@ -140,6 +157,9 @@ _T = r"(?P<target>.+?)"
 _RECORD_VERBS = r"(?:pull\s+up|bring\s+up|find|search(?:\s+for)?|show(?:\s+me)?|check(?:\s+on)?|view|display)"
 _SCHEDULE_VERBS = (r"(?:schedule|book|arrange|organi[sz]e|set\s*up|line\s+up"
                    r"|find\s+(?:a\s+|some\s+)?(?:time|slot)(?:\s+to\s+meet)?)")
+_GOT = r"(?:get|got|gotten|receive|received|been\s+sent|sent)"
+_REMINDER = (r"(?:(?:a|the|any|their|his|her)\s+)?(?:day-?of\s+)?(?:reminder|follow-?up|email)s?")
+_WHY_NOT_YOU = r"why\s+(?:didn'?t|did\s+not|haven'?t|have\s+not)\s+(?:you|u|hirebot)\s+"
 _JOBS = r"(?:jobs?|roles?|positions?|openings?|reqs?|requisitions?|vacancies)"
 
 RULES: tuple[IntentRule, ...] = (
@@ -162,9 +182,20 @@ RULES: tuple[IntentRule, ...] = (
     *SETTINGS_RULES,
     # Claimed for later intents; unknown until their handlers exist, and never schedule or who is.
     IntentRule("why no reminder", IntentName.WHY_NO_REMINDER, request_pattern(
-        rf"why\s+(?:didn'?t|did\s+not|hasn'?t|has\s+not|wasn'?t|was\s+not)\s+{_T}\s+"
-        r"(?:get|got|gotten|receive|received|been\s+sent|sent)\s+(?:a|the|any|their|his|her)?\s*"
-        r"(?:day-?of\s+)?(?:reminder|follow-?up|email)s?\b.*"), _who_is),
+        rf"(?:why\s+(?:didn'?t|did\s+not|hasn'?t|has\s+not|wasn'?t|was\s+not)|did|has)\s+{_T}\s+"
+        rf"(?:ever\s+|never\s+|not\s+)?{_GOT}\s+{_REMINDER}\b.*"), _who_is),
+    IntentRule("why did X not get a reminder", IntentName.WHY_NO_REMINDER, request_pattern(
+        rf"why\s+did\s+{_T}\s+(?:not|never)\s+{_GOT}\s+{_REMINDER}\b.*"), _who_is),
+    IntentRule("why no reminder for X", IntentName.WHY_NO_REMINDER, request_pattern(
+        r"(?:why\s+(?:(?:is|was)\s+there\s+|(?:isn'?t|wasn'?t|hasn'?t)\s+there\s+(?:been\s+)?)?)?"
+        rf"(?:no|not\s+a|a|any)\s+{_REMINDER}\s+(?:for|to|sent\s+to)\s+{_T}"), _who_is),
+    IntentRule("why wasn't X reminded", IntentName.WHY_NO_REMINDER, request_pattern(
+        rf"why\s+(?:didn'?t|did\s+not|hasn'?t|has\s+not|wasn'?t|was\s+not|isn'?t)\s+{_T}\s+"
+        r"(?:been\s+|get\s+|got\s+)?reminded\b.*"), _who_is),
+    IntentRule("why didn't you remind X", IntentName.WHY_NO_REMINDER, request_pattern(
+        rf"{_WHY_NOT_YOU}remind\s+{_T}"), _who_is),
+    IntentRule("why didn't you send X a reminder", IntentName.WHY_NO_REMINDER, request_pattern(
+        rf"{_WHY_NOT_YOU}(?:send|email)\s+{_T}\s+{_REMINDER}\b.*"), _who_is),
     IntentRule("reschedule", IntentName.RESCHEDULE, request_pattern(
         r"(?:re-?schedule|re-?book|move|push(?:\s+back)?|postpone|delay)"
         rf"(?:\s+(?:the|my|our|a)?\s*(?:interview|meeting|call|chat)?\s*(?:with|for)?)?\s+{_T}"),
@@ -192,7 +223,7 @@ RULES: tuple[IntentRule, ...] = (
         _who_is),
     IntentRule("schedule", IntentName.SCHEDULE, request_pattern(rf"{_SCHEDULE_VERBS}(?:\s+(?P<rest>.+?))?"),
                _schedule),
-    IntentRule("who is", IntentName.WHO_IS, request_pattern(rf"who(?:\s+is|'s|s|\s+was)(?:\s+{_T})?"), _who_is),
+    IntentRule("who is", IntentName.WHO_IS, request_pattern(rf"who(?:\s+is|'s|s|\s+was|is)(?:\s+{_T})?"), _who_is),
     IntentRule("tell me about", IntentName.WHO_IS, request_pattern(
         rf"(?:tell\s+me\s+(?:more\s+|a\s+bit\s+|something\s+)?about"
         rf"|what\s+do\s+(?:you|we)\s+(?:know|have)\s+(?:about|on))\s+{_T}"), _who_is),

@@ -1,0 +1,86 @@
+"""`hirebot demo` as a person at a terminal sees it: a clean chat (no log lines in it), `exit` ends even a
+piped session, and a second run says the candidates are unchanged rather than updated."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bot.console.chat import ConsoleChat
+from bot.console.logs import logs_to_file
+from bot.core import Assistant
+from bot.directory import Directory
+from store.db import session_factory
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[1]
+CANDIDATES = 30
+
+
+def demo(data_dir: Path, stdin: str) -> subprocess.CompletedProcess[str]:
+    """One piped demo run; stdin stays open after the given lines, so only `exit` can end it in time."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HIREBOT_", "SLACK_"))}
+    env.update(HIREBOT_DATA_DIR=str(data_dir), COLUMNS="200", NO_COLOR="1")
+    reader, writer = os.pipe()
+    os.write(writer, stdin.encode())
+    try:
+        return subprocess.run([sys.executable, "-m", "bot", "demo", "--candidates", str(CANDIDATES)], cwd=ROOT,
+                              env=env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=120, check=False)
+    finally:
+        os.close(reader)
+        os.close(writer)
+
+
+def test_a_piped_demo_ends_at_exit_keeps_logs_out_of_the_chat_and_counts_unchanged(tmp_path: Path) -> None:
+    first = demo(tmp_path, "help\nexit\nwho is anyone at all?\n")
+    assert first.returncode == 0, first.stdout
+    assert f"Synced {CANDIDATES} candidates ({CANDIDATES} new, 0 updated, 0 unchanged)" in first.stdout
+    assert "you> exit" in first.stdout and "who is anyone at all" not in first.stdout
+
+    # A database readable by others makes hirebot warn at start: the warning goes to the log file.
+    (tmp_path / "demo.sqlite3").chmod(0o644)
+    again = demo(tmp_path, "quit\n")
+    assert again.returncode == 0, again.stdout
+    assert f"Synced {CANDIDATES} candidates (0 new, 0 updated, {CANDIDATES} unchanged)" in again.stdout
+    assert not [line for line in again.stdout.splitlines()
+                if line.startswith(("WARNING", "INFO", "ERROR", "DEBUG", "Traceback"))], again.stdout
+    log = tmp_path / "demo.log"
+    assert "can be read by other local users" in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert f"see {log}" in again.stdout
+
+
+def test_log_records_go_to_the_file_while_the_chat_has_the_terminal(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    terminal = logging.StreamHandler(sys.stderr)
+    root.addHandler(terminal)
+    try:
+        with logs_to_file(tmp_path / "demo.log") as log_file:
+            logging.getLogger("scheduler.outbox").warning("a delivery is late")
+        logging.getLogger("scheduler.outbox").warning("after the chat")
+    finally:
+        root.removeHandler(terminal)
+    captured = capfd.readouterr()
+    assert "a delivery is late" not in captured.out + captured.err
+    assert "after the chat" in captured.err  # the terminal handler is back once the chat is over
+    assert log_file.records == 1 and "WARNING scheduler.outbox: a delivery is late" in log_file.path.read_text()
+
+
+def test_exit_ends_piped_lines(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    sessions = session_factory(sqlite_engine)
+    ws = factories.workspace(sessions)
+    person = Directory(sessions).person_for(ws.id, email="rita@acme.test", display_name="Rita")
+    terminal = Console(record=True, width=120)
+    ConsoleChat(Assistant(sessions), person, terminal).run(["hello\n", "QUIT\n", "help\n"])
+    transcript = terminal.export_text()
+    assert "you> hello" in transcript and "you> QUIT" in transcript
+    assert "you> help" not in transcript and "Here is what I can do" not in transcript
