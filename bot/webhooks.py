@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 WORK_TIMEOUT_SECONDS = 20.0
 ABANDONED_AFTER = timedelta(minutes=5)  # a "processing" claim this old belongs to a process that died
 MAX_DELIVERY_ID_CHARS = 200
+CONNECTION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only: int() also takes " 1", "1_0" and "１"
+MAX_CONNECTION_ID = 2**31 - 1  # connection ids are INTEGER columns
 MAX_EVENT_CHARS = 100
 PROCESSING = "processing"
 FAILED = "failed"
@@ -130,10 +133,11 @@ class WebhookReceiver:
         return WebhookAnswer(status, {key: outcome.replace("_", " "), **body})
 
     async def connection(self, raw_id: str, provider: str) -> AtsConnection | None:
-        try:
-            connection_id = int(raw_id)
-        except (TypeError, ValueError):
+        """The active connection the path names; None (a 404) for anything that can't be a connection id,
+        checked here because a number past the column's range makes the database itself fail."""
+        if not CONNECTION_ID.fullmatch(raw_id) or int(raw_id) > MAX_CONNECTION_ID:
             return None
+        connection_id = int(raw_id)
         return await asyncio.to_thread(_active_connection, self.sessions, connection_id, provider)
 
     async def process(self, connection: AtsConnection, delivery_id: str, event: str,

@@ -169,6 +169,16 @@ async def test_unknown_inactive_or_wrong_provider_connections_are_404(sqlite_hub
     assert hub.deliveries() == []
 
 
+async def test_huge_negative_or_non_numeric_connection_ids_are_404_not_500(hub: Hub) -> None:
+    opp = next(iter(hub.sandbox.state.opportunities.values()))
+    body = hub.lever_payload("candidateStageChange", opp.id)
+    for raw in ("9" * 30, str(2**63), str(2**31), "-1", "0", "1e3", "%EF%BC%91", "0x1", " 1"):
+        for provider in ("lever", "greenhouse"):
+            status, answer = await hub.post(hub.url(provider, connection_id=raw), body, {"Signature": "sha256 00"})
+            assert (raw, status, answer) == (raw, 404, {"error": "not found"})
+    assert hub.deliveries() == []
+
+
 async def test_a_lever_connection_without_tokens_refuses_everything(sqlite_hub: Hub) -> None:
     hub = sqlite_hub
     bare = add_connection(hub.runtime, "lever", "http://127.0.0.1:9/v1", {"api_key": "k"})
