@@ -270,7 +270,8 @@ class SlackFrontEnd:
         """The ChatNotifier and BriefingSender for `Scheduling`: meeting notices as DMs to the organizer, with
         Reschedule and Cancel buttons, and briefings. It can be made before `start`; notices wait for Slack
         until then (the job is retried)."""
-        return NotifierBridge(self.conversation.directory.sessions, self.direct_messages(), lambda: self._loop)
+        return NotifierBridge(self.conversation.directory.sessions, self.direct_messages(), lambda: self._loop,
+                              box=self.conversation.scheduling.zones.box, now=self.conversation.scheduling.now)
 
     async def start(self) -> None:
         """Share one HTTP connection pool for Web API calls; connect Socket Mode when SLACK_APP_TOKEN is set."""
