@@ -19,7 +19,7 @@ from adapters.lever.spec import MAX_AGE as LEVER_MAX_AGE
 from adapters.sandbox.greenhouse import (
     webhook_signature,
 )
-from bot.webhooks import Claim, WebhookReceiver, claim_delivery, finish_delivery, handle_webhook
+from bot.webhooks import REPLAY_WINDOW, Claim, WebhookReceiver, claim_delivery, finish_delivery, handle_webhook
 from scheduler.sync_jobs import ConnectionSyncer
 from store.db import make_engine, session_factory, transaction
 from store.models import AtsConnection, WebhookDelivery
@@ -246,6 +246,24 @@ async def test_greenhouse_duplicate_event_id_is_not_read_twice(hub: Hub) -> None
     assert second == (200, {"status": "duplicate"})
     assert reads >= 1 and hub.greenhouse_reads() == reads
     assert [d.outcome for d in hub.deliveries()] == ["processed"]
+
+
+async def test_a_signed_greenhouse_body_replayed_under_new_event_ids_is_not_read_again(hub: Hub) -> None:
+    first_id, other_id = sorted(hub.greenhouse.state.candidates)[:2]
+    payload = {"candidate": {"id": first_id}}
+    assert await hub.post_greenhouse("update_candidate", payload, event_id="evt-1") == (
+        200, {"status": "processed", "refreshed": 1, "deleted": 0})
+    reads = hub.greenhouse_reads()
+    for n in range(2, 7):  # the same signed bytes, each time under a fresh event id
+        replay = await hub.post_greenhouse("update_candidate", payload, event_id=f"evt-{n}")
+        assert replay == (200, {"status": "duplicate"})
+    assert hub.greenhouse_reads() == reads
+    other = await hub.post_greenhouse("update_candidate", {"candidate": {"id": other_id}}, event_id="evt-7")
+    assert other[1]["status"] == "processed"  # another body is work as usual
+    hub.clock.advance(REPLAY_WINDOW.total_seconds() + 1)
+    later = await hub.post_greenhouse("update_candidate", payload, event_id="evt-8")
+    assert later[1]["status"] == "processed"  # after the window the same body is read again
+    assert [d.delivery_id for d in hub.deliveries()] == ["evt-1", "evt-7", "evt-8"]
 
 
 async def test_greenhouse_delete_and_merge_remove_the_local_records(hub: Hub) -> None:

@@ -38,7 +38,7 @@ from bot.slack.conversation import SlackConversation
 from bot.slack.files import FileFetcher
 from bot.slack.home import ADD_ACTION, CONNECT_CALLBACK, REMOVE_ACTION
 from bot.slack.identity import SlackIdentities
-from bot.slack.inbound import Refused, checked_request
+from bot.slack.inbound import BODY_READ_TIMEOUT_SECONDS, Refused, checked_request
 from bot.slack.installation import DatabaseInstallationStore, DatabaseOAuthStateStore
 from bot.slack.notices import SlackDirectMessages
 from bot.slack.schedule_modal import SCHEDULE_CALLBACK
@@ -190,7 +190,14 @@ def slack_routes(app: AsyncApp, *, serve_events: bool = True) -> list[web.RouteD
 
     async def events(request: web.Request) -> web.StreamResponse:
         try:
-            bolt_request = checked_request(await request.read(), request.headers, request.query_string,
+            async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
+                body = await request.read()
+        except TimeoutError:
+            log.warning("a request to %s took longer than %.0f s to arrive; cut off", EVENTS_PATH,
+                        BODY_READ_TIMEOUT_SECONDS)
+            return web.Response(status=408, headers={"Connection": "close"})
+        try:
+            bolt_request = checked_request(body, request.headers, request.query_string,
                                            signing_secret=signing_secret)
         except Refused as refused:
             log.info("refused a request to %s: %s", EVENTS_PATH, refused)

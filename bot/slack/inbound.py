@@ -22,6 +22,7 @@ from slack_bolt.request.internals import parse_body
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
 MAX_AGE_SECONDS = 5 * 60  # as Slack's own verifier
+BODY_READ_TIMEOUT_SECONDS = 10.0  # Slack sends its small bodies at once; a trickling sender is cut off
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; nothing else is a timestamp Slack sends
 
 
