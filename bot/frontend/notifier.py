@@ -134,7 +134,7 @@ class NotifierBridge:
                 recipient = ChatRecipient(user_id=user_id, chat_user_id=contact.chat_user_id,
                                           platform=platform, workspace=external_id)
                 through = next((p for p in self.platforms if p.reaches(recipient)), None)
-            elif any(isinstance(p, FindsPeople) for p in self.platforms):
+            elif self._finders(recipient):
                 raise ChatDeliveryError(f"{email} isn't anyone's email address in {self.label}, so there is no "
                                         "DM to send this to.", retryable=False)
         if through is None:
@@ -148,7 +148,7 @@ class NotifierBridge:
         """The first platform that knows `email` in the recipient's workspace, and what it said; None when
         none does (remembered for a while, so each message doesn't ask again)."""
         email = email.strip().lower()
-        finders = [p for p in self.platforms if isinstance(p, FindsPeople)]
+        finders = self._finders(recipient)
         if not finders or self.unknown.recent(recipient.workspace, email):
             return None
         loop = self._loop()
@@ -159,6 +159,10 @@ class NotifierBridge:
                 return finder, contact
         self.unknown.add(recipient.workspace, email)
         return None
+
+    def _finders(self, recipient: ChatRecipient) -> list[FindsPeople]:
+        """The front ends that can look people up in the recipient's workspace."""
+        return [p for p in self.platforms if isinstance(p, FindsPeople) and p.serves(recipient)]
 
     def introduce(self, meeting_id: int) -> list[str]:
         """Find the meeting's attendees who aren't known on the platform yet by email, make them users (with
@@ -171,10 +175,11 @@ class NotifierBridge:
         for attendee in people.attendees:
             if attendee.chat_user_id:
                 continue
-            found = self.find(ChatRecipient(user_id=0, chat_user_id=None, platform=people.platform,
-                                            workspace=people.workspace), attendee.email)
+            place = ChatRecipient(user_id=0, chat_user_id=None, platform=people.platform,
+                                  workspace=people.workspace)
+            found = self.find(place, attendee.email)
             if found is None:
-                if any(isinstance(p, FindsPeople) for p in self.platforms):
+                if self._finders(place):
                     unknown.append(attendee)
                 continue
             user_id = remember_contact(self.directory, people.workspace_id, attendee.email, found[1])

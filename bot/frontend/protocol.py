@@ -165,6 +165,10 @@ class FindsPeople(Protocol):
 
     label: str
 
+    def serves(self, recipient: ChatRecipient) -> bool:
+        """Whether `recipient`'s workspace is one this front end can look people up in."""
+        ...
+
     async def find_by_email(self, recipient: ChatRecipient, email: str) -> ChatContact | None:
         """The person with this address in `recipient`'s workspace on this platform; None when the platform
         has nobody with it (or doesn't serve that workspace). ChatDeliveryError when it can't be asked now
