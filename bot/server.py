@@ -68,7 +68,7 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
     # Meeting notices and pre-meeting briefings go out as DMs through the front ends; until they have
     # started (and after they stop) notices wait, their jobs retried.
     notifier = NotifierBridge(runtime.sessions, [front.direct_messages() for front in fronts],
-                              lambda: running.get("loop"))
+                              lambda: running.get("loop"), box=runtime.box)
     scheduling.set_notifier(notifier)
     scheduling.set_briefing_sender(RenderingBriefingSender(notifier))
     for front in fronts:

@@ -29,6 +29,10 @@ from store.models import AtsConnection, utcnow
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
+# A webhook body is a few kilobytes, sent at once; a sender trickling one in is cut off rather than
+# holding a handler, and one larger than this is refused (413) before it is read.
+BODY_READ_TIMEOUT_SECONDS = 10.0
+MAX_BODY_BYTES = 1024 * 1024
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 Hook = Callable[[web.Application], Awaitable[None]]
@@ -36,6 +40,7 @@ Hook = Callable[[web.Application], Awaitable[None]]
 RUNTIME_KEY = web.AppKey("hirebot_runtime", Runtime)
 RECEIVER_KEY = web.AppKey("hirebot_webhooks", WebhookReceiver)
 CLOCK_KEY: web.AppKey[Callable[[], datetime]] = web.AppKey("hirebot_clock")
+BODY_TIMEOUT_KEY = web.AppKey("hirebot_body_timeout", float)
 # One route for every registered ATS; any other provider in the path is a plain 404, as for any unknown URL.
 WEBHOOK_ROUTE = "/webhooks/{provider:" + "|".join(re.escape(spec.name) for spec in SPECS) + "}/{connection_id}"
 
@@ -53,8 +58,9 @@ def create_web_app(runtime: Runtime, *, extra_routes: Sequence[web.AbstractRoute
                    now: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the server. With `scheduler`, polling starts and stops with the app and shares its sync
     leases and counters with the webhooks; `receiver` replaces the default webhook receiver (tests)."""
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME_KEY] = runtime
+    app[BODY_TIMEOUT_KEY] = BODY_READ_TIMEOUT_SECONDS
     syncer = scheduler.syncer if scheduler else None
     app[RECEIVER_KEY] = receiver or WebhookReceiver.for_runtime(runtime, syncer=syncer)
     app[CLOCK_KEY] = now
@@ -93,7 +99,13 @@ async def _close_receiver(app: web.Application) -> None:
 
 
 async def ats_webhook(request: web.Request) -> web.Response:
-    raw_body = await request.read()  # signatures cover these exact bytes: read them before anything else
+    try:
+        async with asyncio.timeout(request.app[BODY_TIMEOUT_KEY]):
+            raw_body = await request.read()  # signatures cover these exact bytes: read them before anything else
+    except TimeoutError:
+        log.warning("a webhook body for %s took longer than %.0f s to arrive; cut off", request.path,
+                    request.app[BODY_TIMEOUT_KEY])
+        return web.json_response({"error": "timeout"}, status=408, headers={"Connection": "close"})
     answer = await handle_webhook(request.app[RECEIVER_KEY], request.match_info["provider"],
                                   request.match_info["connection_id"], raw_body, request.headers)
     return _json(answer)

@@ -10,6 +10,9 @@ Work happens inside the request, bounded by WORK_TIMEOUT_SECONDS, rather than in
 - the work is small: a few candidates re-read by id (only a job event runs an incremental sync).
 Each delivery is claimed in `webhook_deliveries` before the work ("processing") and marked with its result
 after: a later copy of a done delivery answers "duplicate" and does nothing, a failed one may run again.
+A signature may not cover the delivery id (Greenhouse signs only the body), so the same signed body re-sent
+under a new id would cost a re-read each time: a body this connection processed within REPLAY_WINDOW also
+answers "duplicate" without any work (`RecentBodies`, per process; polling covers anything it holds back).
 
 One receiver serves every ATS: the path names the provider, its spec (adapters/<provider>/spec.py)
 checks the delivery with the connection's secrets (store/webhook_secrets.py) and turns it into a
@@ -24,6 +27,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -55,7 +59,11 @@ log = logging.getLogger(__name__)
 WORK_TIMEOUT_SECONDS = 20.0
 ABANDONED_AFTER = timedelta(minutes=5)  # a "processing" claim this old belongs to a process that died
 MAX_DELIVERY_ID_CHARS = 200
+CONNECTION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only: int() also takes " 1", "1_0" and "１"
+MAX_CONNECTION_ID = 2**31 - 1  # connection ids are INTEGER columns
 MAX_EVENT_CHARS = 100
+REPLAY_WINDOW = timedelta(minutes=10)
+MAX_REMEMBERED_BODIES = 10_000
 PROCESSING = "processing"
 FAILED = "failed"
 
@@ -76,6 +84,31 @@ class Claim(StrEnum):
     IN_PROGRESS = "in_progress"
 
 
+class RecentBodies:
+    """The bodies each connection processed lately (by digest), so a replay under a new delivery id does
+    no work. Only successful work is remembered: a body whose work failed may come again and run."""
+
+    def __init__(self, window: timedelta = REPLAY_WINDOW, limit: int = MAX_REMEMBERED_BODIES) -> None:
+        self.window = window
+        self.limit = limit
+        self._seen: dict[tuple[int, str], datetime] = {}
+
+    def seen(self, connection_id: int, digest: str, now: datetime) -> bool:
+        at = self._seen.get((connection_id, digest))
+        return at is not None and now - at < self.window
+
+    def remember(self, connection_id: int, digest: str, now: datetime) -> None:
+        self._seen[(connection_id, digest)] = now
+        if len(self._seen) > self.limit:
+            self._seen = {key: at for key, at in self._seen.items() if now - at < self.window}
+            while len(self._seen) > self.limit:  # all recent: drop the oldest
+                self._seen.pop(next(iter(self._seen)))
+
+
+def body_digest(raw_body: bytes) -> str:
+    return hashlib.sha256(raw_body).hexdigest()
+
+
 class _RetryLater(Exception):
     """The work cannot be done now; the sender should try again (answer 503)."""
 
@@ -93,6 +126,7 @@ class WebhookReceiver:
         self.now = now
         self.timeout = timeout
         self.deliveries: Counter[tuple[str, str]] = Counter()  # (provider, outcome) → deliveries
+        self.bodies = RecentBodies()
         self._client = client
         self._owns_client = client is None
         self._adapters: dict[int, tuple[tuple[Any, ...], AtsAdapter]] = {}
@@ -130,16 +164,22 @@ class WebhookReceiver:
         return WebhookAnswer(status, {key: outcome.replace("_", " "), **body})
 
     async def connection(self, raw_id: str, provider: str) -> AtsConnection | None:
-        try:
-            connection_id = int(raw_id)
-        except (TypeError, ValueError):
+        """The active connection the path names; None (a 404) for anything that can't be a connection id,
+        checked here because a number past the column's range makes the database itself fail."""
+        if not CONNECTION_ID.fullmatch(raw_id) or int(raw_id) > MAX_CONNECTION_ID:
             return None
+        connection_id = int(raw_id)
         return await asyncio.to_thread(_active_connection, self.sessions, connection_id, provider)
 
     async def process(self, connection: AtsConnection, delivery_id: str, event: str,
-                      work: Work) -> WebhookAnswer:
-        """Claim the delivery, run `work()` (→ outcome and counts) within the timeout, record the result."""
+                      work: Work, *, body: str | None = None) -> WebhookAnswer:
+        """Claim the delivery, run `work()` (→ outcome and counts) within the timeout, record the result.
+        With `body` (its digest), a body this connection processed lately is a duplicate whatever its id."""
         provider = connection.provider
+        if body is not None and self.bodies.seen(connection.id, body, self.now()):
+            log.info("%s webhook %s for connection %s: the same body was processed within %s; not read again",
+                     provider.capitalize(), _shown(event), connection.id, self.bodies.window)
+            return self.answer(provider, "duplicate", 200)
         claim = await asyncio.to_thread(claim_delivery, self.sessions, connection, delivery_id, event,
                                         now=self.now())
         if claim is Claim.DUPLICATE:
@@ -154,6 +194,8 @@ class WebhookReceiver:
             await asyncio.to_thread(finish_delivery, self.sessions, connection.id, delivery_id, FAILED)
             return self._failure(connection, event, exc)
         await asyncio.to_thread(finish_delivery, self.sessions, connection.id, delivery_id, outcome)
+        if body is not None:
+            self.bodies.remember(connection.id, body, self.now())
         log.info("%s webhook %s for connection %s: %s %s", connection.provider.capitalize(), _shown(event),
                  connection.id, outcome, counts)
         return self.answer(provider, outcome, 200, **counts)
@@ -247,7 +289,7 @@ async def _handle(receiver: WebhookReceiver, spec: ProviderSpec, connection_id: 
         return ("processed" if trigger.has_work else "ignored"), counts
 
     delivery_id = _delivery_id(trigger.delivery_id, raw_body)
-    return await receiver.process(connection, delivery_id, trigger.event, work)
+    return await receiver.process(connection, delivery_id, trigger.event, work, body=body_digest(raw_body))
 
 
 async def _answered(receiver: WebhookReceiver, spec: ProviderSpec,

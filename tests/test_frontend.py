@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from bot.frontend.notifier import NotifierBridge
 from bot.frontend.privacy import SHARE_SETTING, DetailsRule
 from bot.frontend.protocol import (
     Briefing,
+    ChatContact,
     ChatDeliveryError,
     ChatRecipient,
     DeliveryRefused,
@@ -228,6 +230,45 @@ async def test_the_notifier_bridge_sends_through_the_front_end_that_reaches_the_
         await asyncio.to_thread(bridge.notify, silent.user_id, "Hello", meeting_id=1)
     assert nowhere.value.retryable is False and "hasn't talked to hirebot in Slack or Memory Chat" in str(
         nowhere.value)
+
+
+@dataclass
+class MemoryPeople(MemoryMessages):
+    """DirectMessages that can also find people by email (as Slack can), with a directory of its own."""
+
+    people: dict[str, ChatContact] = field(default_factory=dict)
+    lookups: list[str] = field(default_factory=list)
+
+    def serves(self, recipient: ChatRecipient) -> bool:
+        return recipient.platform == self.platform
+
+    async def find_by_email(self, recipient: ChatRecipient, email: str) -> ChatContact | None:
+        self.lookups.append(email)
+        return self.people.get(email)
+
+
+async def test_the_bridge_finds_people_who_never_wrote_by_email_where_the_platform_can(
+        sessions: sessionmaker[Session]) -> None:
+    directory = Directory(sessions)
+    chat_ws = directory.workspace_for("memory", "T1", "Memory team")
+    quiet = directory.person_for(chat_ws.id, email="quiet@acme.test")
+    stranger = directory.person_for(chat_ws.id, email="stranger@acme.test")
+    elsewhere = directory.person_for(directory.workspace_for("other", "X", "Other").id, email="x@acme.test")
+    memory = MemoryPeople("memory", "Memory Chat", "memory",
+                          people={"quiet@acme.test": ChatContact("M-QUIET", "Quinn Quiet", "Asia/Tokyo")})
+    loop = asyncio.get_running_loop()
+    bridge = NotifierBridge(sessions, [memory], lambda: loop)
+    await asyncio.to_thread(bridge.notify, quiet.user_id, "Jane booked", meeting_id=0)
+    [(to, _)] = memory.sent
+    assert to.chat_user_id == "M-QUIET"
+    found = directory.person_for(chat_ws.id, email="quiet@acme.test")
+    assert (found.display_name, found.timezone) == ("Quinn Quiet", "Asia/Tokyo")
+    unknown = re.escape("stranger@acme.test isn't anyone's email address in Memory Chat")
+    with pytest.raises(ChatDeliveryError, match=unknown):
+        await asyncio.to_thread(bridge.notify, stranger.user_id, "Hello", meeting_id=0)
+    with pytest.raises(ChatDeliveryError, match="hasn't talked to hirebot in Memory Chat"):
+        await asyncio.to_thread(bridge.notify, elsewhere.user_id, "Hello", meeting_id=0)
+    assert memory.lookups == ["quiet@acme.test", "stranger@acme.test"]  # no one asked about another workspace
 
 
 def test_an_outbound_event_a_front_end_cannot_draw_is_an_error() -> None:

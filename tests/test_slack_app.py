@@ -4,6 +4,8 @@ and a fake Slack Web API that records what hirebot calls.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +20,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -684,3 +687,38 @@ def test_a_core_process_reply_that_changed_a_meeting_wakes_this_processes_job_ru
         assert woken == ["now"]
     finally:
         core.close()
+
+
+@pytest.mark.parametrize("timestamp", ["soon", "", "1.7e9", "9" * 400])
+async def test_a_signed_request_with_a_non_numeric_timestamp_gets_401(harness: Harness, world: World,
+                                                                       timestamp: str) -> None:
+    body, content_type = harness.slack.direct_message("U0RITA", "who is Jane Doe?")
+    signed = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body) or ""
+    response = await harness.http.post("/slack/events", data=body, headers={
+        "Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signed})
+    assert response.status == 401
+    assert harness.fake.calls == []
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b'{"type": "event_callback", "event": ', "application/json"),
+    (b"[1, 2]", "application/json"),
+    (b"payload=%7Bnot+json", "application/x-www-form-urlencoded"),
+    (b"\xff\xfe\x00", "application/json"),
+])
+async def test_a_signed_but_malformed_body_gets_400(harness: Harness, world: World, body: bytes,
+                                                    content_type: str) -> None:
+    timestamp = str(int(time.time()))
+    # Signed over the raw bytes as Slack does (slack_sdk's helper can only sign UTF-8 text).
+    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    response = await harness.http.post("/slack/events", data=body, headers={
+        "Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature})
+    assert response.status == 400
+    assert harness.fake.calls == []
+
+
+async def test_a_malformed_body_without_a_good_signature_is_still_401(harness: Harness, world: World) -> None:
+    body = b'{"type": '
+    headers = harness.slack.headers(body, "application/json", signature="v0=00")
+    response = await harness.http.post("/slack/events", data=body, headers=headers)
+    assert response.status == 401

@@ -312,3 +312,39 @@ def test_submitted_values_are_read_back_by_block_id() -> None:
     assert form.values["client_id"] == "abc"
     assert blank_required_fields(provider_spec("greenhouse"), form) == {
         "field.client_secret": "Client secret is required."}
+
+
+# ------------------------------------------------------------------------------ formatting characters
+
+FORMATTED_NAMES = ("*Bold* Baker", "_Ita_ Lic", "~Strike~ Out", "`Code` Coder", "Ann `x` *y* _z_ ~w~")
+
+
+def _showing(blocks: list[dict[str, Any]], typed: str) -> list[dict[str, Any]]:
+    return [t for t in text_objects(blocks) if typed in t["text"] or escape_mrkdwn(typed) in t["text"]]
+
+
+@pytest.mark.parametrize("name", FORMATTED_NAMES)
+def test_names_with_slack_formatting_characters_render_as_plain_text(name: str) -> None:
+    card = Card(title=name, subtitle=f"Engineer · {name}", fields=(Field("Name", name), Field(name, "Onsite")),
+                context=(f"From {name}",), links=(Link(f"{name} CV", "https://files.example/cv"),))
+    reply = Reply(text=f"Here's {name}.", intent="who_is", cards=(card,),
+                  choices=(Choice(label=name, value="1"), Choice(label="Jane", value="2", description=name)))
+    message = render_reply(reply)
+    validate_blocks(message.blocks)
+    showing = _showing(message.blocks, name)
+    assert len(showing) >= 6  # header, subtitle, both fields, context, both choices
+    assert all(t["type"] == "plain_text" for t in showing), showing
+    for text in (t["text"] for t in text_objects(message.blocks) if t["type"] == "mrkdwn"):
+        assert not any(marker in text.replace("*Jane*", "") for marker in "*_~`"), text  # only our own bold
+    only_text = render_reply(Reply(text=f"Booked with {name}.", intent="notice"))
+    assert only_text.blocks[0]["text"] == {"type": "plain_text", "text": f"Booked with {name}.", "emoji": True}
+
+
+@pytest.mark.parametrize("name", FORMATTED_NAMES)
+def test_connection_names_and_errors_with_formatting_characters_render_as_plain_text(name: str) -> None:
+    view = home_view(PROVIDERS, [info(name=name, last_error=f"{name} said no")], ADMIN)
+    View(**view).validate_json()
+    [block] = [b for b in view["blocks"] if b.get("block_id") == "connection.7"]
+    assert block["text"]["type"] == "plain_text"
+    assert name in block["text"]["text"] and f"{name} said no" in block["text"]["text"]
+    assert "Last sync: 2026-11-20 09:30 UTC" in block["text"]["text"]

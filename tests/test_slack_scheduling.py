@@ -11,18 +11,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from bot.briefing_card import RenderingBriefingSender
 from bot.connections import ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
@@ -52,6 +54,7 @@ from bot.slack.web_api import BotTokens
 from scheduler.meetings import MeetingView
 from scheduler.user_settings import update_settings
 from store.db import session_factory, transaction
+from store.models import User
 from tests import factories as f
 from tests.rigs.slack import (
     BOT_TOKEN,
@@ -311,12 +314,74 @@ async def test_notices_about_closed_meetings_have_no_buttons_and_text_is_escaped
     assert post.blocks[0]["text"]["text"] == "&lt;!channel&gt; Jane cancelled"
 
 
-async def test_a_notice_for_someone_never_seen_in_slack_fails_for_good(desk: Desk) -> None:
+async def test_a_notice_for_someone_slack_does_not_know_fails_for_good(desk: Desk) -> None:
     stranger = f.user(desk.sessions, desk.directory.default_workspace(), "stranger@acme.test")
     notifier = desk.front.notifier()
     with pytest.raises(ChatDeliveryError) as failure:
         await asyncio.to_thread(notifier.notify, stranger.id, "Hello", meeting_id=1)
-    assert failure.value.retryable is False and "hasn't talked to hirebot in Slack" in str(failure.value)
+    assert failure.value.retryable is False
+    assert "stranger@acme.test isn't anyone's email address in Slack" in str(failure.value)
+    assert [c.args["email"] for c in desk.fake.calls_to("users.lookupByEmail")] == ["stranger@acme.test"]
+    with pytest.raises(ChatDeliveryError):
+        await asyncio.to_thread(notifier.notify, stranger.id, "Hello again", meeting_id=1)
+    assert len(desk.fake.calls_to("users.lookupByEmail")) == 1  # the answer is remembered for a while
+
+
+async def test_the_fake_looks_people_up_by_email_as_slack_documents(desk: Desk) -> None:
+    desk.fake.add_user("U0GUEST", email="guest@partner.test", name="Guest", team_id="T0PARTNER")
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=desk.fake.api_url)
+    found = await client.users_lookupByEmail(email="BOB@acme.TEST")
+    assert found["user"]["id"] == "U0BOB" and found["user"]["profile"]["email"] == "Bob@Acme.test"
+    for email, error in (("guest@partner.test", "users_not_found"), ("nobody@acme.test", "users_not_found"),
+                         ("", "invalid_arguments")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.users_lookupByEmail(email=email)
+        assert refused.value.response["error"] == error
+
+
+async def test_a_notice_reaches_an_organizer_who_never_wrote_to_hirebot_found_by_email(desk: Desk) -> None:
+    bob = f.user(desk.sessions, desk.directory.default_workspace(), "bob@acme.test")  # e.g. scheduled from the CLI
+    notifier = desk.front.notifier()
+    await asyncio.to_thread(notifier.notify, bob.id, "Jane booked", meeting_id=404)
+    await asyncio.to_thread(notifier.notify, bob.id, "Jane booked again", meeting_id=404)
+    first, second = desk.fake.calls_to("chat.postMessage")
+    assert first.args["channel"] == second.args["channel"] == "U0BOB"
+    assert [c.args["email"] for c in desk.fake.calls_to("users.lookupByEmail")] == ["bob@acme.test"]
+    with desk.sessions() as session:
+        stored = session.get(User, bob.id)
+        assert stored is not None and (stored.chat_user_id, stored.display_name) == ("U0BOB", "Bob Builder")
+
+
+async def test_attendees_who_never_wrote_to_hirebot_get_briefings_in_their_own_zone(desk: Desk) -> None:
+    desk.fake.users["U0BOB"].tz = "America/Los_Angeles"
+    desk.scheduling.set_briefing_sender(RenderingBriefingSender(desk.front.notifier()))
+    view = await desk.open_modal()
+    await desk.submit(view, emails="bob@acme.test, nobody@acme.test")
+    await desk.fake.wait_for("views.update")
+    [meeting] = desk.meetings()
+    booked = await desk.scheduling.service.select_time(meeting.id, meeting.slots[0])
+    assert booked.booked_start is not None
+    await desk.scheduling.dispatcher.run_due()  # the booking notice to Rita; Bob and nobody@ are looked up
+
+    looked_up = {c.args["email"] for c in desk.fake.calls_to("users.lookupByEmail")}
+    assert {"bob@acme.test", "nobody@acme.test"} <= looked_up
+    to_rita = [c.args["text"] for c in desk.fake.calls_to("chat.postMessage") if c.args["channel"] == "U0RITA"]
+    [unknown] = [t for t in to_rita if "couldn't find" in t]
+    assert unknown.startswith("I couldn't find nobody@acme.test in Slack, so I can't send them the briefing")
+    with desk.sessions() as session:
+        [bob] = session.scalars(select(User).where(User.email == "bob@acme.test")).all()
+        assert (bob.chat_user_id, bob.timezone) == ("U0BOB", "America/Los_Angeles")
+
+    desk.clock.now = booked.booked_start - timedelta(minutes=10)
+    await desk.scheduling.dispatcher.run_due()
+    [briefing] = [c for c in desk.fake.calls_to("chat.postMessage") if c.args["channel"] == "U0BOB"]
+    start_there = booked.booked_start.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert f"{start_there:%H:%M}" in str(briefing.blocks) and "America/Los_Angeles" in str(briefing.blocks)
+
+    await asyncio.to_thread(desk.front.notifier().notify, desk.rita().user_id, "Jane is on her way",
+                            meeting_id=booked.id)
+    to_rita = [c.args["text"] for c in desk.fake.calls_to("chat.postMessage") if c.args["channel"] == "U0RITA"]
+    assert len([t for t in to_rita if "couldn't find" in t]) == 1  # told once
 
 
 async def test_slack_refusing_a_notice_is_raised_for_the_job_to_record(desk: Desk) -> None:

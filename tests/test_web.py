@@ -7,6 +7,7 @@ in the fake ATS, create a candidate there, and ask the assistant until it knows 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -28,7 +29,14 @@ from adapters.sandbox.lever_dataset import generate as generate_lever
 from bot.messages import IncomingMessage
 from bot.replies import MatchStatus
 from bot.runtime import Runtime
-from bot.web import ConnectionSyncState, create_web_app, hirebot_version, render_metrics
+from bot.web import (
+    BODY_TIMEOUT_KEY,
+    MAX_BODY_BYTES,
+    ConnectionSyncState,
+    create_web_app,
+    hirebot_version,
+    render_metrics,
+)
 from bot.webhook_setup import add_token as add_lever_token
 from bot.webhook_setup import public_url_problem, webhook_instructions
 from scheduler.sync_jobs import SyncSchedule, SyncScheduler
@@ -243,3 +251,26 @@ async def test_a_candidate_created_in_greenhouse_is_known_within_seconds(tmp_pat
             assert time.monotonic() - started < ACCEPTANCE_SECONDS
             await sandbox.drain_webhooks()
             assert [d.status for d in sandbox.deliveries] == [200]
+
+
+# -- request bodies ------------------------------------------------------------------------------------------
+
+
+async def test_a_webhook_body_that_trickles_in_is_cut_off_and_a_huge_one_refused(sqlite_hub: Hub) -> None:
+    app = create_web_app(sqlite_hub.runtime, receiver=sqlite_hub.receiver)
+    app[BODY_TIMEOUT_KEY] = 0.2  # the sender below never finishes its body
+    async with TestServer(app, host="127.0.0.1") as server:
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        path = f"/webhooks/greenhouse/{sqlite_hub.greenhouse_id}"
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 5000\r\n\r\n{\"action\": ".encode())
+        await writer.drain()
+        started = time.monotonic()
+        status_line = await asyncio.wait_for(reader.readline(), ACCEPTANCE_SECONDS)
+        assert status_line.split()[1] == b"408" and time.monotonic() - started < ACCEPTANCE_SECONDS
+        writer.close()
+        async with aiohttp.ClientSession() as http, \
+                http.post(server.make_url(path), data=b"{" + b" " * MAX_BODY_BYTES + b"}",
+                          headers={"Content-Type": "application/json"}) as response:
+            assert response.status == 413
+    assert sqlite_hub.deliveries() == [] and sqlite_hub.greenhouse_reads() == 0

@@ -19,7 +19,7 @@ from adapters.lever.spec import MAX_AGE as LEVER_MAX_AGE
 from adapters.sandbox.greenhouse import (
     webhook_signature,
 )
-from bot.webhooks import Claim, WebhookReceiver, claim_delivery, finish_delivery, handle_webhook
+from bot.webhooks import REPLAY_WINDOW, Claim, WebhookReceiver, claim_delivery, finish_delivery, handle_webhook
 from scheduler.sync_jobs import ConnectionSyncer
 from store.db import make_engine, session_factory, transaction
 from store.models import AtsConnection, WebhookDelivery
@@ -169,6 +169,16 @@ async def test_unknown_inactive_or_wrong_provider_connections_are_404(sqlite_hub
     assert hub.deliveries() == []
 
 
+async def test_huge_negative_or_non_numeric_connection_ids_are_404_not_500(hub: Hub) -> None:
+    opp = next(iter(hub.sandbox.state.opportunities.values()))
+    body = hub.lever_payload("candidateStageChange", opp.id)
+    for raw in ("9" * 30, str(2**63), str(2**31), "-1", "0", "1e3", "%EF%BC%91", "0x1", " 1"):
+        for provider in ("lever", "greenhouse"):
+            status, answer = await hub.post(hub.url(provider, connection_id=raw), body, {"Signature": "sha256 00"})
+            assert (raw, status, answer) == (raw, 404, {"error": "not found"})
+    assert hub.deliveries() == []
+
+
 async def test_a_lever_connection_without_tokens_refuses_everything(sqlite_hub: Hub) -> None:
     hub = sqlite_hub
     bare = add_connection(hub.runtime, "lever", "http://127.0.0.1:9/v1", {"api_key": "k"})
@@ -236,6 +246,24 @@ async def test_greenhouse_duplicate_event_id_is_not_read_twice(hub: Hub) -> None
     assert second == (200, {"status": "duplicate"})
     assert reads >= 1 and hub.greenhouse_reads() == reads
     assert [d.outcome for d in hub.deliveries()] == ["processed"]
+
+
+async def test_a_signed_greenhouse_body_replayed_under_new_event_ids_is_not_read_again(hub: Hub) -> None:
+    first_id, other_id = sorted(hub.greenhouse.state.candidates)[:2]
+    payload = {"candidate": {"id": first_id}}
+    assert await hub.post_greenhouse("update_candidate", payload, event_id="evt-1") == (
+        200, {"status": "processed", "refreshed": 1, "deleted": 0})
+    reads = hub.greenhouse_reads()
+    for n in range(2, 7):  # the same signed bytes, each time under a fresh event id
+        replay = await hub.post_greenhouse("update_candidate", payload, event_id=f"evt-{n}")
+        assert replay == (200, {"status": "duplicate"})
+    assert hub.greenhouse_reads() == reads
+    other = await hub.post_greenhouse("update_candidate", {"candidate": {"id": other_id}}, event_id="evt-7")
+    assert other[1]["status"] == "processed"  # another body is work as usual
+    hub.clock.advance(REPLAY_WINDOW.total_seconds() + 1)
+    later = await hub.post_greenhouse("update_candidate", payload, event_id="evt-8")
+    assert later[1]["status"] == "processed"  # after the window the same body is read again
+    assert [d.delivery_id for d in hub.deliveries()] == ["evt-1", "evt-7", "evt-8"]
 
 
 async def test_greenhouse_delete_and_merge_remove_the_local_records(hub: Hub) -> None:

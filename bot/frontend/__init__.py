@@ -8,6 +8,8 @@
 - privacy.py: who may see candidate details where.
 - identity.py: a platform user mapped to a hirebot user by email.
 - notifier.py: the scheduler's ChatNotifier and BriefingSender, bridged from its threads to the front end.
+- people.py: meeting attendees found on the platform by email (and kept on their user), so people who never
+  wrote to hirebot get briefings; the organizer hears once about anyone the platform doesn't know.
 - schedule_draft.py, schedule_form.py: the meeting draft a proposal carries, and the "Edit details" form
   with its validation (named fields; a platform maps them to its own widgets).
 - zones.py: the time zone an organizer's days are read in.

@@ -12,7 +12,7 @@ never drops it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from aiohttp import web
 
@@ -69,6 +69,15 @@ class ChatRecipient:
     chat_user_id: str | None  # their id on the platform, once they have talked to hirebot there
     platform: str  # their workspace's platform ("slack"; "local" for the default workspace)
     workspace: str  # that workspace's external id (a Slack team id; "default")
+
+
+@dataclass(frozen=True)
+class ChatContact:
+    """Someone a platform found by email: their id there, and what their profile says."""
+
+    chat_user_id: str
+    display_name: str | None = None
+    timezone: str | None = None  # IANA name, e.g. "America/Los_Angeles"
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,24 @@ class DirectMessages(Protocol):
     async def direct_message(self, recipient: ChatRecipient, event: Outbound) -> None:
         """Send `event` privately; ChatDeliveryError (retryable or not) when it can't be delivered,
         UnknownOutbound for an event type this front end doesn't draw."""
+        ...
+
+
+@runtime_checkable
+class FindsPeople(Protocol):
+    """A front end that can find a person by email (Slack: users.lookupByEmail), so hirebot can write to
+    attendees who never wrote to it. Optional: a front end without it reaches only people who talked to it."""
+
+    label: str
+
+    def serves(self, recipient: ChatRecipient) -> bool:
+        """Whether `recipient`'s workspace is one this front end can look people up in."""
+        ...
+
+    async def find_by_email(self, recipient: ChatRecipient, email: str) -> ChatContact | None:
+        """The person with this address in `recipient`'s workspace on this platform; None when the platform
+        has nobody with it (or doesn't serve that workspace). ChatDeliveryError when it can't be asked now
+        (`retryable`) or at all."""
         ...
 
 

@@ -38,6 +38,7 @@ from bot.slack.conversation import SlackConversation
 from bot.slack.files import FileFetcher
 from bot.slack.home import ADD_ACTION, CONNECT_CALLBACK, REMOVE_ACTION
 from bot.slack.identity import SlackIdentities
+from bot.slack.inbound import BODY_READ_TIMEOUT_SECONDS, Refused, checked_request
 from bot.slack.installation import DatabaseInstallationStore, DatabaseOAuthStateStore
 from bot.slack.notices import SlackDirectMessages
 from bot.slack.schedule_modal import SCHEDULE_CALLBACK
@@ -93,6 +94,8 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
                                      intakes=assistant.scheduling.intakes if assistant.scheduling else None)
     register_listeners(app, conversation, multi_workspace=mode.multi_workspace)
     app.conversation = conversation  # type: ignore[attr-defined]
+    # What slack_routes checks signatures with before Bolt parses a body (bot/slack/inbound.py).
+    app.signing_secret = settings.slack_signing_secret if mode.serve_http_events else None  # type: ignore[attr-defined]
     app.bot_tokens = (BotTokens(client, authorize=authorize) if authorize is not None  # type: ignore[attr-defined]
                       else BotTokens(client, token=settings.slack_bot_token))
     return app
@@ -183,8 +186,23 @@ async def _log_error(error: Exception, body: dict[str, Any]) -> None:
 def slack_routes(app: AsyncApp, *, serve_events: bool = True) -> list[web.RouteDef]:
     """aiohttp routes for one shared server: POST /slack/events, and the OAuth pages in multi-workspace mode."""
 
+    signing_secret: str | None = getattr(app, "signing_secret", None) if serve_events else None
+
     async def events(request: web.Request) -> web.StreamResponse:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        try:
+            async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
+                body = await request.read()
+        except TimeoutError:
+            log.warning("a request to %s took longer than %.0f s to arrive; cut off", EVENTS_PATH,
+                        BODY_READ_TIMEOUT_SECONDS)
+            return web.Response(status=408, headers={"Connection": "close"})
+        try:
+            bolt_request = checked_request(body, request.headers, request.query_string,
+                                           signing_secret=signing_secret)
+        except Refused as refused:
+            log.info("refused a request to %s: %s", EVENTS_PATH, refused)
+            return web.Response(status=refused.status)
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     routes = [web.post(EVENTS_PATH, events)] if serve_events else []
     flow = app.oauth_flow
@@ -259,7 +277,8 @@ class SlackFrontEnd:
         """The ChatNotifier and BriefingSender for `Scheduling`: meeting notices as DMs to the organizer, with
         Reschedule and Cancel buttons, and briefings. It can be made before `start`; notices wait for Slack
         until then (the job is retried)."""
-        return NotifierBridge(self.conversation.directory.sessions, self.direct_messages(), lambda: self._loop)
+        return NotifierBridge(self.conversation.directory.sessions, self.direct_messages(), lambda: self._loop,
+                              box=self.conversation.scheduling.zones.box, now=self.conversation.scheduling.now)
 
     async def start(self) -> None:
         """Share one HTTP connection pool for Web API calls; connect Socket Mode when SLACK_APP_TOKEN is set."""

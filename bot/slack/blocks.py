@@ -1,8 +1,11 @@
 """Block Kit rendering of the core's replies, with mrkdwn escaping and Slack's size limits.
 
-Everything an ATS gives us (names, titles, tags, file names) is untrusted: in mrkdwn it is escaped so
-`<!channel>` or `<https://evil|click>` shows as text and pings no one, and every field is cut to
-Slack's limits with an ellipsis so a huge value never makes Slack refuse the whole message.
+Everything an ATS or a person gives us (names, titles, tags, file names) is untrusted: in mrkdwn it is
+escaped so `<!channel>` or `<https://evil|click>` shows as text and pings no one, and every field is cut to
+Slack's limits with an ellipsis so a huge value never makes Slack refuse the whole message. Slack has no
+escape for its formatting characters (`*`, `_`, `~`, backticks), so a text object holding untrusted text
+with any of them is drawn as plain_text, which Slack never parses (`untrusted_text`, `labelled_text`);
+a link label loses them.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ CONFIRMATIONS: dict[str, tuple[str, str, str]] = {
 }
 
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+_FORMATTING = re.compile(r"[*_~`]")  # mrkdwn's bold, italic, strike and code markers
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -113,6 +117,26 @@ def mrkdwn(escaped_text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": escaped_text}
 
 
+def has_formatting(*texts: str) -> bool:
+    """Whether any of `texts` holds a character mrkdwn could read as formatting."""
+    return any(_FORMATTING.search(text) for text in texts)
+
+
+def untrusted_text(text: str, limit: int) -> dict[str, Any]:
+    """A text object showing `text` exactly: escaped mrkdwn, or plain_text when it holds formatting markers."""
+    if has_formatting(text):
+        return plain(text, limit)
+    return mrkdwn(fit_mrkdwn(text, limit))
+
+
+def labelled_text(label: str, value: str, limit: int, *, label_limit: int = 200) -> dict[str, Any]:
+    """A bold label over a value, or both as plain_text when either holds formatting markers."""
+    if has_formatting(label, value):
+        return plain(f"{truncate(label, label_limit)}\n{value}", limit)
+    prefix = f"*{fit_mrkdwn(label, label_limit)}*\n"
+    return mrkdwn(prefix + fit_mrkdwn(value, limit - len(prefix)))
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL when Slack can use it as a link (http/https, within limits), else None."""
     if not url:
@@ -132,7 +156,8 @@ def safe_url(url: str | None) -> str | None:
 def mrkdwn_link(url: str, label: str) -> str:
     """`<url|label>` with both parts neutralised: `|` and `>` in the URL cannot end the link early."""
     target = escape_mrkdwn(url).replace("|", "%7C")
-    return f"<{target}|{escape_mrkdwn(label)}>"
+    shown = _FORMATTING.sub("", label).strip() or "link"
+    return f"<{target}|{escape_mrkdwn(shown)}>"
 
 
 @dataclass(frozen=True)
@@ -187,11 +212,6 @@ def action_buttons(actions: Sequence[Action], *, block_index: int = 0) -> list[d
     return buttons[:MAX_ACTIONS_ELEMENTS]
 
 
-def _field_text(label: str, value: str) -> str:
-    prefix = f"*{fit_mrkdwn(label, 200)}*\n"
-    return prefix + fit_mrkdwn(value, MAX_FIELD_TEXT - len(prefix))
-
-
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -207,11 +227,11 @@ def render_card(card: Card, *, index: int = 0) -> list[dict[str, Any]]:
     """One card as blocks: header, subtitle, fields, other links, context (source, sync time), buttons."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": plain(card.title or "(no name)", MAX_HEADER)}]
     if card.subtitle:
-        blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(card.subtitle, MAX_SECTION_TEXT))})
+        blocks.append({"type": "section", "text": untrusted_text(card.subtitle, MAX_SECTION_TEXT)})
     fields = [f for f in card.fields if f.label or f.value]
     for chunk in _chunks(fields, MAX_FIELDS):
         blocks.append({"type": "section",
-                       "fields": [mrkdwn(_field_text(f.label, f.value or "—")) for f in chunk]})
+                       "fields": [labelled_text(f.label, f.value or "—", MAX_FIELD_TEXT) for f in chunk]})
     links = _extra_links(card)
     if links:
         text = " · ".join(mrkdwn_link(link.url, link.label) for link in links)
@@ -226,7 +246,7 @@ def render_card(card: Card, *, index: int = 0) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "text": mrkdwn(text)})
     if card.context:
         blocks.append({"type": "context", "elements": [
-            mrkdwn(fit_mrkdwn(line, MAX_CONTEXT_TEXT)) for line in card.context[:MAX_CONTEXT_ELEMENTS]]})
+            untrusted_text(line, MAX_CONTEXT_TEXT) for line in card.context[:MAX_CONTEXT_ELEMENTS]]})
     buttons = action_buttons(card.actions, block_index=index)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"card.{index}.actions", "elements": buttons})
@@ -237,10 +257,12 @@ def render_card(card: Card, *, index: int = 0) -> list[dict[str, Any]]:
 
 
 def _choice_row(choice: Choice, i: int, wording: ChoiceWording) -> dict[str, Any]:
-    text = f"*{fit_mrkdwn(choice.label, 500)}*"
+    label = choice.label
     if choice.description:
-        text += "\n" + fit_mrkdwn(choice.description, MAX_SECTION_TEXT - len(text) - 1)
-    return {"type": "section", "text": mrkdwn(text),
+        text = labelled_text(label, choice.description, MAX_SECTION_TEXT, label_limit=500)
+    else:
+        text = plain(label, 500) if has_formatting(label) else mrkdwn(f"*{fit_mrkdwn(label, 500)}*")
+    return {"type": "section", "text": text,
             "accessory": _button(wording.button, f"{PICK_PREFIX}{choice.command}.{i}", value=choice.value)}
 
 
@@ -329,14 +351,14 @@ def render_proposal(reply: Reply) -> SlackMessage:
     """The core's question, the proposed meeting, and its buttons (other choices, if any, after them)."""
     blocks: list[dict[str, Any]] = []
     if reply.text:
-        blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(reply.text, MAX_SECTION_TEXT))})
+        blocks.append({"type": "section", "text": untrusted_text(reply.text, MAX_SECTION_TEXT)})
     blocks.extend(render_card(reply.cards[0]))
     buttons = proposal_buttons(reply)
     if buttons:
         blocks.append({"type": "actions", "block_id": "proposal.actions", "elements": buttons})
         hints = [c.description for c in reply.choices if c.command == SEND and c.description]
         if hints:
-            blocks.append({"type": "context", "elements": [mrkdwn(fit_mrkdwn(hints[0], MAX_CONTEXT_TEXT))]})
+            blocks.append({"type": "context", "elements": [untrusted_text(hints[0], MAX_CONTEXT_TEXT)]})
     else:
         blocks.append({"type": "context", "elements": [mrkdwn(
             "This proposal is too long to carry on a button. Shorten the title, location or attendee list "
@@ -353,7 +375,7 @@ def render_reply(reply: Reply) -> SlackMessage:
         return render_proposal(reply)
     blocks: list[dict[str, Any]] = []
     if reply.text and not reply.cards:
-        blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(reply.text, MAX_SECTION_TEXT))})
+        blocks.append({"type": "section", "text": untrusted_text(reply.text, MAX_SECTION_TEXT)})
     for i, card in enumerate(reply.cards):
         if i:
             blocks.append({"type": "divider"})
@@ -365,8 +387,8 @@ def render_reply(reply: Reply) -> SlackMessage:
 
 def text_message(text: str) -> SlackMessage:
     """A short message of our own (apologies, sync reports) as escaped mrkdwn."""
-    escaped = fit_mrkdwn(text, MAX_SECTION_TEXT)
-    return SlackMessage(text=escaped, blocks=[{"type": "section", "text": mrkdwn(escaped)}])
+    return SlackMessage(text=fit_mrkdwn(text, MAX_SECTION_TEXT),
+                        blocks=[{"type": "section", "text": untrusted_text(text, MAX_SECTION_TEXT)}])
 
 
 def encode_metadata(data: dict[str, Any]) -> str:

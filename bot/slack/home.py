@@ -23,9 +23,11 @@ from bot.slack.blocks import (
     encode_metadata,
     escape_mrkdwn,
     fit_mrkdwn,
+    has_formatting,
     mrkdwn,
     plain,
     truncate,
+    untrusted_text,
 )
 
 ADD_ACTION = "hirebot.home.add"
@@ -43,8 +45,12 @@ MAX_INPUT_VALUE = 3000
 
 def slack_date(when: datetime) -> str:
     """A date Slack shows in each reader's own time zone, with a UTC fallback for old clients."""
-    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{plain_date(when)}>"
+
+
+def plain_date(when: datetime) -> str:
+    """The date where Slack parses no markup (and for old clients)."""
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _scope_label(info: ConnectionInfo) -> str:
@@ -64,8 +70,16 @@ def _connection_block(info: ConnectionInfo, person: Person) -> dict[str, Any]:
     ]
     if info.last_error:
         lines.append(f":warning: Last error: {fit_mrkdwn(info.last_error, 1500)}")
-    block: dict[str, Any] = {"type": "section", "block_id": f"connection.{info.id}",
-                             "text": mrkdwn(truncate("\n".join(lines), MAX_SECTION_TEXT))}
+    text = mrkdwn(truncate("\n".join(lines), MAX_SECTION_TEXT))
+    if has_formatting(info.name, info.last_error or ""):
+        # The name and error are the user's and the ATS's words: plain_text shows their *, _, ~ and ` as typed.
+        shown = [f"{truncate(info.name, 200)} · for {_scope_label(info)}",
+                 f"Last sync: {plain_date(info.last_sync_at) if info.last_sync_at else 'not yet'} · "
+                 f"{info.candidate_count:,} candidates"]
+        if info.last_error:
+            shown.append(f":warning: Last error: {truncate(info.last_error, 1500)}")
+        text = plain("\n".join(shown), MAX_SECTION_TEXT)
+    block: dict[str, Any] = {"type": "section", "block_id": f"connection.{info.id}", "text": text}
     if can_remove(info, person):
         block["accessory"] = {
             "type": "button", "action_id": REMOVE_ACTION, "value": str(info.id), "style": "danger",
@@ -183,7 +197,7 @@ def connect_modal(spec: ProviderSpec, *, allow_org: bool, error: str | None = No
     blocks: list[dict[str, Any]] = []
     if error:
         blocks.append({"type": "section", "block_id": "error",
-                       "text": mrkdwn(":warning: " + fit_mrkdwn(error, MAX_SECTION_TEXT - 20))})
+                       "text": untrusted_text(":warning: " + error, MAX_SECTION_TEXT)})
     if spec.help_text:
         blocks.append({"type": "section", "text": mrkdwn(fit_mrkdwn(spec.help_text, MAX_SECTION_TEXT))})
     blocks.extend(_input_block(f, values.get(f.name)) for f in spec.fields)

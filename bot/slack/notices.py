@@ -1,5 +1,6 @@
 """Direct messages to hirebot users in Slack, for the scheduler: meeting notices to the organizer (with
-Reschedule and Cancel while the meeting is open) and pre-meeting briefings.
+Reschedule and Cancel while the meeting is open) and pre-meeting briefings, and finding people by email
+(users.lookupByEmail, with users:read.email) so attendees who never wrote to hirebot get theirs.
 
 bot/frontend/notifier.py bridges the scheduler's threads to this; here a message is drawn in Block Kit and
 posted to the user's id (which lands in the app's DM with them and needs only chat:write), with the bot
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.directory import DEFAULT_WORKSPACE
 from bot.frontend.protocol import (
     Briefing,
+    ChatContact,
     ChatDeliveryError,
     ChatRecipient,
     MeetingNotice,
@@ -37,6 +39,9 @@ PERMANENT_SLACK_ERRORS = frozenset({
     "messages_tab_disabled", "missing_scope", "no_permission", "not_authed", "not_in_channel", "token_revoked",
     "user_disabled", "user_not_found", "user_not_visible",
 })
+
+# What users.lookupByEmail answers for an address no (visible) member of the team has.
+NOT_FOUND_ERRORS = frozenset({"users_not_found", "user_not_found", "user_not_visible", "account_inactive"})
 
 
 def notice_message(text: str, meeting_id: int, *, with_buttons: bool) -> SlackMessage:
@@ -73,11 +78,42 @@ class SlackDirectMessages:
         self.tokens = tokens
         self.multi_workspace = multi_workspace
 
-    def reaches(self, recipient: ChatRecipient) -> bool:
+    def serves(self, recipient: ChatRecipient) -> bool:
+        """Whether the recipient's workspace is one of this Slack front end's."""
         # OAuth installs give each Slack team its own workspace; one configured workspace is the default one.
-        in_slack = (recipient.platform == "slack" if self.multi_workspace
-                    else (recipient.platform, recipient.workspace) == DEFAULT_WORKSPACE)
-        return bool(recipient.chat_user_id) and in_slack
+        return (recipient.platform == "slack" if self.multi_workspace
+                else (recipient.platform, recipient.workspace) == DEFAULT_WORKSPACE)
+
+    def reaches(self, recipient: ChatRecipient) -> bool:
+        return bool(recipient.chat_user_id) and self.serves(recipient)
+
+    async def find_by_email(self, recipient: ChatRecipient, email: str) -> ChatContact | None:
+        """The Slack user with this address in the recipient's team (users.lookupByEmail); None when Slack
+        has nobody with it, or only an app or a deactivated account."""
+        if not self.serves(recipient):
+            return None
+        team_id = recipient.workspace if self.multi_workspace else None
+        client = self.client  # named `client`: tests/test_slack_manifest.py finds Web API calls by it
+        try:
+            token = await self.tokens.for_team(team_id)
+            response = await client.users_lookupByEmail(token=token, email=email)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if error in NOT_FOUND_ERRORS:
+                return None
+            log.error("Slack refused to look up a user by email (team %s): %s", team_id, error)
+            raise ChatDeliveryError(f"Slack refused to look people up by email ({error}).",
+                                    retryable=error not in PERMANENT_SLACK_ERRORS) from None
+        except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as exc:
+            log.error("could not reach Slack to look up a user by email: %r", exc)
+            raise ChatDeliveryError("Slack couldn't be reached.", retryable=True) from None
+        user = response.get("user") or {}
+        if not user.get("id") or user.get("is_bot") or user.get("deleted"):
+            return None
+        profile = user.get("profile") or {}
+        return ChatContact(chat_user_id=str(user["id"]),
+                           display_name=profile.get("real_name") or user.get("real_name") or None,
+                           timezone=user.get("tz") or None)
 
     async def direct_message(self, recipient: ChatRecipient, event: Outbound) -> None:
         message = outbound_message(event)

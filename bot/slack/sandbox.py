@@ -321,9 +321,13 @@ class FakeSlackApi:
         return {"ok": True, "user": user.to_json(self.team_id)}
 
     def _users_lookup_by_email(self, args: JsonDict) -> JsonDict:
-        email = str(args.get("email", "")).lower()
+        """As Slack documents it: `email` is required, matched without regard to case, among this team's
+        members (users.lookupByEmail needs users:read.email); anyone else is `users_not_found`."""
+        email = str(args.get("email") or "").strip().lower()
+        if not email:
+            return {"ok": False, "error": "invalid_arguments"}
         for user in self.users.values():
-            if user.email and user.email.lower() == email:
+            if user.email and user.email.lower() == email and user.team_id in (None, self.team_id):
                 return {"ok": True, "user": user.to_json(self.team_id)}
         return {"ok": False, "error": "users_not_found"}
 

@@ -29,7 +29,16 @@ from bot.frontend.schedule_form import (
     form_problems,
 )
 from bot.intake import IntakeTarget
-from bot.slack.blocks import encode_metadata, fit_mrkdwn, mrkdwn, plain, text_message, truncate
+from bot.slack.blocks import (
+    encode_metadata,
+    fit_mrkdwn,
+    has_formatting,
+    mrkdwn,
+    plain,
+    text_message,
+    truncate,
+    untrusted_text,
+)
 
 SCHEDULE_CALLBACK = "hirebot.schedule.modal"
 INPUT_ACTION = "value"
@@ -147,17 +156,20 @@ def schedule_modal(form: ScheduleForm, context: FormContext, *, intake: IntakeCh
     """
     draft = context.draft
     who = draft.name or draft.email or "the candidate"
-    intro = f"*{fit_mrkdwn(who, 300)}*" + (f" ({fit_mrkdwn(draft.email, 320)})" if draft.email else "")
+    intro = mrkdwn(f"Interview with *{fit_mrkdwn(who, 300)}*" + (f" ({fit_mrkdwn(draft.email, 320)})" if draft.email
+                                                                 else ""))
+    if has_formatting(who, draft.email or ""):  # a name is the ATS's words: plain_text shows its *, _, ~ and ` as typed
+        intro = plain(f"Interview with {who}" + (f" ({draft.email})" if draft.email else ""), 700)
     blocks: list[dict[str, Any]] = []
     if error:
         blocks.append({"type": "section", "block_id": "error",
-                       "text": mrkdwn(":warning: " + fit_mrkdwn(error, 2900))})
+                       "text": untrusted_text(":warning: " + error, 2900)})
     people: dict[str, Any] = {"type": "multi_users_select", "max_selected_items": MAX_PICKED_PEOPLE,
                               "placeholder": plain("Choose colleagues", 150)}
     if form.people:
         people["initial_users"] = list(form.people[:MAX_PICKED_PEOPLE])
     blocks += [
-        {"type": "section", "block_id": "candidate", "text": mrkdwn(f"Interview with {intro}")},
+        {"type": "section", "block_id": "candidate", "text": intro},
         _input(TITLE_BLOCK, "Title", _text_input(form.title, MAX_TITLE)),
         _input(DURATION_BLOCK, "Length", _duration_select(form.duration)),
         _input(FIRST_DAY_BLOCK, "Search from", _date_picker(form.first_day)),

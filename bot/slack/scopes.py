@@ -20,6 +20,7 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
 WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "users.info": ("users:read", "users:read.email"),  # the email maps a Slack user to a hirebot user
+    "users.lookupByEmail": ("users:read", "users:read.email"),  # attendees who never wrote to hirebot
     "chat.postMessage": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
     "views.open": (),
