@@ -74,15 +74,18 @@ def demo(
 
 @app.command()
 def run(
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "0.0.0.0",
+    host: Annotated[str, typer.Option("--host", envvar="HIREBOT_HOST",
+                                      help="Interface to listen on; 0.0.0.0 to accept other machines.")]
+    = "127.0.0.1",
 ) -> None:
-    """Serve Slack, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
-    from bot.server import serve
+    """Serve chat, booking pages, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
+    from bot.server import quiet_logging, serve
 
-    logging.getLogger().setLevel(logging.INFO)
     runtime = _runtime()
+    quiet_logging(runtime.settings.log_level)
     try:
-        serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False))
+        serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False,
+                                                                 soft_wrap=True))
     finally:
         runtime.close()
 
