@@ -23,6 +23,7 @@ from rich.table import Table
 
 # typer 0.29 ships its own copy of click (no separate click package); pyproject pins that series.
 from typer._click import exceptions as click_exceptions
+from typer.core import TyperGroup
 
 from adapters.errors import HirebotError
 from adapters.registry import SPECS
@@ -36,9 +37,22 @@ if TYPE_CHECKING:
     from scheduler.meetings import MeetingView
     from scheduler.wiring import Scheduling
 
+class ConnectGroup(TyperGroup):
+    """`hirebot connect`: an unknown ATS name is answered with the ones hirebot can connect to."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click_exceptions.UsageError as exc:
+            names = ", ".join(spec.name for spec in SPECS)
+            said = exc.message.rstrip(".")
+            exc.message = f"{said}{' ' if said.endswith('?') else '. '}hirebot can connect: {names}."
+            raise
+
+
 app = typer.Typer(name="hirebot", help="Recruiting assistant for Slack and Teams, synced with your ATS.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-connect_app = typer.Typer(help="Connect an applicant tracking system.", no_args_is_help=True)
+connect_app = typer.Typer(help="Connect an applicant tracking system.", no_args_is_help=True, cls=ConnectGroup)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(connect_app, name="connect")
 app.add_typer(db_app, name="db")
