@@ -103,9 +103,9 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
                           scheduler=scheduler)
 
 
-# hirebot's own loggers follow HIREBOT_LOG_LEVEL; libraries (apscheduler, aiohttp's access log, httpx,
-# slack_sdk) only say warnings, unless the level is DEBUG, when everything speaks.
-OWN_LOGGERS = ("bot", "scheduler", "store", "adapters")
+# hirebot's own loggers and the access log (booking tokens already hashed) follow HIREBOT_LOG_LEVEL; libraries
+# (apscheduler, httpx, slack_sdk) only say warnings, unless the level is DEBUG, when everything speaks.
+OWN_LOGGERS = ("bot", "scheduler", "store", "adapters", "aiohttp.access")
 
 
 def quiet_logging(level: str) -> None:
