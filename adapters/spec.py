@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from adapters.base import AtsAdapter, Capability
+from adapters.errors import ConfigError
 from adapters.webhooks import WebhookVerifier
 from adapters.write_policy import WritePolicy
 
@@ -23,7 +25,8 @@ class ConnectField:
     `label` and `help` are the form's; `flag_help` is the flag's `--help` line. `secret` values are stored
     sealed and never shown again; `credential` stores a non-secret value with them (an OAuth client id).
     `default` applies on the command line only (the form leaves an optional input empty). `choices`
-    limits the value (a select in forms, a checked flag on the command line).
+    limits the value (a select in forms, a checked flag on the command line). A `url` value must be a
+    whole web address; `placeholder` is the example an error shows.
     """
 
     name: str
@@ -36,6 +39,7 @@ class ConnectField:
     placeholder: str = ""
     choices: tuple[str, ...] = ()
     default: str | None = None
+    url: bool = False
 
     @property
     def flag(self) -> str:
@@ -45,6 +49,24 @@ class ConnectField:
     def sealed(self) -> bool:
         """Stored with the encrypted credentials rather than the plain settings."""
         return self.secret or self.credential
+
+
+def check_url(field: ConnectField, value: str) -> None:
+    """A ConfigError saying what a URL must look like, unless `value` is an http(s) address with a host."""
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        valid = False
+    if not valid:
+        example = f", like {field.placeholder}" if field.placeholder else ""
+        raise ConfigError(f"{field.label} must be a whole web address starting with https:// (or http:// for a "
+                          f"server on your own machine){example}; {value!r} is not one.")
+
+
+def accept_values(base_url: str, values: Mapping[str, str]) -> None:
+    """The default connect check: nothing beyond the fields' own (required, choices, URLs)."""
 
 
 class WebhookScheme(StrEnum):
@@ -80,7 +102,10 @@ class ProviderSpec:
     values when none is given. `aliases` are other words people use for it in chat ("breezy").
     `org_scope_allowed`: an admin may connect it for the whole workspace
     (otherwise connections are personal). `help_text` is the setup and permission help shown above the
-    connect form; `connect_summary` is the `hirebot connect <name>` help line.
+    connect form; `connect_summary` is the `hirebot connect <name>` help line. `check_values` refuses, with
+    a ConfigError, connect values that validation might pass but sync would not (it gets the base URL
+    and the other values). `identity` names the fields that, with the base URL, tell one ATS account from
+    another: connecting the same account twice is refused (every candidate would be listed twice).
     """
 
     name: str
@@ -94,6 +119,8 @@ class ProviderSpec:
     write_policy: WritePolicy
     org_scope_allowed: bool = False
     aliases: tuple[str, ...] = ()
+    check_values: Callable[[str, Mapping[str, str]], None] = accept_values
+    identity: tuple[str, ...] = ()
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -23,6 +23,7 @@ from rich.table import Table
 
 # typer 0.29 ships its own copy of click (no separate click package); pyproject pins that series.
 from typer._click import exceptions as click_exceptions
+from typer.core import TyperGroup
 
 from adapters.errors import HirebotError
 from adapters.registry import SPECS
@@ -36,15 +37,44 @@ if TYPE_CHECKING:
     from scheduler.meetings import MeetingView
     from scheduler.wiring import Scheduling
 
+class ConnectGroup(TyperGroup):
+    """`hirebot connect`: an unknown ATS name is answered with the ones hirebot can connect to."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click_exceptions.UsageError as exc:
+            names = ", ".join(spec.name for spec in SPECS)
+            said = exc.message.rstrip(".")
+            exc.message = f"{said}{' ' if said.endswith('?') else '. '}hirebot can connect: {names}."
+            raise
+
+
 app = typer.Typer(name="hirebot", help="Recruiting assistant for Slack and Teams, synced with your ATS.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-connect_app = typer.Typer(help="Connect an applicant tracking system.", no_args_is_help=True)
+connect_app = typer.Typer(help="Connect an applicant tracking system.", no_args_is_help=True, cls=ConnectGroup)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(connect_app, name="connect")
 app.add_typer(db_app, name="db")
 
 console = Console()
 err = Console(stderr=True)
+# Piped output is read by programs and people copying links: never wrap a line or cut a value there.
+console.soft_wrap = not console.is_terminal
+err.soft_wrap = not err.is_terminal
+
+
+def _print_rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table in a terminal; piped, plain tab-separated columns under a header line, every value whole."""
+    if console.is_terminal:
+        table = Table(*headers)
+        for row in rows:
+            table.add_row(*(escape(value) for value in row))
+        console.print(table)
+        return
+    for line in (headers, *rows):
+        sys.stdout.write("\t".join(" ".join(value.split()) for value in line) + "\n")
+    sys.stdout.flush()
 
 
 class CliError(Exception):
@@ -74,15 +104,18 @@ def demo(
 
 @app.command()
 def run(
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "0.0.0.0",
+    host: Annotated[str, typer.Option("--host", envvar="HIREBOT_HOST",
+                                      help="Interface to listen on; 0.0.0.0 to accept other machines.")]
+    = "127.0.0.1",
 ) -> None:
-    """Serve Slack, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
-    from bot.server import serve
+    """Serve chat, booking pages, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
+    from bot.server import quiet_logging, serve
 
-    logging.getLogger().setLevel(logging.INFO)
     runtime = _runtime()
+    quiet_logging(runtime.settings.log_level)
     try:
-        serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False))
+        serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False,
+                                                                 soft_wrap=True))
     finally:
         runtime.close()
 
@@ -160,22 +193,30 @@ def _connect_hint() -> str:
 
 
 @app.command("connections")
-def list_connections() -> None:
+def list_connections(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per connection.")] = False,
+) -> None:
     """List connected ATS accounts with their last sync and candidate counts."""
     runtime = _runtime()
     try:
         rows = runtime.connections.list_for(runtime.directory.local_admin())
     finally:
         runtime.close()
+    if as_json:
+        for info in rows:
+            data = {"id": info.id, "provider": info.provider, "label": info.label, "name": info.name,
+                    "scope": info.scope, "candidates": info.candidate_count,
+                    "last_sync_at": info.last_sync_at.isoformat() if info.last_sync_at else None,
+                    "last_error": info.last_error}
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
     if not rows:
         console.print(f"No ATS connected yet. Use {_connect_hint()}.")
         return
-    table = Table("id", "provider", "name", "scope", "candidates", "last sync", "last error")
-    for info in rows:
-        table.add_row(str(info.id), info.label, info.name, info.scope, str(info.candidate_count),
-                      info.last_sync_at.isoformat(timespec="seconds") if info.last_sync_at else "never",
-                      info.last_error or "")
-    console.print(table)
+    _print_rows(("id", "provider", "name", "scope", "candidates", "last sync", "last error"),
+                [(str(info.id), info.label, info.name, info.scope, str(info.candidate_count),
+                  info.last_sync_at.isoformat(timespec="seconds") if info.last_sync_at else "never",
+                  info.last_error or "") for info in rows])
 
 
 @app.command("disconnect")
@@ -335,10 +376,11 @@ def jobs(
             sys.stdout.write(json.dumps({"connection_id": conn.id, "provider": conn.provider, "id": job.remote_id,
                                          "name": job.name, "active_candidates": active}, ensure_ascii=False) + "\n")
         return
-    table = Table("connection", "job", "active candidates")
-    for job, active in found:
-        table.add_row(by_id[job.connection_id].name, job.name, str(active))
-    console.print(table if found else "No open jobs.")
+    if not found:
+        console.print("No open jobs.")
+        return
+    _print_rows(("connection", "job", "active candidates"),
+                [(by_id[job.connection_id].name, job.name, str(active)) for job, active in found])
 
 
 # -- scheduling ---------------------------------------------------------------------------------------
@@ -558,11 +600,12 @@ def outbox_list(
             data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dataclasses.asdict(row).items()}
             sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    table = Table("id", "meeting", "candidate", "event", "action", "ATS", "state", "tries", "error")
-    for row in rows:
-        table.add_row(str(row.id), str(row.meeting_id), row.candidate, row.event_kind, row.action, row.provider,
-                      row.state, str(row.attempts), row.error or "")
-    console.print(table if rows else "The outbox is empty.")
+    if not rows:
+        console.print("The outbox is empty.")
+        return
+    _print_rows(("id", "meeting", "candidate", "event", "action", "ATS", "state", "tries", "error"),
+                [(str(row.id), str(row.meeting_id), row.candidate, row.event_kind, row.action, row.provider,
+                  row.state, str(row.attempts), row.error or "") for row in rows])
 
 
 @outbox_app.command("retry")

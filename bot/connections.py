@@ -20,13 +20,14 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
 from adapters.http import default_http_client
 from adapters.registry import SPECS, adapter_for, spec_for
-from adapters.spec import ProviderSpec
+from adapters.spec import ProviderSpec, check_url
 from bot.messages import Person
 from store.crypto import SecretBox
 from store.db import transaction
@@ -67,8 +68,12 @@ def _split_values(spec: ProviderSpec, values: dict[str, str]) -> tuple[str, dict
     sealed = {f.name for f in spec.fields if f.sealed}
     credentials = {k: v for k, v in clean.items() if k in sealed}
     settings = {k: v for k, v in clean.items() if k not in sealed and k != "base_url"}
-    base_url = clean.get("base_url") or spec.default_base_url(clean)
-    return base_url.rstrip("/"), credentials, settings
+    for field in spec.fields:
+        if field.url and field.name in clean:
+            check_url(field, clean[field.name])
+    base_url = (clean.get("base_url") or spec.default_base_url(clean)).rstrip("/")
+    spec.check_values(base_url, clean)  # what sync will need, before any request is made
+    return base_url, credentials, settings
 
 
 class ConnectionService:
@@ -91,6 +96,7 @@ class ConnectionService:
         if scope == "org" and not person.is_admin:
             raise ConfigError("Only a workspace admin can connect an ATS for the whole workspace.")
         base_url, credentials, settings = _split_values(spec, values)
+        self._refuse_twice(person, spec, base_url, {**credentials, **settings})
         config = ConnectionConfig(base_url=base_url, credentials=credentials, settings=settings)
         async with self.client_factory() as client:
             adapter = spec.adapter_class(config, client)
@@ -112,6 +118,22 @@ class ConnectionService:
             session.add(row)
             session.flush()
             return replace(self._info(session, row), warnings=warnings)
+
+    def _refuse_twice(self, person: Person, spec: ProviderSpec, base_url: str, values: dict[str, Any]) -> None:
+        """The same ATS account connected twice in a workspace would list every candidate twice."""
+        if not spec.identity:
+            return
+        wanted = tuple(str(values.get(name) or "") for name in spec.identity)
+        with self.sessions() as session:
+            rows = session.scalars(select(AtsConnection).where(
+                AtsConnection.workspace_id == person.workspace_id, AtsConnection.provider == spec.name,
+                AtsConnection.base_url == base_url)).all()
+        for row in rows:
+            known = {**self.box.open(row.credentials), **dict(row.settings)}
+            if tuple(str(known.get(name) or "") for name in spec.identity) == wanted:
+                raise ConfigError(f"This {spec.label} account is already connected as connection {row.id} "
+                                  f"({row.name}). To connect it again, with new credentials or another scope, "
+                                  f"disconnect connection {row.id} first.")
 
     def list_for(self, person: Person) -> list[ConnectionInfo]:
         with self.sessions() as session:

@@ -29,11 +29,11 @@ from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-NOTHING_CONFIGURED = (
-    "No chat front end is configured, so there is nothing to serve. For Slack set SLACK_BOT_TOKEN and "
-    "SLACK_SIGNING_SECRET (one workspace over HTTP), add SLACK_APP_TOKEN for Socket Mode (no public URL "
-    "needed), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET to install into many "
-    "workspaces. docs/slack.md walks through it."
+CHAT_NOT_CONFIGURED = (
+    "Chat: not configured, so nobody can ask hirebot anything and meeting notices wait. For Slack set "
+    "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace over HTTP), add SLACK_APP_TOKEN for Socket Mode "
+    "(no public URL needed), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET to install "
+    "into many workspaces. docs/slack.md walks through it."
 )
 
 FrontEndFactory = Callable[[Runtime], FrontEnd | None]
@@ -49,11 +49,13 @@ def configured_front_ends(runtime: Runtime,
 
 
 def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web.Application:
-    """The web application with every configured front end mounted; refuses when none is configured."""
+    """The web application with every configured front end mounted. With none configured it still serves
+    booking pages, ATS webhooks, health and metrics (the links `hirebot schedule` prints must load), and
+    says that chat is not configured."""
     settings = runtime.settings
     fronts = configured_front_ends(runtime)
     if not fronts:
-        raise ConfigError(NOTHING_CONFIGURED)
+        say(CHAT_NOT_CONFIGURED)
     for front in fronts:
         for line in front.describe():
             say(line)
@@ -67,10 +69,11 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
     running: dict[str, asyncio.AbstractEventLoop] = {}  # the server's loop while the front ends are started
     # Meeting notices and pre-meeting briefings go out as DMs through the front ends; until they have
     # started (and after they stop) notices wait, their jobs retried.
-    notifier = NotifierBridge(runtime.sessions, [front.direct_messages() for front in fronts],
-                              lambda: running.get("loop"), box=runtime.box)
-    scheduling.set_notifier(notifier)
-    scheduling.set_briefing_sender(RenderingBriefingSender(notifier))
+    if fronts:
+        notifier = NotifierBridge(runtime.sessions, [front.direct_messages() for front in fronts],
+                                  lambda: running.get("loop"), box=runtime.box)
+        scheduling.set_notifier(notifier)
+        scheduling.set_briefing_sender(RenderingBriefingSender(notifier))
     for front in fronts:
         if isinstance(front.core, ProcessCore):
             # Meetings changed in a core process plan their jobs there; this process's runner sends them.
@@ -98,6 +101,21 @@ def build_server(runtime: Runtime, *, say: Callable[[str], None] = print) -> web
     routes += booking_routes(scheduling.service, token_key=scheduling.token_key)
     return create_web_app(runtime, extra_routes=routes, on_startup=startup, on_cleanup=cleanup,
                           scheduler=scheduler)
+
+
+# hirebot's own loggers and the access log (booking tokens already hashed) follow HIREBOT_LOG_LEVEL; libraries
+# (apscheduler, httpx, slack_sdk) only say warnings, unless the level is DEBUG, when everything speaks.
+OWN_LOGGERS = ("bot", "scheduler", "store", "adapters", "aiohttp.access")
+
+
+def quiet_logging(level: str) -> None:
+    """Log levels for `hirebot run`: a quiet start that still shows hirebot's own news and every warning."""
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise ConfigError(f"HIREBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
+    logging.getLogger().setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(numeric)
 
 
 def serve(runtime: Runtime, *, host: str, say: Callable[[str], None] = print) -> None:

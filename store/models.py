@@ -100,6 +100,8 @@ class AtsConnection(Base):
     """One connected ATS account, org-wide for a workspace or personal to one user."""
 
     __tablename__ = "ats_connections"
+    # Never reuse an id (SQLite would reuse the highest after a delete): webhook URLs name connections by id.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

@@ -1,5 +1,6 @@
 """`hirebot run` as a real process: a signed Slack DM "who is X" is answered with card blocks posted to a
-fake Slack Web API; with no front end configured it refuses with a clear reason."""
+fake Slack Web API; with no chat front end configured it still serves booking pages, webhooks, health and
+metrics, says that chat is not configured, and starts quietly on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -78,7 +79,61 @@ def test_run_answers_a_signed_dm_with_card_blocks(slack: tuple[FakeSlackApi, str
     assert "Slack" in output
 
 
-def test_run_refuses_when_nothing_is_configured(tmp_path: Path) -> None:
-    result = run_cli(["run"], cli_env(tmp_path))
-    assert result.returncode == 1
-    assert "No chat front end is configured" in result.stderr and "Traceback" not in result.stderr
+def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "bot", "run", *args], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _stop(server: subprocess.Popen[str]) -> str:
+    server.terminate()
+    return server.communicate(timeout=20)[0]
+
+
+def test_run_without_chat_serves_booking_pages_webhooks_health_and_metrics(tmp_path: Path) -> None:
+    port = free_port()
+    env = cli_env(tmp_path, HIREBOT_PORT=str(port), HIREBOT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+                  HIREBOT_SYNC_INTERVAL="3600")
+    scheduled = run_cli(["schedule", "dana@example.com", "--json"], env)
+    assert scheduled.returncode == 0, scheduled.stderr
+    booking_url = json.loads(scheduled.stdout)["booking_url"]
+    server = _start(env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base)
+        page = httpx.get(booking_url)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert httpx.get(f"{base}/metrics").status_code == 200
+        assert httpx.post(f"{base}/webhooks/greenhouse/999", content=b"{}").status_code == 404  # no such connection
+    finally:
+        output = _stop(server)
+    assert "Chat: not configured" in output and "Traceback" not in output
+    assert "Booking pages" in output
+
+
+def test_run_starts_quietly_on_localhost(tmp_path: Path) -> None:
+    """One line per thing served, no library INFO lines, and only 127.0.0.1 unless --host says otherwise."""
+    port = free_port()
+    env = cli_env(tmp_path, HIREBOT_PORT=str(port), HIREBOT_SYNC_INTERVAL="3600")
+    server = _start(env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+    finally:
+        output = _stop(server)
+    # The access log (wait_healthy's requests) is hirebot's own; every other INFO line would be noise.
+    lines = [line for line in output.strip().splitlines() if not line.startswith("INFO aiohttp.access:")]
+    assert lines[-1] == f"hirebot is listening on http://127.0.0.1:{port}", output
+    assert not [line for line in lines if line.startswith(("INFO", "DEBUG"))], output
+    assert len(lines) <= 6, output
+
+
+def test_run_host_comes_from_the_flag_or_hirebot_host(tmp_path: Path) -> None:
+    port = free_port()
+    env = cli_env(tmp_path, HIREBOT_PORT=str(port), HIREBOT_SYNC_INTERVAL="3600", HIREBOT_HOST="0.0.0.0")
+    server = _start(env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+    finally:
+        output = _stop(server)
+    assert f"hirebot is listening on http://0.0.0.0:{port}" in output
+    help_text = run_cli(["run", "--help"], cli_env(tmp_path)).stdout
+    assert "127.0.0.1" in help_text and "HIREBOT_HOST" in help_text

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from adapters.base import AtsAdapter, Capability, ConnectionConfig
-from adapters.errors import ConfigError
+from adapters.errors import AtsError, ConfigError
 from adapters.greenhouse import interviews, writes
 from adapters.greenhouse.auth import DEFAULT_AUTH_URL, ActingTokens
 from adapters.greenhouse.bodies import DEFAULT_NOTE_VISIBILITY, NOTE_VISIBILITIES
@@ -69,7 +69,10 @@ class GreenhouseAdapter(AtsAdapter):
         self.http = AtsHttp(client, provider=self.provider, display_name=self.display_name, policy=policy,
                             sleep=sleep, clock=clock, rng=rng)
         user_id = settings.get("user_id")
-        acting = ActingTokens(self.http, auth_url=str(settings.get("auth_url") or DEFAULT_AUTH_URL),
+        self.auth_url = str(settings.get("auth_url") or DEFAULT_AUTH_URL)
+        # A test server or proxy as the API with Greenhouse's own token URL is usually a forgotten --auth-url.
+        self.auth_url_assumed = not settings.get("auth_url") and self.base_url != api_root(DEFAULT_BASE_URL)
+        acting = ActingTokens(self.http, auth_url=self.auth_url,
                               client_id=client_id, client_secret=client_secret,
                               user_id=str(user_id) if user_id not in (None, "") else None, clock=clock)
         self.tokens = acting.own
@@ -86,6 +89,15 @@ class GreenhouseAdapter(AtsAdapter):
     async def validate(self) -> None:
         try:
             await self.tokens.current()
+        except AtsError as exc:  # CredentialsRefused included
+            if self.auth_url_assumed:
+                raise ConfigError(f"Could not get a Greenhouse token from {self.auth_url}, the default token URL: "
+                                  f"{exc} With an API base URL of your own ({self.base_url}), also give that "
+                                  "server's Token URL (--auth-url).") from exc
+            if isinstance(exc, CredentialsRefused):
+                raise credentials_refused(exc) from exc
+            raise
+        try:
             reply = await self.harvest.get(self.harvest.url("/v3/users"), {"per_page": 1})
         except CredentialsRefused as exc:
             raise credentials_refused(exc) from exc

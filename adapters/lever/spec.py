@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from adapters.errors import MalformedResponse
+from adapters.errors import ConfigError, MalformedResponse
 from adapters.lever import LEVER_BASE_URLS, LeverAdapter, parse_webhook, verify_webhook_signature
 from adapters.lever.policy import LeverWritePolicy
 from adapters.spec import ConnectField, ProviderSpec, WebhookScheme, WebhookSpec
@@ -55,6 +55,14 @@ def _default_base_url(values: Mapping[str, str]) -> str:
     return LEVER_BASE_URLS[values.get("region", "us")]
 
 
+def check_values(base_url: str, values: Mapping[str, str]) -> None:
+    """Every Lever API path hirebot uses hangs off /v1, so a base URL without it would pass the key check's
+    first probes and fail at the first sync."""
+    if not base_url.rstrip("/").endswith("/v1"):
+        raise ConfigError(f"A Lever API base URL ends in /v1, like {LEVER_BASE_URLS['us']}: did you mean "
+                          f"{base_url.rstrip('/')}/v1?")
+
+
 LEVER = ProviderSpec(
     name="lever",
     label="Lever",
@@ -66,9 +74,11 @@ LEVER = ProviderSpec(
         ConnectField("region", "Region", "us, eu or sandbox.", required=False, choices=("us", "eu", "sandbox"),
                      default="us"),
         ConnectField("base_url", "API base URL", "Lever API base URL (overrides --region).", required=False,
-                     help="Only for a proxy or a test server."),
+                     help="Only for a proxy or a test server.", placeholder=LEVER_BASE_URLS["us"], url=True),
     ),
     default_base_url=_default_base_url,
+    check_values=check_values,
+    identity=("api_key",),
     webhooks=WebhookSpec(
         scheme=WebhookScheme.ISSUED_TOKENS, verify=verify_delivery, events=LEVER_EVENTS,
         setup=("In Lever, open Settings > Integrations and API > Webhooks and turn on each event below with this "

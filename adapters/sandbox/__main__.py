@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from adapters.sandbox.fake import FakeAts, FakeOptions
 from adapters.sandbox.registry import FAKES, fake_class
+from adapters.sandbox.server import serve_in_foreground
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     fake = fake_class(args.provider).build(FakeOptions(candidates=args.candidates, seed=args.seed,
                                                        chaos=args.chaos))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(fake, args.host, args.port))
+        serve_in_foreground(_serve(fake, args.host, args.port))
 
 
 async def _serve(fake: FakeAts, host: str, port: int) -> None:

@@ -93,6 +93,7 @@ from adapters.sandbox.greenhouse_state import (
 )
 from adapters.sandbox.ratelimit import FixedWindow
 from adapters.sandbox.recorder import RecordedRequest as KitRecordedRequest
+from adapters.sandbox.server import serve_in_foreground
 from adapters.sandbox.webhooks import SignatureScheme, WebhookSender
 
 log = logging.getLogger(__name__)
@@ -1312,7 +1313,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     state = generate(seed=args.seed, candidates=args.candidates)
     sandbox = GreenhouseSandbox(state, rate_limit=args.rate_limit, chaos=Chaos(args.chaos))
     try:
-        asyncio.run(_serve(sandbox, args.host, args.port, args.chaos))
+        serve_in_foreground(_serve(sandbox, args.host, args.port, args.chaos))
     except KeyboardInterrupt:
         print("Stopped.")
 

@@ -68,6 +68,7 @@ from adapters.sandbox.lever_dataset import (
 )
 from adapters.sandbox.ratelimit import RateLimitHeaders, TokenBucket
 from adapters.sandbox.recorder import RecordedRequest as KitRecordedRequest
+from adapters.sandbox.server import serve_in_foreground
 from adapters.sandbox.webhooks import WebhookSender, sign_fields
 
 API_PREFIX = "/v1"
@@ -1368,7 +1369,7 @@ def main(argv: list[str] | None = None) -> None:
                            rate_limit=args.rate_limit, burst=args.burst, chaos=Chaos(args.chaos, seed=args.seed),
                            max_recorded=1000)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(sandbox, args.host, args.port))
+        serve_in_foreground(_serve(sandbox, args.host, args.port))
 
 
 async def _serve(sandbox: LeverSandbox, host: str, port: int) -> None:

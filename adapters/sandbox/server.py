@@ -7,12 +7,20 @@ gets its own thread and event loop so it never competes with the caller's loop.
 from __future__ import annotations
 
 import asyncio
+import errno
+import sys
 import threading
+from collections.abc import Coroutine
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
 SHUTDOWN_SECONDS = 2.0
+
+
+class PortBusy(OSError):
+    """The port asked for is taken; the message says so in one line, with what to do."""
 
 
 async def start_site(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> tuple[web.AppRunner, str]:
@@ -22,12 +30,25 @@ async def start_site(app: web.Application, host: str = "127.0.0.1", port: int = 
     site = web.TCPSite(runner, host, port)
     try:
         await site.start()
-    except BaseException:
+    except BaseException as exc:
         await runner.cleanup()
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            raise PortBusy(exc.errno, f"Port {port} on {host} is already in use: stop what listens there, or "
+                                      "choose another with --port (or leave --port out for any free one).") from exc
         raise
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     return runner, f"http://{shown}:{bound_port}"
+
+
+def serve_in_foreground(main: Coroutine[Any, Any, None]) -> None:
+    """Run a sandbox's serving coroutine; a port that is taken or an address that cannot be used ends the
+    command with one line on stderr and status 1, not a traceback."""
+    try:
+        asyncio.run(main)
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 class BackgroundServer:
