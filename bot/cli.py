@@ -400,7 +400,7 @@ def _print_meeting(runtime: Runtime, view: MeetingView) -> None:
     from bot.console.render import render_card
 
     assert runtime.assistant.scheduling is not None
-    console.print(render_card(runtime.assistant.scheduling.meeting_card(view)))
+    console.print(render_card(runtime.assistant.scheduling.meeting_card(view), terminal=console.is_terminal))
 
 
 def _scheduling(runtime: Runtime) -> Scheduling:

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from rich.console import Console
 
 from bot.console.chat import ConsoleChat
 from bot.console.logs import logs_to_file
+from bot.console.render import print_reply
 from bot.core import Assistant
 from bot.directory import Directory
+from bot.replies import Card, Field, Link, Reply
 from store.db import session_factory
 from tests import factories
 
@@ -84,3 +87,27 @@ def test_exit_ends_piped_lines(sqlite_engine) -> None:  # type: ignore[no-untype
     transcript = terminal.export_text()
     assert "you> hello" in transcript and "you> QUIT" in transcript
     assert "you> help" not in transcript and "Here is what I can do" not in transcript
+
+
+SIGNED_URL = ("https://files.example.com/jane/portfolio.pdf?X-Amz-Signature=" + "a" * 200 + "&X-Amz-Expires=30")
+
+
+def _card_reply() -> Reply:
+    return Reply(intent="who_is", text="Here's *Jane Doe*.", cards=[Card(
+        title="Jane Doe", fields=[Field("Email", "jane@example.com")],
+        links=[Link("Resume", SIGNED_URL), Link("Greenhouse", "https://app.greenhouse.io/people/1")])])
+
+
+def test_a_long_signed_link_is_a_short_label_in_the_terminal() -> None:
+    out = StringIO()
+    print_reply(Console(file=out, force_terminal=True, width=80, color_system=None), _card_reply())
+    shown = out.getvalue()
+    assert "files.example.com/…/portfolio.pdf" in shown and "X-Amz-Signature" not in shown
+    assert "https://app.greenhouse.io/people/1" in shown  # short links stay as they are
+
+
+def test_piped_every_link_is_whole_on_its_own_line() -> None:
+    out = StringIO()
+    print_reply(Console(file=out, force_terminal=False, width=80), _card_reply())
+    lines = out.getvalue().splitlines()
+    assert f"Resume: {SIGNED_URL}" in lines and "Greenhouse: https://app.greenhouse.io/people/1" in lines

@@ -1,8 +1,14 @@
-"""Draws a Reply in the terminal with rich. Text from the ATS is printed as text, never as markup."""
+"""Draws a Reply in the terminal with rich. Text from the ATS is printed as text, never as markup.
+
+In a terminal a long link (a signed resume URL runs to hundreds of characters) shows as a short label
+that is still a clickable link; piped, every link is printed whole on a line of its own, outside the box,
+so nothing a script or a person copies is wrapped or cut.
+"""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -12,6 +18,17 @@ from rich.text import Text
 from bot.replies import Card, Reply
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
+SHORT_LINK_CHARS = 60
+
+
+def short_link(url: str, limit: int = SHORT_LINK_CHARS) -> str:
+    """A long URL as host and last path segment ("files.example/…/cv.pdf"); a short one as it is."""
+    if len(url) <= limit:
+        return url
+    parts = urlsplit(url)
+    name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    label = f"{parts.netloc}/…/{name}" if name else f"{parts.netloc}/…"
+    return label if len(label) <= limit else f"{label[:limit - 1]}…"
 
 
 def _message_text(text: str) -> Text:
@@ -26,7 +43,8 @@ def _message_text(text: str) -> Text:
     return out
 
 
-def render_card(card: Card) -> RenderableType:
+def render_card(card: Card, *, terminal: bool = True) -> RenderableType:
+    """The card in a box; `terminal=False` (piped output) puts its links whole below the box."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
@@ -36,22 +54,25 @@ def render_card(card: Card) -> RenderableType:
     if card.subtitle:
         parts.append(Text(card.subtitle, style="italic"))
     parts.append(table)
-    if card.links:
+    if card.links and terminal:
         links = Table.grid(padding=(0, 2))
         links.add_column(style="bold cyan", no_wrap=True)
         links.add_column(overflow="fold")
         for link in card.links:
-            links.add_row(Text(link.label), Text(link.url, style=f"link {link.url}"))
+            links.add_row(Text(link.label), Text(short_link(link.url), style=f"link {link.url}"))
         parts.append(Text(""))
         parts.append(links)
     if card.context:
         parts.append(Text(" · ".join(card.context), style="dim"))
-    return Panel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
+    box = Panel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
+    if terminal or not card.links:
+        return box
+    return Group(box, *(Text(f"{link.label}: {link.url}") for link in card.links))
 
 
-def render_reply(reply: Reply) -> RenderableType:
+def render_reply(reply: Reply, *, terminal: bool = True) -> RenderableType:
     parts: list[RenderableType] = [_message_text(reply.text)]
-    parts.extend(render_card(card) for card in reply.cards)
+    parts.extend(render_card(card, terminal=terminal) for card in reply.cards)
     for number, choice in enumerate(reply.choices, start=1):
         line = Text(f"  {number}. ", style="bold")
         line.append(choice.label, style="bold")
@@ -64,4 +85,5 @@ def render_reply(reply: Reply) -> RenderableType:
 
 
 def print_reply(console: Console, reply: Reply) -> None:
-    console.print(render_reply(reply))
+    # Piped: never wrap a line, so each link stays whole on its own line.
+    console.print(render_reply(reply, terminal=console.is_terminal), soft_wrap=not console.is_terminal)
