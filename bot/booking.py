@@ -196,7 +196,8 @@ class BookingPages:
     async def other_times(self, request: web.Request) -> web.Response:
         token, view, form, zone = await self._form(request)
         try:
-            await asyncio.to_thread(self.service.request_other_times, view.id, note=_text(form.get("note")))
+            await asyncio.to_thread(self.service.request_other_times, view.id, note=_text(form.get("note")),
+                                    candidate_timezone=zone)
         except IllegalTransition:
             return await self._refused(view.id, token, zone)
         return self._redirect(token, zone, done="other-times")

@@ -86,13 +86,12 @@ class SchedulingDesk:
             when=request.get("w"), extra_attendees=extra, location=request.get("l"),
             intake_job=intake.job if intake is not None else None))
         zone = proposal.timezone
-        slots = ", ".join(format_slot(s, None, zone).rsplit(" (", 1)[0] for s in proposal.slots[:SHOWN_SLOTS])
         fields = [
             Field("Duration", f"{proposal.duration_minutes} min"),
             Field("Attendees", ", ".join(a.label for a in proposal.attendees)),
             Field("Search window", describe_window(proposal.window_start, proposal.window_end, ZoneInfo(zone))),
             Field("Location", proposal.location or "To be confirmed"),
-            Field(f"Times to offer ({zone})", slots or "None free"),
+            Field(f"Times to offer ({zone})", offered_times(proposal) or "None free"),
         ]
         context = proposal.warnings
         if candidate_id is None:
@@ -218,6 +217,23 @@ class SchedulingDesk:
         return Card(title=view.title, fields=tuple(fields), actions=tuple(actions),
                     context=(f"Meeting {view.id} · {history}",) if history else (f"Meeting {view.id}",),
                     kind="meeting", subject_id=str(view.id))
+
+
+def offered_times(proposal: Proposal) -> str:
+    """The times to offer, one per line in the organizer's zone, each also in the candidate's when it is
+    known and differs: "Tue 8 Dec, 17:00 (Jane: 08:00 America/Los_Angeles)"."""
+    zone, theirs = proposal.timezone, proposal.candidate_timezone
+    first = proposal.candidate.name.split()[0] if proposal.candidate.name.split() else "candidate"
+    lines = []
+    for slot in proposal.slots[:SHOWN_SLOTS]:
+        line = format_slot(slot, None, zone).rsplit(" (", 1)[0]
+        here = slot.astimezone(ZoneInfo(zone))
+        there = slot.astimezone(ZoneInfo(theirs)) if theirs else here
+        if there.utcoffset() != here.utcoffset():
+            day = "" if there.date() == here.date() else f"{there:%a} {there.day} {there:%b} "
+            line += f" ({first}: {day}{there:%H:%M} {theirs})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _intake_fields(intake: IntakeView | None) -> list[Field]:

@@ -275,6 +275,43 @@ async def test_without_a_chat_front_end_a_notice_completes_with_a_note(sessions:
     assert (declined.state, declined.note) == ("done", "Not delivered: no chat front end configured.")
 
 
+async def test_a_candidate_in_los_angeles_is_only_offered_times_in_their_day(sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    la = ZoneInfo("America/Los_Angeles")
+    # Their browser reported Los Angeles when they booked before; the organizer works 09-17 UTC.
+    first = await scene.request()
+    late = next(slot for slot in first.slots if slot.hour >= 15)
+    await scene.service.select_time(first.id, late, candidate_timezone="America/Los_Angeles")
+    scene.service.cancel(first.id, actor="system")
+    proposal = await scene.service.propose(scene.organizer, scene.candidate_id, when="next week")
+    assert proposal.candidate_timezone == "America/Los_Angeles"
+    assert proposal.slots and all(_in_day(slot, la) for slot in proposal.slots)
+    # A zone the organizer gives wins; someone never seen on a booking page is offered the working day.
+    given = await scene.service.propose(scene.organizer, scene.candidate_id, candidate_timezone="Asia/Tokyo")
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert given.slots and all(_in_day(slot, tokyo) for slot in given.slots)
+    other = factories.candidate(sessions, scene.connection, "Omar", "Other", email="omar@example.com")
+    unknown = await scene.service.propose(scene.organizer, other.id)
+    assert unknown.candidate_timezone is None and any(slot.hour < 15 for slot in unknown.slots)
+
+
+async def test_asking_for_other_times_keeps_the_next_offer_inside_the_candidates_day(
+        sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    view = await scene.request()
+    scene.service.request_other_times(view.id, note="too early", candidate_timezone="America/Los_Angeles")
+    moved = await scene.service.reschedule(view.id, actor=str(scene.organizer.user_id), when="next week")
+    la = ZoneInfo("America/Los_Angeles")
+    assert moved.slots and all(_in_day(slot, la) for slot in moved.slots)
+
+
+def _in_day(slot: datetime, zone: ZoneInfo, minutes: int = 30) -> bool:
+    """Whether a meeting starting at `slot` lies between 07:00 and 21:00 in `zone`."""
+    local = slot.astimezone(zone)
+    return local.replace(hour=7, minute=0) <= local and local + timedelta(minutes=minutes) <= \
+        local.replace(hour=21, minute=0)
+
+
 # -- booking ----------------------------------------------------------------------------------------------------
 
 

@@ -108,8 +108,12 @@ class MeetingService:
                       duration_minutes: int | None = None, when: str | None = None,
                       window: tuple[datetime, datetime] | None = None,
                       extra_attendees: Sequence[str] = (), location: str | None = None,
-                      title: str | None = None, intake_job: tuple[int, str] | None = None) -> Proposal:
+                      title: str | None = None, intake_job: tuple[int, str] | None = None,
+                      candidate_timezone: str | None = None) -> Proposal:
         """Everything needed to request a meeting, with free slots for every internal attendee.
+
+        The candidate's zone (`candidate_timezone`, else the one their last booking page reported) keeps the
+        offered times inside their day, about 07:00-21:00 there.
 
         `intake_job` (connection id, job remote id): for someone in no ATS yet, the job they will be added to
         when they book; its hiring managers are invited and its name goes into the title.
@@ -123,6 +127,8 @@ class MeetingService:
                 candidate = self._intake_context(session, candidate, *intake_job)
             attendees = self._attendees(session, organizer, candidate.hiring_managers, extra_attendees)
             invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
+            candidate_zone = zone_name_or_none(candidate_timezone) or _known_candidate_zone(
+                session, organizer.workspace_id, candidate.ref)
         start, end = window if window is not None else parse_window(
             when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
         start, end = utc(start), utc(end)
@@ -133,9 +139,13 @@ class MeetingService:
             raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
         calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, start, end,
                                                     exclude=None)
-        slots = self.slots.find(calendars, start, end, timedelta(minutes=duration), now)
+        slots = self.slots.find(calendars, start, end, timedelta(minutes=duration), now,
+                                candidate_zone=candidate_zone)
         if not slots:
             warnings += ("No time in that window suits everyone. Try a wider window or fewer attendees.",)
+            if candidate_zone is not None:
+                warnings += (f"Only times between 07:00 and 21:00 in {candidate.ref.name}'s zone "
+                             f"({candidate_zone}) are offered.",)
         job_part = f", {candidate.job_name}" if candidate.job_name else ""
         default_title = f"Interview: {candidate.ref.name}{job_part}"
         return Proposal(title=(title or "").strip() or default_title, duration_minutes=duration,
@@ -145,7 +155,7 @@ class MeetingService:
                         job_name=candidate.job_name, connection_id=candidate.connection_id,
                         candidate_remote_id=candidate.candidate_remote_id,
                         application_remote_id=candidate.application_remote_id, warnings=warnings,
-                        timezone=settings.timezone)
+                        timezone=settings.timezone, candidate_timezone=candidate_zone)
 
     def create_request(self, proposal: Proposal, organizer: Person, *, intake_id: int | None = None) -> MeetingView:
         """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice.
@@ -231,9 +241,12 @@ class MeetingService:
         self._change(meeting_id, apply)
         return self.view(meeting_id)
 
-    def request_other_times(self, meeting_id: int, *, note: str | None = None) -> MeetingView:
-        """The candidate wants other times: follow-ups stop and the organizer is told in chat."""
+    def request_other_times(self, meeting_id: int, *, note: str | None = None,
+                            candidate_timezone: str | None = None) -> MeetingView:
+        """The candidate wants other times: follow-ups stop and the organizer is told in chat. The zone their
+        browser reported keeps the next offer inside their day."""
         note = clean_text(note)
+        zone = zone_name_or_none(candidate_timezone)
 
         def apply(session: Session, meeting: Meeting, now: datetime) -> None:
             if meeting.state not in OPEN_STATES:
@@ -244,6 +257,8 @@ class MeetingService:
             asked = sum(1 for job in self._jobs(session, meeting.id)
                         if job.payload.get("reason") == "other_times"
                         and job.payload.get("round") == meeting.round)
+            if zone:
+                meeting.candidate_timezone = zone
             notice = self._notice(meeting, "other_times", now, actor="candidate", note=note, number=asked + 1)
             self._plan(session, meeting, now, reason="the candidate asked for other times", extras=[notice])
 
@@ -267,10 +282,13 @@ class MeetingService:
         if new_start is not None:
             new_start = utc(new_start)
             if new_start <= now or overlaps(calendars, new_start, new_start + snapshot.duration):
-                raise SlotUnavailable(self.slots.find(calendars, start, end, snapshot.duration, now))
+                raise SlotUnavailable(self.slots.find(calendars, start, end, snapshot.duration, now,
+                                                      candidate_zone=snapshot.candidate_timezone,
+                                                      min_notice=snapshot.min_notice))
             slots = [new_start]
         else:
-            slots = self.slots.find(calendars, start, end, snapshot.duration, now)
+            slots = self.slots.find(calendars, start, end, snapshot.duration, now,
+                                    candidate_zone=snapshot.candidate_timezone, min_notice=snapshot.min_notice)
             if not slots:
                 raise SchedulingError("No time in that window suits everyone. Try a wider window, e.g. "
                                       "\"reschedule with Jane in the next two weeks\".")
@@ -617,7 +635,11 @@ class MeetingService:
                                    window_start=meeting.window_start, window_end=meeting.window_end,
                                    timezone=meeting.timezone,
                                    invitees=self._invitees(session, meeting.workspace_id, refs,
-                                                           meeting.timezone))
+                                                           meeting.timezone),
+                                   candidate_timezone=zone_name_or_none(meeting.candidate_timezone) or
+                                   _known_candidate_zone(session, meeting.workspace_id, CandidateRef(
+                                       id=meeting.candidate_id, name=meeting.candidate_name,
+                                       email=meeting.candidate_email)))
 
     # -- views --------------------------------------------------------------------------------------------
 
@@ -637,6 +659,17 @@ def _no_reminder_planned(view: MeetingView) -> str:
     if state == _S.CANCELLED:
         return "The meeting was cancelled before a time was booked, so no reminder was planned."
     return f"No day-of reminder was planned for {name}'s meeting (it is {STATE_PHRASES[state]})."
+
+
+def _known_candidate_zone(session: Session, workspace_id: int, candidate: CandidateRef) -> str | None:
+    """The zone the candidate's browser last reported on one of this workspace's booking pages, if any."""
+    match = Meeting.candidate_email == candidate.email
+    if candidate.id is not None:
+        match = or_(match, Meeting.candidate_id == candidate.id)
+    zone = session.scalar(select(Meeting.candidate_timezone).where(
+        Meeting.workspace_id == workspace_id, Meeting.candidate_timezone.is_not(None), match)
+        .order_by(Meeting.updated_at.desc(), Meeting.id.desc()).limit(1))
+    return zone_name_or_none(zone)
 
 
 def _same_request(session: Session, proposal: Proposal, organizer: Person, *, since: datetime) -> int | None:

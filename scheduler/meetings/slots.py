@@ -16,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
-from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
+from scheduler.availability import (
+    AttendeeCalendar,
+    Busy,
+    SlotRules,
+    WorkingHours,
+    find_slots,
+    is_free,
+    waking_hours,
+)
 from scheduler.ics_feed import FeedCache
 from scheduler.meetings.defaults import SchedulingDefaults
 from scheduler.meetings.states import MeetingState
@@ -55,6 +63,8 @@ class MeetingSnapshot:
     window_end: datetime
     timezone: str
     invitees: tuple[Invitee, ...] = field(default=())
+    candidate_timezone: str | None = None
+    min_notice: timedelta | None = None
 
 
 class SlotSearch:
@@ -122,10 +132,17 @@ class SlotSearch:
         return busy
 
     def find(self, calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime,
-                    duration: timedelta, now: datetime) -> list[datetime]:
+             duration: timedelta, now: datetime, *, candidate_zone: str | None = None,
+             min_notice: timedelta | None = None) -> list[datetime]:
+        """Times to offer. With `candidate_zone` known, only times inside the candidate's day (about
+        07:00-21:00 there); `min_notice` is the organizer's (else the workspace default)."""
         d = self.defaults
+        if candidate_zone is not None:
+            # The candidate goes last: the first calendar (the organizer) sets the grid and the day spread.
+            calendars = [*calendars, AttendeeCalendar(email="candidate", hours=waking_hours(candidate_zone))]
         return find_slots(calendars, window_start=start, window_end=end, duration=duration,
-                          count=d.slot_count, now=now, granularity=d.granularity, min_notice=d.min_notice,
+                          count=d.slot_count, now=now, granularity=d.granularity,
+                          min_notice=d.min_notice if min_notice is None else min_notice,
                           buffer=d.buffer, max_meetings_per_day=d.max_meetings_per_day,
                           tentative_is_busy=d.tentative_is_busy)
 
@@ -148,7 +165,8 @@ class SlotSearch:
                                       business_days=self.defaults.business_days)
         calendars, _ = await self.calendars(snapshot.workspace_id, snapshot.invitees, start, end,
                                              exclude=snapshot.id)
-        return self.find(calendars, start, end, snapshot.duration, now)
+        return self.find(calendars, start, end, snapshot.duration, now,
+                         candidate_zone=snapshot.candidate_timezone, min_notice=snapshot.min_notice)
 
 
 def feed_warning(person: AttendeeRef, error: BaseException) -> str:

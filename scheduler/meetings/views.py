@@ -76,6 +76,7 @@ class Proposal:
     application_remote_id: str | None
     warnings: tuple[str, ...] = ()
     timezone: str = "UTC"  # the organizer's, for showing the slots
+    candidate_timezone: str | None = None  # when known, the slots fit the candidate's day there
 
 
 @dataclass(frozen=True)
