@@ -10,7 +10,7 @@ Calendar feeds come from a loopback aiohttp server.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
@@ -310,6 +310,44 @@ def _in_day(slot: datetime, zone: ZoneInfo, minutes: int = 30) -> bool:
     local = slot.astimezone(zone)
     return local.replace(hour=7, minute=0) <= local and local + timedelta(minutes=minutes) <= \
         local.replace(hour=21, minute=0)
+
+
+async def test_tomorrow_at_3pm_offers_that_one_time_and_nearby_ones_only_when_it_is_taken(
+        sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    three = datetime(2026, 12, 8, 15, tzinfo=UTC)
+    proposal = await scene.service.propose(scene.organizer, scene.candidate_id, when="tomorrow at 3pm")
+    assert proposal.slots == (three,) and proposal.warnings == ()
+    assert (proposal.window_start, proposal.window_end) == (three, three + timedelta(minutes=30))
+    # Sending re-proposes from the draft's window: still the one time.
+    again = await scene.service.propose(scene.organizer, scene.candidate_id,
+                                        window=(proposal.window_start, proposal.window_end))
+    assert again.slots == (three,)
+    # Someone else is booked at 15:00: the nearest free times that day, a meeting apart, not a whole row.
+    omar = factories.candidate(sessions, scene.connection, "Omar", "Other", email="omar@example.com")
+    taken = scene.service.create_request(await scene.service.propose(scene.organizer, omar.id,
+                                                                     when="tomorrow at 3pm"), scene.organizer)
+    await scene.service.select_time(taken.id, three)
+    nearby = await scene.service.propose(scene.organizer, scene.candidate_id, when="tomorrow at 3pm")
+    assert 1 <= len(nearby.slots) <= 3 and three not in nearby.slots
+    assert all(abs(slot - three) <= timedelta(hours=2) and slot.date() == three.date() for slot in nearby.slots)
+    assert all(b - a >= timedelta(minutes=30) for a, b in zip(nearby.slots, nearby.slots[1:], strict=False))
+    assert "isn't free for everyone" in " ".join(nearby.warnings)
+    view = scene.service.create_request(nearby, scene.organizer)
+    assert view.window_start is not None and view.window_start <= min(nearby.slots)
+    assert view.window_end >= max(nearby.slots) + timedelta(minutes=30)
+
+
+async def test_a_candidates_other_times_note_shapes_the_next_offer(sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    scene.settings(timezone="Europe/Berlin", working_days={day: ((time(9), time(21)),) for day in range(5)})
+    view = await scene.request()
+    assert any(slot.astimezone(ZoneInfo("Europe/Berlin")).hour < 18 for slot in view.slots)
+    scene.service.request_other_times(view.id, note="Daytime is hard for me, evenings after 18:00 Berlin work")
+    moved = await scene.service.reschedule(view.id, actor=str(scene.organizer.user_id))
+    berlin = ZoneInfo("Europe/Berlin")
+    assert moved.slots and all(slot.astimezone(berlin).hour >= 18 for slot in moved.slots)
+    assert all(_in_day(slot, berlin) for slot in moved.slots)
 
 
 # -- booking ----------------------------------------------------------------------------------------------------

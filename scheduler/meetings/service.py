@@ -14,7 +14,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.errors import ConfigError
 from adapters.http import default_http_client
+from scheduler.availability import WorkingHours
 from scheduler.briefings import briefing_jobs, plan_digests
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import JobKind, JobState, PlannedJob, replan
@@ -54,8 +56,8 @@ from scheduler.meetings.states import OPEN_STATES, STATE_PHRASES, TRANSITIONS, M
 from scheduler.meetings.times import format_time, iso, parse_iso, utc, zone_name_or_none
 from scheduler.meetings.transitions import event_data, next_state, record_event
 from scheduler.meetings.views import AttendeeRef, CandidateRef, MeetingView, Proposal, meeting_view
-from scheduler.user_settings import SchedulingSettings, load_settings
-from scheduler.window import parse_window
+from scheduler.user_settings import SchedulingSettings, find_timezone, load_settings
+from scheduler.window import exact_start, parse_window, preferred_hours
 from store.crypto import SecretBox
 from store.db import transaction
 from store.intake_models import CandidateIntake
@@ -129,18 +131,30 @@ class MeetingService:
             invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
             candidate_zone = zone_name_or_none(candidate_timezone) or _known_candidate_zone(
                 session, organizer.workspace_id, candidate.ref)
+        duration = duration_minutes or settings.default_duration_minutes
+        if not 5 <= duration <= 480:
+            raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
+        length = timedelta(minutes=duration)
         start, end = window if window is not None else parse_window(
             when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
         start, end = utc(start), utc(end)
         if end <= start:
             raise SchedulingError("The search window ends before it starts; give the earlier date first.")
-        duration = duration_minutes or settings.default_duration_minutes
-        if not 5 <= duration <= 480:
-            raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
-        calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, start, end,
-                                                    exclude=None)
-        slots = self.slots.find(calendars, start, end, timedelta(minutes=duration), now,
-                                candidate_zone=candidate_zone)
+        # One named time ("tomorrow at 3pm"): the window is that meeting alone, and the search around it
+        # covers its day for the nearby times offered when it is taken. A draft's window of exactly one
+        # meeting's length is read back the same way.
+        exact = start if window is not None and end - start == length else (
+            None if window is not None else exact_start(when, now=now, tz=settings.zone,
+                                                        business_days=self.defaults.business_days))
+        search = (start, end)
+        if exact is not None:
+            start, end = exact, exact + length
+            search = _local_day(exact, settings.zone)
+        calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, *search, exclude=None)
+        slots = self.slots.find(calendars, *search, length, now, candidate_zone=candidate_zone, exact=exact)
+        if exact is not None and slots and slots != [exact]:
+            warnings += (f"{format_time(exact, settings.timezone)} isn't free for everyone, so I'd offer the "
+                         "nearest free times that day.",)
         if not slots:
             warnings += ("No time in that window suits everyone. Try a wider window or fewer attendees.",)
             if candidate_zone is not None:
@@ -180,7 +194,7 @@ class MeetingService:
                 candidate_name=proposal.candidate.name, candidate_email=proposal.candidate.email,
                 connection_id=proposal.connection_id, candidate_remote_id=proposal.candidate_remote_id,
                 application_remote_id=proposal.application_remote_id, job_name=proposal.job_name,
-                window_start=proposal.window_start, window_end=proposal.window_end,
+                window_start=_meeting_window(proposal)[0], window_end=_meeting_window(proposal)[1],
                 slots=[iso(slot) for slot in sorted(proposal.slots)], round=0, round_started_at=now,
                 calendar_uid=f"{uuid.uuid4().hex}@hirebot", event_seq=0, created_at=now, updated_at=now,
                 attendees=[MeetingAttendee(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
@@ -288,7 +302,8 @@ class MeetingService:
             slots = [new_start]
         else:
             slots = self.slots.find(calendars, start, end, snapshot.duration, now,
-                                    candidate_zone=snapshot.candidate_timezone, min_notice=snapshot.min_notice)
+                                    candidate_zone=snapshot.candidate_timezone, min_notice=snapshot.min_notice,
+                                    preferred=snapshot.preferred)
             if not slots:
                 raise SchedulingError("No time in that window suits everyone. Try a wider window, e.g. "
                                       "\"reschedule with Jane in the next two weeks\".")
@@ -627,6 +642,9 @@ class MeetingService:
                 raise MeetingNotFound(meeting_id)
             refs = [AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
                     for a in meeting.attendees]
+            zone = zone_name_or_none(meeting.candidate_timezone) or _known_candidate_zone(
+                session, meeting.workspace_id, CandidateRef(id=meeting.candidate_id, name=meeting.candidate_name,
+                                                            email=meeting.candidate_email))
             return MeetingSnapshot(id=meeting.id, workspace_id=meeting.workspace_id,
                                    state=MeetingState(meeting.state),
                                    slots=tuple(parse_iso(slot) for slot in meeting.slots),
@@ -636,10 +654,7 @@ class MeetingService:
                                    timezone=meeting.timezone,
                                    invitees=self._invitees(session, meeting.workspace_id, refs,
                                                            meeting.timezone),
-                                   candidate_timezone=zone_name_or_none(meeting.candidate_timezone) or
-                                   _known_candidate_zone(session, meeting.workspace_id, CandidateRef(
-                                       id=meeting.candidate_id, name=meeting.candidate_name,
-                                       email=meeting.candidate_email)))
+                                   candidate_timezone=zone, preferred=_asked_hours(session, meeting, zone))
 
     # -- views --------------------------------------------------------------------------------------------
 
@@ -661,6 +676,43 @@ def _no_reminder_planned(view: MeetingView) -> str:
     return f"No day-of reminder was planned for {name}'s meeting (it is {STATE_PHRASES[state]})."
 
 
+def _asked_hours(session: Session, meeting: Meeting, candidate_zone: str | None) -> WorkingHours | None:
+    """The time of day the candidate's latest "other times" note asks for ("evenings after 18:00 Berlin"),
+    any day, in the zone it names (else theirs, else the organizer's); None when it names no time."""
+    notes = session.scalars(select(ScheduledJob.payload).where(
+        ScheduledJob.meeting_id == meeting.id, ScheduledJob.kind == JobKind.ORGANIZER_NOTICE)
+        .order_by(ScheduledJob.id.desc()))
+    note = next((p.get("note") for p in notes if p and p.get("reason") == "other_times" and p.get("note")), None)
+    wish = preferred_hours(note, find_zone=_zone_or_none)
+    if wish is None:
+        return None
+    hours = ((wish.start, wish.end or time(0)),)
+    return WorkingHours(timezone=wish.zone or candidate_zone or meeting.timezone,
+                        days={day: hours for day in range(7)})
+
+
+def _zone_or_none(text: str) -> str | None:
+    try:
+        return find_timezone(text)
+    except ConfigError:
+        return None
+
+
+def _meeting_window(proposal: Proposal) -> tuple[datetime, datetime]:
+    """The proposal's window, widened to cover every offered time (the nearby times offered for one named
+    time may lie outside it)."""
+    length = timedelta(minutes=proposal.duration_minutes)
+    return (min(proposal.window_start, *proposal.slots),
+            max(proposal.window_end, *(slot + length for slot in proposal.slots)))
+
+
+def _local_day(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The organizer's whole local day around `moment`, in UTC."""
+    day = moment.astimezone(zone).date()
+    return (utc(datetime.combine(day, time(0), tzinfo=zone)),
+            utc(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)))
+
+
 def _known_candidate_zone(session: Session, workspace_id: int, candidate: CandidateRef) -> str | None:
     """The zone the candidate's browser last reported on one of this workspace's booking pages, if any."""
     match = Meeting.candidate_email == candidate.email
@@ -677,7 +729,7 @@ def _same_request(session: Session, proposal: Proposal, organizer: Person, *, si
     recent = session.scalars(select(Meeting).where(
         Meeting.workspace_id == organizer.workspace_id, Meeting.organizer_email == organizer.email.lower(),
         Meeting.candidate_email == proposal.candidate.email, Meeting.state == _S.REQUESTED,
-        Meeting.window_start == proposal.window_start, Meeting.window_end == proposal.window_end,
+        Meeting.window_start == _meeting_window(proposal)[0], Meeting.window_end == _meeting_window(proposal)[1],
         Meeting.duration_minutes == proposal.duration_minutes, Meeting.title == proposal.title,
         Meeting.created_at >= since).options(selectinload(Meeting.attendees)))
     wanted = ({a.email for a in proposal.attendees}, proposal.location)
