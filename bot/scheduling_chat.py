@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,6 +70,8 @@ class SchedulingDesk:
         duration = entities.get("duration_minutes")
         request = {"d": int(duration) if duration else None, "w": str(entities["when"]) if entities.get("when")
                    else None, "l": entities.get("location"), "x": list(extra)}
+        # An address typed in the message ("schedule with elizabeth.stewart70@gmail.com") is the one to use.
+        email = email or (str(entities["email"]) if entities.get("email") else None)
         intake = None
         if candidate_id is None and email:
             try:
@@ -87,6 +90,7 @@ class SchedulingDesk:
             intake_job=intake.job if intake is not None else None))
         zone = proposal.timezone
         fields = [
+            Field("Request goes to", _address_line(proposal, typed=bool(email))),
             Field("Duration", f"{proposal.duration_minutes} min"),
             Field("Attendees", ", ".join(a.label for a in proposal.attendees)),
             Field("Search window", describe_window(proposal.window_start, proposal.window_end, ZoneInfo(zone))),
@@ -105,6 +109,12 @@ class SchedulingDesk:
         if proposal.slots:
             text += " Shall I send the request?"
             choices = (Choice("Send the request", draft, "Email the candidate a link to pick a time", SEND),)
+            # Another address the ATS has: sending there instead is one click (or type it in the message).
+            choices += tuple(
+                Choice(f"Send to {address} instead", _draft(replace(
+                    proposal, candidate=replace(proposal.candidate, email=address)), candidate_id, extra),
+                    f"Their {kind} address" if kind else "Another address in the ATS", SEND)
+                for address, kind in proposal.candidate_addresses if address != proposal.candidate.email)
             if intake is not None and intake.target is not None:
                 choices += (Choice("Change where to add them", str(intake.id), "Pick the ATS and job",
                                    INTAKE_TARGETS),)
@@ -217,6 +227,20 @@ class SchedulingDesk:
         return Card(title=view.title, fields=tuple(fields), actions=tuple(actions),
                     context=(f"Meeting {view.id} · {history}",) if history else (f"Meeting {view.id}",),
                     kind="meeting", subject_id=str(view.id))
+
+
+def _address_line(proposal: Proposal, *, typed: bool) -> str:
+    """Which address the request goes to and why, so the organizer can catch a work address."""
+    address = proposal.candidate.email
+    if typed:
+        return f"{address} (as you typed it)"
+    kind = dict(proposal.candidate_addresses).get(address)
+    others = len(proposal.candidate_addresses) - 1
+    line = f"{address} ({kind} address)" if kind else address
+    if others > 0:
+        line += (f"; {others} other address{'es' if others != 1 else ''} in the ATS. To use another, pick it "
+                 "below or say \u201cschedule with <name> at <address>\u201d.")
+    return line
 
 
 def offered_times(proposal: Proposal) -> str:

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.replies import Reply
 from bot.scheduling_chat import SchedulingDesk
+from store.db import transaction
+from store.models import Candidate
+from tests import factories
 from tests.rigs.meetings import Scene
 
 pytestmark = pytest.mark.shared_postgres
@@ -42,3 +45,36 @@ def test_the_proposal_lists_times_one_per_line_and_in_the_candidates_zone(sessio
     lines = times.splitlines()
     assert lines and all("(Jane: " in line and line.endswith(" America/Los_Angeles)") for line in lines)
     assert "Mon 14 Dec, 15:00 (Jane: 07:00 America/Los_Angeles)" in lines
+
+
+def _two_address_candidate(scene: Scene) -> int:
+    """Elizabeth Stewart: her work address (at her current employer) is the ATS's primary one."""
+    person = factories.candidate(scene.sessions, scene.connection, "Elizabeth", "Stewart",
+                                 email="elizabeth.stewart@initech.example")
+    with transaction(scene.sessions) as session:
+        row = session.get(Candidate, person.id)
+        assert row is not None
+        row.emails = [{"value": "elizabeth.stewart@initech.example", "type": "work"},
+                      {"value": "elizabeth.stewart70@gmail.com", "type": None}]
+    return person.id
+
+
+def test_the_request_goes_to_a_typed_address_else_the_personal_one(sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    desk = SchedulingDesk(scene.service, scene.clock)
+    elizabeth = _two_address_candidate(scene)
+    # Nothing typed: her personal address over the work one, and the card says which, and offers the other.
+    reply = desk.propose(scene.organizer, elizabeth, {})
+    assert reply.cards[0].subtitle == "with Elizabeth Stewart <elizabeth.stewart70@gmail.com>"
+    _, line = _field(reply, "Request goes to")
+    assert line.startswith("elizabeth.stewart70@gmail.com (personal address); 1 other address in the ATS")
+    other = next(c for c in reply.choices if c.label == "Send to elizabeth.stewart@initech.example instead")
+    assert other.description == "Their work address"
+    sent = desk.send(scene.organizer, other.value)
+    assert "at elizabeth.stewart@initech.example" in sent.text
+    # Typed in the message ("schedule with elizabeth.stewart@initech.example"): that one, said so.
+    typed = desk.propose(scene.organizer, elizabeth, {"email": "Elizabeth.Stewart@initech.example",
+                                                      "when": "next week"})
+    assert _field(typed, "Request goes to")[1] == "elizabeth.stewart@initech.example (as you typed it)"
+    sent = desk.send(scene.organizer, str(typed.extra["draft"]))
+    assert "at elizabeth.stewart@initech.example" in sent.text

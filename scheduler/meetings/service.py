@@ -32,7 +32,7 @@ from scheduler.ics_feed import FeedCache
 from scheduler.jobs import JobKind, JobState, PlannedJob, replan
 from scheduler.meetings.attendees import (
     EMAIL_PATTERN,
-    candidate_address,
+    candidate_addresses,
     clean_text,
     display_name,
     known_attendee,
@@ -80,6 +80,7 @@ class _CandidateContext:
     candidate_remote_id: str | None = None
     application_remote_id: str | None = None
     hiring_managers: tuple[AttendeeRef, ...] = ()
+    addresses: tuple[tuple[str, str | None], ...] = ()
 
 
 class MeetingService:
@@ -169,7 +170,8 @@ class MeetingService:
                         job_name=candidate.job_name, connection_id=candidate.connection_id,
                         candidate_remote_id=candidate.candidate_remote_id,
                         application_remote_id=candidate.application_remote_id, warnings=warnings,
-                        timezone=settings.timezone, candidate_timezone=candidate_zone)
+                        timezone=settings.timezone, candidate_timezone=candidate_zone,
+                        candidate_addresses=candidate.addresses)
 
     def create_request(self, proposal: Proposal, organizer: Person, *, intake_id: int | None = None) -> MeetingView:
         """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice.
@@ -574,7 +576,8 @@ class MeetingService:
             raise CandidateNotFound()
         candidate = found[0]
         display = clean_text(name) or display_name(candidate)
-        address = email or candidate_address(candidate)
+        addresses = tuple(candidate_addresses(candidate))
+        address = email or (addresses[0][0] if addresses else None)
         if address is None:
             raise SchedulingError(f"{display} has no email address in the ATS, so I can't send a booking "
                                   "link. Add one in the ATS (then refresh), or give the address yourself.")
@@ -585,7 +588,8 @@ class MeetingService:
             job_name=job.name if job else None,
             connection_id=candidate.connection_id, candidate_remote_id=candidate.remote_id,
             application_remote_id=application.remote_id if application is not None else None,
-            hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else ())
+            hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else (),
+            addresses=addresses)
 
     def _intake_context(self, session: Session, candidate: _CandidateContext, connection_id: int,
                         job_remote_id: str) -> _CandidateContext:

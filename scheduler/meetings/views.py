@@ -77,6 +77,9 @@ class Proposal:
     warnings: tuple[str, ...] = ()
     timezone: str = "UTC"  # the organizer's, for showing the slots
     candidate_timezone: str | None = None  # when known, the slots fit the candidate's day there
+    # Every address the ATS has for the candidate, best first, with its kind ("personal", "work" or None);
+    # `candidate.email` is the one the request goes to (typed by the organizer, else the first of these).
+    candidate_addresses: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
