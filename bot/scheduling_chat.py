@@ -106,9 +106,14 @@ class SchedulingDesk:
         draft = _draft(proposal, candidate_id, extra, intake.id if intake and intake.target else None)
         choices: tuple[Choice, ...] = ()
         text = f"Here's the meeting I'd propose to {proposal.candidate.name}."
-        if proposal.slots:
+        if proposal.slots and proposal.cautions:
+            # Hired, rejected or do-not-contact: say so first, and make sending a deliberate "anyway".
+            text += " Careful: " + " ".join(proposal.cautions) + " Send the request anyway?"
+            choices = (Choice("Send anyway", draft, "Email them a link to pick a time despite this", SEND),)
+        elif proposal.slots:
             text += " Shall I send the request?"
             choices = (Choice("Send the request", draft, "Email the candidate a link to pick a time", SEND),)
+        if proposal.slots:
             # Another address the ATS has: sending there instead is one click (or type it in the message).
             choices += tuple(
                 Choice(f"Send to {address} instead", _draft(replace(

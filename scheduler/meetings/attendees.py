@@ -23,6 +23,36 @@ def most_relevant_application(applications: Iterable[Application]) -> Applicatio
                                         app.remote_updated_at or app.remote_created_at or floor, app.id))
 
 
+_DO_NOT_CONTACT = frozenset({"donotcontact", "dontcontact", "nocontact", "dnc", "donotemail", "donotreachout"})
+
+
+def contact_cautions(candidate: Candidate, name: str) -> tuple[str, ...]:
+    """Why writing to this candidate may be wrong: hired, rejected with nothing still open, or tagged do not
+    contact in the ATS. Each is a sentence for the organizer, who then has to confirm explicitly."""
+    cautions: list[str] = []
+    tags = [str(tag) for tag in candidate.tags or []]
+    flagged = [tag for tag in tags if re.sub(r"[^a-z]", "", tag.lower()) in _DO_NOT_CONTACT]
+    if flagged:
+        cautions.append(f"{name} is tagged \u201c{flagged[0]}\u201d in the ATS.")
+    applications = list(candidate.applications)
+    for app in applications:
+        if app.status == "hired":
+            cautions.append(f"{name} was hired{_for_job(app)}{_on(app.hired_at)}.")
+    if not any(app.status == "active" for app in applications):
+        for app in applications:
+            if app.status == "rejected":
+                cautions.append(f"{name} was rejected{_for_job(app)}{_on(app.rejected_at)}.")
+    return tuple(cautions)
+
+
+def _for_job(app: Application) -> str:
+    return f" for {app.job.name}" if app.job is not None and app.job.name else ""
+
+
+def _on(moment: datetime | None) -> str:
+    return f" on {moment.day} {moment:%b %Y}" if moment is not None else ""
+
+
 def display_name(candidate: Candidate) -> str:
     if candidate.preferred_name:
         return f"{candidate.preferred_name} {candidate.last_name}".strip()
@@ -98,5 +128,6 @@ def clean_text(text: str | None, limit: int = 1000) -> str | None:
 
 
 __all__ = ["EMAIL_PATTERN", "PERSONAL_DOMAINS", "candidate_address", "candidate_addresses", "clean_text",
+           "contact_cautions",
            "display_name", "known_attendee",
            "most_relevant_application", "name_from_email", "split_name", "unique_attendees"]

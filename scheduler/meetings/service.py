@@ -34,6 +34,7 @@ from scheduler.meetings.attendees import (
     EMAIL_PATTERN,
     candidate_addresses,
     clean_text,
+    contact_cautions,
     display_name,
     known_attendee,
     most_relevant_application,
@@ -81,6 +82,7 @@ class _CandidateContext:
     application_remote_id: str | None = None
     hiring_managers: tuple[AttendeeRef, ...] = ()
     addresses: tuple[tuple[str, str | None], ...] = ()
+    cautions: tuple[str, ...] = ()
 
 
 class MeetingService:
@@ -171,7 +173,7 @@ class MeetingService:
                         candidate_remote_id=candidate.candidate_remote_id,
                         application_remote_id=candidate.application_remote_id, warnings=warnings,
                         timezone=settings.timezone, candidate_timezone=candidate_zone,
-                        candidate_addresses=candidate.addresses)
+                        candidate_addresses=candidate.addresses, cautions=candidate.cautions)
 
     def create_request(self, proposal: Proposal, organizer: Person, *, intake_id: int | None = None) -> MeetingView:
         """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice.
@@ -589,7 +591,7 @@ class MeetingService:
             connection_id=candidate.connection_id, candidate_remote_id=candidate.remote_id,
             application_remote_id=application.remote_id if application is not None else None,
             hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else (),
-            addresses=addresses)
+            addresses=addresses, cautions=contact_cautions(candidate, display))
 
     def _intake_context(self, session: Session, candidate: _CandidateContext, connection_id: int,
                         job_remote_id: str) -> _CandidateContext:

@@ -80,6 +80,8 @@ class Proposal:
     # Every address the ATS has for the candidate, best first, with its kind ("personal", "work" or None);
     # `candidate.email` is the one the request goes to (typed by the organizer, else the first of these).
     candidate_addresses: tuple[tuple[str, str | None], ...] = ()
+    # Why writing to this candidate may be wrong (hired, rejected, do not contact): confirm before sending.
+    cautions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
