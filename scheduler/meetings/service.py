@@ -57,7 +57,7 @@ from scheduler.meetings.states import OPEN_STATES, STATE_PHRASES, TRANSITIONS, M
 from scheduler.meetings.times import format_time, iso, parse_iso, utc, zone_name_or_none
 from scheduler.meetings.transitions import event_data, next_state, record_event
 from scheduler.meetings.views import AttendeeRef, CandidateRef, MeetingView, Proposal, meeting_view
-from scheduler.user_settings import SchedulingSettings, find_timezone, load_settings
+from scheduler.user_settings import SchedulingSettings, find_timezone, load_settings, min_notice_for
 from scheduler.window import exact_start, parse_window, preferred_hours
 from store.crypto import SecretBox
 from store.db import transaction
@@ -134,6 +134,7 @@ class MeetingService:
             invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
             candidate_zone = zone_name_or_none(candidate_timezone) or _known_candidate_zone(
                 session, organizer.workspace_id, candidate.ref)
+            notice = min_notice_for(session, organizer.user_id, organizer.workspace_id, self.box)
         duration = duration_minutes or settings.default_duration_minutes
         if not 5 <= duration <= 480:
             raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
@@ -154,7 +155,8 @@ class MeetingService:
             start, end = exact, exact + length
             search = _local_day(exact, settings.zone)
         calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, *search, exclude=None)
-        slots = self.slots.find(calendars, *search, length, now, candidate_zone=candidate_zone, exact=exact)
+        slots = self.slots.find(calendars, *search, length, now, candidate_zone=candidate_zone, exact=exact,
+                                min_notice=notice)
         if exact is not None and slots and slots != [exact]:
             warnings += (f"{format_time(exact, settings.timezone)} isn't free for everyone, so I'd offer the "
                          "nearest free times that day.",)
@@ -660,7 +662,9 @@ class MeetingService:
                                    timezone=meeting.timezone,
                                    invitees=self._invitees(session, meeting.workspace_id, refs,
                                                            meeting.timezone),
-                                   candidate_timezone=zone, preferred=_asked_hours(session, meeting, zone))
+                                   candidate_timezone=zone, preferred=_asked_hours(session, meeting, zone),
+                                   min_notice=min_notice_for(session, meeting.organizer_user_id,
+                                                             meeting.workspace_id, self.box))
 
     # -- views --------------------------------------------------------------------------------------------
 

@@ -179,7 +179,8 @@ class SlotSearch:
                                              exclude=snapshot.id)
         d = self.defaults
         rules = SlotRules(now=self.clock(), duration=snapshot.duration, granularity=d.granularity,
-                          min_notice=d.min_notice, buffer=d.buffer,
+                          min_notice=d.min_notice if snapshot.min_notice is None else snapshot.min_notice,
+                          buffer=d.buffer,
                           max_meetings_per_day=d.max_meetings_per_day, tentative_is_busy=d.tentative_is_busy)
         return is_free(calendars, start, rules)
 
