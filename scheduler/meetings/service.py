@@ -145,11 +145,11 @@ class MeetingService:
         if end <= start:
             raise SchedulingError("The search window ends before it starts; give the earlier date first.")
         # One named time ("tomorrow at 3pm"): the window is that meeting alone, and the search around it
-        # covers its day for the nearby times offered when it is taken. A draft's window of exactly one
-        # meeting's length is read back the same way.
-        exact = start if window is not None and end - start == length else (
-            None if window is not None else exact_start(when, now=now, tz=settings.zone,
-                                                        business_days=self.defaults.business_days))
+        # covers its day for the nearby times offered when it is taken.
+        if window is not None:  # a draft's window of exactly one meeting's length is read back the same way
+            exact = start if end - start == length else None
+        else:
+            exact = exact_start(when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
         search = (start, end)
         if exact is not None:
             start, end = exact, exact + length
