@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from bot.booking import booking_routes
 from scheduler.emails import build_email
 from scheduler.mail import Mailer
-from scheduler.meetings import AttendeeRef, MeetingView
+from scheduler.meetings import AttendeeRef, MeetingView, notice_text
 from tests.ports import free_port
 from tests.rigs.scheduling_world import TOKEN_KEY, VIDEO_LINK, SchedulingWorld
 
@@ -119,3 +119,13 @@ async def test_the_booking_page_shows_where_and_the_company(sqlite_engine: Engin
             assert "<dt>Where</dt><dd>To be confirmed: the details will follow before the interview</dd>" in page
     finally:
         await server.close()
+
+
+async def test_the_organizer_is_told_the_booked_time_on_the_candidates_clock(world: SchedulingWorld) -> None:
+    view = await world.request()
+    early = min(view.slots)  # 09:00 UTC: 01:00 in Los Angeles
+    booked = await world.service.select_time(view.id, early, candidate_timezone="America/Los_Angeles")
+    text = notice_text(booked, {"reason": "booked"})
+    assert "(01:00 their time, America/Los_Angeles: at night there). Invitations are on their way." in text
+    berlin = await world.booked(candidate_id=world.add_candidate("Sam", "Lee", "sam@example.com"))
+    assert "their time, Europe/Berlin)." in notice_text(berlin, {"reason": "booked"})
