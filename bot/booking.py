@@ -38,9 +38,13 @@ from scheduler.meetings import (
     MeetingView,
     SchedulingError,
     SlotUnavailable,
+    organizer_label,
+    people_shown,
+    where,
 )
 from scheduler.tokens import TokenClaims, TokenExpired, TokenInvalid, read_token
 from store.models import utcnow
+from store.settings import company_name
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +200,8 @@ class BookingPages:
     async def other_times(self, request: web.Request) -> web.Response:
         token, view, form, zone = await self._form(request)
         try:
-            await asyncio.to_thread(self.service.request_other_times, view.id, note=_text(form.get("note")))
+            await asyncio.to_thread(self.service.request_other_times, view.id, note=_text(form.get("note")),
+                                    candidate_timezone=zone)
         except IllegalTransition:
             return await self._refused(view.id, token, zone)
         return self._redirect(token, zone, done="other-times")
@@ -372,7 +377,7 @@ class BookingPages:
 
     def _page(self, status: int, title: str, content: Markup, zone: str) -> web.Response:
         body = self.templates.render(
-            "layout", title=f"{title} \u00b7 hirebot", css_url=f"{ASSET_PREFIX}/booking.css",
+            "layout", title=f"{title} \u00b7 {company_name() or 'hirebot'}", css_url=f"{ASSET_PREFIX}/booking.css",
             js_url=f"{ASSET_PREFIX}/booking.js", zone=zone, content=content,
             footer="This page is private to you: please don't share its link.")
         return web.Response(status=status, text=body, content_type="text/html", charset="utf-8",
@@ -409,13 +414,15 @@ class BookingPages:
 
     def _meeting_rows(self, view: MeetingView) -> list[tuple[str, Markup | str]]:
         rows: list[tuple[str, Markup | str]] = [("Length", f"{view.duration_minutes} minutes")]
-        names = [person.label for person in view.attendees]
+        company = company_name()
+        if company:
+            rows.append(("Company", company))
+        names = people_shown(view)
         if names:
             rows.append(("With", ", ".join(names)))
         if view.job_name:
             rows.append(("Role", view.job_name))
-        if view.location:
-            rows.append(("Where", _location(view.location)))
+        rows.append(("Where", _location(view.location) if view.location else where(view)))
         return rows
 
     def _booking_rows(self, view: MeetingView, zone: str) -> list[tuple[str, Markup | str]]:
@@ -504,9 +511,7 @@ def _taken_notice(exc: SlotUnavailable) -> Notice:
 
 
 def _organizer(view: MeetingView) -> str:
-    if view.organizer is not None:
-        return view.organizer.label
-    return "the hiring team"
+    return organizer_label(view, company_name())
 
 
 def _path(token: str, page: str | None = None, **query: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,6 +70,8 @@ class SchedulingDesk:
         duration = entities.get("duration_minutes")
         request = {"d": int(duration) if duration else None, "w": str(entities["when"]) if entities.get("when")
                    else None, "l": entities.get("location"), "x": list(extra)}
+        # An address typed in the message ("schedule with elizabeth.stewart70@gmail.com") is the one to use.
+        email = email or (str(entities["email"]) if entities.get("email") else None)
         intake = None
         if candidate_id is None and email:
             try:
@@ -86,13 +89,13 @@ class SchedulingDesk:
             when=request.get("w"), extra_attendees=extra, location=request.get("l"),
             intake_job=intake.job if intake is not None else None))
         zone = proposal.timezone
-        slots = ", ".join(format_slot(s, None, zone).rsplit(" (", 1)[0] for s in proposal.slots[:SHOWN_SLOTS])
         fields = [
+            Field("Request goes to", _address_line(proposal, typed=bool(email))),
             Field("Duration", f"{proposal.duration_minutes} min"),
             Field("Attendees", ", ".join(a.label for a in proposal.attendees)),
             Field("Search window", describe_window(proposal.window_start, proposal.window_end, ZoneInfo(zone))),
             Field("Location", proposal.location or "To be confirmed"),
-            Field(f"Times to offer ({zone})", slots or "None free"),
+            Field(f"Times to offer ({zone})", offered_times(proposal) or "None free"),
         ]
         context = proposal.warnings
         if candidate_id is None:
@@ -103,9 +106,20 @@ class SchedulingDesk:
         draft = _draft(proposal, candidate_id, extra, intake.id if intake and intake.target else None)
         choices: tuple[Choice, ...] = ()
         text = f"Here's the meeting I'd propose to {proposal.candidate.name}."
-        if proposal.slots:
+        if proposal.slots and proposal.cautions:
+            # Hired, rejected or do-not-contact: say so first, and make sending a deliberate "anyway".
+            text += " Careful: " + " ".join(proposal.cautions) + " Send the request anyway?"
+            choices = (Choice("Send anyway", draft, "Email them a link to pick a time despite this", SEND),)
+        elif proposal.slots:
             text += " Shall I send the request?"
             choices = (Choice("Send the request", draft, "Email the candidate a link to pick a time", SEND),)
+        if proposal.slots:
+            # Another address the ATS has: sending there instead is one click (or type it in the message).
+            choices += tuple(
+                Choice(f"Send to {address} instead", _draft(replace(
+                    proposal, candidate=replace(proposal.candidate, email=address)), candidate_id, extra),
+                    f"Their {kind} address" if kind else "Another address in the ATS", SEND)
+                for address, kind in proposal.candidate_addresses if address != proposal.candidate.email)
             if intake is not None and intake.target is not None:
                 choices += (Choice("Change where to add them", str(intake.id), "Pick the ATS and job",
                                    INTAKE_TARGETS),)
@@ -218,6 +232,37 @@ class SchedulingDesk:
         return Card(title=view.title, fields=tuple(fields), actions=tuple(actions),
                     context=(f"Meeting {view.id} · {history}",) if history else (f"Meeting {view.id}",),
                     kind="meeting", subject_id=str(view.id))
+
+
+def _address_line(proposal: Proposal, *, typed: bool) -> str:
+    """Which address the request goes to and why, so the organizer can catch a work address."""
+    address = proposal.candidate.email
+    if typed:
+        return f"{address} (as you typed it)"
+    kind = dict(proposal.candidate_addresses).get(address)
+    others = len(proposal.candidate_addresses) - 1
+    line = f"{address} ({kind} address)" if kind else address
+    if others > 0:
+        line += (f"; {others} other address{'es' if others != 1 else ''} in the ATS. To use another, pick it "
+                 "below or say \u201cschedule with <name> at <address>\u201d.")
+    return line
+
+
+def offered_times(proposal: Proposal) -> str:
+    """The times to offer, one per line in the organizer's zone, each also in the candidate's when it is
+    known and differs: "Tue 8 Dec, 17:00 (Jane: 08:00 America/Los_Angeles)"."""
+    zone, theirs = proposal.timezone, proposal.candidate_timezone
+    first = proposal.candidate.name.split()[0] if proposal.candidate.name.split() else "candidate"
+    lines = []
+    for slot in proposal.slots[:SHOWN_SLOTS]:
+        line = format_slot(slot, None, zone).rsplit(" (", 1)[0]
+        here = slot.astimezone(ZoneInfo(zone))
+        there = slot.astimezone(ZoneInfo(theirs)) if theirs else here
+        if there.utcoffset() != here.utcoffset():
+            day = "" if there.date() == here.date() else f"{there:%a} {there.day} {there:%b} "
+            line += f" ({first}: {day}{there:%H:%M} {theirs})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _intake_fields(intake: IntakeView | None) -> list[Field]:

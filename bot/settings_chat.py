@@ -20,6 +20,7 @@ from bot.intents import Intent, IntentName
 from bot.messages import Person
 from bot.replies import Card, Field, Reply
 from scheduler.briefings import replan_user_briefings
+from scheduler.meetings import SchedulingDefaults
 from scheduler.user_settings import (
     SchedulingSettings,
     describe_working_hours,
@@ -27,11 +28,14 @@ from scheduler.user_settings import (
     load_settings,
     parse_working_hours,
     require_https_feed,
+    set_workspace_min_notice,
     update_settings,
+    workspace_min_notice,
 )
 from store.crypto import SecretBox
 from store.db import transaction
 
+DEFAULT_NOTICE_MINUTES = int(SchedulingDefaults().min_notice.total_seconds() // 60)
 # Settings whose change moves pending briefing or digest jobs.
 BRIEFING_FIELDS = frozenset({"briefing_lead_minutes", "morning_digest", "morning_digest_hour", "timezone"})
 
@@ -51,6 +55,7 @@ HOW_TO = {
     "Morning digest": _say("digest at 8am", "turn off the morning digest"),
     "Candidate reminder": _say("send candidates their reminder at 9am"),
     "Follow-ups": _say("follow up after 1 and 3 days", "no follow-ups"),
+    "Notice": _say("give candidates at least 4 hours notice", "workspace minimum notice 1 day"),
 }
 
 
@@ -99,14 +104,17 @@ class SettingsDesk:
     def show(self, sender: Person) -> Reply:
         with self.sessions() as session:
             settings = load_settings(session, sender.user_id, self.box)
+            workspace_notice = workspace_min_notice(session, sender.workspace_id)
         return Reply(text="Here are your scheduling settings. To change one, just tell me, in words like the "
-                          "examples on the card.", intent=IntentName.MY_SETTINGS, cards=(settings_card(settings),),
-                     private=True)
+                          "examples on the card.", intent=IntentName.MY_SETTINGS,
+                     cards=(settings_card(settings, workspace_notice=workspace_notice),), private=True)
 
     # -- changing ------------------------------------------------------------------------------------------
 
     def change(self, sender: Person, entities: Mapping[str, str | int]) -> Reply:
         """Apply one change read from a message; a refused value changes nothing and says why."""
+        if entities.get("setting") == "min_notice_minutes" and entities.get("scope") == "workspace":
+            return self._workspace_notice(sender, entities)
         try:
             changes, confirm = read_change(entities)
             with transaction(self.sessions) as session:
@@ -122,13 +130,34 @@ class SettingsDesk:
             text += f" I moved {moved} planned briefing{'s' if moved != 1 else ''} to match."
         return self._reply(text, changed=True)
 
+    def _workspace_notice(self, sender: Person, entities: Mapping[str, str | int]) -> Reply:
+        """The notice everyone in the workspace gets unless they set their own: admins only."""
+        if not sender.is_admin:
+            return self._reply("Only a workspace admin can change the notice for everyone; you can set your own, "
+                               "e.g. \u201cgive candidates at least 4 hours notice\u201d.")
+        try:
+            changes, _confirm = _notice(entities)
+            with transaction(self.sessions) as session:
+                set_workspace_min_notice(session, sender.workspace_id, changes["min_notice_minutes"])
+        except ConfigError as exc:
+            return self._reply(str(exc))
+        return self._reply(f"Done: for everyone in this workspace who hasn't set their own, the first time offered "
+                           f"to a candidate is at least {describe_minutes(changes['min_notice_minutes'])} away.",
+                           changed=True)
+
     @staticmethod
     def _reply(text: str, *, changed: bool = False) -> Reply:
         return Reply(text=text, intent=IntentName.CHANGE_SETTING, private=True, extra={"changed": changed})
 
 
-def settings_card(settings: SchedulingSettings) -> Card:
+def settings_card(settings: SchedulingSettings, *, workspace_notice: int | None = None) -> Card:
     """Every preference with how to change it; the calendar feed only as its host."""
+    if settings.min_notice_minutes is not None:
+        notice = f"{describe_minutes(settings.min_notice_minutes)} (yours)"
+    elif workspace_notice is not None:
+        notice = f"{describe_minutes(workspace_notice)} (the workspace's)"
+    else:
+        notice = f"{describe_minutes(DEFAULT_NOTICE_MINUTES)} (the default)"
     if settings.ics_feed_url:
         feed = settings.feed_hint or "set"
     elif settings.feed_unreadable:
@@ -147,6 +176,7 @@ def settings_card(settings: SchedulingSettings) -> Card:
         "Candidate reminder": f"{settings.dayof_reminder_hour:02d}:00 on the day, in the candidate's time zone",
         "Follow-ups": (f"{describe_followups(settings.followup_delays_days)} after the request, while the "
                        "candidate hasn't picked a time" if settings.followup_delays_days else "none"),
+        "Notice": f"the first time offered to a candidate is at least {notice} away",
     }
     return Card(title="Your scheduling settings",
                 fields=tuple(Field(label, f"{value}\nTo change: {HOW_TO[label]}") for label, value in current.items()),
@@ -261,6 +291,15 @@ def _followups(entities: Mapping[str, str | int]) -> tuple[dict[str, Any], Confi
              f"{describe_followups(new.followup_delays_days)} after the request, for requests sent from now on.")
 
 
+def _notice(entities: Mapping[str, str | int]) -> tuple[dict[str, Any], Confirm]:
+    if "minutes" not in entities:
+        raise ConfigError(f"I couldn't read \u201c{_raw(entities)}\u201d as an amount of time. Say e.g. \u201cgive "
+                          "candidates at least 4 hours notice\u201d.")
+    return {"min_notice_minutes": int(entities["minutes"])}, lambda _old, new: (
+        f"Done: the first time I offer a candidate is at least {describe_minutes(new.min_notice_minutes or 0)} "
+        "away.")
+
+
 _READERS: dict[str, Reader] = {
     "briefing_lead_minutes": _briefing_lead,
     "morning_digest": _digest,
@@ -271,4 +310,5 @@ _READERS: dict[str, Reader] = {
     "default_location": _location,
     "dayof_reminder_hour": _reminder,
     "followup_delays_days": _followups,
+    "min_notice_minutes": _notice,
 }

@@ -42,6 +42,10 @@ Span = tuple[int, int]
 """[start, end) in epoch seconds (UTC)."""
 
 
+CANDIDATE_DAY: DayHours = ((time(7), time(21)),)
+"""When a candidate whose zone is known may be offered a meeting: about 07:00-21:00 their time, any day."""
+
+
 def every_weekday(hours: DayHours = NINE_TO_FIVE) -> Mapping[int, DayHours]:
     """The same hours Monday to Friday (0=Monday), nothing at the weekend."""
     return MappingProxyType({day: hours for day in range(5)})
@@ -89,6 +93,12 @@ class WorkingHours:
                     spans.append((max(begin, lo), min(finish, hi)))
             day += timedelta(days=1)
         return merge(spans)
+
+
+def waking_hours(zone: str, hours: DayHours = CANDIDATE_DAY) -> WorkingHours:
+    """Every day's reasonable hours in `zone`: a candidate's day, added to a slot search as one more attendee
+    so nobody in Los Angeles is offered 01:00."""
+    return WorkingHours(timezone=zone, days={day: hours for day in range(7)})
 
 
 @dataclass(frozen=True)

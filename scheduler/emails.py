@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 
 from scheduler.invites import calendar_slot, invitation
 from scheduler.jobs import JobKind, message_id_for
-from scheduler.meetings import MeetingView
+from scheduler.meetings import MeetingView, people_shown, public_name, where
 from store.models import utcnow
+from store.settings import company_name
 
 DEFAULT_SENDER = "hirebot <hirebot@localhost>"
 SENDER_VARIABLE = "HIREBOT_MAIL_FROM"
@@ -93,7 +94,7 @@ def build_email(kind: str, view: MeetingView, *, public_url: str, to: str, key: 
     message["From"] = sender or default_sender()
     message["To"] = _address(to, view.candidate.name if for_candidate else _attendee_name(view, to))
     if view.organizer is not None and view.organizer.email.lower() != to.strip().lower():
-        message["Reply-To"] = _address(view.organizer.email, view.organizer.name)
+        message["Reply-To"] = _address(view.organizer.email, public_name(view.organizer))
     message["Date"] = format_datetime(now or utcnow())
     message["Message-ID"] = message_id_for(key or default_key(kind, view, to), _domain(public_url))
     # Keeps out-of-office replies from answering an automatic message (RFC 3834).
@@ -131,7 +132,9 @@ def _request(view: MeetingView, _for_candidate: bool) -> Content:
     if again:
         opening = f"We need to find a new time for your interview{role}. Here are the times open now."
     else:
-        opening = (f"Thank you for your interest{interest}. We'd like to invite you to a "
+        company = company_name()
+        at = f" at {company}" if company else ""
+        opening = (f"Thank you for your interest{interest}{at}. We'd like to invite you to a "
                    f"{view.duration_minutes}-minute interview{_with_phrase(view)}.")
     blocks: list[Block] = [
         Para(opening),
@@ -139,8 +142,7 @@ def _request(view: MeetingView, _for_candidate: bool) -> Content:
         Para(f"The times on offer run {_window_phrase(view, zone)}. The page shows them in your own time "
              "zone, and if none of them suit you, you can ask for other times there."),
     ]
-    if view.location:
-        blocks.append(Facts((("Where", view.location),)))
+    blocks.append(Facts((("Where", where(view)),)))
     job = f": {view.job_name}" if view.job_name else ""
     subject = f"New times for your interview{job}" if again else f"Choose a time for your interview{job}"
     return Content(subject=subject, greeting=_hello(view), blocks=tuple(blocks),
@@ -320,16 +322,14 @@ def _window_phrase(view: MeetingView, zone: str) -> str:
 
 
 def _with_phrase(view: MeetingView) -> str:
-    names = [person.name for person in view.attendees if person.name]
+    names = [name for person in view.attendees if (name := public_name(person))]
     return f" with {_join(names)}" if names else ""
 
 
 def _meeting_facts(view: MeetingView, start: datetime, end: datetime, zone: str, *,
                    for_candidate: bool) -> tuple[tuple[str, str], ...]:
-    rows = [("When", format_when(start, end, zone))]
-    if view.location:
-        rows.append(("Where", view.location))
-    names = [person.label for person in view.attendees]
+    rows = [("When", format_when(start, end, zone)), ("Where", where(view))]
+    names = people_shown(view)
     if names:
         rows.append(("With", _join(names)))
     if not for_candidate:
@@ -358,9 +358,12 @@ def _hello(view: MeetingView) -> str:
 
 
 def _signature(view: MeetingView) -> str | None:
-    if view.organizer is not None and view.organizer.name:
-        return f"Best regards,\n{view.organizer.name}"
-    return None
+    """The organizer's real name and the company's, never a stand-in like "Local admin"."""
+    name = public_name(view.organizer) if view.organizer is not None else None
+    company = company_name()
+    if name:
+        return f"Best regards,\n{name}" + (f"\n{company}" if company else "")
+    return f"Best regards,\nThe {company} hiring team" if company else None
 
 
 def _attendee_name(view: MeetingView, email: str) -> str | None:
@@ -433,8 +436,8 @@ _HTML_PAGE = (
     '<div style="max-width:560px;margin:0 auto;padding:24px 16px;">'
     '<div style="background:#ffffff;border-radius:12px;padding:24px;' + _FONT +
     'font-size:16px;line-height:1.5;color:#1f2933;">{body}</div>'
-    '<p style="' + _FONT + 'font-size:13px;color:#4b5563;margin:16px 8px;">Sent by hirebot on behalf of the '
-    'hiring team.</p></div></body></html>'
+    '<p style="' + _FONT + 'font-size:13px;color:#4b5563;margin:16px 8px;">Sent by hirebot on behalf of {team}.</p>'
+    '</div></body></html>'
 )
 
 
@@ -455,7 +458,10 @@ def render_html(content: Content) -> str:
                          f"{rows}</table>")
     if content.signature:
         parts.append("<p>" + "<br>".join(e(line) for line in content.signature.splitlines()) + "</p>")
-    return _HTML_PAGE.format(title=e(content.subject), preheader=e(content.preheader), body="".join(parts))
+    company = company_name()
+    team = f"the {company} hiring team" if company else "the hiring team"
+    return _HTML_PAGE.format(title=e(content.subject), preheader=e(content.preheader), body="".join(parts),
+                             team=e(team))
 
 
 def _button(action: Action) -> str:

@@ -12,7 +12,8 @@ from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from scheduler.meetings import AttendeeRef, MeetingView
+from scheduler.meetings import AttendeeRef, MeetingView, people_shown, public_name, where
+from store.settings import company_name
 
 PRODID = "-//hirebot//interview scheduling//EN"
 Method = Literal["REQUEST", "CANCEL"]
@@ -97,11 +98,10 @@ def description(view: MeetingView, *, manage_url: str | None = None, cancelled: 
     lines.append(f"Candidate: {view.candidate.name}")
     if view.job_name:
         lines.append(f"Role: {view.job_name}")
-    names = ", ".join(person.label for person in view.attendees)
+    names = ", ".join(people_shown(view))
     if names:
         lines.append(f"With: {names}")
-    if view.location:
-        lines.append(f"Where: {view.location}")
+    lines.append(f"Where: {where(view)}")
     if manage_url and not cancelled:
         lines += ["", f"Need to change or cancel? {manage_url}"]
     return "\n".join(lines)
@@ -109,8 +109,8 @@ def description(view: MeetingView, *, manage_url: str | None = None, cancelled: 
 
 def _organizer_name(view: MeetingView, organizer_email: str) -> str | None:
     if view.organizer is not None and view.organizer.email.lower() == organizer_email.lower():
-        return view.organizer.name
-    return None
+        return public_name(view.organizer) or company_name()
+    return company_name()
 
 
 def _address(email: str, name: str | None) -> vCalAddress:
@@ -121,7 +121,7 @@ def _address(email: str, name: str | None) -> vCalAddress:
 
 
 def _attendee(person: AttendeeRef, *, method: Method) -> vCalAddress:
-    address = _address(person.email, person.name)
+    address = _address(person.email, public_name(person))
     address.params["CUTYPE"] = "INDIVIDUAL"
     address.params["ROLE"] = _ROLES.get(person.role, "REQ-PARTICIPANT")
     if person.role == "organizer":

@@ -17,7 +17,7 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import time, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from adapters.errors import ConfigError
 from scheduler.availability import WorkingHours
 from store.crypto import SecretBox
-from store.models import User
+from store.models import User, Workspace
 
 SETTINGS_KEY = "scheduling"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -54,6 +54,8 @@ class SchedulingSettings:
     briefing_lead_minutes: int = 15
     morning_digest: bool = False
     morning_digest_hour: int = 7
+    # How soon the first time offered to a candidate may be; None: the workspace's, else 2 hours.
+    min_notice_minutes: int | None = None
     # Set when a feed URL is stored but cannot be decrypted (the secret key changed): say so, don't fail.
     feed_unreadable: bool = False
 
@@ -87,6 +89,8 @@ class SchedulingSettings:
             raise ConfigError("Briefings can come between 1 minute and 24 hours (1440 minutes) before a meeting.")
         if not 0 <= self.morning_digest_hour <= 23:
             raise ConfigError("The morning digest hour must be between 0 and 23.")
+        if self.min_notice_minutes is not None:
+            check_min_notice(self.min_notice_minutes)
         delays = self.followup_delays_days
         if len(delays) > MAX_FOLLOWUPS or any(d <= 0 or d > 30 for d in delays):
             raise ConfigError(f"Follow-ups: up to {MAX_FOLLOWUPS} delays, each between a few hours and 30 "
@@ -94,6 +98,15 @@ class SchedulingSettings:
         if self.ics_feed_url is not None:
             check_feed_url(self.ics_feed_url)
         return replace(self, followup_delays_days=tuple(sorted(float(d) for d in delays)))
+
+
+MAX_NOTICE_MINUTES = 14 * 24 * 60
+
+
+def check_min_notice(minutes: int) -> int:
+    if not 0 <= minutes <= MAX_NOTICE_MINUTES:
+        raise ConfigError("The notice before the first time offered must be between 0 minutes and 14 days.")
+    return minutes
 
 
 def check_timezone(name: str) -> str:
@@ -361,6 +374,7 @@ def save_settings(session: Session, user_id: int, settings: SchedulingSettings, 
         "briefing_lead_minutes": settings.briefing_lead_minutes,
         "morning_digest": settings.morning_digest,
         "morning_digest_hour": settings.morning_digest_hour,
+        "min_notice_minutes": settings.min_notice_minutes,
     }
     if settings.ics_feed_url:
         stored["ics_feed"] = base64.b64encode(box.seal({"url": settings.ics_feed_url})).decode("ascii")
@@ -376,6 +390,37 @@ def update_settings(session: Session, user_id: int, box: SecretBox, **changes: A
     updated = replace(current, **changes, feed_unreadable=False).validated()
     save_settings(session, user_id, updated, box)
     return updated
+
+
+# -- the workspace's own scheduling settings (Workspace.settings["scheduling"]) ----------------------------------
+
+
+def workspace_min_notice(session: Session, workspace_id: int) -> int | None:
+    """The workspace's notice before the first offered time, in minutes, when an admin set one."""
+    workspace = session.get(Workspace, workspace_id)
+    stored = ((workspace.settings or {}).get(SETTINGS_KEY) or {}) if workspace is not None else {}
+    raw = stored.get("min_notice_minutes") if isinstance(stored, dict) else None
+    try:
+        return check_min_notice(int(raw)) if raw is not None else None
+    except (ConfigError, TypeError, ValueError):
+        return None  # damaged: the built-in default
+
+
+def set_workspace_min_notice(session: Session, workspace_id: int, minutes: int | None) -> None:
+    """Set (or with None, clear) the workspace's notice; runs in the caller's transaction."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise ConfigError("That workspace no longer exists.")
+    stored = dict((workspace.settings or {}).get(SETTINGS_KEY) or {})
+    stored["min_notice_minutes"] = None if minutes is None else check_min_notice(minutes)
+    workspace.settings = {**(workspace.settings or {}), SETTINGS_KEY: stored}
+
+
+def min_notice_for(session: Session, user_id: int | None, workspace_id: int, box: SecretBox) -> timedelta | None:
+    """The notice that applies to this organizer: theirs, else their workspace's, else None (the default)."""
+    own = load_settings(session, user_id, box).min_notice_minutes
+    minutes = own if own is not None else workspace_min_notice(session, workspace_id)
+    return timedelta(minutes=minutes) if minutes is not None else None
 
 
 def _zone_or_utc(name: str | None) -> str:
@@ -413,6 +458,7 @@ _FIELDS: dict[str, tuple[str, Any]] = {
     "briefing_lead_minutes": ("briefing_lead_minutes", int),
     "morning_digest": ("morning_digest", _strict_bool),
     "morning_digest_hour": ("morning_digest_hour", int),
+    "min_notice_minutes": ("min_notice_minutes", lambda raw: None if raw is None else int(raw)),
 }
 
 

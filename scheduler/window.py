@@ -48,6 +48,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from adapters.errors import HirebotError
@@ -181,6 +182,75 @@ def parse_window(when: str | None, *, now: datetime, tz: ZoneInfo,
         return _to_utc(_day_start(first, tz), _day_end(_add_business_days(first, business_days - 1), tz))
     start, end = _combine(_read_pieces(text, context), text, context)
     return _checked(start, end, text, context)
+
+
+_NOT_EXACT = re.compile(r"\b(?:around|about|after|before|by|from|until|till|between|and|or|ish)\b|-|–|\.\.")
+
+
+def exact_start(when: str | None, *, now: datetime, tz: ZoneInfo, business_days: int = 5) -> datetime | None:
+    """The one UTC start that words like "tomorrow at 3pm" or "monday 10:30" name, or None when they name a
+    span ("around 3pm", "after 2pm", "next week"). The search window of such words still starts at that
+    time; this says the organizer meant that time, not the rest of the day."""
+    text = " ".join((when or "").lower().split()).strip(" .!?")
+    clocks = re.findall(_CLOCK, text)
+    if len(clocks) != 1 or _NOT_EXACT.search(re.sub(_CLOCK, " ", text)) or re.search(_PART, text):
+        return None
+    start, _ = parse_window(text, now=now, tz=tz, business_days=business_days)
+    local = start.astimezone(tz)
+    return start if local.time() == _parse_clock(clocks[0]) else None
+
+
+@dataclass(frozen=True)
+class PreferredHours:
+    """The time of day a candidate asked for ("evenings after 18:00 Berlin"); `end` None means midnight;
+    `zone` None when they named none."""
+
+    start: time
+    end: time | None
+    zone: str | None
+
+
+def preferred_hours(note: str | None, *, find_zone: Callable[[str], str | None]) -> PreferredHours | None:
+    """The time of day a free-text note asks for, read leniently (everything else in it is ignored): parts
+    of the day ("evenings"), "after 18:00", "before noon", "between 2pm and 5pm", and a zone or city that
+    `find_zone` knows. None when the note names no usable time, or contradictory ones."""
+    text = " ".join((note or "").lower().split())
+    spans: list[_TimeOfDay] = []
+    for match in re.finditer(rf"(?P<range>(?:between|from)\s+(?P<a>{_CLOCK})\s+{_UNTIL}\s+(?P<b>{_CLOCK}))"
+                             rf"|(?P<clock>(?:(?P<word>after|before|from|until|till|at|around)\s+)?{_CLOCK})"
+                             rf"|(?P<part>{_PART})s?{_END}", text):
+        try:
+            if match.group("range"):
+                first, last = _parse_clock(match.group("a")), _parse_clock(match.group("b"))
+                if last > first:
+                    spans.append(_TimeOfDay(first, last))
+            elif match.group("clock"):
+                clock = _CLOCK_PHRASE.fullmatch(match.group("clock"))
+                if clock is not None and match.group("word") in ("after", "before", "from", "until", "till"):
+                    spans.append(_clock_span(match.group("word"), clock.group("clock")))
+            else:
+                spans.append(_PARTS[match.group("part")])
+        except WindowError:
+            continue
+    if not spans:
+        return None
+    merged = _merge_times(spans)
+    if merged.end is not None and merged.end <= merged.start:
+        return None
+    return PreferredHours(merged.start, merged.end, _named_zone(note or "", find_zone))
+
+
+def _named_zone(note: str, find_zone: Callable[[str], str | None]) -> str | None:
+    """A zone the note names: "Europe/Berlin", "UTC", or a capitalized city ("Berlin", "New York"); lower-case
+    words are left alone, so "center" or "troll" in a sentence is not read as a zone."""
+    words = re.findall(r"[A-Za-z][A-Za-z_/]*", note)
+    named = [w for w in words if "/" in w or w[0].isupper() or w.lower() in ("utc", "gmt")]
+    pairs = [f"{a} {b}" for a, b in pairwise(words) if a[0].isupper() and b[0].isupper()]
+    for word in (*pairs, *named):
+        zone = find_zone(word)
+        if zone:
+            return zone
+    return None
 
 
 def describe_window(start: datetime, end: datetime, tz: ZoneInfo) -> str:

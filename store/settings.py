@@ -24,6 +24,12 @@ def _int_env(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
 
 
+def company_name() -> str | None:
+    """`HIREBOT_COMPANY_NAME`: who candidates hear from in emails and on booking pages (none: no name)."""
+    name = " ".join((_env("HIREBOT_COMPANY_NAME") or "").split())
+    return name[:200] or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything hirebot reads from its environment."""
@@ -42,6 +48,7 @@ class Settings:
     slack_client_secret: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     log_level: str = "INFO"
+    company_name: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,4 +70,5 @@ class Settings:
             slack_client_secret=_env("SLACK_CLIENT_SECRET"),
             slack_api_url=_env("HIREBOT_SLACK_API_URL"),
             log_level=(_env("HIREBOT_LOG_LEVEL", "INFO") or "INFO").upper(),
+            company_name=company_name(),
         )

@@ -419,3 +419,15 @@ async def test_what_people_typed_is_shown_as_text(sqlite_engine: Engine, tmp_pat
         assert "<script>alert(2)</script>" in await page.locator("dl.facts").inner_text()
         assert dialogs == [] and site.errors == []
         await context.close()
+
+
+async def test_a_browser_in_los_angeles_is_not_offered_times_in_its_night(site: Site) -> None:
+    view = await site.world.request()  # 09:00-17:00 UTC: 01:00-09:00 in Los Angeles
+    context = await site.context(timezone="America/Los_Angeles")
+    page = await context.new_page()
+    await site.open(page, view.booking_url, "zone reported by a Los Angeles browser")
+    shown = [time for _day, times in await schedule(page) for time in times]
+    assert shown and all(time[:5] >= "07:00" and time[-5:] <= "21:00" for time in shown)
+    assert len(shown) < len(view.slots)
+    assert site.errors == []
+    await context.close()

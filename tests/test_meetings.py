@@ -10,7 +10,7 @@ Calendar feeds come from a loopback aiohttp server.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
@@ -273,6 +273,81 @@ async def test_without_a_chat_front_end_a_notice_completes_with_a_note(sessions:
     notice = jobs_of(scene.service.view(view.id), "organizer_notice")
     declined = next(job for job in notice if job.idempotency_key.endswith("declined:v0"))
     assert (declined.state, declined.note) == ("done", "Not delivered: no chat front end configured.")
+
+
+async def test_a_candidate_in_los_angeles_is_only_offered_times_in_their_day(sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    la = ZoneInfo("America/Los_Angeles")
+    # Their browser reported Los Angeles when they booked before; the organizer works 09-17 UTC.
+    first = await scene.request()
+    late = next(slot for slot in first.slots if slot.hour >= 15)
+    await scene.service.select_time(first.id, late, candidate_timezone="America/Los_Angeles")
+    scene.service.cancel(first.id, actor="system")
+    proposal = await scene.service.propose(scene.organizer, scene.candidate_id, when="next week")
+    assert proposal.candidate_timezone == "America/Los_Angeles"
+    assert proposal.slots and all(_in_day(slot, la) for slot in proposal.slots)
+    # A zone the organizer gives wins; someone never seen on a booking page is offered the working day.
+    given = await scene.service.propose(scene.organizer, scene.candidate_id, candidate_timezone="Asia/Tokyo")
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert given.slots and all(_in_day(slot, tokyo) for slot in given.slots)
+    other = factories.candidate(sessions, scene.connection, "Omar", "Other", email="omar@example.com")
+    unknown = await scene.service.propose(scene.organizer, other.id)
+    assert unknown.candidate_timezone is None and any(slot.hour < 15 for slot in unknown.slots)
+
+
+async def test_asking_for_other_times_keeps_the_next_offer_inside_the_candidates_day(
+        sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    view = await scene.request()
+    scene.service.request_other_times(view.id, note="too early", candidate_timezone="America/Los_Angeles")
+    moved = await scene.service.reschedule(view.id, actor=str(scene.organizer.user_id), when="next week")
+    la = ZoneInfo("America/Los_Angeles")
+    assert moved.slots and all(_in_day(slot, la) for slot in moved.slots)
+
+
+def _in_day(slot: datetime, zone: ZoneInfo, minutes: int = 30) -> bool:
+    """Whether a meeting starting at `slot` lies between 07:00 and 21:00 in `zone`."""
+    local = slot.astimezone(zone)
+    return local.replace(hour=7, minute=0) <= local and local + timedelta(minutes=minutes) <= \
+        local.replace(hour=21, minute=0)
+
+
+async def test_tomorrow_at_3pm_offers_that_one_time_and_nearby_ones_only_when_it_is_taken(
+        sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    three = datetime(2026, 12, 8, 15, tzinfo=UTC)
+    proposal = await scene.service.propose(scene.organizer, scene.candidate_id, when="tomorrow at 3pm")
+    assert proposal.slots == (three,) and proposal.warnings == ()
+    assert (proposal.window_start, proposal.window_end) == (three, three + timedelta(minutes=30))
+    # Sending re-proposes from the draft's window: still the one time.
+    again = await scene.service.propose(scene.organizer, scene.candidate_id,
+                                        window=(proposal.window_start, proposal.window_end))
+    assert again.slots == (three,)
+    # Someone else is booked at 15:00: the nearest free times that day, a meeting apart, not a whole row.
+    omar = factories.candidate(sessions, scene.connection, "Omar", "Other", email="omar@example.com")
+    taken = scene.service.create_request(await scene.service.propose(scene.organizer, omar.id,
+                                                                     when="tomorrow at 3pm"), scene.organizer)
+    await scene.service.select_time(taken.id, three)
+    nearby = await scene.service.propose(scene.organizer, scene.candidate_id, when="tomorrow at 3pm")
+    assert 1 <= len(nearby.slots) <= 3 and three not in nearby.slots
+    assert all(abs(slot - three) <= timedelta(hours=2) and slot.date() == three.date() for slot in nearby.slots)
+    assert all(b - a >= timedelta(minutes=30) for a, b in zip(nearby.slots, nearby.slots[1:], strict=False))
+    assert "isn't free for everyone" in " ".join(nearby.warnings)
+    view = scene.service.create_request(nearby, scene.organizer)
+    assert view.window_start is not None and view.window_start <= min(nearby.slots)
+    assert view.window_end >= max(nearby.slots) + timedelta(minutes=30)
+
+
+async def test_a_candidates_other_times_note_shapes_the_next_offer(sessions: sessionmaker[Session]) -> None:
+    scene = Scene.build(sessions)
+    scene.settings(timezone="Europe/Berlin", working_days={day: ((time(9), time(21)),) for day in range(5)})
+    view = await scene.request()
+    assert any(slot.astimezone(ZoneInfo("Europe/Berlin")).hour < 18 for slot in view.slots)
+    scene.service.request_other_times(view.id, note="Daytime is hard for me, evenings after 18:00 Berlin work")
+    moved = await scene.service.reschedule(view.id, actor=str(scene.organizer.user_id))
+    berlin = ZoneInfo("Europe/Berlin")
+    assert moved.slots and all(slot.astimezone(berlin).hour >= 18 for slot in moved.slots)
+    assert all(_in_day(slot, berlin) for slot in moved.slots)
 
 
 # -- booking ----------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.settings_chat import HOW_TO, SettingsDesk
 from bot.slack.markup import slack_text
 from scheduler.briefings import digest_key
 from scheduler.jobs import JobKind
+from scheduler.meetings import MeetingService
 from scheduler.user_settings import (
     SchedulingSettings,
     describe_working_hours,
@@ -182,7 +183,8 @@ def test_the_settings_card_lists_every_preference_with_how_to_change_it(sessions
         "Time zone": "UTC", "Working hours": "Mon-Fri 09:00-17:00", "Default meeting length": "30 minutes",
         "Default location": "not set", "Calendar feed": "not set", "Briefing": "15 minutes before each meeting",
         "Morning digest": "off", "Candidate reminder": "08:00 on the day, in the candidate's time zone",
-        "Follow-ups": "1 and 3 days after the request, while the candidate hasn't picked a time"}
+        "Follow-ups": "1 and 3 days after the request, while the candidate hasn't picked a time",
+        "Notice": "the first time offered to a candidate is at least 2 hours (the default) away"}
     assert all(how == HOW_TO[label] for label, (_value, how) in shown.items())
 
 
@@ -365,3 +367,38 @@ def test_time_zones_are_found_as_people_type_them(text: str, zone: str) -> None:
 def test_unknown_time_zones_say_how_to_write_one(text: str) -> None:
     with pytest.raises(ConfigError, match="Europe/Berlin"):
         find_timezone(text)
+
+
+# -- the notice before the first offered time -------------------------------------------------------------------
+
+
+async def test_the_notice_before_the_first_offered_time_is_a_user_and_a_workspace_setting(
+        sessions: sessionmaker[Session]) -> None:
+    clock = Clock(datetime(2026, 12, 8, 8, 0, tzinfo=UTC))  # a Tuesday morning
+    workspace = factories.workspace(sessions)
+    jane = factories.candidate(sessions, factories.connection(sessions, workspace), "Jane", "Doe",
+                               email="jane@example.com")
+    rita, cole, ada = (factories.user(sessions, workspace, f"{name}{next(factories._ids)}@acme.test",
+                                      admin=name == "ada") for name in ("rita", "cole", "ada"))
+    people = [Person(workspace_id=workspace.id, user_id=u.id, email=u.email, display_name=u.display_name,
+                     is_admin=u.is_admin) for u in (rita, cole, ada)]
+    chat, cole_chat, admin = (Chat(sessions, person, clock) for person in people)
+    service = MeetingService(sessions, BOX, public_url="https://hirebot.test", token_key=b"k" * 32, clock=clock)
+
+    async def first_offered(person: Person) -> datetime:
+        proposal = await service.propose(person, jane.id, when="today")
+        return min(proposal.slots)
+
+    assert await first_offered(chat.person) == datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # the default: 2 hours
+    done = chat.say("give candidates at least 4 hours notice")
+    assert done.text == "Done: the first time I offer a candidate is at least 4 hours away."
+    assert chat.settings().min_notice_minutes == 240
+    assert await first_offered(chat.person) == datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    # The workspace's notice: only an admin sets it, and it applies to whoever hasn't set their own.
+    assert chat.say("workspace minimum notice 6 hours").text.startswith("Only a workspace admin can change")
+    assert admin.say("workspace minimum notice 6 hours").text.startswith("Done: for everyone in this workspace")
+    assert await first_offered(cole_chat.person) == datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
+    assert await first_offered(chat.person) == datetime(2026, 12, 8, 12, 0, tzinfo=UTC)  # her own still wins
+    shown = {f.label: f.value for f in cole_chat.say("my settings").cards[0].fields}
+    assert shown["Notice"].startswith("the first time offered to a candidate is at least 6 hours (the workspace's)")
+    assert chat.say("minimum notice 20 days").text.startswith("The notice before the first time offered must be")

@@ -3,13 +3,23 @@ inclusive dates, DST-length days, and clear refusals."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.errors import ConfigError
 from bot.intents import parse
-from scheduler.window import MAX_WINDOW, WindowError, describe_window, parse_window
+from scheduler.user_settings import find_timezone
+from scheduler.window import (
+    MAX_WINDOW,
+    PreferredHours,
+    WindowError,
+    describe_window,
+    exact_start,
+    parse_window,
+    preferred_hours,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -176,3 +186,39 @@ def test_describe_window() -> None:
     assert describe_window(start, end, BERLIN) == "Thu 26 Mar 2026"
     start, end = parse_window("between dec 28 and jan 3", now=NOW, tz=BERLIN)
     assert describe_window(start, end, BERLIN) == "Mon 28 Dec 2026 – Sun 3 Jan 2027"
+
+
+@pytest.mark.parametrize(("when", "start"), [
+    ("tomorrow at 3pm", datetime(2026, 3, 26, 14, tzinfo=UTC)),
+    ("tomorrow 15:00", datetime(2026, 3, 26, 14, tzinfo=UTC)),
+    ("monday at 10:30", datetime(2026, 3, 30, 8, 30, tzinfo=UTC)),  # after the switch to summer time
+    ("at 3pm", datetime(2026, 3, 25, 14, tzinfo=UTC)),
+])
+def test_one_named_time_is_exact(when: str, start: datetime) -> None:
+    assert exact_start(when, now=NOW, tz=BERLIN) == start
+
+
+@pytest.mark.parametrize("when", ["around 3pm", "after 2pm", "tomorrow afternoon", "between 2pm and 4pm",
+                                  "by friday at noon", "next week", "tomorrow", None])
+def test_spans_are_not_exact(when: str | None) -> None:
+    assert exact_start(when, now=NOW, tz=BERLIN) is None
+
+
+def _zone(text: str) -> str | None:
+    try:
+        return find_timezone(text)
+    except ConfigError:
+        return None
+
+
+@pytest.mark.parametrize(("note", "wish"), [
+    ("evenings after 18:00 Berlin", PreferredHours(time(18), time(22), "Europe/Berlin")),
+    ("between 2pm and 5pm New York time please", PreferredHours(time(14), time(17), "America/New_York")),
+    ("anything after 4pm", PreferredHours(time(16), None, None)),
+    ("mornings before 10am", PreferredHours(time(5), time(10), None)),
+    ("I'm travelling, sorry", None),
+    ("Mornings are hard, evenings work", None),  # contradictory as read: no guess
+    (None, None),
+])
+def test_an_other_times_note_is_read_for_the_hours_it_asks(note: str | None, wish: PreferredHours | None) -> None:
+    assert preferred_hours(note, find_zone=_zone) == wish

@@ -31,6 +31,7 @@ from bot.frontend.protocol import (
 from bot.frontend.runner import ThreadedCore
 from bot.messages import ChatFile, Person, RoomKind
 from bot.replies import Reply
+from bot.typed_choices import typed_choice
 
 EXIT_WORDS = {"exit", "quit", "bye", ":q"}
 TERMINAL = "terminal"  # the one place a console conversation happens
@@ -51,16 +52,15 @@ class ConsoleChat:
         self._answer: Reply | None = None
 
     def send(self, text: str) -> Reply:
-        """One line from the user: a number picks from the last list of choices, anything else is a message."""
-        stripped = text.strip()
+        """One line from the user: a number (or "yes"/"no" to a proposal) picks from the last list of choices,
+        anything else is a message."""
         turn = Turn(TERMINAL, text=text)
-        if self._pending is not None and stripped.isdigit():
-            choices = self._pending.choices
-            index = int(stripped) - 1
-            if 0 <= index < len(choices):
-                choice = choices[index]
-                self._pending = None
-                turn = Turn(TERMINAL, command=choice.command, value=choice.value)
+        picked = typed_choice(self._pending, text) if self._pending is not None else None
+        if isinstance(picked, str):  # a number not on the list: say which are, keep the list open
+            return Reply(text=picked, intent="choice")
+        if picked is not None:
+            self._pending = None
+            turn = Turn(TERMINAL, command=picked.command, value=picked.value)
         self._answer = None
         asyncio.run(self.desk.answer(turn))
         assert self._answer is not None, "the desk answers every console turn"

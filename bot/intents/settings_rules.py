@@ -227,6 +227,15 @@ def _followups(name: IntentName, match: re.Match[str], utterance: Utterance) -> 
     return _setting(utterance, "followup_delays_days", raw=delays) if explicit else None
 
 
+def _min_notice(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent:
+    amount = _value(match, "amount")
+    minutes = minutes_in(amount)
+    scope: dict[str, str | int] = {"scope": "workspace"} if match.group("ws") or match.group("ws2") else {}
+    if minutes is None:
+        return _setting(utterance, "min_notice_minutes", raw=amount, **scope)
+    return _setting(utterance, "min_notice_minutes", minutes=minutes, **scope)
+
+
 def _followups_off(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent:
     return _setting(utterance, "followup_delays_days", days="")
 
@@ -301,6 +310,12 @@ SETTINGS_RULES: tuple[IntentRule, ...] = (
         rf"(?:{_SET}|send\s+)?{_MY}?{_FOLLOWUPS}(?:\s+(?:delays?|timing|schedule))?"
         r"(?:\s*[:=]\s*|\s+(?P<at_word>to|are|is|should\s+be|go\s+out)\s+|\s+)(?P<delays>.+?)"
         r"(?:\s+(?:later|after\s+(?:the\s+)?request|without\s+(?:an\s+)?(?:answer|reply)))?"), _followups),
+    IntentRule("minimum notice", IntentName.CHANGE_SETTING, request_pattern(
+        rf"{_SET}?(?P<ws>(?:the\s+|our\s+)?(?:workspace|team|company)(?:'s)?\s+)?{_MY}?(?:min(?:imum)?\s+)?"
+        r"(?:booking\s+)?notice(?:\s+(?:period|time))?(?:\s+for\s+(?:(?P<ws2>everyone|all|the\s+(?:workspace|team))"
+        rf"|candidates))?{_IS}(?:of\s+)?(?:at\s+least\s+)?(?P<amount>.+?)"
+        r"|give\s+(?:the\s+)?candidates\s+(?:at\s+least\s+)?(?P<amount2>.+?)['\u2019]?\s+(?:of\s+)?notice"),
+        _min_notice),
     IntentRule("follow up after", IntentName.CHANGE_SETTING, request_pattern(
         r"follow[\s-]?up(?:\s+with\s+(?:candidates|them))?\s+(?P<delays>after\s+.+?)"
         r"(?:\s+(?:later|without\s+(?:an\s+)?(?:answer|reply)))?"), _followups),

@@ -37,13 +37,27 @@ from scheduler.meetings.service import MeetingService
 from scheduler.meetings.states import OPEN_STATES, SENT_EVENTS, TRANSITIONS, MeetingEventKind, MeetingState
 from scheduler.meetings.times import format_duration, format_slot, format_time
 from scheduler.meetings.transitions import event_data, next_state, record_event
-from scheduler.meetings.views import AttendeeRef, CandidateRef, EventView, JobView, MeetingView, Proposal
+from scheduler.meetings.views import (
+    LOCATION_TO_BE_CONFIRMED,
+    AttendeeRef,
+    CandidateRef,
+    EventView,
+    JobView,
+    MeetingView,
+    Proposal,
+    organizer_label,
+    people_shown,
+    public_name,
+    where,
+)
 
 __all__ = [
-    "OPEN_STATES", "SENT_EVENTS", "TRANSITIONS", "AttendeeRef", "CandidateNotFound", "CandidateRef",
+    "LOCATION_TO_BE_CONFIRMED", "OPEN_STATES", "SENT_EVENTS", "TRANSITIONS", "AttendeeRef", "CandidateNotFound",
+    "CandidateRef",
     "ConcurrentChange", "EmailBuilder", "EventView", "IllegalTransition", "JobView", "MailSender",
     "MeetingEmailHandler", "MeetingEventKind", "MeetingNotFound", "MeetingService", "MeetingState", "MeetingView",
     "OrganizerNoticeHandler", "Proposal", "SchedulingDefaults", "SchedulingError", "SlotUnavailable",
     "dayof_reminder_time", "event_data", "followup_times", "format_duration", "format_slot", "format_time",
-    "job_obsolete", "most_relevant_application", "next_state", "notice_text", "record_event",
+    "job_obsolete", "most_relevant_application", "next_state", "notice_text", "organizer_label", "people_shown",
+    "public_name", "record_event", "where",
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from email.message import EmailMessage
 from functools import partial
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from scheduler.jobs import ChatNotifier, ClaimedJob, JobKind, JobOutcome, message_id_for
 from scheduler.meetings.errors import MeetingNotFound
@@ -124,7 +125,7 @@ def notice_text(view: MeetingView, payload: Mapping[str, Any]) -> str:
     if reason == "booked":
         when = "a time"
         if view.booked_start is not None:
-            when = format_slot(view.booked_start, view.booked_end, view.timezone)
+            when = format_slot(view.booked_start, view.booked_end, view.timezone) + _their_time(view)
         return f"{name} booked {title} for {when}. Invitations are on their way."
     if reason == "declined":
         return f"{name} declined {title}.{said}"
@@ -139,6 +140,20 @@ def notice_text(view: MeetingView, payload: Mapping[str, Any]) -> str:
     chased = f" after {followups} follow-up{'s' if followups != 1 else ''}" if followups else ""
     return (f"{name} hasn't picked a time for {title}{chased}. Say \"reschedule with {name} next week\" to "
             f"offer new times, or \"cancel the interview with {name}\".")
+
+
+def _their_time(view: MeetingView) -> str:
+    """The booked time on the candidate's clock, when their zone is known and differs: " (01:00 their time,
+    America/Los_Angeles: at night there)"."""
+    zone = view.candidate_timezone
+    if view.booked_start is None or not zone or zone == view.timezone:
+        return ""
+    theirs = view.booked_start.astimezone(ZoneInfo(zone))
+    ours = view.booked_start.astimezone(ZoneInfo(view.timezone))
+    if theirs.utcoffset() == ours.utcoffset():
+        return ""
+    night = "" if time(7) <= theirs.time() < time(21) else ": at night there"
+    return f" ({theirs:%H:%M} their time, {zone}{night})"
 
 
 __all__ = ["EmailBuilder", "MailSender", "MeetingEmailHandler", "OrganizerNoticeHandler", "job_obsolete",

@@ -14,7 +14,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -24,14 +24,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.errors import ConfigError
 from adapters.http import default_http_client
+from scheduler.availability import WorkingHours
 from scheduler.briefings import briefing_jobs, plan_digests
 from scheduler.ics_feed import FeedCache
 from scheduler.jobs import JobKind, JobState, PlannedJob, replan
 from scheduler.meetings.attendees import (
     EMAIL_PATTERN,
-    candidate_address,
+    candidate_addresses,
     clean_text,
+    contact_cautions,
     display_name,
     known_attendee,
     most_relevant_application,
@@ -54,8 +57,8 @@ from scheduler.meetings.states import OPEN_STATES, STATE_PHRASES, TRANSITIONS, M
 from scheduler.meetings.times import format_time, iso, parse_iso, utc, zone_name_or_none
 from scheduler.meetings.transitions import event_data, next_state, record_event
 from scheduler.meetings.views import AttendeeRef, CandidateRef, MeetingView, Proposal, meeting_view
-from scheduler.user_settings import SchedulingSettings, load_settings
-from scheduler.window import parse_window
+from scheduler.user_settings import SchedulingSettings, find_timezone, load_settings, min_notice_for
+from scheduler.window import exact_start, parse_window, preferred_hours
 from store.crypto import SecretBox
 from store.db import transaction
 from store.intake_models import CandidateIntake
@@ -78,6 +81,8 @@ class _CandidateContext:
     candidate_remote_id: str | None = None
     application_remote_id: str | None = None
     hiring_managers: tuple[AttendeeRef, ...] = ()
+    addresses: tuple[tuple[str, str | None], ...] = ()
+    cautions: tuple[str, ...] = ()
 
 
 class MeetingService:
@@ -108,8 +113,12 @@ class MeetingService:
                       duration_minutes: int | None = None, when: str | None = None,
                       window: tuple[datetime, datetime] | None = None,
                       extra_attendees: Sequence[str] = (), location: str | None = None,
-                      title: str | None = None, intake_job: tuple[int, str] | None = None) -> Proposal:
+                      title: str | None = None, intake_job: tuple[int, str] | None = None,
+                      candidate_timezone: str | None = None) -> Proposal:
         """Everything needed to request a meeting, with free slots for every internal attendee.
+
+        The candidate's zone (`candidate_timezone`, else the one their last booking page reported) keeps the
+        offered times inside their day, about 07:00-21:00 there.
 
         `intake_job` (connection id, job remote id): for someone in no ATS yet, the job they will be added to
         when they book; its hiring managers are invited and its name goes into the title.
@@ -123,19 +132,39 @@ class MeetingService:
                 candidate = self._intake_context(session, candidate, *intake_job)
             attendees = self._attendees(session, organizer, candidate.hiring_managers, extra_attendees)
             invitees = self._invitees(session, organizer.workspace_id, attendees, settings.timezone)
+            candidate_zone = zone_name_or_none(candidate_timezone) or _known_candidate_zone(
+                session, organizer.workspace_id, candidate.ref)
+            notice = min_notice_for(session, organizer.user_id, organizer.workspace_id, self.box)
+        duration = duration_minutes or settings.default_duration_minutes
+        if not 5 <= duration <= 480:
+            raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
+        length = timedelta(minutes=duration)
         start, end = window if window is not None else parse_window(
             when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
         start, end = utc(start), utc(end)
         if end <= start:
             raise SchedulingError("The search window ends before it starts; give the earlier date first.")
-        duration = duration_minutes or settings.default_duration_minutes
-        if not 5 <= duration <= 480:
-            raise SchedulingError("A meeting must last between 5 minutes and 8 hours.")
-        calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, start, end,
-                                                    exclude=None)
-        slots = self.slots.find(calendars, start, end, timedelta(minutes=duration), now)
+        # One named time ("tomorrow at 3pm"): the window is that meeting alone, and the search around it
+        # covers its day for the nearby times offered when it is taken.
+        if window is not None:  # a draft's window of exactly one meeting's length is read back the same way
+            exact = start if end - start == length else None
+        else:
+            exact = exact_start(when, now=now, tz=settings.zone, business_days=self.defaults.business_days)
+        search = (start, end)
+        if exact is not None:
+            start, end = exact, exact + length
+            search = _local_day(exact, settings.zone)
+        calendars, warnings = await self.slots.calendars(organizer.workspace_id, invitees, *search, exclude=None)
+        slots = self.slots.find(calendars, *search, length, now, candidate_zone=candidate_zone, exact=exact,
+                                min_notice=notice)
+        if exact is not None and slots and slots != [exact]:
+            warnings += (f"{format_time(exact, settings.timezone)} isn't free for everyone, so I'd offer the "
+                         "nearest free times that day.",)
         if not slots:
             warnings += ("No time in that window suits everyone. Try a wider window or fewer attendees.",)
+            if candidate_zone is not None:
+                warnings += (f"Only times between 07:00 and 21:00 in {candidate.ref.name}'s zone "
+                             f"({candidate_zone}) are offered.",)
         job_part = f", {candidate.job_name}" if candidate.job_name else ""
         default_title = f"Interview: {candidate.ref.name}{job_part}"
         return Proposal(title=(title or "").strip() or default_title, duration_minutes=duration,
@@ -145,7 +174,8 @@ class MeetingService:
                         job_name=candidate.job_name, connection_id=candidate.connection_id,
                         candidate_remote_id=candidate.candidate_remote_id,
                         application_remote_id=candidate.application_remote_id, warnings=warnings,
-                        timezone=settings.timezone)
+                        timezone=settings.timezone, candidate_timezone=candidate_zone,
+                        candidate_addresses=candidate.addresses, cautions=candidate.cautions)
 
     def create_request(self, proposal: Proposal, organizer: Person, *, intake_id: int | None = None) -> MeetingView:
         """Store the meeting as `requested` and plan its request email, follow-ups and organizer notice.
@@ -170,7 +200,7 @@ class MeetingService:
                 candidate_name=proposal.candidate.name, candidate_email=proposal.candidate.email,
                 connection_id=proposal.connection_id, candidate_remote_id=proposal.candidate_remote_id,
                 application_remote_id=proposal.application_remote_id, job_name=proposal.job_name,
-                window_start=proposal.window_start, window_end=proposal.window_end,
+                window_start=_meeting_window(proposal)[0], window_end=_meeting_window(proposal)[1],
                 slots=[iso(slot) for slot in sorted(proposal.slots)], round=0, round_started_at=now,
                 calendar_uid=f"{uuid.uuid4().hex}@hirebot", event_seq=0, created_at=now, updated_at=now,
                 attendees=[MeetingAttendee(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
@@ -231,9 +261,12 @@ class MeetingService:
         self._change(meeting_id, apply)
         return self.view(meeting_id)
 
-    def request_other_times(self, meeting_id: int, *, note: str | None = None) -> MeetingView:
-        """The candidate wants other times: follow-ups stop and the organizer is told in chat."""
+    def request_other_times(self, meeting_id: int, *, note: str | None = None,
+                            candidate_timezone: str | None = None) -> MeetingView:
+        """The candidate wants other times: follow-ups stop and the organizer is told in chat. The zone their
+        browser reported keeps the next offer inside their day."""
         note = clean_text(note)
+        zone = zone_name_or_none(candidate_timezone)
 
         def apply(session: Session, meeting: Meeting, now: datetime) -> None:
             if meeting.state not in OPEN_STATES:
@@ -244,6 +277,8 @@ class MeetingService:
             asked = sum(1 for job in self._jobs(session, meeting.id)
                         if job.payload.get("reason") == "other_times"
                         and job.payload.get("round") == meeting.round)
+            if zone:
+                meeting.candidate_timezone = zone
             notice = self._notice(meeting, "other_times", now, actor="candidate", note=note, number=asked + 1)
             self._plan(session, meeting, now, reason="the candidate asked for other times", extras=[notice])
 
@@ -267,10 +302,14 @@ class MeetingService:
         if new_start is not None:
             new_start = utc(new_start)
             if new_start <= now or overlaps(calendars, new_start, new_start + snapshot.duration):
-                raise SlotUnavailable(self.slots.find(calendars, start, end, snapshot.duration, now))
+                raise SlotUnavailable(self.slots.find(calendars, start, end, snapshot.duration, now,
+                                                      candidate_zone=snapshot.candidate_timezone,
+                                                      min_notice=snapshot.min_notice))
             slots = [new_start]
         else:
-            slots = self.slots.find(calendars, start, end, snapshot.duration, now)
+            slots = self.slots.find(calendars, start, end, snapshot.duration, now,
+                                    candidate_zone=snapshot.candidate_timezone, min_notice=snapshot.min_notice,
+                                    preferred=snapshot.preferred)
             if not slots:
                 raise SchedulingError("No time in that window suits everyone. Try a wider window, e.g. "
                                       "\"reschedule with Jane in the next two weeks\".")
@@ -541,7 +580,8 @@ class MeetingService:
             raise CandidateNotFound()
         candidate = found[0]
         display = clean_text(name) or display_name(candidate)
-        address = email or candidate_address(candidate)
+        addresses = tuple(candidate_addresses(candidate))
+        address = email or (addresses[0][0] if addresses else None)
         if address is None:
             raise SchedulingError(f"{display} has no email address in the ATS, so I can't send a booking "
                                   "link. Add one in the ATS (then refresh), or give the address yourself.")
@@ -552,7 +592,8 @@ class MeetingService:
             job_name=job.name if job else None,
             connection_id=candidate.connection_id, candidate_remote_id=candidate.remote_id,
             application_remote_id=application.remote_id if application is not None else None,
-            hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else ())
+            hiring_managers=tuple(self._hiring_managers(session, job)) if job is not None else (),
+            addresses=addresses, cautions=contact_cautions(candidate, display))
 
     def _intake_context(self, session: Session, candidate: _CandidateContext, connection_id: int,
                         job_remote_id: str) -> _CandidateContext:
@@ -609,6 +650,9 @@ class MeetingService:
                 raise MeetingNotFound(meeting_id)
             refs = [AttendeeRef(name=a.name, email=a.email, role=a.role, user_id=a.user_id)
                     for a in meeting.attendees]
+            zone = zone_name_or_none(meeting.candidate_timezone) or _known_candidate_zone(
+                session, meeting.workspace_id, CandidateRef(id=meeting.candidate_id, name=meeting.candidate_name,
+                                                            email=meeting.candidate_email))
             return MeetingSnapshot(id=meeting.id, workspace_id=meeting.workspace_id,
                                    state=MeetingState(meeting.state),
                                    slots=tuple(parse_iso(slot) for slot in meeting.slots),
@@ -617,7 +661,10 @@ class MeetingService:
                                    window_start=meeting.window_start, window_end=meeting.window_end,
                                    timezone=meeting.timezone,
                                    invitees=self._invitees(session, meeting.workspace_id, refs,
-                                                           meeting.timezone))
+                                                           meeting.timezone),
+                                   candidate_timezone=zone, preferred=_asked_hours(session, meeting, zone),
+                                   min_notice=min_notice_for(session, meeting.organizer_user_id,
+                                                             meeting.workspace_id, self.box))
 
     # -- views --------------------------------------------------------------------------------------------
 
@@ -639,12 +686,60 @@ def _no_reminder_planned(view: MeetingView) -> str:
     return f"No day-of reminder was planned for {name}'s meeting (it is {STATE_PHRASES[state]})."
 
 
+def _asked_hours(session: Session, meeting: Meeting, candidate_zone: str | None) -> WorkingHours | None:
+    """The time of day the candidate's latest "other times" note asks for ("evenings after 18:00 Berlin"),
+    any day, in the zone it names (else theirs, else the organizer's); None when it names no time."""
+    notes = session.scalars(select(ScheduledJob.payload).where(
+        ScheduledJob.meeting_id == meeting.id, ScheduledJob.kind == JobKind.ORGANIZER_NOTICE)
+        .order_by(ScheduledJob.id.desc()))
+    note = next((p.get("note") for p in notes if p and p.get("reason") == "other_times" and p.get("note")), None)
+    wish = preferred_hours(note, find_zone=_zone_or_none)
+    if wish is None:
+        return None
+    hours = ((wish.start, wish.end or time(0)),)
+    return WorkingHours(timezone=wish.zone or candidate_zone or meeting.timezone,
+                        days={day: hours for day in range(7)})
+
+
+def _zone_or_none(text: str) -> str | None:
+    try:
+        return find_timezone(text)
+    except ConfigError:
+        return None
+
+
+def _meeting_window(proposal: Proposal) -> tuple[datetime, datetime]:
+    """The proposal's window, widened to cover every offered time (the nearby times offered for one named
+    time may lie outside it)."""
+    length = timedelta(minutes=proposal.duration_minutes)
+    return (min(proposal.window_start, *proposal.slots),
+            max(proposal.window_end, *(slot + length for slot in proposal.slots)))
+
+
+def _local_day(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The organizer's whole local day around `moment`, in UTC."""
+    day = moment.astimezone(zone).date()
+    return (utc(datetime.combine(day, time(0), tzinfo=zone)),
+            utc(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)))
+
+
+def _known_candidate_zone(session: Session, workspace_id: int, candidate: CandidateRef) -> str | None:
+    """The zone the candidate's browser last reported on one of this workspace's booking pages, if any."""
+    match = Meeting.candidate_email == candidate.email
+    if candidate.id is not None:
+        match = or_(match, Meeting.candidate_id == candidate.id)
+    zone = session.scalar(select(Meeting.candidate_timezone).where(
+        Meeting.workspace_id == workspace_id, Meeting.candidate_timezone.is_not(None), match)
+        .order_by(Meeting.updated_at.desc(), Meeting.id.desc()).limit(1))
+    return zone_name_or_none(zone)
+
+
 def _same_request(session: Session, proposal: Proposal, organizer: Person, *, since: datetime) -> int | None:
     """A meeting requested moments ago from exactly this proposal, if any."""
     recent = session.scalars(select(Meeting).where(
         Meeting.workspace_id == organizer.workspace_id, Meeting.organizer_email == organizer.email.lower(),
         Meeting.candidate_email == proposal.candidate.email, Meeting.state == _S.REQUESTED,
-        Meeting.window_start == proposal.window_start, Meeting.window_end == proposal.window_end,
+        Meeting.window_start == _meeting_window(proposal)[0], Meeting.window_end == _meeting_window(proposal)[1],
         Meeting.duration_minutes == proposal.duration_minutes, Meeting.title == proposal.title,
         Meeting.created_at >= since).options(selectinload(Meeting.attendees)))
     wanted = ({a.email for a in proposal.attendees}, proposal.location)

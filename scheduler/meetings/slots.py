@@ -16,7 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import HirebotError
-from scheduler.availability import AttendeeCalendar, Busy, SlotRules, WorkingHours, find_slots, is_free
+from scheduler.availability import (
+    AttendeeCalendar,
+    Busy,
+    SlotRules,
+    WorkingHours,
+    free_starts,
+    is_free,
+    spread_across_days,
+    waking_hours,
+)
 from scheduler.ics_feed import FeedCache
 from scheduler.meetings.defaults import SchedulingDefaults
 from scheduler.meetings.states import MeetingState
@@ -27,6 +36,8 @@ from store.meeting_models import Meeting, MeetingAttendee
 
 log = logging.getLogger(__name__)
 _S = MeetingState
+FALLBACKS = 3
+"""How many nearby times are offered when the one time the organizer named is taken."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,9 @@ class MeetingSnapshot:
     window_end: datetime
     timezone: str
     invitees: tuple[Invitee, ...] = field(default=())
+    candidate_timezone: str | None = None
+    min_notice: timedelta | None = None
+    preferred: WorkingHours | None = None  # the time of day the candidate last asked for
 
 
 class SlotSearch:
@@ -122,12 +136,42 @@ class SlotSearch:
         return busy
 
     def find(self, calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime,
-                    duration: timedelta, now: datetime) -> list[datetime]:
+             duration: timedelta, now: datetime, *, candidate_zone: str | None = None,
+             min_notice: timedelta | None = None, preferred: WorkingHours | None = None,
+             exact: datetime | None = None) -> list[datetime]:
+        """Times to offer. With `candidate_zone` known, only times inside the candidate's day (about
+        07:00-21:00 there); with `preferred` (the hours the candidate asked for), times inside those when
+        any are free; with `exact` (the organizer named one time), that time alone when it is free, else the
+        few free times nearest to it. `min_notice` is the organizer's (else the workspace default)."""
         d = self.defaults
-        return find_slots(calendars, window_start=start, window_end=end, duration=duration,
-                          count=d.slot_count, now=now, granularity=d.granularity, min_notice=d.min_notice,
-                          buffer=d.buffer, max_meetings_per_day=d.max_meetings_per_day,
-                          tentative_is_busy=d.tentative_is_busy)
+        rules = SlotRules(now=now, duration=duration, granularity=d.granularity,
+                          min_notice=d.min_notice if min_notice is None else min_notice, buffer=d.buffer,
+                          max_meetings_per_day=d.max_meetings_per_day, tentative_is_busy=d.tentative_is_busy)
+        # The candidate goes last: the first calendar (the organizer) sets the grid and the day spread.
+        everyone = list(calendars)
+        if candidate_zone is not None:
+            everyone.append(AttendeeCalendar(email="candidate", hours=waking_hours(candidate_zone)))
+        if preferred is not None:
+            wished = self._search([*everyone, AttendeeCalendar(email="candidate-wish", hours=preferred)],
+                                  start, end, rules, exact)
+            if wished:
+                return wished
+        return self._search(everyone, start, end, rules, exact)
+
+    def _search(self, calendars: Sequence[AttendeeCalendar], start: datetime, end: datetime, rules: SlotRules,
+                exact: datetime | None) -> list[datetime]:
+        if exact is not None and is_free(calendars, exact, rules):
+            return [exact]
+        starts = free_starts(calendars, window_start=start, window_end=end, rules=rules)
+        if exact is None:
+            return spread_across_days(starts, count=self.defaults.slot_count, zone=calendars[0].hours.zone)
+        picked: list[datetime] = []
+        for candidate in sorted(starts, key=lambda moment: (abs(moment - exact), moment)):
+            if all(abs(candidate - chosen) >= rules.duration for chosen in picked):
+                picked.append(candidate)
+            if len(picked) == FALLBACKS:
+                break
+        return sorted(picked)
 
     async def still_free(self, snapshot: MeetingSnapshot, start: datetime) -> bool:
         end = start + snapshot.duration
@@ -135,7 +179,8 @@ class SlotSearch:
                                              exclude=snapshot.id)
         d = self.defaults
         rules = SlotRules(now=self.clock(), duration=snapshot.duration, granularity=d.granularity,
-                          min_notice=d.min_notice, buffer=d.buffer,
+                          min_notice=d.min_notice if snapshot.min_notice is None else snapshot.min_notice,
+                          buffer=d.buffer,
                           max_meetings_per_day=d.max_meetings_per_day, tentative_is_busy=d.tentative_is_busy)
         return is_free(calendars, start, rules)
 
@@ -148,7 +193,8 @@ class SlotSearch:
                                       business_days=self.defaults.business_days)
         calendars, _ = await self.calendars(snapshot.workspace_id, snapshot.invitees, start, end,
                                              exclude=snapshot.id)
-        return self.find(calendars, start, end, snapshot.duration, now)
+        return self.find(calendars, start, end, snapshot.duration, now, candidate_zone=snapshot.candidate_timezone,
+                         min_notice=snapshot.min_notice, preferred=snapshot.preferred)
 
 
 def feed_warning(person: AttendeeRef, error: BaseException) -> str:

@@ -76,6 +76,12 @@ class Proposal:
     application_remote_id: str | None
     warnings: tuple[str, ...] = ()
     timezone: str = "UTC"  # the organizer's, for showing the slots
+    candidate_timezone: str | None = None  # when known, the slots fit the candidate's day there
+    # Every address the ATS has for the candidate, best first, with its kind ("personal", "work" or None);
+    # `candidate.email` is the one the request goes to (typed by the organizer, else the first of these).
+    candidate_addresses: tuple[tuple[str, str | None], ...] = ()
+    # Why writing to this candidate may be wrong (hired, rejected, do not contact): confirm before sending.
+    cautions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,38 @@ class MeetingView:
         return self.state in OPEN_STATES
 
 
+LOCATION_TO_BE_CONFIRMED = "To be confirmed: the details will follow before the interview"
+PLACEHOLDER_DOMAIN = "localhost"
+"""Addresses at this domain are stand-in identities (the CLI's local admin), never shown to candidates."""
+
+
+def where(view: MeetingView) -> str:
+    """Where the meeting takes place, as candidates read it: the organizer's location or video link, or a
+    plain "To be confirmed" when none was given."""
+    return (view.location or "").strip() or LOCATION_TO_BE_CONFIRMED
+
+
+def public_name(person: AttendeeRef) -> str | None:
+    """The name to show candidates: none for a stand-in identity ("Local admin" at admin@localhost)."""
+    if person.email.lower().rsplit("@", 1)[-1] == PLACEHOLDER_DOMAIN:
+        return None
+    return person.name
+
+
+def people_shown(view: MeetingView) -> list[str]:
+    """The hiring side by name (or address), without stand-in identities."""
+    return [public_name(person) or person.email for person in view.attendees
+            if person.email.lower().rsplit("@", 1)[-1] != PLACEHOLDER_DOMAIN]
+
+
+def organizer_label(view: MeetingView, company: str | None) -> str:
+    """Who the candidate deals with: the organizer's real name, else the company's (or just the) hiring team."""
+    name = public_name(view.organizer) if view.organizer is not None else None
+    if name:
+        return name
+    return f"the {company} hiring team" if company else "the hiring team"
+
+
 def meeting_view(meeting: Meeting, jobs: Sequence[ScheduledJob], *, public_url: str, token_key: bytes,
                  link_grace: timedelta) -> MeetingView:
     """The meeting as every reader sees it, with booking links valid until its window (or the meeting) ends
@@ -158,4 +196,5 @@ def meeting_view(meeting: Meeting, jobs: Sequence[ScheduledJob], *, public_url: 
         application_remote_id=meeting.application_remote_id, created_at=meeting.created_at)
 
 
-__all__ = ["AttendeeRef", "CandidateRef", "EventView", "JobView", "MeetingView", "Proposal", "meeting_view"]
+__all__ = ["LOCATION_TO_BE_CONFIRMED", "AttendeeRef", "CandidateRef", "EventView", "JobView", "MeetingView",
+           "Proposal", "meeting_view", "organizer_label", "people_shown", "public_name", "where"]

@@ -1,5 +1,6 @@
-/* Booking pages, enhanced: show times in the browser's own time zone without a reload.
-   The pages work without this file; it only re-renders what the server already drew in another zone. */
+/* Booking pages, enhanced: show times in the browser's own time zone without a reload, leaving out times in
+   the middle of the night there (outside 07:00-21:00) when others remain. The pages work without this file;
+   it only re-renders what the server already drew in another zone. */
 (function () {
   "use strict";
 
@@ -38,8 +39,30 @@
     return zone.replace(/_/g, " ");
   }
 
-  function regroupSlots(list, zone) {
+  function minutesOfDay(date, zone) {
+    var parts = clock(date, zone).split(":");
+    return Number(parts[0]) * 60 + Number(parts[1]);
+  }
+  // Inside the candidate's day: starting at 07:00 or later and ending by 21:00, on one day.
+  function inTheirDay(radio, zone) {
+    var start = new Date(radio.value);
+    var end = new Date(radio.getAttribute("data-end"));
+    var from = minutesOfDay(start, zone);
+    var to = minutesOfDay(end, zone);
+    return from >= 7 * 60 && to <= 21 * 60 && to > from;
+  }
+
+  function regroupSlots(list, zone, dayOnly) {
     var radios = Array.prototype.slice.call(list.querySelectorAll("input[type=radio][name=start]"));
+    if (dayOnly) {
+      var awake = radios.filter(function (radio) { return inTheirDay(radio, zone); });
+      if (awake.length) {
+        radios.forEach(function (radio) {
+          if (awake.indexOf(radio) < 0) { radio.checked = false; radio.closest("label").remove(); }
+        });
+        radios = awake;
+      }
+    }
     var groups = [];
     var byKey = {};
     radios.forEach(function (radio) {
@@ -71,8 +94,8 @@
     list.replaceChildren(fragment);
   }
 
-  function render(zone) {
-    document.querySelectorAll("[data-slot-list]").forEach(function (list) { regroupSlots(list, zone); });
+  function render(zone, dayOnly) {
+    document.querySelectorAll("[data-slot-list]").forEach(function (list) { regroupSlots(list, zone, dayOnly); });
     document.querySelectorAll("[data-start][data-end]").forEach(function (node) {
       var start = new Date(node.getAttribute("data-start"));
       var end = new Date(node.getAttribute("data-end"));
@@ -118,7 +141,8 @@
   } catch (e) {
     detected = null;
   }
+  // The zone the browser reports is where the candidate is: times in their night are not offered.
   if (!explicit && detected && validZone(detected) && detected !== body.getAttribute("data-tz")) {
-    render(detected);
+    render(detected, true);
   }
 })();
