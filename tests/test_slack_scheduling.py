@@ -119,6 +119,19 @@ async def test_dont_send_creates_nothing(desk: Desk) -> None:
     assert desk.meetings() == []
 
 
+async def test_a_typed_yes_or_no_answers_the_proposal_as_its_buttons_do(desk: Desk) -> None:
+    await desk.propose()
+    await desk.send(desk.slack.direct_message("U0RITA", "no"))
+    declined = await desk.fake.wait_for("chat.postMessage", count=2)
+    assert declined[-1].args["text"] == "OK, I won't send it." and desk.meetings() == []
+    await desk.propose()
+    await desk.send(desk.slack.direct_message("U0RITA", "yes"))
+    [*_, sent] = await desk.fake.wait_for("chat.postMessage", count=4)
+    assert "Sent Jane Doe a meeting request" in sent.args["text"]
+    [meeting] = desk.meetings()
+    assert meeting.state == "requested"
+
+
 # ------------------------------------------------------------------------------------ the modal
 
 

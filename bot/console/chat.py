@@ -31,7 +31,6 @@ from bot.frontend.protocol import (
 from bot.frontend.runner import ThreadedCore
 from bot.messages import ChatFile, Person, RoomKind
 from bot.replies import Reply
-from bot.typed_choices import typed_choice
 
 EXIT_WORDS = {"exit", "quit", "bye", ":q"}
 TERMINAL = "terminal"  # the one place a console conversation happens
@@ -48,23 +47,14 @@ class ConsoleChat:
         self.sender = sender
         self.console = console or Console()
         self.desk: TurnDesk[str] = TurnDesk(self, ThreadedCore(assistant), DetailsRule(Directory(assistant.sessions)))
-        self._pending: Reply | None = None
         self._answer: Reply | None = None
 
     def send(self, text: str) -> Reply:
-        """One line from the user: a number (or "yes"/"no" to a proposal) picks from the last list of choices,
-        anything else is a message."""
-        turn = Turn(TERMINAL, text=text)
-        picked = typed_choice(self._pending, text) if self._pending is not None else None
-        if isinstance(picked, str):  # a number not on the list: say which are, keep the list open
-            return Reply(text=picked, intent="choice")
-        if picked is not None:
-            self._pending = None
-            turn = Turn(TERMINAL, command=picked.command, value=picked.value)
+        """One line from the user; a number (or "yes"/"no" to a proposal) answers the last list of choices
+        (the desk reads typed answers the same way for every front end)."""
         self._answer = None
-        asyncio.run(self.desk.answer(turn))
+        asyncio.run(self.desk.answer(Turn(TERMINAL, text=text)))
         assert self._answer is not None, "the desk answers every console turn"
-        self._pending = self._answer if self._answer.choices else None
         return self._answer
 
     def run(self, lines: Iterable[str] | None = None) -> None:

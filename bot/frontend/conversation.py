@@ -3,14 +3,17 @@
 `TurnDesk.receive` queues a turn (or says "busy" at once); a worker asks who it is, asks the core (on the
 core runner), reads attached files only for scheduling requests (the one place a CV is used), applies the
 who-may-see-details rule, and delivers through the platform, apologising instead of going quiet when the
-platform refuses. Background work a front end starts (a first ATS sync) is tracked here too, so `drain`
-and `close` cover everything.
+platform refuses. A typed answer to the person's last list of choices ("yes" or "no" to "Shall I send the
+request?", a number) is read as that choice (`bot/typed_choices.py`), so it works the same on every
+platform, with buttons or without. Background work a front end starts (a first ATS sync) is tracked here
+too, so `drain` and `close` cover everything.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine, Sequence
 from typing import Any, Generic
 
@@ -20,12 +23,14 @@ from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS, QuestionQ
 from bot.frontend.runner import CoreRunner
 from bot.intents import IntentName, parse
 from bot.messages import IncomingMessage, Person, RoomKind
-from bot.replies import Reply
+from bot.replies import Choice, Reply
+from bot.typed_choices import typed_choice
 
 log = logging.getLogger(__name__)
 
 BUSY_TEXT = "I'm answering a lot of questions right now. Please ask again in a minute."
 FAILED_TEXT = "Sorry, something went wrong on my side while answering that. Please try again."
+OPEN_CHOICES_SECONDS = 30 * 60  # how long a list of choices can still be answered by typing
 
 
 def unreadable_files_note(problems: Sequence[str], *, any_read: bool) -> str:
@@ -46,6 +51,8 @@ class TurnDesk(Generic[PlaceT]):
         self.questions: QuestionQueue[Turn[PlaceT]] = QuestionQueue(self._answer_safely, workers=workers,
                                                                     backlog=backlog)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Each person's last reply with choices, and when it was given: a typed "yes" or "2" answers it.
+        self._open_choices: dict[int | None, tuple[Reply, float]] = {}
 
     async def receive(self, turn: Turn[PlaceT]) -> None:
         """Queue a turn for the answering workers; when the queue is full, say so at once."""
@@ -67,7 +74,13 @@ class TurnDesk(Generic[PlaceT]):
         except IdentityError as exc:
             await self.platform.say(place, str(exc))
             return
-        if turn.command is not None:
+        picked = self._typed_pick(person, turn.text) if turn.command is None else None
+        if isinstance(picked, str):  # a number not on the list: say which are, keep the list open
+            await self.deliver(place, Reply(text=picked, intent="choice"), person)
+            return
+        if picked is not None:
+            reply = await self.core.choose(person, picked.command, picked.value)
+        elif turn.command is not None:
             reply = await self.core.choose(person, turn.command, turn.value)
         else:
             text = turn.text or ""
@@ -79,7 +92,28 @@ class TurnDesk(Generic[PlaceT]):
             reply = await self.core.handle(message)
             if problems and reply.intent == IntentName.SCHEDULE:
                 await self.platform.say(place, unreadable_files_note(problems, any_read=bool(files)))
+        self._remember_choices(person, reply)
         await self.deliver(place, reply, person, replace=turn.replace)
+
+    def _typed_pick(self, person: Person, text: str | None) -> Choice | str | None:
+        """The choice (or the "not on the list" sentence) a typed message makes, or None for a new message."""
+        opened = self._open_choices.get(person.user_id)
+        if opened is None or not text:
+            return None
+        reply, at = opened
+        if time.monotonic() - at > OPEN_CHOICES_SECONDS:
+            del self._open_choices[person.user_id]
+            return None
+        picked = typed_choice(reply, text)
+        if picked is not None and not isinstance(picked, str):
+            del self._open_choices[person.user_id]  # answered: a second "yes" is a new message
+        return picked
+
+    def _remember_choices(self, person: Person, reply: Reply) -> None:
+        if reply.choices:
+            self._open_choices[person.user_id] = (reply, time.monotonic())
+        else:
+            self._open_choices.pop(person.user_id, None)
 
     async def deliver(self, place: PlaceT, reply: Reply, person: Person | None = None, *,
                       replace: bool = False) -> None:
