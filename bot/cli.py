@@ -5,7 +5,6 @@ Bad usage and expected failures print one line and exit non-zero; tracebacks are
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import inspect
 import json
@@ -28,11 +27,12 @@ from typer.core import TyperGroup
 from adapters.errors import HirebotError
 from adapters.registry import SPECS
 from adapters.spec import ConnectField, ProviderSpec, WebhookScheme
-from bot.console.render import print_reply
-from bot.messages import IncomingMessage, Person, RoomKind
 
+# Only what building the command tree needs is imported here; each command imports what it uses, so that
+# `hirebot --help`, `hirebot connections` and `hirebot ask` start fast (tests/test_cold_start.py checks it).
 if TYPE_CHECKING:
     from bot.intake import IntakeView
+    from bot.messages import Person
     from bot.runtime import Runtime
     from scheduler.meetings import MeetingView
     from scheduler.wiring import Scheduling
@@ -123,6 +123,8 @@ def run(
 # -- connect ------------------------------------------------------------------------------------------
 
 def _connect(spec: ProviderSpec, values: dict[str, str | None], scope: str, name: str | None) -> None:
+    import asyncio
+
     runtime = _runtime()
     try:
         admin = runtime.directory.local_admin()
@@ -296,6 +298,8 @@ def sync(
     = False,
 ) -> None:
     """Sync candidates, applications and jobs from the connected ATSs."""
+    import asyncio
+
     from bot.progress import sync_progress
 
     runtime = _runtime()
@@ -334,6 +338,9 @@ def ask(
     """Send one message through the same core the chat apps use."""
     if message is None and not as_json:
         raise CliError("Give a MESSAGE, or use --json to read messages from stdin.")
+    from bot.console.render import print_reply
+    from bot.messages import IncomingMessage, RoomKind
+
     runtime = _runtime()
     try:
         sender = runtime.directory.local_admin(as_email)
@@ -404,7 +411,7 @@ def _print_meeting(runtime: Runtime, view: MeetingView) -> None:
 
 
 def _scheduling(runtime: Runtime) -> Scheduling:
-    if runtime.scheduling is None or runtime.assistant.scheduling is None:
+    if runtime.assistant.scheduling is None:
         raise CliError("Scheduling is not available.")
     return runtime.scheduling
 
@@ -437,6 +444,8 @@ def schedule(
     Someone in no connected ATS is scheduled by email and added to the ATS (--ats, --job; default: the last ones
     you used) with their --cv and --linkedin when they book.
     """
+    import asyncio
+
     from bot.names import Decision
 
     runtime = _runtime()
@@ -545,6 +554,8 @@ def meetings(
 
 
 def _change_meeting(meeting_id: int, change: str, window: str | None = None) -> None:
+    import asyncio
+
     runtime = _runtime()
     try:
         scheduling = _scheduling(runtime)
