@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 # typer 0.29 ships its own copy of click (no separate click package); pyproject pins that series.
 from typer._click import exceptions as click_exceptions
@@ -67,6 +66,8 @@ err.soft_wrap = not err.is_terminal
 def _print_rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A table in a terminal; piped, plain tab-separated columns under a header line, every value whole."""
     if console.is_terminal:
+        from rich.table import Table
+
         table = Table(*headers)
         for row in rows:
             table.add_row(*(escape(value) for value in row))

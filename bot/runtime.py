@@ -1,7 +1,8 @@
 """Builds the running parts (database, secrets, directory, connections, assistant) from settings, once.
 
-Scheduling (meetings, jobs, mail, calendars) is built on first use, not at start: most commands (`hirebot ask`,
-`hirebot connections`) never touch it, and importing it costs more than answering them.
+The assistant and scheduling (meetings, jobs, mail, calendars) are built on first use, not at start: most
+commands never touch scheduling (`hirebot ask "who is X"`) or the assistant (`hirebot connections`), and
+importing them costs more than answering those commands.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.connections import ConnectionService
-from bot.core import Assistant
 from bot.directory import Directory
 from store.crypto import SecretBox, load_or_create_key
 from store.db import make_engine, session_factory, upgrade
 from store.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.core import Assistant
     from bot.scheduling_chat import SchedulingDesk
     from bot.settings_chat import SettingsDesk
     from scheduler.sync_jobs import ConnectionSyncer
@@ -35,10 +36,10 @@ class Runtime:
     box: SecretBox
     directory: Directory
     connections: ConnectionService
-    assistant: Assistant
     secret_key: bytes = field(default=b"", repr=False)  # read once; scheduling derives its token key from it
+    _assistant: Assistant | None = field(default=None, init=False, repr=False)
     _scheduling: Scheduling | None = field(default=None, init=False, repr=False)
-    _scheduling_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, database_url: str | None = None) -> Runtime:
@@ -50,17 +51,25 @@ class Runtime:
         secret_key = load_or_create_key(settings.data_dir, settings.secret_key)
         box = SecretBox(secret_key)
 
-        connections = ConnectionService(sessions, box)
-        assistant = Assistant(sessions, refresher=connections.refresh_now)
-        runtime = cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
-                      connections=connections, assistant=assistant, secret_key=secret_key)
-        assistant.offer_scheduling(runtime._scheduling_desk, runtime._settings_desk)
-        return runtime
+        return cls(settings=settings, engine=engine, sessions=sessions, box=box, directory=Directory(sessions),
+                   connections=ConnectionService(sessions, box), secret_key=secret_key)
+
+    @property
+    def assistant(self) -> Assistant:
+        """The conversation core, built the first time anything asks; it builds its scheduling and settings
+        desks only when a message needs them."""
+        with self._lock:
+            if self._assistant is None:
+                from bot.core import Assistant
+
+                self._assistant = Assistant(self.sessions, refresher=self.connections.refresh_now)
+                self._assistant.offer_scheduling(self._scheduling_desk, self._settings_desk)
+            return self._assistant
 
     @property
     def scheduling(self) -> Scheduling:
         """Meetings, their jobs and the runner, built the first time anything asks for them."""
-        with self._scheduling_lock:
+        with self._lock:
             if self._scheduling is None:
                 from scheduler.wiring import scheduling_from_settings
 
