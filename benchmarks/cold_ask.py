@@ -6,6 +6,7 @@ the same run and alternating, it times fresh processes of
 - `python -m bot ask "who is FIRST LAST"` with HIREBOT_DATA_DIR / HIREBOT_DATABASE_URL set,
 - the naive baseline: read every candidate's name with sqlite3 and run one rapidfuzz `extractOne`,
 - `python -m bot --help` (what importing the CLI costs, with no database work),
+- `python -m bot connections` (a command that opens the database but asks nothing),
 and prints medians of wall and CPU time (user + system of the child) and of its peak RSS. The first ask after preparing
 (or after --fresh) builds the name index and saves it; it is reported on its own row.
 
@@ -135,11 +136,12 @@ def run_size(size: int, workdir: Path, repeats: int, code: Path,
             path.unlink()
         rows.append(("hirebot ask, first (builds the index)", *timed(ask, env, code)))
     samples: dict[str, list[tuple[float, float, float]]] = {
-        "hirebot ask": [], "naive script": [], "python -m bot --help": []}
+        "hirebot ask": [], "naive script": [], "python -m bot --help": [], "python -m bot connections": []}
     for _ in range(repeats):
         samples["hirebot ask"].append(timed(ask, env, code))
         samples["naive script"].append(timed([python, "-c", NAIVE, str(database), name], env, code))
         samples["python -m bot --help"].append(timed([python, "-m", "bot", "--help"], env, code))
+        samples["python -m bot connections"].append(timed([python, "-m", "bot", "connections"], env, code))
     for label, values in samples.items():
         wall, cpu, peak = (statistics.median(sample[column] for sample in values) for column in range(3))
         rows.append((label, wall, cpu, peak))

@@ -5,7 +5,6 @@ Bad usage and expected failures print one line and exit non-zero; tracebacks are
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import inspect
 import json
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 # typer 0.29 ships its own copy of click (no separate click package); pyproject pins that series.
 from typer._click import exceptions as click_exceptions
@@ -28,11 +26,12 @@ from typer.core import TyperGroup
 from adapters.errors import HirebotError
 from adapters.registry import SPECS
 from adapters.spec import ConnectField, ProviderSpec, WebhookScheme
-from bot.console.render import print_reply
-from bot.messages import IncomingMessage, Person, RoomKind
 
+# Only what building the command tree needs is imported here; each command imports what it uses, so that
+# `hirebot --help`, `hirebot connections` and `hirebot ask` start fast (tests/test_cold_start.py checks it).
 if TYPE_CHECKING:
     from bot.intake import IntakeView
+    from bot.messages import Person
     from bot.runtime import Runtime
     from scheduler.meetings import MeetingView
     from scheduler.wiring import Scheduling
@@ -67,6 +66,8 @@ err.soft_wrap = not err.is_terminal
 def _print_rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A table in a terminal; piped, plain tab-separated columns under a header line, every value whole."""
     if console.is_terminal:
+        from rich.table import Table
+
         table = Table(*headers)
         for row in rows:
             table.add_row(*(escape(value) for value in row))
@@ -123,6 +124,8 @@ def run(
 # -- connect ------------------------------------------------------------------------------------------
 
 def _connect(spec: ProviderSpec, values: dict[str, str | None], scope: str, name: str | None) -> None:
+    import asyncio
+
     runtime = _runtime()
     try:
         admin = runtime.directory.local_admin()
@@ -296,6 +299,8 @@ def sync(
     = False,
 ) -> None:
     """Sync candidates, applications and jobs from the connected ATSs."""
+    import asyncio
+
     from bot.progress import sync_progress
 
     runtime = _runtime()
@@ -334,6 +339,9 @@ def ask(
     """Send one message through the same core the chat apps use."""
     if message is None and not as_json:
         raise CliError("Give a MESSAGE, or use --json to read messages from stdin.")
+    from bot.console.render import print_reply
+    from bot.messages import IncomingMessage, RoomKind
+
     runtime = _runtime()
     try:
         sender = runtime.directory.local_admin(as_email)
@@ -404,7 +412,7 @@ def _print_meeting(runtime: Runtime, view: MeetingView) -> None:
 
 
 def _scheduling(runtime: Runtime) -> Scheduling:
-    if runtime.scheduling is None or runtime.assistant.scheduling is None:
+    if runtime.assistant.scheduling is None:
         raise CliError("Scheduling is not available.")
     return runtime.scheduling
 
@@ -437,6 +445,8 @@ def schedule(
     Someone in no connected ATS is scheduled by email and added to the ATS (--ats, --job; default: the last ones
     you used) with their --cv and --linkedin when they book.
     """
+    import asyncio
+
     from bot.names import Decision
 
     runtime = _runtime()
@@ -545,6 +555,8 @@ def meetings(
 
 
 def _change_meeting(meeting_id: int, change: str, window: str | None = None) -> None:
+    import asyncio
+
     runtime = _runtime()
     try:
         scheduling = _scheduling(runtime)

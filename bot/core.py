@@ -7,10 +7,12 @@ Reply it gets back; no front end holds business logic.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,12 +23,13 @@ from bot.messages import ChatFile, IncomingMessage, Person
 from bot.names import Decision, Hit, decide
 from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
-from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND, SchedulingDesk
-from bot.settings_chat import SettingsDesk
-from scheduler.ats_log import log_for_candidate
 from store.models import AtsConnection, Candidate, utcnow
 from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
-from store.sync import SyncSummary
+
+if TYPE_CHECKING:  # scheduling is imported when a scheduling question arrives (see Assistant.offer_scheduling)
+    from bot.scheduling_chat import SchedulingDesk
+    from bot.settings_chat import SettingsDesk
+    from store.sync import SyncSummary
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +75,55 @@ class Assistant:
         self.roster = roster or RosterIndex(sessions)
         # Re-reading from an ATS is the sync layer's job; the core only asks it to (see ConnectionService).
         self.refresher = refresher
-        self.scheduling = scheduling
-        self.settings_desk = settings_desk
+        self._scheduling = scheduling
+        self._settings_desk = settings_desk
+        self._scheduling_factory: Callable[[], SchedulingDesk] | None = None
+        self._settings_factory: Callable[[], SettingsDesk] | None = None
+        self._desks_lock = threading.Lock()
+
+    def offer_scheduling(self, scheduling: Callable[[], SchedulingDesk],
+                         settings_desk: Callable[[], SettingsDesk]) -> None:
+        """Scheduling and settings desks to build when a message first needs one: a process that only
+        answers "who is" never loads the meeting machinery."""
+        with self._desks_lock:
+            self._scheduling_factory = scheduling
+            self._settings_factory = settings_desk
+
+    @property
+    def scheduling(self) -> SchedulingDesk | None:
+        """The scheduling desk (None: this assistant cannot schedule), built on first use if offered."""
+        with self._desks_lock:
+            if self._scheduling is None and self._scheduling_factory is not None:
+                self._scheduling = self._scheduling_factory()
+            self._scheduling_factory = None
+            return self._scheduling
+
+    @scheduling.setter
+    def scheduling(self, desk: SchedulingDesk | None) -> None:
+        with self._desks_lock:
+            self._scheduling, self._scheduling_factory = desk, None
+
+    @property
+    def settings_desk(self) -> SettingsDesk | None:
+        """The settings desk (None: settings cannot be changed here), built on first use if offered."""
+        with self._desks_lock:
+            if self._settings_desk is None and self._settings_factory is not None:
+                self._settings_desk = self._settings_factory()
+            self._settings_factory = None
+            return self._settings_desk
+
+    @settings_desk.setter
+    def settings_desk(self, desk: SettingsDesk | None) -> None:
+        with self._desks_lock:
+            self._settings_desk, self._settings_factory = desk, None
+
+    @property
+    def can_schedule(self) -> bool:
+        """Whether scheduling is here, without building it."""
+        return self._scheduling is not None or self._scheduling_factory is not None
+
+    def _can_change_settings(self) -> bool:
+        return self._settings_desk is not None or self._settings_factory is not None
 
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message; hostile or broken input gets a polite reply, never an exception."""
@@ -89,6 +139,8 @@ class Assistant:
 
     def choose(self, sender: Person, command: str, value: str) -> Reply:
         """A button or menu choice: `command` about candidate id `value` (e.g. who_is, schedule)."""
+        from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND
+
         try:
             if command in (SEND, DISCARD, RESCHEDULE, CANCEL):
                 return self._meeting_choice(sender, command, value)
@@ -120,7 +172,7 @@ class Assistant:
             IntentName.REFRESH: self._refresh,
             IntentName.JOBS: self._jobs,
         }
-        if self.scheduling is not None:
+        if self.can_schedule:
             handlers.update({
                 IntentName.WHAT_LOGGED: self._about_meeting,
                 IntentName.RESCHEDULE: self._about_meeting,
@@ -128,9 +180,9 @@ class Assistant:
                 IntentName.WHY_NO_REMINDER: self._about_meeting,
                 IntentName.MY_MEETINGS: lambda s, _i: self._desk().my_meetings(s),
             })
-        if self.settings_desk is not None:
-            handlers[IntentName.MY_SETTINGS] = self.settings_desk.handle
-            handlers[IntentName.CHANGE_SETTING] = self.settings_desk.handle
+        if self._can_change_settings():
+            handlers[IntentName.MY_SETTINGS] = self._change_settings
+            handlers[IntentName.CHANGE_SETTING] = self._change_settings
         handler = handlers.get(intent.name)
         if handler is None:
             return Reply(text="Sorry, I didn't get that. Try \"who is Jane Doe?\" or say *help*.",
@@ -165,8 +217,14 @@ class Assistant:
         return self._resolve_then(sender, intent, intent.name)
 
     def _desk(self) -> SchedulingDesk:
-        assert self.scheduling is not None
-        return self.scheduling
+        desk = self.scheduling
+        assert desk is not None
+        return desk
+
+    def _change_settings(self, sender: Person, intent: Intent) -> Reply:
+        desk = self.settings_desk
+        assert desk is not None
+        return desk.handle(sender, intent)
 
     def _on_match(self, sender: Person, command: IntentName, person: PersonRecords,
                   entities: Mapping[str, object] | None = None) -> Reply:
@@ -180,9 +238,9 @@ class Assistant:
     def _act_on(self, sender: Person, command: IntentName, person: PersonRecords,
                 entities: Mapping[str, object]) -> Reply:
         if command is IntentName.SCHEDULE:
-            if self.scheduling is None:
+            if not self.can_schedule:
                 return self._schedule_reply(person)
-            return self.scheduling.propose(sender, person.primary.id, entities)
+            return self._desk().propose(sender, person.primary.id, entities)
         if command is IntentName.REFRESH:
             return self._refresh_person(sender, person)
         if command in (IntentName.RESCHEDULE, IntentName.CANCEL, IntentName.WHY_NO_REMINDER):
@@ -207,6 +265,8 @@ class Assistant:
 
     def _what_logged(self, person: PersonRecords) -> Reply:
         """Every ATS write owed for this person's meetings, with where it stands."""
+        from scheduler.ats_log import log_for_candidate
+
         with self.sessions() as session:
             entries = log_for_candidate(session, [row.id for row in person.rows])
         if not entries:
@@ -221,7 +281,9 @@ class Assistant:
                      status=MatchStatus.MATCH, candidates=(summary(person),), private=True)
 
     def _meeting_choice(self, sender: Person, command: str, value: str) -> Reply:
-        desk = self._desk() if self.scheduling is not None else None
+        from bot.scheduling_chat import DISCARD, SEND
+
+        desk = self._desk() if self.can_schedule else None
         if desk is None:
             return Reply(text="Scheduling isn't set up here.", intent=command)
         if command == DISCARD:
@@ -243,10 +305,10 @@ class Assistant:
         if decision is Decision.MATCH:
             return self._on_match(sender, command, people[0], intent.entities)
         email = intent.entities.get("email")
-        if command is IntentName.SCHEDULE and email and self.scheduling is not None and not people:
+        if command is IntentName.SCHEDULE and email and self.can_schedule and not people:
             # Someone in no connected ATS: schedule by email; they join the ATS when they book.
             name = intent.entities.get("name")
-            return self.scheduling.propose(sender, None, intent.entities, email=str(email),
+            return self._desk().propose(sender, None, intent.entities, email=str(email),
                                            name=str(name) if name else None, files=files)
         if decision is Decision.AMBIGUOUS:
             return Reply(

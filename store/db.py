@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.files import create_private_file, make_private_dir
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -65,6 +69,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -72,5 +78,47 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to call at every start."""
+    """Bring the schema to `revision`; safe to call at every start.
+
+    Every command calls this, so the usual case (already at head) is one query and no alembic import:
+    alembic and its migration machinery cost more to load than most commands cost to run.
+    """
+    if revision == "head" and is_at_head(engine):
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+def is_at_head(engine: Engine) -> bool:
+    """Whether the database's stored Alembic revision is the newest migration's (False when unsure)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no alembic_version table yet (a new database); alembic reports real failures
+        return False
+    return stored == [head]
+
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+_REVISION_ID = re.compile(r"['\"]([^'\"]+)['\"]")
+
+
+@cache
+def head_revision() -> str | None:
+    """The one head of the migration files, read from their `revision` and `down_revision` lines the way
+    alembic links them; None when the files do not say it plainly (then alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = {match[1]: match[2] for match in _ASSIGNMENT.finditer(path.read_text(encoding="utf-8"))}
+        own = _REVISION_ID.findall(found.get("revision", ""))
+        if len(own) != 1 or "down_revision" not in found:
+            return None
+        revisions.add(own[0])
+        parents.update(_REVISION_ID.findall(found["down_revision"]))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
