@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -73,6 +74,7 @@ class NotifierBridge:
         self.box = box  # to plan the briefings of attendees found by email; without it they wait for a change
         self.now = now
         self.unknown = unknown or UnknownAddresses()
+        self._reporting = threading.Lock()
         self.platforms: tuple[DirectMessages, ...] = tuple(messages) if isinstance(messages, Sequence) \
             else (messages,)
         if not self.platforms:
@@ -194,7 +196,8 @@ class NotifierBridge:
     def _report_unknown(self, people: MeetingPeople, unknown: list[Attendee]) -> None:
         if people.organizer_user_id is None:
             return
-        fresh = set(not_yet_reported(self.sessions, people.organizer_user_id, [a.email for a in unknown]))
+        with self._reporting:  # SQLite has no row locks: notices on this process's threads take turns here
+            fresh = set(not_yet_reported(self.sessions, people.organizer_user_id, [a.email for a in unknown]))
         if not fresh:
             return
         sentence = unknown_sentence(people, [a for a in unknown if a.email in fresh], self.label)

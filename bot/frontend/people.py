@@ -94,7 +94,8 @@ def plan_briefings(sessions: sessionmaker[Session], user_id: int, box: SecretBox
 def not_yet_reported(sessions: sessionmaker[Session], organizer_user_id: int, emails: Iterable[str]) -> list[str]:
     """The addresses not reported to this organizer before, now marked as reported."""
     with transaction(sessions) as session:
-        organizer = session.get(User, organizer_user_id)
+        # Row lock: two notices about one meeting can run at once, and each address is reported once.
+        organizer = session.scalar(select(User).where(User.id == organizer_user_id).with_for_update())
         if organizer is None:
             return []
         settings = dict(organizer.settings or {})
