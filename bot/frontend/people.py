@@ -67,8 +67,8 @@ def meeting_people(sessions: sessionmaker[Session], meeting_id: int) -> MeetingP
         assert workspace is not None
         emails = [a.email.lower() for a in meeting.attendees]
         rows = session.execute(select(User.email, User.chat_user_id).where(
-            User.workspace_id == meeting.workspace_id, User.email.in_(emails))).tuples()
-        known = {email: chat_user_id for email, chat_user_id in rows}
+            User.workspace_id == meeting.workspace_id, User.email.in_(emails)))
+        known: dict[str, str | None] = {email: chat_user_id for email, chat_user_id in rows}
         attendees = tuple(Attendee(email=a.email.lower(), name=a.name, role=a.role,
                                    chat_user_id=known.get(a.email.lower())) for a in meeting.attendees)
         return MeetingPeople(meeting_id=meeting.id, workspace_id=meeting.workspace_id,
