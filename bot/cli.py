@@ -405,10 +405,10 @@ def _meeting_json(view: MeetingView) -> dict[str, Any]:
 
 
 def _print_meeting(runtime: Runtime, view: MeetingView) -> None:
-    from bot.console.render import render_card
+    from bot.console.render import print_card
 
     assert runtime.assistant.scheduling is not None
-    console.print(render_card(runtime.assistant.scheduling.meeting_card(view), terminal=console.is_terminal))
+    print_card(console, runtime.assistant.scheduling.meeting_card(view))
 
 
 def _scheduling(runtime: Runtime) -> Scheduling:

@@ -95,7 +95,9 @@ SIGNED_URL = ("https://files.example.com/jane/portfolio.pdf?X-Amz-Signature=" + 
 def _card_reply() -> Reply:
     return Reply(intent="who_is", text="Here's *Jane Doe*.", cards=[Card(
         title="Jane Doe", fields=[Field("Email", "jane@example.com")],
-        links=[Link("Resume", SIGNED_URL), Link("Greenhouse", "https://app.greenhouse.io/people/1")])])
+        links=[Link("Resume", SIGNED_URL), Link("Greenhouse", "https://app.greenhouse.io/people/1")],
+        context=("Jane Doe isn't in any connected ATS yet: when they book, I'll add them to the Greenhouse "
+                 "sandbox with the hirebot tag, their CV and LinkedIn profile.",))])
 
 
 def test_a_long_signed_link_is_a_short_label_in_the_terminal() -> None:
@@ -108,6 +110,10 @@ def test_a_long_signed_link_is_a_short_label_in_the_terminal() -> None:
 
 def test_piped_every_link_is_whole_on_its_own_line() -> None:
     out = StringIO()
-    print_reply(Console(file=out, force_terminal=False, width=80), _card_reply())
+    piped = Console(file=out, force_terminal=False, width=80)
+    piped.soft_wrap = True  # as the CLI sets it for piped output
+    print_reply(piped, _card_reply())
     lines = out.getvalue().splitlines()
     assert f"Resume: {SIGNED_URL}" in lines and "Greenhouse: https://app.greenhouse.io/people/1" in lines
+    words = out.getvalue().split()
+    assert "LinkedIn" in words and "profile." in words  # the box wraps its prose, never cuts it

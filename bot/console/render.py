@@ -44,7 +44,7 @@ def _message_text(text: str) -> Text:
 
 
 def render_card(card: Card, *, terminal: bool = True) -> RenderableType:
-    """The card in a box; `terminal=False` (piped output) puts its links whole below the box."""
+    """The card in a box; `terminal=False` (piped output) leaves its links out of the box (see print_reply)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
@@ -64,15 +64,11 @@ def render_card(card: Card, *, terminal: bool = True) -> RenderableType:
         parts.append(links)
     if card.context:
         parts.append(Text(" · ".join(card.context), style="dim"))
-    box = Panel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
-    if terminal or not card.links:
-        return box
-    return Group(box, *(Text(f"{link.label}: {link.url}") for link in card.links))
+    return Panel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
 
 
-def render_reply(reply: Reply, *, terminal: bool = True) -> RenderableType:
-    parts: list[RenderableType] = [_message_text(reply.text)]
-    parts.extend(render_card(card, terminal=terminal) for card in reply.cards)
+def _choices(reply: Reply) -> list[RenderableType]:
+    parts: list[RenderableType] = []
     for number, choice in enumerate(reply.choices, start=1):
         line = Text(f"  {number}. ", style="bold")
         line.append(choice.label, style="bold")
@@ -81,9 +77,33 @@ def render_reply(reply: Reply, *, terminal: bool = True) -> RenderableType:
         parts.append(line)
     if reply.choices:
         parts.append(Text("Reply with a number to pick one.", style="dim"))
-    return Group(*parts)
+    return parts
+
+
+def render_reply(reply: Reply) -> RenderableType:
+    """The whole reply as a terminal shows it."""
+    return Group(_message_text(reply.text), *(render_card(card) for card in reply.cards), *_choices(reply))
 
 
 def print_reply(console: Console, reply: Reply) -> None:
-    # Piped: never wrap a line, so each link stays whole on its own line.
-    console.print(render_reply(reply, terminal=console.is_terminal), soft_wrap=not console.is_terminal)
+    if console.is_terminal:
+        console.print(render_reply(reply))
+        return
+    # Piped: prose wraps inside the boxes as usual, but each link goes whole on a line of its own, never
+    # wrapped or cut, for whoever copies it.
+    # (The CLI's piped console soft-wraps by default, which would crop the boxes: say which is which.)
+    console.print(_message_text(reply.text), soft_wrap=False)
+    for card in reply.cards:
+        print_card(console, card)
+    for part in _choices(reply):
+        console.print(part, soft_wrap=False)
+
+
+def print_card(console: Console, card: Card) -> None:
+    """One card: in a terminal as drawn; piped, the box, then each link whole on a line of its own."""
+    if console.is_terminal:
+        console.print(render_card(card))
+        return
+    console.print(render_card(card, terminal=False), soft_wrap=False)
+    for link in card.links:
+        console.print(Text(f"{link.label}: {link.url}"), soft_wrap=True)
