@@ -10,7 +10,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,31 +32,10 @@ from store.db import transaction
 from store.meeting_models import Meeting, MeetingAttendee
 from store.models import Application, AtsConnection, AtsUser, Candidate, Job, User, Workspace
 from store.sync import sync_connection
+from tests.rigs.greenhouse_sandbox import NOW, FakeTime
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 BOX_KEY = Fernet.generate_key()
 BOX = SecretBox(BOX_KEY)
-
-
-class FakeTime:
-    """One clock for the sandbox, the adapter and the worker; it moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = NOW.timestamp()
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def moment(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta.total_seconds()
 
 
 @dataclass

@@ -9,7 +9,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -47,8 +47,9 @@ class FakeTime:
         self.sleeps.append(seconds)
         self.now += seconds
 
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    def advance(self, by: float | timedelta) -> None:
+        """Move on by seconds or a timedelta."""
+        self.now += by.total_seconds() if isinstance(by, timedelta) else by
 
 
 @dataclass
