@@ -19,6 +19,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from adapters.sandbox.chaos import DELAY, FAIL, LATE, Chaos, Fault
+from adapters.sandbox.people import Person
 from adapters.sandbox.recorder import RecordedRequest, RequestLog, record
 from adapters.sandbox.server import BackgroundServer, start_site
 
@@ -35,6 +36,9 @@ class FakeOptions:
     candidates: int = 400
     seed: int = 7
     chaos: float = 0.0
+    # People who must also be in this fake's roster, with these names and emails (first in the roster), so
+    # a demo that connects several ATSs shows one person merged across them.
+    shared_people: tuple[Person, ...] = ()
 
 
 class FakeAts(ABC):
@@ -72,6 +76,11 @@ class FakeAts(ABC):
     @abstractmethod
     def connection_help(self, url: str) -> str:
         """One line saying what a user needs to connect hirebot to this fake served at `url`."""
+
+    @abstractmethod
+    def connect_values(self, url: str) -> dict[str, str]:
+        """What `hirebot connect <provider>` takes to reach this fake served at `url`: connect field name ->
+        value (credentials and `base_url` included), as the provider spec's `ConnectField`s name them."""
 
     async def respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Answer one request; by default injected faults first, then the route."""

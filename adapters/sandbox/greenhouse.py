@@ -317,6 +317,10 @@ class GreenhouseSandbox(FakeAts):
     def build(cls, options: FakeOptions) -> Self:
         return cls(generate(seed=options.seed, candidates=options.candidates), chaos=Chaos(options.chaos))
 
+    def connect_values(self, url: str) -> dict[str, str]:
+        return {"client_id": self.client_id, "client_secret": self.client_secret, "base_url": url,
+                "auth_url": f"{url}/token"}
+
     def connection_help(self, url: str) -> str:
         return (f"connect: hirebot connect greenhouse --client-id {self.client_id} "
                 f"--client-secret {self.client_secret} --base-url {url} --auth-url {url}/token")

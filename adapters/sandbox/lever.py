@@ -538,6 +538,9 @@ class LeverSandbox(FakeAts):
         return cls(generate(seed=options.seed, candidates=options.candidates),
                    chaos=Chaos(options.chaos, seed=options.seed), max_recorded=1000)
 
+    def connect_values(self, url: str) -> dict[str, str]:
+        return {"api_key": self.api_key, "base_url": f"{url}{API_PREFIX}"}
+
     def connection_help(self, url: str) -> str:
         return (f"connect: hirebot connect lever --base-url {url}{API_PREFIX} --api-key {self.api_key} "
                 "(HTTP Basic username, empty password)")
