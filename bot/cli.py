@@ -24,12 +24,12 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from adapters.errors import HirebotError
-from adapters.registry import SPECS
-from adapters.spec import ConnectField, ProviderSpec, WebhookScheme
+from adapters.registry import PROVIDER_NAMES
 
 # Only what building the command tree needs is imported here; each command imports what it uses, so that
 # `hirebot --help`, `hirebot connections` and `hirebot ask` start fast (tests/test_cold_start.py checks it).
 if TYPE_CHECKING:
+    from adapters.spec import ConnectField, ProviderSpec
     from bot.intake import IntakeView
     from bot.messages import Person
     from bot.runtime import Runtime
@@ -37,13 +37,27 @@ if TYPE_CHECKING:
     from scheduler.wiring import Scheduling
 
 class ConnectGroup(TyperGroup):
-    """`hirebot connect`: an unknown ATS name is answered with the ones hirebot can connect to."""
+    """`hirebot connect`: one subcommand per ATS, built from its spec only when that ATS is named (or the
+    group's help lists them), so other commands never load the ATS packages. An unknown ATS name is answered
+    with the ones hirebot can connect to."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(PROVIDER_NAMES)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in PROVIDER_NAMES:
+            from adapters.registry import spec_for
+
+            single = typer.Typer(add_completion=False)
+            single.command(cmd_name)(_connect_command(spec_for(cmd_name)))
+            self.add_command(typer.main.get_command(single), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except click_exceptions.UsageError as exc:
-            names = ", ".join(spec.name for spec in SPECS)
+            names = ", ".join(PROVIDER_NAMES)
             said = exc.message.rstrip(".")
             exc.message = f"{said}{' ' if said.endswith('?') else '. '}hirebot can connect: {names}."
             raise
@@ -186,13 +200,9 @@ def _either(choices: Sequence[str]) -> str:
     return f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
 
 
-for _spec in SPECS:
-    connect_app.command(_spec.name)(_connect_command(_spec))
-
-
 def _connect_hint() -> str:
     """"`hirebot connect greenhouse` or `hirebot connect lever`"."""
-    return " or ".join(f"`hirebot connect {spec.name}`" for spec in SPECS)
+    return " or ".join(f"`hirebot connect {name}`" for name in PROVIDER_NAMES)
 
 
 @app.command("connections")
@@ -268,15 +278,12 @@ def webhooks(ctx: typer.Context) -> None:
             console.print(f"  Events: {', '.join(row.events)}", markup=False, highlight=False)
 
 
-_TOKEN_ISSUERS = " or ".join(spec.label for spec in SPECS if spec.webhooks.scheme is WebhookScheme.ISSUED_TOKENS)
-
-
 @webhooks_app.command("add-token",
-                      help=f"Store a {_TOKEN_ISSUERS} webhook's signature token ({_TOKEN_ISSUERS} issues one per "
-                           "webhook).")
+                      help="Store the signature token an ATS shows for one webhook (ATSs that issue their own "
+                           "token per webhook; `hirebot webhooks` says which).")
 def webhooks_add_token(
-    connection_id: Annotated[int, typer.Argument(help=f"The {_TOKEN_ISSUERS} connection id.")],
-    token: Annotated[str, typer.Argument(help=f"The signature token {_TOKEN_ISSUERS} shows for one webhook.")],
+    connection_id: Annotated[int, typer.Argument(help="The connection id (see `hirebot connections`).")],
+    token: Annotated[str, typer.Argument(help="The signature token the ATS shows for one webhook.")],
 ) -> None:
     from bot.webhook_setup import add_token
 

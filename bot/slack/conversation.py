@@ -20,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.errors import HirebotError
-from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
+from adapters.registry import all_specs
+from bot.connections import ConnectionService, ProviderSpec
 from bot.directory import Directory
 from bot.frontend.conversation import TurnDesk
 from bot.frontend.privacy import DetailsRule
@@ -72,7 +73,7 @@ class SlackConversation:
     label = "Slack"
 
     def __init__(self, core: CoreRunner, directory: Directory, connections: ConnectionService,
-                 identities: SlackIdentities, *, providers: Sequence[ProviderSpec] = PROVIDERS,
+                 identities: SlackIdentities, *, providers: Sequence[ProviderSpec] | None = None,
                  workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG,
                  zones: OrganizerZones | None = None, now: Callable[[], datetime] = utcnow,
                  files: FileFetcher | None = None, intakes: IntakeDesk | None = None) -> None:
@@ -82,7 +83,8 @@ class SlackConversation:
         self.http_session: aiohttp.ClientSession | None = None  # shared by response_url posts once started
         self.desk: TurnDesk[Place] = TurnDesk(self, core, DetailsRule(directory), workers=workers,
                                               backlog=backlog)
-        self.home = SlackHome(identities, connections, providers, spawn=self.desk.spawn)
+        self.home = SlackHome(identities, connections, all_specs() if providers is None else providers,
+                              spawn=self.desk.spawn)
         self.scheduling = ScheduleEditor(self.desk, identities, zones or OrganizerZones(directory.sessions, None),
                                          now=now, intakes=intakes)
         self._seen_events: OrderedDict[str, None] = OrderedDict()
