@@ -108,11 +108,16 @@ def _runtime() -> Runtime:
 def demo(
     candidates: Annotated[int, typer.Option(help="How many sandbox candidates to generate.")] = 400,
     seed: Annotated[int, typer.Option(help="Seed of the generated sandbox data.")] = 7,
+    ats: Annotated[str, typer.Option("--ats", help="Sandbox ATSs to connect, comma-separated (e.g. "
+                                     "greenhouse,lever); some people are in all of them.")] = "greenhouse",
 ) -> None:
-    """Start a sandbox Greenhouse, sync it, and chat with hirebot in the terminal."""
+    """Start sandbox ATSs (Greenhouse unless --ats says otherwise), sync them, and chat in the terminal."""
     from bot.demo import run_demo
 
-    run_demo(console, candidates=candidates, seed=seed)
+    try:
+        run_demo(console, candidates=candidates, seed=seed, ats=ats)
+    except HirebotError as exc:
+        raise CliError(str(exc)) from None
 
 
 # -- run ----------------------------------------------------------------------------------------------
