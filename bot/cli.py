@@ -127,11 +127,18 @@ def run(
     host: Annotated[str, typer.Option("--host", envvar="HIREBOT_HOST",
                                       help="Interface to listen on; 0.0.0.0 to accept other machines.")]
     = "127.0.0.1",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64, help="Processes answering chat questions (HIREBOT_WORKERS; default: one per "
+        "core beyond the first, 1 to 4). Each loads the name index; more answer more questions per second.")]
+    = None,
 ) -> None:
     """Serve chat, booking pages, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
+    from bot.runtime import Runtime
     from bot.server import quiet_logging, serve
+    from store.settings import Settings
 
-    runtime = _runtime()
+    settings = Settings.from_env()
+    runtime = Runtime.open(settings if workers is None else dataclasses.replace(settings, workers=workers))
     quiet_logging(runtime.settings.log_level)
     try:
         serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False,

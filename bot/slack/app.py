@@ -252,7 +252,8 @@ class SlackFrontEnd:
     def for_runtime(cls, runtime: Runtime) -> SlackFrontEnd | None:
         """The front end `hirebot run` mounts when Slack is configured (see bot/server.py's registry)."""
         return cls.from_settings(runtime.settings, runtime.sessions, runtime.assistant, runtime.directory,
-                                 runtime.connections, secret_box=runtime.box, engine=runtime.engine)
+                                 runtime.connections, secret_box=runtime.box, engine=runtime.engine,
+                                 core_processes=runtime.settings.workers)
 
     @property
     def conversation(self) -> SlackConversation:
