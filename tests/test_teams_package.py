@@ -30,7 +30,7 @@ def validate(manifest: dict[str, Any]) -> None:
 def read_png(data: bytes) -> tuple[int, int, list[list[tuple[int, int, int, int]]]]:
     """Width, height and RGBA rows of an unfiltered 8-bit RGBA PNG (what the package writes)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    offset, chunks = 8, {}
+    offset, chunks = 8, dict[bytes, bytes]()
     while offset < len(data):
         (length,) = struct.unpack(">I", data[offset:offset + 4])
         kind = data[offset + 4:offset + 8]
