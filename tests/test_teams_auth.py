@@ -229,3 +229,11 @@ async def test_a_token_without_a_kid_needs_a_published_key(fake: FakeBotFramewor
     expired = jwt.encode({**claims, "exp": int(fake.clock()) - 3600}, fake.keys[0].private_key, algorithm="RS256")
     with pytest.raises(Unauthorized, match="expired"):
         await verifier.verify(f"Bearer {expired}", activity)
+
+
+async def test_a_body_that_is_no_activity_is_refused(fake: FakeBotFramework, http: httpx.AsyncClient,
+                                                     ada: FakeMember) -> None:
+    verifier = InboundVerifier(config_for(fake), client=http)
+    header = fake.signer().authorization(fake.activities().message(ada, "hi"))
+    with pytest.raises(Unauthorized, match="not an activity"):
+        await verifier.verify(header, ["not", "an", "activity"])  # type: ignore[arg-type]

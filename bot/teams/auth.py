@@ -152,6 +152,8 @@ class InboundVerifier:
     async def verify(self, authorization: str | None, activity: Mapping[str, Any]) -> dict[str, Any]:
         """The token's claims when `authorization` proves `activity` comes from the Bot Framework."""
         token = _bearer_token(authorization)
+        if not isinstance(activity, Mapping):
+            raise Unauthorized("the body is not an activity")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError as exc:
