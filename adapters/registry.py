@@ -15,10 +15,12 @@ from adapters.errors import ConfigError
 from adapters.greenhouse.spec import GREENHOUSE
 from adapters.lever.spec import LEVER
 from adapters.spec import ProviderSpec
+from adapters.teamtailor.spec import TEAMTAILOR
 
 SPECS: tuple[ProviderSpec, ...] = (
     GREENHOUSE,
     LEVER,
+    TEAMTAILOR,
 )
 
 ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec in SPECS}
@@ -27,7 +29,7 @@ ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec 
 # connected): name -> (label, other words for it). An entry goes when its package's spec joins SPECS.
 PLANNED: dict[str, tuple[str, tuple[str, ...]]] = {
     "workable": ("Workable", ()), "breezyhr": ("BreezyHR", ("breezy",)), "zoho": ("Zoho Recruit", ()),
-    "freshteam": ("Freshteam", ()), "teamtailor": ("Teamtailor", ()), "recruitee": ("Recruitee", ()),
+    "freshteam": ("Freshteam", ()), "recruitee": ("Recruitee", ()),
 }
 
 
