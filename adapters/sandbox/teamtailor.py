@@ -164,7 +164,7 @@ class TeamtailorSandbox(FakeAts):
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/company", self.company),
             ("GET", "/candidates", self.list_candidates), ("POST", "/candidates", self.create_candidate),
-            ("GET", "/candidates/{id}", self.one_candidate),
+            ("GET", "/candidates/{id}", self.one_candidate), ("PATCH", "/candidates/{id}", self.update_candidate),
             ("GET", "/candidates/{id}/job-applications", self.candidate_applications),
             ("GET", "/candidates/{id}/notes", self.candidate_notes),
             ("GET", "/candidates/{id}/uploads", self.candidate_uploads),
@@ -232,6 +232,8 @@ class TeamtailorSandbox(FakeAts):
             raise TeamtailorApiError(403, "This API key can only create records.")
         if method != "GET" and key.scope == READ:
             raise TeamtailorApiError(403, "This API key is read-only.")
+        if method == "PATCH" and key.scope == WRITE:
+            raise TeamtailorApiError(403, "This API key can create records but not update them.")
 
     # -- rendering -------------------------------------------------------------------------------------------
     def _base(self, request: web.Request) -> str:
@@ -327,7 +329,7 @@ class TeamtailorSandbox(FakeAts):
                                          "website": "https://example-corp.com"}})
 
     async def list_candidates(self, request: web.Request) -> web.Response:
-        rows = sorted(self.state.candidates.values(), key=lambda c: int(c["id"]))
+        rows = list(self.state.candidates.values())  # ids only grow, so this is id order
         rows = _time_filtered(rows, request, ("updated-at", "updated_at"), ("created-at", "created_at"))
         email = request.query.get("filter[email]")
         if email is not None:
@@ -430,6 +432,18 @@ class TeamtailorSandbox(FakeAts):
                                        phone=_text(attributes.get("phone")), resume=False, sourced=sourced)
         row["pitch"] = _text(attributes.get("pitch"))
         return _document(self._candidate(request, row), status=201)
+
+    async def update_candidate(self, request: web.Request) -> web.Response:
+        """PATCH: attributes given replace the stored ones (tags wholesale, as JSON:API attributes do)."""
+        row = self._found(self.state.candidates, request.match_info["id"], "candidate")
+        attributes, _ = await _body(request, "candidates")
+        names = {"first-name": "first_name", "last-name": "last_name", "email": "email", "phone": "phone",
+                 "linkedin-url": "linkedin_url", "pitch": "pitch"}
+        changes: dict[str, Any] = {key: _text(attributes[name]) for name, key in names.items() if name in attributes}
+        if isinstance(attributes.get("tags"), list):
+            changes["tags"] = [t for t in attributes["tags"] if isinstance(t, str)]
+        self.state.update_candidate(row["id"], **changes)
+        return _document(self._candidate(request, row))
 
     async def create_application(self, request: web.Request) -> web.Response:
         attributes, relationships = await _body(request, "job-applications")

@@ -48,6 +48,8 @@ class TeamtailorState:
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # candidate id -> their application ids, so a page of candidates finds its applications without a scan
+    by_candidate: dict[str, list[str]] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     next_id: int = 1000
 
@@ -63,7 +65,7 @@ class TeamtailorState:
         return sorted((s for s in self.stages.values() if s["job_id"] == job_id), key=lambda s: s["row_order"])
 
     def applications_of(self, candidate_id: str) -> list[dict[str, Any]]:
-        return [a for a in self.applications.values() if a["candidate_id"] == candidate_id]
+        return [self.applications[a] for a in self.by_candidate.get(candidate_id, ()) if a in self.applications]
 
     def candidates_with_email(self, email: str) -> list[dict[str, Any]]:
         wanted = email.strip().lower()
@@ -96,6 +98,7 @@ class TeamtailorState:
         self.candidates.pop(candidate_id)
         for application in self.applications_of(candidate_id):
             self.applications.pop(application["id"])
+        self.by_candidate.pop(candidate_id, None)
         for collection in (self.notes, self.uploads):
             for item_id in [i for i, item in collection.items() if item["candidate_id"] == candidate_id]:
                 collection.pop(item_id)
@@ -110,6 +113,7 @@ class TeamtailorState:
             "rejected_at": None, "cover_letter": cover_letter, "sourced": sourced,
             "created_at": moment, "updated_at": moment, "changed_stage_at": moment}
         self.applications[application["id"]] = application
+        self.by_candidate.setdefault(candidate_id, []).append(application["id"])
         return application
 
     def move_application(self, application_id: str, stage_id: str, *, now: datetime | None = None) -> None:
