@@ -147,6 +147,14 @@ async def test_status_stage_job_and_dates_come_from_job_applications(rig: Rig) -
     assert candidate.url == f"https://app.teamtailor.com/companies/{state.company_id}/candidates/{candidate.remote_id}"
 
 
+async def test_a_server_that_ignores_include_still_gives_every_application(rig: Rig) -> None:
+    rig.sandbox.ignore_include = True
+    batches = [batch async for batch in rig.adapter().candidate_batches()]
+    got = {a.remote_id: (a.candidate_remote_id, a.stage_name) for b in batches for a in b.applications}
+    assert got == {aid: (a["candidate_id"], rig.state.stages[a["stage_id"]]["name"])
+                   for aid, a in rig.state.applications.items()}
+
+
 async def test_an_unknown_stage_type_is_tolerated_as_active(rig: Rig) -> None:
     row = next(a for a in rig.state.applications.values() if a["rejected_at"] is None)
     rig.state.stages[row["stage_id"]]["stage_type"] = "Some future type"

@@ -144,6 +144,8 @@ class TeamtailorSandbox(FakeAts):
         self.webhooks: list[Webhook] = []
         self.deliveries: list[Delivery] = []
         self.download_timeout = download_timeout
+        # Tests of client leniency: answer as a JSON:API server that ignores `include=` would.
+        self.ignore_include = False
         self.sender = WebhookSender(timeout=10.0)  # Teamtailor does not retry a failed delivery
         self.app = self.build_app()
 
@@ -339,7 +341,7 @@ class TeamtailorSandbox(FakeAts):
 
     async def one_candidate(self, request: web.Request) -> web.Response:
         row = self._found(self.state.candidates, request.match_info["id"], "candidate")
-        wanted = _includes(request)
+        wanted = set() if self.ignore_include else _includes(request)
         included = self._included(request, wanted, self.state.applications_of(row["id"]))
         if "uploads" in wanted:
             included += [self._upload(request, u) for u in self.state.uploads.values()
@@ -552,7 +554,7 @@ class TeamtailorSandbox(FakeAts):
         body: dict[str, Any] = {"data": [render(row) for row in page],
                                 "meta": {"record-count": len(rows), "page-count": pages},
                                 "links": self._links(request, number, pages, size)}
-        wanted = _includes(request)
+        wanted = set() if self.ignore_include else _includes(request)
         if wanted:
             body["included"] = self._included(request, wanted, related(page))
         return web.Response(text=json.dumps(body), content_type=MEDIA_TYPE)

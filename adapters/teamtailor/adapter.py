@@ -22,7 +22,7 @@ from adapters.teamtailor.client import KEY_ADVICE, PAGE_SIZE, TeamtailorClient, 
 from adapters.teamtailor.fields import as_text, related_id, to_iso
 from adapters.teamtailor.mapping import to_job, to_stage, to_user
 from adapters.teamtailor.pacing import DEFAULT_BURST, DEFAULT_RATE, RequestPacer
-from adapters.teamtailor.reads import StageIndex, build_batch
+from adapters.teamtailor.reads import StageIndex, build_batch, complete
 from adapters.teamtailor.regions import APP_URL, REGION_NAMES, REGION_URLS, other_region, region_of
 from adapters.teamtailor.writes import ResumeHost, TeamtailorWrites
 
@@ -163,7 +163,8 @@ class TeamtailorAdapter(AtsAdapter):
         if updated_since is not None:
             params["filter[updated-at][from]"] = to_iso(updated_since)
         listed: set[str] = set()
-        async for document in self._guarded_pages("/candidates", params):
+        async for page in self._guarded_pages("/candidates", params):
+            document = await complete(self.tt, page)
             batch = await build_batch(document.data, [document], self.stages, self.candidate_url, 0)
             listed.update(c.remote_id for c in batch.candidates)
             yield replace(batch, requests=self.http.requests_sent - mark)
@@ -191,7 +192,8 @@ class TeamtailorAdapter(AtsAdapter):
         async def read(candidate_id: str) -> Any:
             async with gate:
                 try:
-                    return await self.tt.get(f"/candidates/{candidate_id}", {"include": CANDIDATE_INCLUDE})
+                    return await complete(self.tt, await self.tt.get(f"/candidates/{candidate_id}",
+                                                                     {"include": CANDIDATE_INCLUDE}))
                 except AtsError as exc:
                     if exc.status == 404:
                         return None

@@ -32,6 +32,7 @@ class Document:
     included: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     next_url: str | None = None
     record_count: int | None = None
+    has_included: bool = True  # whether the answer had an `included` member (the server honoured `include`)
 
     def find(self, kind: str, resource_id: str | None) -> dict[str, Any] | None:
         return self.included.get((kind, resource_id)) if resource_id else None
@@ -170,7 +171,8 @@ def read_document(reply: JsonReply, path: str) -> Document:
     next_url = as_text(next_link.get("href")) if isinstance(next_link, dict) else as_text(next_link)
     count = as_mapping(body.get("meta")).get("record-count")
     return Document(data=list(items), included=included, next_url=next_url,
-                    record_count=count if isinstance(count, int) and not isinstance(count, bool) else None)
+                    record_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+                    has_included="included" in body)
 
 
 def refused_key(exc: CredentialsRefused, where: str) -> AuthError:

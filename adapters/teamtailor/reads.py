@@ -6,11 +6,12 @@ the candidate's page for files. No per-candidate request is made during a sync.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from adapters.models import Application, Attachment, Candidate, CandidateBatch
 from adapters.teamtailor.client import Document, TeamtailorClient
-from adapters.teamtailor.fields import as_text, related_id, related_ids
+from adapters.teamtailor.fields import as_mapping, as_text, related_id, related_ids
 from adapters.teamtailor.mapping import StageInfo, attachments_of, to_application, to_candidate, to_stage_info
 
 APPLICATIONS = "job-applications"
@@ -32,6 +33,13 @@ class StageIndex:
             self._missing = stage_ids - self.stages.keys()
         return self.stages
 
+    def learn(self, resources: Sequence[dict[str, Any]]) -> None:
+        """Stages an answer included (`include=stage`): known without asking `/stages`."""
+        for resource in resources:
+            stage_id = as_text(resource.get("id"))
+            if stage_id:
+                self.stages[stage_id] = to_stage_info(resource)
+
     async def load(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         async for document in self._client.pages("/stages"):
@@ -52,6 +60,7 @@ async def build_batch(resources: Sequence[dict[str, Any]], documents: Sequence[D
         owner = related_id(application, "candidate")
         if kind == APPLICATIONS and owner:
             by_candidate.setdefault(owner, []).append(application)
+    stages.learn([resource for (kind, _), resource in included.items() if kind == "stages"])
     stage_ids = {sid for (kind, _), app in included.items() if kind == APPLICATIONS
                  for sid in [related_id(app, "stage")] if sid}
     known = await stages.ensure(stage_ids)
@@ -73,6 +82,30 @@ async def build_batch(resources: Sequence[dict[str, Any]], documents: Sequence[D
     return CandidateBatch(candidates=tuple(candidates), applications=tuple(applications),
                           attachments=tuple(attachments), requests=requests,
                           extra={"complete_candidates": True})
+
+
+async def complete(client: TeamtailorClient, document: Document) -> Document:
+    """The document with every listed candidate's applications included. A server that honours
+    `include=job-applications` (Teamtailor does) needs nothing more; for one that ignored it, each candidate
+    whose applications are missing is read through `/candidates/{id}/job-applications`."""
+    if document.has_included:
+        return document
+    extra: dict[tuple[str, str], dict[str, Any]] = dict(document.included)
+    for resource in document.data:
+        candidate_id = as_text(resource.get("id"))
+        named = related_ids(resource, APPLICATIONS)
+        linked = "data" in (as_mapping(as_mapping(resource.get("relationships")).get(APPLICATIONS)))
+        if candidate_id is None or (linked and not named):
+            continue  # a candidate without applications
+        async for page in client.pages(f"/candidates/{candidate_id}/{APPLICATIONS}", {"include": "stage"}):
+            for application in page.data:
+                application_id = as_text(application.get("id"))
+                if application_id:
+                    relationships = dict(as_mapping(application.get("relationships")))
+                    relationships.setdefault("candidate", {"data": {"type": "candidates", "id": candidate_id}})
+                    extra[(APPLICATIONS, application_id)] = {**application, "relationships": relationships}
+            extra.update(page.included)
+    return replace(document, included=extra, has_included=True)
 
 
 def _applications_of(resource: Mapping[str, Any], candidate_id: str, included: Mapping[tuple[str, str], Any],
