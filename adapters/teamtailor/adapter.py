@@ -4,6 +4,7 @@ permission level), paged reads, and note and candidate writes (adapters/teamtail
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -30,6 +31,27 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_INCLUDE = "job-applications"
 FETCH_CONCURRENCY = 2  # the pacer spaces requests anyway; two in flight hide the round trip
+
+
+async def read_ahead(pages: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """The pages, each next one already being fetched while the caller stores the last: at a paced rate the
+    wait for the next request's slot overlaps the store's work instead of adding to it. A failing page
+    still fails after the pages before it were handed over, never before."""
+    iterator = aiter(pages)
+    pending: asyncio.Future[Any] = asyncio.ensure_future(anext(iterator))
+    try:
+        while True:
+            try:
+                page = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(iterator))
+            yield page
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
+                await pending
 
 
 class TeamtailorAdapter(AtsAdapter):
@@ -163,7 +185,7 @@ class TeamtailorAdapter(AtsAdapter):
         if updated_since is not None:
             params["filter[updated-at][from]"] = to_iso(updated_since)
         listed: set[str] = set()
-        async for page in self._guarded_pages("/candidates", params):
+        async for page in read_ahead(self._guarded_pages("/candidates", params)):
             document = await complete(self.tt, page)
             batch = await build_batch(document.data, [document], self.stages, self.candidate_url, 0)
             listed.update(c.remote_id for c in batch.candidates)
