@@ -115,16 +115,21 @@ class TeamtailorAdapter(AtsAdapter):
             except CredentialsRefused as exc:
                 if exc.status == 401:
                     raise self._refused(exc) from exc
-                raise AuthError(f"The Teamtailor API key may not read {what} (403): its permission level is "
-                                f"Public or Internal, and hirebot needs Admin (with the read/write scope). "
-                                f"{KEY_ADVICE}", status=403, provider=self.provider) from exc
+                raise self._too_low(what) from exc
+
+    def _too_low(self, what: str) -> AuthError:
+        return AuthError(f"The Teamtailor API key may not read {what} (403): its permission level is Public or "
+                         f"Internal, and hirebot needs Admin (with the read/write scope). {KEY_ADVICE}",
+                         status=403, provider=self.provider)
 
     async def _find_region(self) -> None:
         region = region_of(self.base_url)
         try:
             await self._load_company()
         except CredentialsRefused as first:
-            if first.status != 401 or region is None:
+            if first.status == 403:
+                raise self._too_low("the company") from first
+            if region is None:
                 raise self._refused(first) from first
             other = other_region(region)
             self._move_to(other)
@@ -188,7 +193,8 @@ class TeamtailorAdapter(AtsAdapter):
         async for page in read_ahead(self._guarded_pages("/candidates", params)):
             document = await complete(self.tt, page)
             batch = await build_batch(document.data, [document], self.stages, self.candidate_url, 0)
-            listed.update(c.remote_id for c in batch.candidates)
+            if updated_since is not None:  # only an incremental run needs to know who was listed
+                listed.update(c.remote_id for c in batch.candidates)
             yield replace(batch, requests=self.http.requests_sent - mark)
             mark = self.http.requests_sent
         if updated_since is None:

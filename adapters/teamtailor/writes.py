@@ -142,8 +142,8 @@ class TeamtailorWrites:
         newest: dict[str, Any] | None = None
         async for document in self._client.pages("/candidates", {"filter[email]": address}):
             for resource in document.data:
-                emails = str(attribute(resource, "email") or "").strip().lower()
-                if as_text(resource.get("id")) and emails in ("", address.lower()) and \
+                email = str(attribute(resource, "email") or "").strip().lower()
+                if as_text(resource.get("id")) and email == address.lower() and \
                         (newest is None or _created(resource) > _created(newest)):
                     newest = resource
         if newest is None:
