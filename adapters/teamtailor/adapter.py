@@ -141,7 +141,7 @@ class TeamtailorAdapter(AtsAdapter):
                     raise AuthError("Teamtailor refused the API key in both regions (EU and NA): check that it "
                                     "was copied whole and has not been deleted. " + KEY_ADVICE, status=401,
                                     provider=self.provider) from second
-                raise self._refused(second) from second
+                raise self._too_low("the company") from second
             self.connect_notes = (f"The key was refused in Teamtailor's {REGION_NAMES[region]} region and works "
                                   f"in the {REGION_NAMES[other]} region ({self.base_url}); hirebot will use "
                                   f"that region.",)
