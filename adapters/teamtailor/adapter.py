@@ -30,6 +30,7 @@ from adapters.teamtailor.writes import ResumeHost, TeamtailorWrites
 log = logging.getLogger(__name__)
 
 CANDIDATE_INCLUDE = "job-applications"
+MAX_HEADER_WAIT = 10.0  # seconds
 FETCH_CONCURRENCY = 2  # the pacer spaces requests anyway; two in flight hide the round trip
 
 
@@ -82,8 +83,11 @@ class TeamtailorAdapter(AtsAdapter):
         self.base_url = (config.base_url or REGION_URLS[region]).strip().rstrip("/")
         self.company_id = as_text(settings.get("company_id"))
         base_policy = policy or RetryPolicy()
-        # Slow down one request before the window runs dry, not after a 429.
-        base_policy = replace(base_policy, rate_limit_reserve=max(base_policy.rate_limit_reserve, 1))
+        # Slow down one request before the window runs dry, not after a 429; but wait at most 10 s at a time
+        # on the headers' word, since Teamtailor's were once static placeholders (a 429 is still honoured
+        # for as long as its reset says).
+        base_policy = replace(base_policy, rate_limit_reserve=max(base_policy.rate_limit_reserve, 1),
+                              max_rate_wait=min(base_policy.max_rate_wait, MAX_HEADER_WAIT))
         self.http = TeamtailorHttp(client, provider=self.provider, display_name=self.display_name,
                                    policy=base_policy, sleep=sleep, clock=clock, rng=rng)
         self.pacer = pacer or RequestPacer(float(settings.get("requests_per_second") or DEFAULT_RATE),
