@@ -311,6 +311,12 @@ async def test_notes_name_the_organizers_user_or_fall_back_to_the_key_owner(rig:
     assert rig.state.notes[str(owners.remote_id)]["user_id"] == rig.state.owner_user_id()
     found = await adapter.find_note(subject, "[hirebot:b]")
     assert found is not None and found.remote_id == owners.remote_id and found.body.endswith("[hirebot:b]")
+    # Where the candidate's notes route is unknown (404), the newest notes of the company are searched.
+    rig.sandbox.chaos.fail_next(404, path=f"/candidates/{subject}/notes")
+    again = await adapter.find_note(subject, "[hirebot:a]")
+    assert again is not None and again.remote_id == mine.remote_id
+    fallback = [r for r in rig.sandbox.requests if r.path == "/v1/notes" and r.method == "GET"]
+    assert len(fallback) == 1 and ("sort", "-created-at") in fallback[0].pairs
 
 
 async def test_a_new_candidate_gets_the_tag_linkedin_job_and_the_cv_from_a_url_teamtailor_downloads(

@@ -395,7 +395,8 @@ class TeamtailorSandbox(FakeAts):
         return self._page(request, rows, self._user, lambda page: [])
 
     async def list_notes(self, request: web.Request) -> web.Response:
-        rows = sorted(self.state.notes.values(), key=lambda n: int(n["id"]))
+        rows = sorted(self.state.notes.values(), key=lambda n: int(n["id"]),
+                      reverse=request.query.get("sort") == "-created-at")
         return self._page(request, rows, self._note, lambda page: [])
 
     async def signed_file(self, request: web.Request) -> web.Response:

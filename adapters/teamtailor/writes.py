@@ -26,6 +26,8 @@ from adapters.teamtailor.mapping import note_candidate, note_text, to_candidate,
 
 log = logging.getLogger(__name__)
 
+NOTE_PAGES = 10  # newest notes of the whole company searched for a marker when the candidate route is unknown
+
 # Publishes resume bytes (name, content, content type) at a public URL Teamtailor can download once.
 ResumeHost = Callable[[Sequence[Any]], Awaitable[str]]
 WRITE_SCOPE = ("Teamtailor refused the write (403): the API key's scope must be read/write (a read-only or "
@@ -62,20 +64,28 @@ class TeamtailorWrites:
         route is unknown (404), the notes list filtered here by candidate."""
         candidate_id = candidate_remote_id.strip()
         try:
-            return await self._note_in(f"/candidates/{candidate_id}/notes", candidate_id, marker, everyone=False)
+            return await self._note_in(f"/candidates/{candidate_id}/notes", {}, candidate_id, marker,
+                                       everyone=False)
         except AtsError as exc:
             if exc.status != 404:
                 raise
-        return await self._note_in("/notes", candidate_id, marker, everyone=True)
+        # The note looked for was sent minutes ago: the newest notes hold it, if it landed at all.
+        return await self._note_in("/notes", {"sort": "-created-at"}, candidate_id, marker, everyone=True,
+                                   max_pages=NOTE_PAGES)
 
-    async def _note_in(self, path: str, candidate_id: str, marker: str, *, everyone: bool) -> Note | None:
-        async for document in self._client.pages(path):
+    async def _note_in(self, path: str, params: dict[str, Any], candidate_id: str, marker: str, *,
+                       everyone: bool, max_pages: int | None = None) -> Note | None:
+        pages = 0
+        async for document in self._client.pages(path, params):
+            pages += 1
             for resource in document.data:
                 if everyone and note_candidate(resource) not in (candidate_id, None):
                     continue
                 text = note_text(resource)
                 if marker in text:
                     return to_note(resource, candidate_id, text)
+            if max_pages is not None and pages >= max_pages:
+                break
         return None
 
     async def create_candidate(self, candidate: Candidate, options: Mapping[str, Any]) -> Candidate:
