@@ -41,7 +41,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("breezyhr", "BreezyHR", ("breezy",)),
     Listing("zoho", "Zoho Recruit"),
     Listing("freshteam", "Freshteam"),
-    Listing("teamtailor", "Teamtailor"),
+    Listing("teamtailor", "Teamtailor", spec="adapters.teamtailor.spec:TEAMTAILOR"),
     Listing("recruitee", "Recruitee"),
 )
 

@@ -160,6 +160,8 @@ def _connect(spec: ProviderSpec, values: dict[str, str | None], scope: str, name
             info = asyncio.run(runtime.connections.connect(admin, spec.name, clean, scope=scope, name=name))
         for warning in info.warnings:
             err.print(f"warning: {warning}", markup=False, highlight=False)
+        for note in info.notes:
+            console.print(note, markup=False, highlight=False, soft_wrap=True)
         where = "the whole workspace" if info.scope == "org" else "you"
         console.print(f"Connected {info.label}: connection id {info.id} (for {where}). "
                       f"Run `hirebot sync --connection {info.id}` to fetch candidates.")

@@ -57,6 +57,7 @@ class ConnectionInfo:
     candidate_count: int
     last_error: str | None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the check found out, e.g. the region a key works in
 
 
 def _split_values(spec: ProviderSpec, values: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -111,6 +112,12 @@ class ConnectionService:
             await adapter.validate()
             # Optional permissions a key lacks do not block the connection; the admin is told what is lost.
             warnings = tuple(getattr(adapter, "permission_warnings", ()) or ())
+            # An adapter whose check settles where the account lives (a key that works in another region, an
+            # account id) hands back what to store instead of what was typed, and says so.
+            resolved = getattr(adapter, "resolved_config", None)
+            if isinstance(resolved, ConnectionConfig):
+                base_url, settings = resolved.base_url.rstrip("/"), dict(resolved.settings)
+            notes = tuple(getattr(adapter, "connect_notes", ()) or ())
         with transaction(self.sessions) as session:
             row = AtsConnection(
                 workspace_id=person.workspace_id,
@@ -125,7 +132,7 @@ class ConnectionService:
             )
             session.add(row)
             session.flush()
-            return replace(self._info(session, row), warnings=warnings)
+            return replace(self._info(session, row), warnings=warnings, notes=notes)
 
     def repoint(self, connection_id: int, values: dict[str, str]) -> None:
         """Give a stored connection new connect values without asking the ATS: the demo's sandboxes come
