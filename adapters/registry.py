@@ -14,8 +14,8 @@ from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError
 from adapters.greenhouse.spec import GREENHOUSE
 from adapters.lever.spec import LEVER
-from adapters.workable.spec import WORKABLE
 from adapters.spec import ProviderSpec
+from adapters.workable.spec import WORKABLE
 
 SPECS: tuple[ProviderSpec, ...] = (
     GREENHOUSE,
