@@ -185,7 +185,7 @@ class WorkableSandbox(FakeAts):
 
     def _scoped(self, scope: str | tuple[str, ...], handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                 ) -> Handler:
-        wanted = (scope,) if isinstance(scope, str) else scope
+        wanted = ((scope,) if scope else ()) if isinstance(scope, str) else scope
 
         async def handle(request: web.Request) -> web.StreamResponse:
             granted = self._scopes(request) or frozenset()
