@@ -207,6 +207,7 @@ class WorkableSandbox(FakeAts):
             ("POST", "/talent_pool/candidates", "w_candidates", self.create_in_pool),
             ("GET", "/candidates", "r_candidates", self.candidates),
             ("GET", "/candidates/{id}", "r_candidates", self.candidate),
+            ("PATCH", "/candidates/{id}", "w_candidates", self.update),
             ("GET", "/candidates/{id}/activities", "r_candidates", self.activities),
             ("POST", "/candidates/{id}/comments", ("w_comments", "w_candidates"), self.comment),
             ("GET", "/subscriptions", "r_candidates", self.list_subscriptions),
@@ -297,6 +298,21 @@ class WorkableSandbox(FakeAts):
             raise WorkableError(422, "comment body is required")
         self.state.comment(record["id"], member_id, text)
         return web.Response(status=201)
+
+    async def update(self, request: web.Request) -> web.Response:
+        """`PATCH /candidates/{id}`: the given fields replace the stored ones (arrays whole, as Workable does)."""
+        record = self._candidate(request)
+        body = await _json_body(request)
+        fields = body.get("candidate")
+        if not isinstance(fields, dict):
+            raise WorkableError(422, "candidate is required")
+        allowed = {"firstname", "lastname", "headline", "summary", "address", "phone", "email", "tags",
+                   "social_profiles", "cover_letter"}
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise WorkableError(422, f"unknown fields: {', '.join(unknown)}")
+        self.state.update_candidate(record["id"], **fields)
+        return web.json_response({"candidate": self._detail(request, self.state.candidates[record["id"]])})
 
     async def create_on_job(self, request: web.Request) -> web.Response:
         job = self._job(request)
