@@ -85,6 +85,11 @@ def test_connect_sync_and_ask_merge_a_workable_person_with_greenhouse(
     text = answer["text"]
     assert "Backend Engineer" in text and "Interview" in text and "ejected" in text
 
+    setup = run_cli(["webhooks"], env)
+    assert setup.returncode == 0, setup.stderr
+    assert "/webhooks/workable/1" in setup.stdout and "candidate_moved" in setup.stdout
+    assert "?event=" in setup.stdout and SANDBOX_TOKEN not in setup.stdout
+
 
 def test_a_wrong_token_is_one_clear_line(servers: tuple[str, str], tmp_path: Path) -> None:
     _, wk_url = servers
@@ -93,3 +98,7 @@ def test_a_wrong_token_is_one_clear_line(servers: tuple[str, str], tmp_path: Pat
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "Workable refused the access token" in refused.stdout + refused.stderr
     assert "wrong-token-42" not in refused.stdout + refused.stderr
+    elsewhere = run_cli(["connect", "workable", "--subdomain", "acme", "--token", SANDBOX_TOKEN,
+                         "--base-url", wk_url + API_PREFIX], cli_env(tmp_path))
+    assert elsewhere.returncode != 0 and "Traceback" not in elsewhere.stderr
+    assert "belongs to hirebot-sandbox, not acme" in elsewhere.stdout + elsewhere.stderr

@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import base64
 import binascii
+import bisect
 import hmac
 import json
 import math
@@ -226,7 +227,7 @@ class WorkableSandbox(FakeAts):
         email = (request.query.get("email") or "").lower()
         rows = [m for m in self.state.members.values()
                 if (status == "all" or m["active"] == (status == "active")) and (not email or m["email"] == email)]
-        return self.page(request, "members", rows)
+        return self.page(request, "members", sorted(rows, key=lambda m: m["id"]))
 
     async def stages(self, request: web.Request) -> web.Response:
         if "shortcode" in request.match_info:
@@ -238,7 +239,7 @@ class WorkableSandbox(FakeAts):
         after = _moment(request.query.get("updated_after"), "updated_after")
         rows = [_job_view(job) for job in self.state.jobs.values()
                 if (not state or job["state"] == state) and (after is None or job["updated_at"] >= stamp(after))]
-        return self.page(request, "jobs", rows)
+        return self.page(request, "jobs", sorted(rows, key=lambda j: j["id"]))
 
     async def job(self, request: web.Request) -> web.Response:
         return web.json_response(_job_view(self._job(request)))
@@ -255,13 +256,18 @@ class WorkableSandbox(FakeAts):
         shortcode, stage = query.get("shortcode"), query.get("stage")
         created = _moment(query.get("created_after"), "created_after")
         updated = _moment(query.get("updated_after"), "updated_after")
-        rows = [short_form(c) for c in self.state.candidates.values()
-                if (not email or (c.get("email") or "").lower() == email)
-                and (not shortcode or (c.get("job") or {}).get("shortcode") == shortcode)
-                and (not stage or c["stage"].lower().replace(" ", "_") == stage)
-                and (created is None or c["created_at"] >= stamp(created))
-                and (updated is None or c["updated_at"] >= stamp(updated))]
-        return self.page(request, "candidates", rows)
+        created_after = stamp(created) if created else None
+        updated_after = stamp(updated) if updated else None
+        ids = list(self.state.candidates)  # insertion order is id order
+        start = bisect.bisect_left(ids, query.get("since_id") or "")
+        records = self.state.candidates
+        rows = (record for cid in ids[start:] for record in [records[cid]]
+                if (not email or (record.get("email") or "").lower() == email)
+                and (not shortcode or (record.get("job") or {}).get("shortcode") == shortcode)
+                and (not stage or record["stage"].lower().replace(" ", "_") == stage)
+                and (created_after is None or record["created_at"] >= created_after)
+                and (updated_after is None or record["updated_at"] >= updated_after))
+        return self.page(request, "candidates", rows, view=short_form)
 
     async def candidate(self, request: web.Request) -> web.Response:
         record = self._candidate(request)
@@ -271,17 +277,28 @@ class WorkableSandbox(FakeAts):
         record = self._candidate(request)
         return web.json_response({"activities": list(self.state.activities.get(record["id"], []))})
 
-    def page(self, request: web.Request, key: str, rows: list[dict[str, Any]]) -> web.Response:
-        """One page of `rows` (oldest first) from `since_id`/`max_id`, with an absolute next link."""
+    def page(self, request: web.Request, key: str, rows: Iterable[dict[str, Any]], *,
+             view: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> web.Response:
+        """One page of `rows` (given oldest first, in id order) from `since_id`/`max_id`, with an absolute
+        next link when more follow; only the rows shown are rendered (`view`)."""
         limit = _limit(request.query.get("limit"))
         since, most = request.query.get("since_id"), request.query.get("max_id")
-        rows = sorted((r for r in rows if (not since or str(r["id"]) >= since) and (not most or str(r["id"]) <= most)),
-                      key=lambda r: str(r["id"]))
-        shown, rest = rows[:limit], rows[limit:]
+        shown: list[dict[str, Any]] = []
+        following: str | None = None
+        for row in rows:
+            row_id = str(row["id"])
+            if since and row_id < since:
+                continue
+            if most and row_id > most:
+                break
+            if len(shown) == limit:
+                following = row_id
+                break
+            shown.append(view(row))
         body: dict[str, Any] = {key: shown}
-        if rest:
+        if following is not None:
             params = {k: v for k, v in request.query.items() if k not in ("since_id", "limit")}
-            params.update(limit=str(limit), since_id=str(rest[0]["id"]))
+            params.update(limit=str(limit), since_id=following)
             body["paging"] = {"next": f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"}
         return web.json_response(body)
 
