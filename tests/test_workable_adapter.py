@@ -354,3 +354,11 @@ async def test_a_synced_store_follows_a_refresh(sessions: sessionmaker[Session])
                 assert session.scalar(select(func.count()).select_from(StoredCandidate)) == 29
     finally:
         await server.close()
+
+
+async def test_an_address_with_no_workable_api_is_named(rig: Rig) -> None:
+    config = ConnectionConfig(base_url=rig.url.replace("/spi/v3", "/nothing-here"), credentials={"token": TOKEN},
+                              settings={"subdomain": "hirebot-sandbox"})
+    adapter = WorkableAdapter(config, rig.client, sleep=rig.clock.sleep, clock=rig.clock)
+    with pytest.raises(ConfigError, match=r"no API at .*check the subdomain"):
+        await adapter.validate()

@@ -86,10 +86,13 @@ class WorkableAdapter(AtsAdapter):
             try:
                 await self.api.get(path, {"limit": 1})
             except AuthError as exc:
-                if exc.status == 403:
-                    self.missing_scopes.add(scope)
-                else:
+                if exc.status != 403:
                     raise
+                self.missing_scopes.add(scope)
+            except AtsError as exc:
+                if not_found(exc):
+                    raise self._nowhere() from exc
+                raise
         probes: tuple[tuple[str, str], ...] = ((W_COMMENTS, f"/candidates/{PROBE_ID}/comments"),
                                                (W_CANDIDATES, f"/jobs/{PROBE_ID}/candidates"))
         for scope, path in probes:
@@ -114,8 +117,8 @@ class WorkableAdapter(AtsAdapter):
         return super().supports(capability)
 
     async def _check_account(self) -> None:
-        """`GET /accounts`: a wrong subdomain answers 404 (or lists other accounts); a bad token 401. A token
-        without r_account may not read it, which is fine: the next checks cover the rest."""
+        """`GET /accounts`: the accounts the token sees must include the subdomain; a bad token answers 401. A
+        token without r_account may not read it (403), and a 404 is left to the next reads to explain."""
         try:
             reply = await self.api.get("/accounts")
         except AuthError as exc:
@@ -124,14 +127,17 @@ class WorkableAdapter(AtsAdapter):
             return
         except AtsError as exc:
             if not_found(exc):
-                raise ConfigError(f"Workable has no API at {self.base_url}: check the subdomain (the NAME in "
-                                  "NAME.workable.com).") from exc
+                return  # the next reads tell a wrong address from a server without this endpoint
             raise
         known = [s for s in (as_text(a.get("subdomain")) for a in rows(as_mapping(reply.data).get("accounts")))
                  if s]
         if self.subdomain and known and self.subdomain.lower() not in {s.lower() for s in known}:
             raise ConfigError(f"This Workable token belongs to {', '.join(known)}, not {self.subdomain}: connect "
                               f"with --subdomain {known[0]}.")
+
+    def _nowhere(self) -> ConfigError:
+        return ConfigError(f"Workable has no API at {self.base_url}: check the subdomain (the NAME in "
+                           "NAME.workable.com).")
 
     async def _refused(self, path: str, body: dict[str, Any]) -> bool:
         """Whether a write probe is refused for its scope (403). Anything else (a 404 for the made-up id, a
