@@ -75,13 +75,14 @@ PROFILE = SyncProfile(
 # --- a stand-alone run -----------------------------------------------------------------------------------
 
 
-async def _sync_once(url: str, size: int, scale: float) -> dict[str, Any]:
+async def _sync_once(url: str, size: int, scale: float, changes: int = 100) -> dict[str, Any]:
     import httpx
     from cryptography.fernet import Fernet
+    from sqlalchemy import select
 
     from store.crypto import SecretBox
     from store.db import make_engine, session_factory, transaction, upgrade
-    from store.models import AtsConnection, Workspace
+    from store.models import AtsConnection, Candidate, Workspace
     from store.sync import sync_connection
 
     answered = limited = 0
@@ -106,12 +107,28 @@ async def _sync_once(url: str, size: int, scale: float) -> dict[str, Any]:
         async with httpx.AsyncClient(event_hooks={"response": [meter]}) as client:
             # Start on a window boundary, so no partial window comes free.
             await asyncio.sleep(PER_SECONDS - time.time() % PER_SECONDS + 0.05)
+            adapter = build_adapter(url, client, scale)
             started = time.perf_counter()
-            summary = await sync_connection(sessions, connection_id, build_adapter(url, client, scale), full=True)
+            summary = await sync_connection(sessions, connection_id, adapter, full=True)
             wall = time.perf_counter() - started
+            full_requests, full_limited = answered, limited
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            # Then what a poll costs: nothing changed, and after `changes` changes made through the API.
+            await asyncio.sleep(PROFILE.recover_seconds(scale))
+            before = answered
+            await sync_connection(sessions, connection_id, adapter)
+            quiet = answered - before
+            with transaction(sessions) as session:
+                ids = list(session.scalars(select(Candidate.remote_id).order_by(Candidate.id)))
+            await make_changes(url, ids[:: max(len(ids) // changes, 1)][:changes], scale)
+            await asyncio.sleep(PROFILE.recover_seconds(scale))
+            before = answered
+            polled = await sync_connection(sessions, connection_id, adapter)
+            changed = answered - before
         engine.dispose()
-    return {"size": size, "created": summary.created, "requests": answered, "rate_limited": limited,
-            "wall": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"size": size, "created": summary.created, "requests": full_requests, "rate_limited": full_limited,
+            "wall": wall, "peak_mb": peak, "quiet_requests": quiet, "change_requests": changed,
+            "change_updated": polled.updated}
 
 
 def _serve_fake(size: int, scale: float) -> tuple[subprocess.Popen[str], str]:
@@ -136,8 +153,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     rate = REQUESTS * args.scale / PER_SECONDS
     print(f"Workable full sync, fake limited to {REQUESTS * args.scale:g} requests per {PER_SECONDS:g} s "
           f"(x{args.scale:g} the account-token limit), SQLite")
-    print("| candidates | requests | req/candidate | 429s | wall s | floor s | floor/wall | peak MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| candidates | requests | req/candidate | 429s | wall s | floor s | floor/wall | peak MB "
+          "| quiet poll req | poll after 100 changes: req / updated |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         fake, url = _serve_fake(size, args.scale)
         try:
@@ -150,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = json.loads(out.strip().splitlines()[-1])
         floor = result["requests"] / rate  # the plain floor; fixed windows can let a run finish a little under it
         print(f"| {size:,} | {result['requests']:,} | {result['requests'] / size:.3f} | {result['rate_limited']} | "
-              f"{result['wall']:.1f} | {floor:.1f} | {floor / result['wall']:.2f} | {result['peak_mb']:.0f} |")
+              f"{result['wall']:.1f} | {floor:.1f} | {floor / result['wall']:.2f} | {result['peak_mb']:.0f} | "
+              f"{result['quiet_requests']} | {result['change_requests']} / {result['change_updated']} |")
 
 
 if __name__ == "__main__":
