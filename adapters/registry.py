@@ -37,7 +37,7 @@ class Listing:
 LISTINGS: tuple[Listing, ...] = (
     Listing("greenhouse", "Greenhouse", spec="adapters.greenhouse.spec:GREENHOUSE"),
     Listing("lever", "Lever", spec="adapters.lever.spec:LEVER"),
-    Listing("workable", "Workable"),
+    Listing("workable", "Workable", spec="adapters.workable.spec:WORKABLE"),
     Listing("breezyhr", "BreezyHR", ("breezy",)),
     Listing("zoho", "Zoho Recruit"),
     Listing("freshteam", "Freshteam"),

@@ -74,6 +74,7 @@ class WebhookScheme(StrEnum):
 
     GENERATED_SECRET = "generated_secret"  # hirebot generates one at connect time; the admin pastes it into the ATS
     ISSUED_TOKENS = "issued_tokens"  # the ATS issues a token per webhook; the admin pastes each into hirebot
+    API_CREDENTIAL = "api_credential"  # the ATS signs with the connection's own API credential (`credential`)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class WebhookSpec:
     `setup` is the step `hirebot webhooks` prints after the URL for ISSUED_TOKENS (placeholders
     `{connection_id}` and `{stored}`); a GENERATED_SECRET connection prints its secret instead.
     `token_source` says where the ATS shows its tokens.
+    An API_CREDENTIAL ATS (Workable) signs with the credential the connection was made with, named by
+    `credential`; `setup` is printed for it too.
     """
 
     scheme: WebhookScheme
@@ -91,6 +94,7 @@ class WebhookSpec:
     events: tuple[str, ...]
     setup: str = ""
     token_source: str = ""
+    credential: str = ""  # API_CREDENTIAL: the connect field whose (sealed) value is the signing key
 
 
 @dataclass(frozen=True)

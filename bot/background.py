@@ -25,7 +25,8 @@ def background_hooks(runtime: Runtime) -> tuple[Hook, Hook]:
     async def start(_app: object) -> None:
         scheduling.start()
         client = default_http_client()
-        worker = OutboxWorker(runtime.sessions, lambda connection: runtime.connections.adapter(connection, client))
+        worker = OutboxWorker(runtime.sessions, lambda connection: runtime.connections.adapter(connection, client),
+                              public_url=runtime.settings.public_url)
         state["client"] = client
         state["task"] = asyncio.create_task(worker.run_forever(stop_outbox))
 

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.registry import PROVIDER_NAMES
+from bot.document_files import document_route
 from bot.runtime import Runtime
 from bot.webhooks import WebhookAnswer, WebhookReceiver, handle_webhook
 from scheduler.sync_jobs import SyncScheduler
@@ -68,6 +69,7 @@ def create_web_app(runtime: Runtime, *, extra_routes: Sequence[web.AbstractRoute
         web.get("/healthz", healthz),
         web.get("/metrics", metrics),
         web.post(WEBHOOK_ROUTE, ats_webhook),
+        document_route(runtime.sessions, now),
         *extra_routes,
     ])
     if scheduler is not None:

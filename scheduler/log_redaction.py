@@ -11,6 +11,8 @@ import re
 
 # A token is whatever follows /book/ up to the next separator: a mangled or forged one is hidden too.
 _BOOKING_PATH = re.compile(r"(/book/)([^/?#\s\"'<>]+)")
+# A CV download link (`/files/<token>`, store/document_links.py) is a credential too.
+_FILE_PATH = re.compile(r"(/files/)([^/?#\s\"'<>]+)")
 
 
 def token_label(token: str) -> str:
@@ -21,7 +23,8 @@ def token_label(token: str) -> str:
 def redact_booking_links(text: str) -> str:
     """`text` with the token of every booking path in it (`/book/<token>`, `/book/<token>/manage`, full
     URLs alike) replaced by its label."""
-    return _BOOKING_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
+    text = _BOOKING_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
+    return _FILE_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
 
 
 __all__ = ["redact_booking_links", "token_label"]

@@ -63,6 +63,7 @@ from scheduler.ats_log import (
 )
 from scheduler.jobs import ChatNotifier, ClaimedJob, JobOutcome
 from store.db import transaction
+from store.document_links import mint_resume_link, resume_link_url
 from store.intake_models import CandidateIntake
 from store.leases import process_owner
 from store.meeting_models import Meeting
@@ -161,8 +162,10 @@ class OutboxWorker:
 
     def __init__(self, sessions: sessionmaker[Session], adapter_for: AdapterFactory, *,
                  settings: OutboxSettings | None = None, clock: Callable[[], datetime] = utcnow,
-                 owner: str | None = None) -> None:
+                 owner: str | None = None, public_url: str | None = None) -> None:
         self.sessions = sessions
+        # hirebot's public address: CV links for ATSs that download the file (store/document_links.py).
+        self.public_url = public_url
         self.adapter_for = adapter_for
         self.settings = settings or OutboxSettings()
         self.clock = clock
@@ -386,6 +389,10 @@ class OutboxWorker:
                                        "acting_user_id": _text(p.get("acting_user_id"))}
             if intake.resume:
                 options["resume"] = (intake.resume_name or "resume", intake.resume, intake.resume_type)
+            if intake.resume and self.public_url:
+                # A fresh single-use link per attempt, for ATSs that fetch the CV themselves; others ignore it.
+                token = await asyncio.to_thread(mint_resume_link, self.sessions, intake.id, now=self.clock())
+                options["resume_url"] = resume_link_url(self.public_url, token)
             if intake.job_remote_id:
                 # Start at the job's first stage with an interview to schedule, so the booking can be logged
                 # (Greenhouse's job stages; Lever's stages belong to no job, so none is picked there).

@@ -46,3 +46,17 @@ class CandidateIntake(Base):
     problem: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class DocumentLink(Base):
+    """A signed, short-lived, single-use link to an intake's CV, for an ATS that downloads the file itself
+    (store/document_links.py). Only the token's SHA-256 is kept; `used_at` is set by the one download."""
+
+    __tablename__ = "document_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("candidate_intakes.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,7 @@
 Two schemes exist (adapters/spec.py `WebhookScheme`): a secret hirebot generates at connect time, which
 the admin pastes into the ATS, and signature tokens the ATS issues (one per webhook), which the admin
 pastes into hirebot. Both live in the same sealed dict: `{"secret": "...", "signature_tokens": [...]}`.
+A third scheme keeps nothing here: the ATS signs with the connection's own credential (`signing_credential`).
 Tokens stored before that key was provider-neutral are under `lever_signature_tokens`; they are read
 too, and moved to the new key the next time a token is added.
 """
@@ -47,7 +48,17 @@ def webhook_secrets(box: SecretBox, connection: AtsConnection, scheme: WebhookSc
     """What the connection's deliveries are checked with; a ConfigError when its generated secret is missing."""
     if scheme is WebhookScheme.GENERATED_SECRET:
         return WebhookSecrets(secret=generated_secret(box, connection))
+    if scheme is WebhookScheme.API_CREDENTIAL:
+        return WebhookSecrets(tokens=tuple(signing_credential(box, connection)))
     return WebhookSecrets(tokens=tuple(issued_tokens(box, connection)))
+
+
+def signing_credential(box: SecretBox, connection: AtsConnection) -> list[str]:
+    """The connection's own credential that its ATS signs webhooks with (Workable: the access token)."""
+    spec = find_spec(connection.provider)
+    field = spec.webhooks.credential if spec is not None else ""
+    value = box.open(connection.credentials).get(field) if field else None
+    return [value] if isinstance(value, str) and value else []
 
 
 def add_issued_token(sessions: sessionmaker[Session], box: SecretBox, connection_id: int, token: str) -> int:

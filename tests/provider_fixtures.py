@@ -20,16 +20,18 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import greenhouse, lever, teamtailor
+from adapters import greenhouse, lever, teamtailor, workable
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
+from adapters.sandbox import workable as workable_fake
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.lever_dataset import Opportunity
 from adapters.sandbox.lever_dataset import generate as lever_dataset
 from adapters.sandbox.teamtailor_dataset import generate as teamtailor_dataset
+from adapters.sandbox.workable_dataset import generate as workable_dataset
 from tests.clocks import EpochClock
 from tests.resume_links import ResumeLinks
 
@@ -409,4 +411,92 @@ TEAMTAILOR = Provider(
     webhook_refresh=_teamtailor_webhook_refresh,
 )
 
-PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (GREENHOUSE, LEVER, TEAMTAILOR)}
+# --- Workable (SPI v3) ----------------------------------------------------------------------------------
+# The contract runs Workable's fake at the OAuth rate (50 requests per 10 s): at the account-token rate
+# (10) a sync waits out whole windows, which the retry cases would read as over-long backoff. Pacing at 10
+# per 10 s has its own tests (tests/test_workable_adapter.py).
+
+
+def _workable_sandbox(clock: EpochClock) -> workable_fake.WorkableSandbox:
+    return workable_fake.WorkableSandbox(workable_dataset(seed=11, candidates=130, now=NOW), clock=clock,
+                                         rate_limit=workable_fake.OAUTH_RATE,
+                                         chaos=workable_fake.Chaos(sleep=clock.sleep))
+
+
+def _workable_adapter(fake: Fake, wrong_token: str | None) -> AtsAdapter:
+    config = ConnectionConfig(base_url=f"{fake.root_url}{workable_fake.API_PREFIX}",
+                              credentials={"token": wrong_token or workable_fake.SANDBOX_TOKEN},
+                              settings={"subdomain": "hirebot-sandbox"})
+    return workable.WorkableAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
+                                    clock=fake.clock, rng=random.Random(5))
+
+
+def _workable_listing(sandbox: workable_fake.WorkableSandbox) -> list[str]:
+    return sorted(sandbox.state.candidates)  # ids grow with insertion: oldest first, as Workable lists
+
+
+def _workable_applications(sandbox: workable_fake.WorkableSandbox) -> dict[str, str]:
+    return {cid: cid for cid in sandbox.state.candidates}  # one record is one person on one job
+
+
+def _workable_attachments(sandbox: workable_fake.WorkableSandbox) -> dict[str, str]:
+    return {}  # resumes are linked through the profile page, never stored (their URL's lifetime is unknown)
+
+
+def _workable_loners(sandbox: workable_fake.WorkableSandbox) -> list[str]:
+    # Records a detail read shows as the list does: the list lacks tags, social profiles and the
+    # disqualification date, so re-reading another record (by design) adds those and counts as a change.
+    return [cid for cid in _workable_listing(sandbox)
+            if not (record := sandbox.state.candidates[cid])["tags"] and not record["social_profiles"]
+            and not record["disqualified"]]
+
+
+def _workable_add(sandbox: workable_fake.WorkableSandbox, now: datetime) -> str:
+    return str(sandbox.state.add_candidate("Siobhán Ní Bhriain", email="siobhan@example.ie", shortcode="HBOT001",
+                                           now=now)["id"])
+
+
+def _workable_rename(sandbox: workable_fake.WorkableSandbox, remote_id: str, first_name: str, now: datetime) -> None:
+    sandbox.state.update_candidate(remote_id, firstname=first_name, now=now)
+
+
+def _workable_delete(sandbox: workable_fake.WorkableSandbox, remote_id: str) -> None:
+    sandbox.state.delete_candidate(remote_id)
+
+
+def _workable_register_webhook(sandbox: workable_fake.WorkableSandbox, url: str) -> None:
+    for event in ("candidate_moved", "candidate_deleted"):  # Workable takes each target URL once
+        sandbox.add_subscription(f"{url}?event={event}", event, token=WEBHOOK_SECRET)
+
+
+async def _workable_emit(sandbox: workable_fake.WorkableSandbox, remote_id: str, deleted: bool) -> None:
+    await sandbox.emit("candidate_deleted" if deleted else "candidate_moved", remote_id)
+
+
+def _workable_verify(delivery: Delivery, secret: str) -> bool:
+    return workable.verify_webhook_signature(delivery.body, delivery.headers.get("X-Workable-Signature"), secret)
+
+
+def _workable_forge(delivery: Delivery) -> Delivery:
+    return Delivery(delivery.body, {**delivery.headers, "X-Workable-Signature": "0" * 64})
+
+
+def _workable_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    trigger = workable.parse_webhook(delivery.body)
+    return (*trigger.candidate_ids, *trigger.deleted_candidate_ids)
+
+
+WORKABLE = Provider(
+    name="workable", page_size=workable.PAGE_SIZE, api_prefix=workable_fake.API_PREFIX, list_path="/candidates",
+    refused_message="Workable refused the access token",
+    build_sandbox=_workable_sandbox, build_adapter=_workable_adapter, listing=_workable_listing,
+    applications=_workable_applications, attachments=_workable_attachments, loners=_workable_loners,
+    add_candidate=_workable_add, rename=_workable_rename, delete=_workable_delete,
+    register_webhook=_workable_register_webhook, emit_webhook=_workable_emit,
+    verify_webhook=_workable_verify, forge_webhook=_workable_forge, webhook_refresh=_workable_webhook_refresh,
+)
+
+
+PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (
+    GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE,
+)}

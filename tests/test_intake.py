@@ -12,20 +12,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.base import ConnectionConfig
+from adapters.greenhouse import GreenhouseAdapter
+from adapters.http import RetryPolicy
+from adapters.sandbox.server import start_site
+from bot.document_files import document_route
 from bot.intents import find_linkedin
 from bot.messages import ChatFile, Person
 from bot.replies import Reply
 from bot.scheduling_chat import INTAKE_SET, INTAKE_TARGETS, SEND, SchedulingDesk
 from scheduler.ats_log import ATS_NOTICE_KIND, OutboxAction, OutboxState
 from scheduler.meetings import MeetingService
+from scheduler.outbox import OutboxWorker
 from store.db import transaction
 from store.intake_models import CandidateIntake
 from store.meeting_models import Meeting, ScheduledJob
-from store.models import AtsUser, Candidate, Job, User
+from store.models import AtsConnection, AtsUser, Candidate, Job, User
 from store.outbox_models import OutboxItem
 from tests.outbox_events import happen
 from tests.rigs.greenhouse_outbox import BOX, Rig, start_rig
@@ -261,3 +269,44 @@ async def test_a_non_cv_attachment_is_ignored(desk: Desk) -> None:
     reply = await desk.call("propose", desk.sender, None, {}, email=EMAIL,
                             files=(ChatFile("photo.png", "image/png", b"\x89PNG"),))
     assert field(reply, "CV") is None and field(reply, "Adds to")
+
+
+class _DownloadingAdapter(GreenhouseAdapter):
+    """Greenhouse, plus what an ATS that fetches the CV from a URL does (Teamtailor, Recruitee): download
+    `resume_url` when adding the person, and try it a second time to see it refused."""
+
+    downloads: list[tuple[str, int, bytes, int]] = []
+
+    async def create_candidate(self, candidate: Any, **options: Any) -> Any:
+        link = str(options["resume_url"])
+        async with httpx.AsyncClient() as client:
+            first, again = await client.get(link), await client.get(link)
+        self.downloads.append((link, first.status_code, first.content, again.status_code))
+        return await super().create_candidate(candidate, **options)
+
+
+async def test_an_ats_that_downloads_the_cv_gets_a_single_use_link_on_hirebots_server(desk: Desk) -> None:
+    rig = desk.rig
+    app = web.Application()
+    app.add_routes([document_route(rig.sessions, rig.time.moment)])
+    runner, public_url = await start_site(app)
+
+    def adapter_for(connection: AtsConnection) -> GreenhouseAdapter:
+        config = ConnectionConfig(base_url=connection.base_url, credentials=BOX.open(connection.credentials),
+                                  settings=dict(connection.settings))
+        return _DownloadingAdapter(config, rig.client, sleep=rig.time.sleep, clock=rig.time.clock,
+                                   policy=RetryPolicy(max_attempts=1, timeout=rig.timeout))
+
+    _DownloadingAdapter.downloads = []
+    try:
+        sent = await desk.call("send", desk.sender, choice(await propose_and_pick_job(desk), SEND))
+        meeting_id = sent.extra["meeting_id"]
+        happen(rig, meeting_id, "request_sent", extra={"to": EMAIL})
+        await desk.service.select_time(meeting_id, desk.service.view(meeting_id).slots[0])
+        worker = OutboxWorker(rig.sessions, adapter_for, clock=rig.time.moment, public_url=public_url)
+        assert await worker.run_until_idle() >= 4
+    finally:
+        await runner.cleanup()
+    [(link, status, content, second)] = _DownloadingAdapter.downloads
+    assert link.startswith(f"{public_url}/files/") and (status, content, second) == (200, CV.data, 410)
+    assert len(sandbox_people(rig, EMAIL)) == 1  # and the person was added once, CV bytes and all

@@ -17,7 +17,8 @@ from typing import Any
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
-from tests.provider_fixtures import GREENHOUSE, LEVER, TEAMTAILOR, Provider
+from adapters.sandbox import workable as workable_fake
+from tests.provider_fixtures import GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, Provider
 
 
 @dataclass(frozen=True)
@@ -242,4 +243,54 @@ TEAMTAILOR_WRITES = Writer(
     unsupported=frozenset({"delete_note"}),
 )
 
-WRITERS: dict[str, Writer] = {writer.name: writer for writer in (GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES)}
+# --- Workable (SPI v3) ----------------------------------------------------------------------------------
+
+
+def _workable_subject(sandbox: workable_fake.WorkableSandbox) -> Subject:
+    state = sandbox.state
+    members = state.active_member_ids()
+    record = next(c for c in state.candidates.values() if c["job"] and not c["disqualified"]
+                  and c["stage_kind"] != "hired")
+    return Subject(record["id"], record["id"], members[0], members[2])
+
+
+def _workable_notes(sandbox: workable_fake.WorkableSandbox, subject: Subject, marker: str) -> list[str]:
+    return [str(item["body"]) for item in sandbox.state.activities.get(subject.candidate, [])
+            if item["action"] == "comment" and marker in str(item["body"] or "")]
+
+
+def _workable_person(sandbox: workable_fake.WorkableSandbox, remote_id: str) -> StoredPerson:
+    record = sandbox.state.candidates[remote_id]
+    resume = sandbox.state.resumes.get(remote_id)
+    return StoredPerson(emails=(record["email"],) if record["email"] else (),
+                        links=tuple(p["url"] for p in record["social_profiles"]), tags=tuple(record["tags"]),
+                        resumes=(resume[1],) if resume else ())
+
+
+def _workable_people_with_email(sandbox: workable_fake.WorkableSandbox, email: str) -> int:
+    return sum(1 for record in sandbox.state.candidates.values() if record["email"] == email)
+
+
+def _workable_lose_answer(sandbox: workable_fake.WorkableSandbox, path: str) -> None:
+    sandbox.chaos.answer_late_next(60, path=path)  # carried out at once, answered only after the hold
+
+
+def _no_interviews(*args: object) -> None:
+    raise AssertionError("Workable has no interview API: the interview cases skip it")
+
+
+WORKABLE_WRITES = Writer(
+    provider=WORKABLE, subject=_workable_subject,
+    note_path=lambda subject: f"/candidates/{subject.candidate}/comments",
+    interview_path=lambda subject: "/events", interview_item_path=lambda subject, remote_id: f"/events/{remote_id}",
+    candidate_path="/talent_pool/candidates", lookups_before={},  # the contract adds people without a job
+    notes_with=_workable_notes, interview_start=lambda sandbox, remote_id: _no_interviews(),
+    interviews_for=lambda sandbox, subject, external_id: 0, person=_workable_person,
+    people_with_email=_workable_people_with_email, lose_answer=_workable_lose_answer,
+    unsupported=frozenset({"delete_note"}),  # Workable's API has no way to delete a comment
+)
+
+
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in (
+    GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES, WORKABLE_WRITES,
+)}

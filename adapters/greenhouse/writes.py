@@ -20,7 +20,8 @@ from adapters.models import Candidate, Note
 log = logging.getLogger(__name__)
 
 CANDIDATE_OPTIONS = frozenset({"job_remote_id", "source", "tags", "resume", "acting_user_id", "source_tag",
-                               "stage_id"})
+                               "stage_id",
+                               "resume_url"})  # a link for ATSs that download the CV; Greenhouse takes the bytes
 # A new candidate may be answered with ids only while Greenhouse builds it: read it back on this schedule.
 CANDIDATE_POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 

@@ -14,6 +14,7 @@ FAKES: dict[str, str] = {
     "greenhouse": "adapters.sandbox.greenhouse:GreenhouseSandbox",
     "lever": "adapters.sandbox.lever:LeverSandbox",
     "teamtailor": "adapters.sandbox.teamtailor:TeamtailorSandbox",
+    "workable": "adapters.sandbox.workable:WorkableSandbox",
 }
 
 

@@ -15,6 +15,7 @@ PROFILES: dict[str, str] = {
     "greenhouse": "benchmarks.sync_profiles.greenhouse",
     "lever": "benchmarks.sync_profiles.lever",
     "teamtailor": "benchmarks.sync_profiles.teamtailor",
+    "workable": "benchmarks.sync_profiles.workable",
 }
 
 

@@ -4,13 +4,13 @@ Where each Teams user can be reached proactively (store/teams_models.py): tenant
 regional serviceUrl, the bot's 1:1 chat with them, and their email.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'  # becomes '0009' when the branch adding 0009 is merged first
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
