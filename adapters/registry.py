@@ -12,6 +12,7 @@ import httpx
 
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError
+from adapters.freshteam.spec import FRESHTEAM
 from adapters.greenhouse.spec import GREENHOUSE
 from adapters.lever.spec import LEVER
 from adapters.spec import ProviderSpec
@@ -19,6 +20,7 @@ from adapters.spec import ProviderSpec
 SPECS: tuple[ProviderSpec, ...] = (
     GREENHOUSE,
     LEVER,
+    FRESHTEAM,
 )
 
 ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec in SPECS}
@@ -27,7 +29,7 @@ ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec 
 # connected): name -> (label, other words for it). An entry goes when its package's spec joins SPECS.
 PLANNED: dict[str, tuple[str, tuple[str, ...]]] = {
     "workable": ("Workable", ()), "breezyhr": ("BreezyHR", ("breezy",)), "zoho": ("Zoho Recruit", ()),
-    "freshteam": ("Freshteam", ()), "teamtailor": ("Teamtailor", ()), "recruitee": ("Recruitee", ()),
+    "teamtailor": ("Teamtailor", ()), "recruitee": ("Recruitee", ()),
 }
 
 

@@ -74,6 +74,7 @@ class WebhookScheme(StrEnum):
 
     GENERATED_SECRET = "generated_secret"  # hirebot generates one at connect time; the admin pastes it into the ATS
     ISSUED_TOKENS = "issued_tokens"  # the ATS issues a token per webhook; the admin pastes each into hirebot
+    POLLING = "polling"  # the ATS sends no webhooks: hirebot polls it, and `setup` says so
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,197 @@
+"""Reading candidates for sync: jobs, every job's applicants, then the candidates page by page, each page
+made into a batch of whole candidates with their applications and resumes.
+
+Freshteam lists candidates without their stages and has no applicants list across jobs, so a sync first
+reads each job's applicants (one request per 50) into an index by candidate, then pages through the
+candidates and joins each page to the index: no request per candidate. The index holds one small
+application per applicant, a few megabytes for a hundred thousand.
+
+Freshteam has no `updated_since` filter, so an incremental run still reads every applicant, and asks for
+candidates newest-change first (`sort=updated_at&sort_type=desc`), stopping at the first candidate older
+than the cursor. Whether the order was honoured is checked on every row: if it was not, the run reads
+every page and keeps the changed rows. A candidate whose application changed but whose own record did
+not is read by id afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from adapters.freshteam.client import PAGE_SIZE, FreshteamClient
+from adapters.freshteam.fields import as_text, id_of, parse_time
+from adapters.freshteam.mapping import (
+    JOB_STATUSES,
+    StageRules,
+    applicant_ids,
+    attachments_of,
+    to_application,
+    to_candidate,
+    to_job,
+)
+from adapters.models import Application, Attachment, Candidate, CandidateBatch, Job, JobInterviewStage
+
+NEWEST_FIRST = {"sort": "updated_at", "sort_type": "desc"}
+
+
+@dataclass
+class Applied:
+    """What the index keeps of one applicant: its application, and the raw cover letter if it is a file."""
+
+    application: Application
+    letter: dict[str, Any] | None = None
+
+
+@dataclass
+class JobListing:
+    """The account's job postings as listed, kept between `list_jobs` and the candidate pages of one sync."""
+
+    jobs: list[Job] = field(default_factory=list)
+
+
+class CandidateReads:
+    """The sync's reads, and the stages they saw."""
+
+    def __init__(self, client: FreshteamClient, *, app_url: str, rules: StageRules) -> None:
+        self.client = client
+        self.app_url = app_url
+        self.rules = rules
+        self.stages: dict[tuple[str | None, str], None] = {}  # (job, stage name) seen, in order
+        self._listed: JobListing | None = None
+        self._counted = 0
+
+    # --- jobs ------------------------------------------------------------------------------------------
+
+    async def jobs(self) -> list[Job]:
+        """Every job posting, whatever its status, without deleted ones; kept for the candidate read that
+        follows in the same sync.
+
+        The list is asked for once per status the reference names, because it does not say what the list
+        holds without one (a server that ignores `status` gives repeats, which are dropped).
+        """
+        found: dict[str, Job] = {}
+        for status in JOB_STATUSES:
+            async for rows in self.client.pages("/job_postings", {"status": status}):
+                for row in rows:
+                    job = to_job(row, status)
+                    if job is not None:
+                        found.setdefault(job.remote_id, job)
+        self._listed = JobListing(list(found.values()))
+        return list(found.values())
+
+    # --- candidates ------------------------------------------------------------------------------------
+
+    async def batches(self, since: datetime | None) -> AsyncIterator[CandidateBatch]:
+        self._counted = self.client.http.requests_sent
+        listed, self._listed = self._listed, None
+        jobs = listed.jobs if listed is not None else await self.jobs()
+        index = await self._applicants([job.remote_id for job in jobs])
+        if since is None:
+            async for rows in self.client.pages("/candidates"):
+                yield self._batch(rows, index)
+            return
+        touched = {cid for cid, entries in index.items()
+                   if any(_moved(entry.application, since) for entry in entries)}
+        seen: set[str] = set()
+        async for batch in self._changed_candidates(since, index, touched, seen):
+            yield batch
+        rest = [cid for cid in touched if cid not in seen]
+        for start in range(0, len(rest), PAGE_SIZE):
+            rows = [row for row in [await self.client.get_object(f"/candidates/{cid}", "candidate")
+                                    for cid in rest[start:start + PAGE_SIZE]] if row is not None]
+            yield self._batch(rows, index)
+
+    async def _changed_candidates(self, since: datetime, index: Mapping[str, list[Applied]], touched: set[str],
+                                  seen: set[str]) -> AsyncIterator[CandidateBatch]:
+        """Candidates changed since `since` (or whose applications did), newest change first while the
+        order holds."""
+        ordered, previous = True, None
+        async with aclosing(self.client.pages("/candidates", NEWEST_FIRST)) as pages:
+            async for rows in pages:
+                picked = []
+                for row in rows:
+                    moment = parse_time(row.get("updated_at"))
+                    if moment is None or (previous is not None and moment > previous):
+                        ordered = False
+                    previous = moment if moment is not None else previous
+                    candidate_id = as_text(row.get("id"))
+                    if moment is None or moment >= since or candidate_id in touched:
+                        picked.append(row)
+                        if candidate_id:
+                            seen.add(candidate_id)
+                if picked:
+                    yield self._batch(picked, index)
+                if ordered and previous is not None and previous < since:
+                    return
+
+    async def fetch(self, remote_ids: Sequence[str]) -> CandidateBatch:
+        """Candidates by id with each of their applicants read by id; ids Freshteam no longer has are left out."""
+        self._counted = self.client.http.requests_sent
+        rows: list[dict[str, Any]] = []
+        index: dict[str, list[Applied]] = {}
+        for remote_id in dict.fromkeys(remote_ids):
+            row = await self.client.get_object(f"/candidates/{remote_id}", "candidate")
+            if row is None or as_text(row.get("id")) is None:
+                continue
+            rows.append(row)
+            candidate_id = str(as_text(row.get("id")))
+            for applicant_id in applicant_ids(row):
+                applicant = await self.client.get_object(f"/applicants/{applicant_id}", "applicant")
+                if applicant is not None:
+                    self._index_one(index, applicant, candidate_id, None)
+        return self._batch(rows, index)
+
+    # --- the index and the batches ---------------------------------------------------------------------
+
+    async def _applicants(self, job_ids: Iterable[str]) -> dict[str, list[Applied]]:
+        index: dict[str, list[Applied]] = {}
+        for job_id in job_ids:
+            async for rows in self.client.pages(f"/job_postings/{job_id}/applicants"):
+                for row in rows:
+                    self._index_one(index, row, None, job_id)
+        return index
+
+    def _index_one(self, index: dict[str, list[Applied]], row: Mapping[str, Any], candidate_id: str | None,
+                   job_id: str | None) -> None:
+        application = to_application(row, self.rules, candidate_id=candidate_id, job_id=job_id)
+        if application is None:
+            return
+        entries = index.setdefault(application.candidate_remote_id, [])
+        if any(entry.application.remote_id == application.remote_id for entry in entries):
+            return
+        letter = row.get("cover_letter")
+        entries.append(Applied(application, {"id": row.get("id"), "cover_letter": letter}
+                               if isinstance(letter, dict | list) else None))
+        if application.stage_name:
+            self.stages.setdefault((application.job_remote_id, application.stage_name), None)
+
+    def _batch(self, rows: Iterable[Mapping[str, Any]], index: Mapping[str, list[Applied]]) -> CandidateBatch:
+        candidates: list[Candidate] = []
+        applications: list[Application] = []
+        attachments: list[Attachment] = []
+        for row in rows:
+            candidate_id = id_of(row.get("id"))
+            entries = index.get(candidate_id or "", [])
+            mine = [entry.application for entry in entries]
+            candidate = to_candidate(row, mine, self.app_url)
+            if candidate is None:
+                continue
+            candidates.append(candidate)
+            applications.extend(mine)
+            letters = [entry.letter for entry in entries if entry.letter is not None]
+            attachments.extend(attachments_of(row, self.app_url, candidate.url or self.app_url, letters))
+        sent = self.client.http.requests_sent
+        requests, self._counted = sent - self._counted, sent
+        return CandidateBatch(tuple(candidates), tuple(applications), tuple(attachments), requests=requests)
+
+    def seen_stages(self) -> list[JobInterviewStage]:
+        return [JobInterviewStage(remote_id=f"{job or ''}:{name}", job_remote_id=job, name=name, sort_order=number)
+                for number, (job, name) in enumerate(self.stages)]
+
+
+def _moved(application: Application, since: datetime) -> bool:
+    return any(moment is not None and moment >= since
+               for moment in (application.updated_at, application.created_at))
