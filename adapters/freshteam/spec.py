@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adapters.freshteam.accounts import bare_domain, default_base_url
+from adapters.freshteam.accounts import API_PATH, APP_HOST, bare_domain, default_base_url
 from adapters.freshteam.adapter import FreshteamAdapter
 from adapters.freshteam.policy import FreshteamWritePolicy
 from adapters.freshteam.webhooks import POLLING_NOTE, refuse_delivery
@@ -24,7 +24,9 @@ SETUP_HELP = (
 
 
 def _default_base_url(values: Mapping[str, str]) -> str:
-    return default_base_url(values.get("domain", ""))
+    """https://DOMAIN.freshteam.com/api (the domain is required, and checked, before this is used)."""
+    domain = values.get("domain")
+    return default_base_url(domain) if domain else f"https://DOMAIN.{APP_HOST}{API_PATH}"
 
 
 def check_values(base_url: str, values: Mapping[str, str]) -> None:

@@ -82,7 +82,8 @@ class FreshteamSandbox(FakeAts):
 
     def __init__(self, state: FreshteamState, *, api_key: str = SANDBOX_API_KEY, domain: str = SANDBOX_DOMAIN,
                  rate_limit: int = DEFAULT_RATE_LIMIT, clock: Callable[[], float] = time.time,
-                 chaos: Chaos | None = None, retry_after: bool = False, max_recorded: int | None = None) -> None:
+                 chaos: Chaos | None = None, retry_after: bool = False, paging_headers: str = "all",
+                 honour_sort: bool = True, max_recorded: int | None = None) -> None:
         super().__init__(clock=clock, chaos=chaos or Chaos(), max_recorded=max_recorded)
         self.state = state
         self.api_key = api_key
@@ -90,6 +91,10 @@ class FreshteamSandbox(FakeAts):
         self.window = FixedWindow(rate_limit, 60.0, clock, RATE_HEADERS)
         self.retry_after = retry_after  # whether 429s carry Retry-After (the reference leaves it unconfirmed)
         self.closed = False
+        # Which paging headers pages carry ("all": link and totals; "totals": no link; "none"), and whether
+        # `sort` is honoured: the reference leaves both partly unconfirmed, so the adapter must cope with each.
+        self.paging_headers = paging_headers
+        self.honour_sort = honour_sort
         self.forbidden: set[str] = set()  # API paths (under /api) this key's role may not read: 403 forbidden
         self.rate_limited = 0
         self._orders: dict[tuple[str, str, int], list[int]] = {}
@@ -207,6 +212,8 @@ class FreshteamSandbox(FakeAts):
             links.append(f'<{self._page_url(request, page + 1)}>; rel="next"')
         links.append(f'<{self._page_url(request, pages)}>; rel="last"')
         headers["link"] = ", ".join(links)
+        if self.paging_headers != "all":
+            headers = {} if self.paging_headers == "none" else {k: v for k, v in headers.items() if k != "link"}
         return web.json_response(rows, headers=headers)
 
     @staticmethod
@@ -215,8 +222,8 @@ class FreshteamSandbox(FakeAts):
         return f"{request.scheme}://{request.host}{request.path}?{urlencode(query)}"
 
     def _ordered(self, request: web.Request) -> list[int]:
-        sort = request.query.get("sort", "id")
-        direction = request.query.get("sort_type", "asc")
+        sort = request.query.get("sort", "id") if self.honour_sort else "id"
+        direction = request.query.get("sort_type", "asc") if self.honour_sort else "asc"
         if sort not in SORTABLE or direction not in ("asc", "desc"):
             raise FreshteamApiError(400, "invalid_value", "Value is not valid", "sort" if sort not in SORTABLE
                                     else "sort_type")
