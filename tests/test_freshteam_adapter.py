@@ -168,9 +168,11 @@ async def test_a_closed_account_is_said_plainly_once_and_not_retried(sessions: s
     cid = connection_id(sessions)
     with pytest.raises(AuthError, match="no longer available"):
         await sync(sessions, cid, rig)
+    assert len(rig.api_requests()) == 2  # the sync stopped at its first request, the users' list
     with transaction(sessions) as session:
         row = session.get(AtsConnection, cid)
-        assert row is not None and row.last_error is not None and "no longer available" in row.last_error
+        assert row is not None and row.last_error is not None
+        assert row.last_error.startswith("Sync failed while reading users: This Freshteam account is no longer")
     assert stored(sessions, cid) == {}
 
 

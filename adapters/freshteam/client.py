@@ -24,7 +24,11 @@ PERMISSION_CODE = "forbidden"
 
 
 class AccountUnavailable(AuthError):
-    """The account answers as one that has closed: its subscription ended, or Freshteam is gone for it."""
+    """The account answers as one that has closed: its subscription ended, or Freshteam is gone for it.
+
+    It carries no HTTP status, so no caller mistakes it for one optional read refused (a sync goes on
+    without users after a 403): the whole account is gone, and the sync stops at its first request.
+    """
 
 
 class FreshteamHttp(AtsHttp):
@@ -57,9 +61,9 @@ def refusal(status: int, codes: Iterable[str], detail: str, path: str) -> AuthEr
                          status=status, provider="freshteam")
     return AccountUnavailable(
         f"This Freshteam account is no longer available (HTTP {status}{said}): its subscription has ended or "
-        "it was closed (Freshworks is shutting Freshteam down). hirebot does not retry it; the candidates "
-        "already synced stay in hirebot. If the account should still be open, check the domain and the key "
-        "and connect again.", status=status, provider="freshteam")
+        "it was closed, as Freshworks shuts Freshteam down. Candidates already synced stay; hirebot does not "
+        "retry. If it should still be open, check the domain and key and connect again.", status=None,
+        provider="freshteam")
 
 
 def error_codes(response: httpx.Response) -> list[str]:
