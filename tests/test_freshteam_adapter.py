@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import ConnectionConfig
@@ -45,7 +45,7 @@ APP = "https://acme.freshteam.com"
 
 
 @pytest.fixture
-def sessions(sqlite_engine) -> sessionmaker[Session]:  # type: ignore[no-untyped-def]
+def sessions(sqlite_engine: Engine) -> sessionmaker[Session]:
     return session_factory(sqlite_engine)
 
 

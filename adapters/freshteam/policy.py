@@ -16,7 +16,7 @@ READ_ONLY = ("hirebot only reads Freshteam: Freshworks is closing it, and its AP
 class FreshteamWritePolicy:
     """Every meeting's writes are skipped, with the reason said once to the organizer."""
 
-    def unlinked_problem(self, candidate_name: str) -> None:
+    def unlinked_problem(self, candidate_name: str) -> str | None:
         return None  # a meeting with someone not in Freshteam owes Freshteam nothing
 
     def decide(self, facts: MeetingFacts) -> WriteDecision:
