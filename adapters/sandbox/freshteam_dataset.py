@@ -210,7 +210,8 @@ def _stage(rng: random.Random, status: str) -> tuple[str, str | None]:
 
 def _candidate(state: FreshteamState, rng: random.Random, person: Person, at: float, now: float,
                jobs: list[int]) -> None:
-    updated = min(now, at + rng.uniform(0, 30) * DAY)
+    settled = now - DAY  # nothing generated changed in the last day, so a first incremental sync lists nothing
+    updated = min(settled, at + rng.uniform(0, 30) * DAY)
     record = CandidateRecord(
         id=state.new_id(), first_name=person.first,
         last_name=person.last, email=person.emails[0].value if person.emails else None,
@@ -222,10 +223,10 @@ def _candidate(state: FreshteamState, rng: random.Random, person: Person, at: fl
     state.candidates[record.id] = record
     picked = rng.sample(jobs, min(len(jobs), len(person.statuses)))
     for status, job_id in zip(_applied(person.statuses), picked, strict=False):
-        when = min(now, at + rng.uniform(0, 10) * DAY)
+        when = min(settled, at + rng.uniform(0, 10) * DAY)
         applicant = state.add_applicant(record, job_id, _stage(rng, status), source=rng.choice(SOURCES), at=when,
                                         cover_letter=person.cover_letter)
-        applicant.updated_at = min(now, when + rng.uniform(0, 20) * DAY)
+        applicant.updated_at = min(settled, when + rng.uniform(0, 20) * DAY)
 
 
 def _applied(statuses: Iterable[str]) -> list[str]:
