@@ -21,10 +21,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import ConnectionConfig
-from adapters.errors import AuthError, ConfigError
+from adapters.errors import AuthError, ConfigError, MalformedResponse
 from adapters.freshteam import AccountUnavailable, FreshteamAdapter, bare_domain
 from adapters.freshteam.client import refusal
 from adapters.freshteam.mapping import StageRules, absolute_url, to_application, to_candidate
+from adapters.freshteam.pacing import WINDOW, MinutePacer
 from adapters.freshteam.policy import FreshteamWritePolicy
 from adapters.freshteam.spec import FRESHTEAM
 from adapters.models import ApplicationStatus
@@ -313,3 +314,39 @@ def test_freshteam_is_polled_and_any_webhook_delivery_is_refused() -> None:
     assert "polls Freshteam" in FRESHTEAM.webhooks.setup
     with pytest.raises(BadSignature):
         FRESHTEAM.webhooks.verify(b'{"candidate_id": 1}', {}, WebhookSecrets(secret="s"), NOW)
+
+
+async def test_the_pacer_keeps_the_limit_in_any_window_and_waits_when_the_budget_is_spent() -> None:
+    clock = EpochClock(1000.0)
+    pacer = MinutePacer(clock=clock, sleep=clock.sleep)
+    sent: list[float] = []
+    for number in range(25):
+        await pacer.wait()
+        sent.append(clock())
+        pacer.observe(httpx.Headers({"x-ratelimit-total": "10", "x-ratelimit-remaining": str(9 - number % 10)}))
+        clock.advance(0.1)
+    assert max(sum(1 for t in sent if start <= t < start + WINDOW) for start in sent) <= 10
+    assert sent[10] >= sent[0] + WINDOW and sent[20] >= sent[10] + WINDOW
+
+    fresh = MinutePacer(clock=clock, sleep=clock.sleep)
+    await fresh.wait()  # the limit is not known yet: no wait
+    fresh.observe(httpx.Headers({"x-ratelimit-total": "100", "x-ratelimit-remaining": "0"}))  # others spent it
+    before = clock()
+    await fresh.wait()
+    assert clock() - before >= WINDOW - 0.5
+
+
+async def test_a_link_to_an_earlier_page_is_refused_as_malformed(sessions: sessionmaker[Session]) -> None:
+    class Backwards(fake_module.FreshteamSandbox):
+        def paged(self, request: Any, ids: Any, render: Any) -> Any:
+            response = super().paged(request, ids, render)
+            if request.path == "/api/candidates":
+                response.headers["link"] = f'<{request.url.with_query({"page": "1"})}>; rel="next"'
+            return response
+
+    clock = EpochClock(NOW + timedelta(days=1))
+    sandbox = Backwards(generate(seed=5, candidates=60, now=NOW), clock=clock)
+    async with TestServer(sandbox.app, host="127.0.0.1") as server, httpx.AsyncClient() as client:
+        rig = Rig(sandbox, f"{str(server.make_url('')).rstrip('/')}/api", client, clock)
+        with pytest.raises(MalformedResponse, match="next page"):
+            await sync(sessions, connection_id(sessions), rig)
