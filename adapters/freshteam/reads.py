@@ -6,11 +6,12 @@ reads each job's applicants (one request per 50) into an index by candidate, the
 candidates and joins each page to the index: no request per candidate. The index holds one small
 application per applicant, a few megabytes for a hundred thousand.
 
-Freshteam has no `updated_since` filter, so an incremental run still reads every applicant, and asks for
-candidates newest-change first (`sort=updated_at&sort_type=desc`), stopping at the first candidate older
-than the cursor. Whether the order was honoured is checked on every row: if it was not, the run reads
-every page and keeps the changed rows. A candidate whose application changed but whose own record did
-not is read by id afterwards.
+Freshteam has no `updated_since` filter, so an incremental run asks each job's applicants and then the
+candidates newest change first (`sort=updated_at&sort_type=desc`, which the reference lists for some
+lists), and stops a list at its first row older than the cursor. Whether the order was honoured is
+checked on every row: where it was not, that list is read to its end and the changed rows kept. A
+changed candidate's applications must arrive whole, so those not read on the way are read by id; a
+candidate whose application changed but whose own record did not is read by id too.
 """
 
 from __future__ import annotations
@@ -87,45 +88,71 @@ class CandidateReads:
     async def batches(self, since: datetime | None) -> AsyncIterator[CandidateBatch]:
         self._counted = self.client.http.requests_sent
         listed, self._listed = self._listed, None
-        jobs = listed.jobs if listed is not None else await self.jobs()
-        index = await self._applicants([job.remote_id for job in jobs])
+        job_ids = {job.remote_id for job in (listed.jobs if listed is not None else await self.jobs())}
         if since is None:
+            index = await self._applicants(job_ids)
             async for rows in self.client.pages("/candidates"):
                 yield self._batch(rows, index)
             return
-        touched = {cid for cid, entries in index.items()
-                   if any(_moved(entry.application, since) for entry in entries)}
+        index, touched = await self._changed_applicants(job_ids, since)
         seen: set[str] = set()
-        async for batch in self._changed_candidates(since, index, touched, seen):
-            yield batch
+        async for rows in self._recent_pages("/candidates", since):
+            picked = [row for row in rows if _changed(row, since) or as_text(row.get("id")) in touched]
+            seen.update(filter(None, (as_text(row.get("id")) for row in picked)))
+            if picked:
+                await self._complete(picked, index, job_ids)
+                yield self._batch(picked, index)
         rest = [cid for cid in touched if cid not in seen]
         for start in range(0, len(rest), PAGE_SIZE):
             rows = [row for row in [await self.client.get_object(f"/candidates/{cid}", "candidate")
                                     for cid in rest[start:start + PAGE_SIZE]] if row is not None]
+            await self._complete(rows, index, job_ids)
             yield self._batch(rows, index)
 
-    async def _changed_candidates(self, since: datetime, index: Mapping[str, list[Applied]], touched: set[str],
-                                  seen: set[str]) -> AsyncIterator[CandidateBatch]:
-        """Candidates changed since `since` (or whose applications did), newest change first while the
-        order holds."""
+    async def _recent_pages(self, path: str, since: datetime) -> AsyncIterator[list[dict[str, Any]]]:
+        """Pages of a list asked for newest change first, up to the first row older than `since` while the
+        order holds (every row is checked); to the end when it does not."""
         ordered, previous = True, None
-        async with aclosing(self.client.pages("/candidates", NEWEST_FIRST)) as pages:
+        async with aclosing(self.client.pages(path, NEWEST_FIRST)) as pages:
             async for rows in pages:
-                picked = []
                 for row in rows:
                     moment = parse_time(row.get("updated_at"))
                     if moment is None or (previous is not None and moment > previous):
                         ordered = False
                     previous = moment if moment is not None else previous
-                    candidate_id = as_text(row.get("id"))
-                    if moment is None or moment >= since or candidate_id in touched:
-                        picked.append(row)
-                        if candidate_id:
-                            seen.add(candidate_id)
-                if picked:
-                    yield self._batch(picked, index)
+                yield rows
                 if ordered and previous is not None and previous < since:
                     return
+
+    async def _changed_applicants(self, job_ids: Iterable[str], since: datetime
+                                  ) -> tuple[dict[str, list[Applied]], set[str]]:
+        """Applicants read on the way (an index by candidate), and the candidates whose applicants changed."""
+        index: dict[str, list[Applied]] = {}
+        touched: set[str] = set()
+        for job_id in job_ids:
+            async for rows in self._recent_pages(f"/job_postings/{job_id}/applicants", since):
+                for row in rows:
+                    application = self._index_one(index, row, None, job_id)
+                    if application is not None and _moved(application, since):
+                        touched.add(application.candidate_remote_id)
+        return index, touched
+
+    async def _complete(self, rows: Iterable[Mapping[str, Any]], index: dict[str, list[Applied]],
+                        job_ids: set[str]) -> None:
+        """Read by id each applicant of these candidates not read yet (on a job that is listed, as a full sync
+        would have it), so every candidate goes to the store with all its applications."""
+        for row in rows:
+            candidate_id = as_text(row.get("id"))
+            if candidate_id is None:
+                continue
+            known = {entry.application.remote_id for entry in index.get(candidate_id, [])}
+            for applicant_id in applicant_ids(row):
+                if applicant_id in known:
+                    continue
+                applicant = await self.client.get_object(f"/applicants/{applicant_id}", "applicant")
+                job_id = id_of(applicant.get("job_id")) if applicant is not None else None
+                if applicant is not None and (job_id is None or job_id in job_ids):
+                    self._index_one(index, applicant, candidate_id, None)
 
     async def fetch(self, remote_ids: Sequence[str]) -> CandidateBatch:
         """Candidates by id with each of their applicants read by id; ids Freshteam no longer has are left out."""
@@ -155,18 +182,19 @@ class CandidateReads:
         return index
 
     def _index_one(self, index: dict[str, list[Applied]], row: Mapping[str, Any], candidate_id: str | None,
-                   job_id: str | None) -> None:
+                   job_id: str | None) -> Application | None:
         application = to_application(row, self.rules, candidate_id=candidate_id, job_id=job_id)
         if application is None:
-            return
+            return None
         entries = index.setdefault(application.candidate_remote_id, [])
         if any(entry.application.remote_id == application.remote_id for entry in entries):
-            return
+            return application
         letter = row.get("cover_letter")
         entries.append(Applied(application, {"id": row.get("id"), "cover_letter": letter}
                                if isinstance(letter, dict | list) else None))
         if application.stage_name:
             self.stages.setdefault((application.job_remote_id, application.stage_name), None)
+        return application
 
     def _batch(self, rows: Iterable[Mapping[str, Any]], index: Mapping[str, list[Applied]]) -> CandidateBatch:
         candidates: list[Candidate] = []
@@ -190,6 +218,11 @@ class CandidateReads:
     def seen_stages(self) -> list[JobInterviewStage]:
         return [JobInterviewStage(remote_id=f"{job or ''}:{name}", job_remote_id=job, name=name, sort_order=number)
                 for number, (job, name) in enumerate(self.stages)]
+
+
+def _changed(row: Mapping[str, Any], since: datetime) -> bool:
+    moment = parse_time(row.get("updated_at"))
+    return moment is None or moment >= since
 
 
 def _moved(application: Application, since: datetime) -> bool:

@@ -221,12 +221,18 @@ class FreshteamSandbox(FakeAts):
         query = [(k, v) for k, v in request.query.items() if k != "page"] + [("page", str(page))]
         return f"{request.scheme}://{request.host}{request.path}?{urlencode(query)}"
 
-    def _ordered(self, request: web.Request) -> list[int]:
+    def _sorting(self, request: web.Request) -> tuple[str, str]:
+        """`sort` and `sort_type` as asked (oldest id first when not asked, or when sorting is ignored)."""
         sort = request.query.get("sort", "id") if self.honour_sort else "id"
         direction = request.query.get("sort_type", "asc") if self.honour_sort else "asc"
         if sort not in SORTABLE or direction not in ("asc", "desc"):
             raise FreshteamApiError(400, "invalid_value", "Value is not valid", "sort" if sort not in SORTABLE
                                     else "sort_type")
+        return sort, direction
+
+    def _ordered(self, request: web.Request) -> list[int]:
+        """Candidate ids in the asked order, cached until the data changes (lists are paged many times)."""
+        sort, direction = self._sorting(request)
         key = (sort, direction, self.state.version)
         if key not in self._orders:
             self._orders = {}
@@ -259,7 +265,9 @@ class FreshteamSandbox(FakeAts):
 
     async def list_job_applicants(self, request: web.Request) -> web.Response:
         job = _lookup(self.state.jobs, request, "Job posting")
-        applicants = sorted((a for a in self.state.applicants.values() if a.job_id == job["id"]), key=lambda a: a.id)
+        sort, direction = self._sorting(request)
+        applicants = sorted((a for a in self.state.applicants.values() if a.job_id == job["id"]),
+                            key=lambda a: (getattr(a, sort), a.id), reverse=direction == "desc")
         return self.paged(request, applicants, self.render_applicant)
 
     async def list_employees(self, request: web.Request) -> web.Response:
