@@ -350,3 +350,36 @@ async def test_a_link_to_an_earlier_page_is_refused_as_malformed(sessions: sessi
         rig = Rig(sandbox, f"{str(server.make_url('')).rstrip('/')}/api", client, clock)
         with pytest.raises(MalformedResponse, match="next page"):
             await sync(sessions, connection_id(sessions), rig)
+
+
+async def test_a_list_that_refuses_sort_and_a_job_gone_since_listing_do_not_stop_a_sync(
+        sessions: sessionmaker[Session]) -> None:
+    class Stricter(fake_module.FreshteamSandbox):
+        gone: int = 0
+
+        def _sorting(self, request: Any) -> tuple[str, str]:
+            if "sort" in request.query:
+                raise fake_module.FreshteamApiError(400, "invalid_value", "Value is not valid", "sort")
+            return super()._sorting(request)
+
+        async def list_job_applicants(self, request: Any) -> Any:
+            if int(request.match_info["id"]) == self.gone:
+                raise fake_module.FreshteamApiError(404, "not_found", "Job posting not found")
+            return await super().list_job_applicants(request)
+
+    clock = EpochClock(NOW + timedelta(days=1))
+    sandbox = Stricter(generate(seed=5, candidates=60, now=NOW), clock=clock)
+    async with TestServer(sandbox.app, host="127.0.0.1") as server, httpx.AsyncClient() as client:
+        rig = Rig(sandbox, f"{str(server.make_url('')).rstrip('/')}/api", client, clock)
+        cid = connection_id(sessions)
+        await sync(sessions, cid, rig)
+        clock.advance(600)
+        renamed = next(iter(sandbox.state.candidates.values()))
+        sandbox.state.update_candidate(renamed.id, first_name="Zoë", now=clock.moment())
+        sandbox.gone = next(a.job_id for a in sandbox.state.applicants.values()
+                            if sandbox.state.candidates[a.candidate_id] is not renamed)
+        clock.advance(60)
+        summary = await sync(sessions, cid, rig)
+        assert not summary.full and summary.updated == 1
+        assert stored(sessions, cid)[str(renamed.id)].first_name == "Zoë"
+        assert any(r.status == 400 for r in rig.api_requests())

@@ -17,7 +17,7 @@ from datetime import datetime
 import httpx
 
 from adapters.base import AtsAdapter, Capability, ConnectionConfig
-from adapters.errors import AuthError, ConfigError
+from adapters.errors import AtsError, ConfigError
 from adapters.freshteam.accounts import app_url, bare_domain, default_base_url
 from adapters.freshteam.client import AccountUnavailable, FreshteamClient, FreshteamHttp
 from adapters.freshteam.mapping import StageRules, to_user
@@ -74,8 +74,8 @@ class FreshteamAdapter(AtsAdapter):
             await self.freshteam.get("/employees", {"page": 1, "per_page": 1})
         except AccountUnavailable:
             raise
-        except AuthError as exc:
-            if exc.status != 403:
+        except AtsError as exc:
+            if exc.status not in (403, 404):
                 raise
             self.permission_warnings = [f"employees: {exc} Without them, organizers are not matched to "
                                         "Freshteam users."]

@@ -16,12 +16,13 @@ candidate whose application changed but whose own record did not is read by id t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from adapters.errors import AtsError
 from adapters.freshteam.client import PAGE_SIZE, FreshteamClient
 from adapters.freshteam.fields import as_text, id_of, parse_time
 from adapters.freshteam.mapping import (
@@ -109,20 +110,28 @@ class CandidateReads:
             await self._complete(rows, index, job_ids)
             yield self._batch(rows, index)
 
-    async def _recent_pages(self, path: str, since: datetime) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _recent_pages(self, path: str, since: datetime) -> AsyncGenerator[list[dict[str, Any]]]:
         """Pages of a list asked for newest change first, up to the first row older than `since` while the
         order holds (every row is checked); to the end when it does not."""
-        ordered, previous = True, None
-        async with aclosing(self.client.pages(path, NEWEST_FIRST)) as pages:
-            async for rows in pages:
-                for row in rows:
-                    moment = parse_time(row.get("updated_at"))
-                    if moment is None or (previous is not None and moment > previous):
-                        ordered = False
-                    previous = moment if moment is not None else previous
+        ordered, previous, started = True, None, False
+        try:
+            async with aclosing(self.client.pages(path, NEWEST_FIRST)) as pages:
+                async for rows in pages:
+                    started = True
+                    for row in rows:
+                        moment = parse_time(row.get("updated_at"))
+                        if moment is None or (previous is not None and moment > previous):
+                            ordered = False
+                        previous = moment if moment is not None else previous
+                    yield rows
+                    if ordered and previous is not None and previous < since:
+                        return
+        except AtsError as exc:
+            if started or exc.status != 400:
+                raise
+            # A list that refuses to be sorted (the reference lists `sort` for some lists only): read it all.
+            async for rows in self.client.pages(path):
                 yield rows
-                if ordered and previous is not None and previous < since:
-                    return
 
     async def _changed_applicants(self, job_ids: Iterable[str], since: datetime
                                   ) -> tuple[dict[str, list[Applied]], set[str]]:
@@ -130,7 +139,7 @@ class CandidateReads:
         index: dict[str, list[Applied]] = {}
         touched: set[str] = set()
         for job_id in job_ids:
-            async for rows in self._recent_pages(f"/job_postings/{job_id}/applicants", since):
+            async for rows in self._job_applicants(job_id, since):
                 for row in rows:
                     application = self._index_one(index, row, None, job_id)
                     if application is not None and _moved(application, since):
@@ -176,10 +185,22 @@ class CandidateReads:
     async def _applicants(self, job_ids: Iterable[str]) -> dict[str, list[Applied]]:
         index: dict[str, list[Applied]] = {}
         for job_id in job_ids:
-            async for rows in self.client.pages(f"/job_postings/{job_id}/applicants"):
+            async for rows in self._job_applicants(job_id):
                 for row in rows:
                     self._index_one(index, row, None, job_id)
         return index
+
+    async def _job_applicants(self, job_id: str, since: datetime | None = None
+                              ) -> AsyncGenerator[list[dict[str, Any]]]:
+        """A job's applicants (newest change first with `since`); a job gone since it was listed has none."""
+        path = f"/job_postings/{job_id}/applicants"
+        try:
+            async with aclosing(self._recent_pages(path, since) if since else self.client.pages(path)) as pages:
+                async for rows in pages:
+                    yield rows
+        except AtsError as exc:
+            if exc.status != 404:
+                raise
 
     def _index_one(self, index: dict[str, list[Applied]], row: Mapping[str, Any], candidate_id: str | None,
                    job_id: str | None) -> Application | None:
