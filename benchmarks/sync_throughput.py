@@ -22,7 +22,7 @@ the note under its table gives the whole-window floor as well.
 Lever has no bulk endpoint for resumes and files, so its full sync costs two requests per candidate
 (about 186,000 for 100k): at ×10 that is a 33-minute run, hence smaller default Lever rosters.
 
-    .venv/bin/python -m benchmarks.sync_throughput                      # defaults, ~12 min on 2 cores
+    .venv/bin/python -m benchmarks.sync_throughput                      # defaults, ~20 min on 2 cores
     .venv/bin/python -m benchmarks.sync_throughput --lever-sizes 20000,100000 --providers lever  # ~45 min
     .venv/bin/python -m benchmarks.sync_throughput --postgres           # also into PostgreSQL
     .venv/bin/python -m benchmarks.sync_throughput --sizes 1000 --scale 5 --changes 20
