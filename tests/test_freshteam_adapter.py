@@ -26,7 +26,7 @@ from adapters.freshteam import AccountUnavailable, FreshteamAdapter, bare_domain
 from adapters.freshteam.client import refusal
 from adapters.freshteam.mapping import StageRules, absolute_url, to_application, to_candidate
 from adapters.freshteam.pacing import WINDOW, MinutePacer
-from adapters.freshteam.policy import FreshteamWritePolicy
+from adapters.freshteam.policy import READ_ONLY, FreshteamWritePolicy
 from adapters.freshteam.spec import FRESHTEAM
 from adapters.models import ApplicationStatus
 from adapters.sandbox import freshteam as fake_module
@@ -36,10 +36,12 @@ from adapters.spec import WebhookScheme
 from adapters.webhooks import BadSignature, WebhookSecrets
 from adapters.write_policy import MeetingFacts
 from store.db import session_factory, transaction
-from store.models import Application, AtsConnection, Attachment, Candidate
+from store.meeting_models import Meeting, MeetingAttendee
+from store.models import Application, AtsConnection, Attachment, Candidate, User
 from store.sync import SyncSummary, sync_connection
 from tests import factories
 from tests.clocks import EpochClock
+from tests.outbox_events import happen, items, notices
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 APP = "https://acme.freshteam.com"
@@ -383,3 +385,50 @@ async def test_a_list_that_refuses_sort_and_a_job_gone_since_listing_do_not_stop
         assert not summary.full and summary.updated == 1
         assert stored(sessions, cid)[str(renamed.id)].first_name == "Zoë"
         assert any(r.status == 400 for r in rig.api_requests())
+
+
+@dataclass
+class MeetingRig:
+    sessions: sessionmaker[Session]
+    clock: EpochClock
+
+    def moment(self) -> datetime:
+        return self.clock.moment()
+
+
+async def test_a_meeting_with_a_freshteam_candidate_logs_nothing_and_the_organizer_is_told_once(
+        sessions: sessionmaker[Session], rig: Rig) -> None:
+    workspace = factories.workspace(sessions)
+    cid = factories.connection(sessions, workspace, provider="freshteam").id
+    await sync(sessions, cid, rig)
+    now = rig.clock.moment()
+    with transaction(sessions) as session:
+        candidate = session.scalars(select(Candidate).where(Candidate.connection_id == cid,
+                                                            Candidate.primary_email.is_not(None))).first()
+        assert candidate is not None
+        application = session.scalars(select(Application).where(Application.candidate_id == candidate.id)).first()
+        user = User(workspace_id=workspace.id, email="sam@example-corp.com", display_name="Sam", settings={})
+        session.add(user)
+        session.flush()
+        meeting = Meeting(
+            workspace_id=workspace.id, organizer_user_id=user.id, organizer_email=user.email, organizer_name="Sam",
+            state="requested", title="Phone screen", duration_minutes=45, location="Zoom", timezone="Europe/Berlin",
+            candidate_id=candidate.id, candidate_name=candidate.full_name, candidate_email=candidate.primary_email,
+            connection_id=cid, candidate_remote_id=candidate.remote_id,
+            application_remote_id=application.remote_id if application else None, job_name="Engineer",
+            window_start=now, window_end=now + timedelta(days=7), slots=[], round=0, round_started_at=now,
+            calendar_uid="m-1@hirebot", event_seq=0, created_at=now, updated_at=now,
+            attendees=[MeetingAttendee(email=user.email, name="Sam", role="organizer", user_id=user.id)])
+        session.add(meeting)
+        session.flush()
+        meeting_id = meeting.id
+    events = MeetingRig(sessions, rig.clock)
+    before = len(rig.sandbox.requests)
+    happen(events, meeting_id, "request_sent", extra={"to": "x@example.com"})
+    happen(events, meeting_id, "booked", actor="candidate", book=now + timedelta(days=2))
+
+    rows = items(events, meeting_id)
+    assert rows and all(row.state == "skipped" and row.skip_reason == READ_ONLY for row in rows)
+    told = notices(events)
+    assert len(told) == 1 and "to Freshteam: hirebot only reads Freshteam" in told[0].payload["text"]
+    assert len(rig.sandbox.requests) == before  # nothing was sent to Freshteam
