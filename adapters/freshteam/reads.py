@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,13 +47,6 @@ class Applied:
     letter: dict[str, Any] | None = None
 
 
-@dataclass
-class JobListing:
-    """The account's job postings as listed, kept between `list_jobs` and the candidate pages of one sync."""
-
-    jobs: list[Job] = field(default_factory=list)
-
-
 class CandidateReads:
     """The sync's reads, and the stages they saw."""
 
@@ -62,7 +55,7 @@ class CandidateReads:
         self.app_url = app_url
         self.rules = rules
         self.stages: dict[tuple[str | None, str], None] = {}  # (job, stage name) seen, in order
-        self._listed: JobListing | None = None
+        self._listed: list[Job] | None = None  # kept from `list_jobs` for the candidate read of one sync
         self._counted = 0
 
     # --- jobs ------------------------------------------------------------------------------------------
@@ -81,7 +74,7 @@ class CandidateReads:
                     job = to_job(row, status)
                     if job is not None:
                         found.setdefault(job.remote_id, job)
-        self._listed = JobListing(list(found.values()))
+        self._listed = list(found.values())
         return list(found.values())
 
     # --- candidates ------------------------------------------------------------------------------------
@@ -89,7 +82,7 @@ class CandidateReads:
     async def batches(self, since: datetime | None) -> AsyncIterator[CandidateBatch]:
         self._counted = self.client.http.requests_sent
         listed, self._listed = self._listed, None
-        job_ids = {job.remote_id for job in (listed.jobs if listed is not None else await self.jobs())}
+        job_ids = {job.remote_id for job in (listed if listed is not None else await self.jobs())}
         if since is None:
             index = await self._applicants(job_ids)
             async for rows in self.client.pages("/candidates"):
