@@ -432,3 +432,19 @@ async def test_a_meeting_with_a_freshteam_candidate_logs_nothing_and_the_organiz
     told = notices(events)
     assert len(told) == 1 and "to Freshteam: hirebot only reads Freshteam" in told[0].payload["text"]
     assert len(rig.sandbox.requests) == before  # nothing was sent to Freshteam
+
+
+async def test_a_server_that_refuses_the_status_filter_still_gives_every_job(sessions: sessionmaker[Session]) -> None:
+    class NoStatus(fake_module.FreshteamSandbox):
+        async def list_jobs(self, request: Any) -> Any:
+            if "status" in request.query:
+                raise fake_module.FreshteamApiError(400, "invalid_value", "Value is not valid", "status")
+            return await super().list_jobs(request)
+
+    clock = EpochClock(NOW + timedelta(days=1))
+    sandbox = NoStatus(generate(seed=5, candidates=60, now=NOW), clock=clock)
+    async with TestServer(sandbox.app, host="127.0.0.1") as server, httpx.AsyncClient() as client:
+        rig = Rig(sandbox, f"{str(server.make_url('')).rstrip('/')}/api", client, clock)
+        summary = await sync(sessions, connection_id(sessions), rig)
+    assert summary.jobs == sum(1 for job in sandbox.state.jobs.values() if not job["deleted"])
+    assert summary.created == 60

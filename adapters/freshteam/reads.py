@@ -65,17 +65,29 @@ class CandidateReads:
         follows in the same sync.
 
         The list is asked for once per status the reference names, because it does not say what the list
-        holds without one (a server that ignores `status` gives repeats, which are dropped).
+        holds without one (a server that ignores `status` gives repeats, which are dropped; one that refuses
+        a status with a 400 has no jobs in it). Refused every time, the list is read once without one.
         """
         found: dict[str, Job] = {}
+        refused = 0
         for status in JOB_STATUSES:
-            async for rows in self.client.pages("/job_postings", {"status": status}):
-                for row in rows:
-                    job = to_job(row, status)
-                    if job is not None:
-                        found.setdefault(job.remote_id, job)
+            try:
+                await self._collect_jobs(found, {"status": status}, status)
+            except AtsError as exc:
+                if exc.status != 400:
+                    raise
+                refused += 1
+        if refused == len(JOB_STATUSES):
+            await self._collect_jobs(found, {}, None)
         self._listed = list(found.values())
         return list(found.values())
+
+    async def _collect_jobs(self, found: dict[str, Job], params: Mapping[str, Any], status: str | None) -> None:
+        async for rows in self.client.pages("/job_postings", params):
+            for row in rows:
+                job = to_job(row, status)
+                if job is not None:
+                    found.setdefault(job.remote_id, job)
 
     # --- candidates ------------------------------------------------------------------------------------
 
