@@ -16,6 +16,7 @@ candidate whose application changed but whose own record did not is read by id t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -39,12 +40,24 @@ from adapters.models import Application, Attachment, Candidate, CandidateBatch, 
 NEWEST_FIRST = {"sort": "updated_at", "sort_type": "desc"}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Applied:
-    """What the index keeps of one applicant: its application, and the raw cover letter if it is a file."""
+    """What the index keeps of one applicant, compactly (a full sync holds every applicant of the account):
+    the fields its application is made from, as Freshteam sent them, and the cover letter if it is a file.
+    The application itself is made when its candidate's page is."""
 
-    application: Application
+    applicant_id: str
+    job_id: str | None
+    stage: Any
+    sub_stage: Any
+    created_at: Any
+    updated_at: Any
     letter: dict[str, Any] | None = None
+
+    def application(self, candidate_id: str, rules: StageRules) -> Application | None:
+        row = {"id": self.applicant_id, "job_id": self.job_id, "stage": self.stage, "sub_stage": self.sub_stage,
+               "created_at": self.created_at, "updated_at": self.updated_at}
+        return to_application(row, rules, candidate_id=candidate_id)
 
 
 class CandidateReads:
@@ -159,7 +172,7 @@ class CandidateReads:
             candidate_id = as_text(row.get("id"))
             if candidate_id is None:
                 continue
-            known = {entry.application.remote_id for entry in index.get(candidate_id, [])}
+            known = {entry.applicant_id for entry in index.get(candidate_id, [])}
             for applicant_id in applicant_ids(row):
                 if applicant_id in known:
                     continue
@@ -213,11 +226,13 @@ class CandidateReads:
         if application is None:
             return None
         entries = index.setdefault(application.candidate_remote_id, [])
-        if any(entry.application.remote_id == application.remote_id for entry in entries):
+        if any(entry.applicant_id == application.remote_id for entry in entries):
             return application
         letter = row.get("cover_letter")
-        entries.append(Applied(application, {"id": row.get("id"), "cover_letter": letter}
-                               if isinstance(letter, dict | list) else None))
+        entries.append(Applied(application.remote_id, _kept(application.job_remote_id), _kept(row.get("stage")),
+                               _kept(row.get("sub_stage")), row.get("created_at"), row.get("updated_at"),
+                               {"id": row.get("id"), "cover_letter": letter} if isinstance(letter, dict | list)
+                               else None))
         if application.stage_name:
             self.stages.setdefault((application.job_remote_id, application.stage_name), None)
         return application
@@ -229,7 +244,8 @@ class CandidateReads:
         for row in rows:
             candidate_id = id_of(row.get("id"))
             entries = index.get(candidate_id or "", [])
-            mine = [entry.application for entry in entries]
+            made = (entry.application(candidate_id or "", self.rules) for entry in entries)
+            mine = [application for application in made if application is not None]
             candidate = to_candidate(row, mine, self.app_url)
             if candidate is None:
                 continue
@@ -244,6 +260,11 @@ class CandidateReads:
     def seen_stages(self) -> list[JobInterviewStage]:
         return [JobInterviewStage(remote_id=f"{job or ''}:{name}", job_remote_id=job, name=name, sort_order=number)
                 for number, (job, name) in enumerate(self.stages)]
+
+
+def _kept(value: Any) -> Any:
+    """Texts repeated across applicants (job ids, stage names) kept once."""
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def _changed(row: Mapping[str, Any], since: datetime) -> bool:
