@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.registry import SPECS, find_spec, spec_for
+from adapters.registry import all_specs, find_spec, spec_for
 from adapters.write_policy import AtsPerson, MeetingFacts, WriteDecision, WritePolicy
 from scheduler.jobs import PlannedJob, job_row
 from store.intake_models import CandidateIntake
@@ -313,7 +313,7 @@ def _target(session: Session, meeting: Meeting, *, pushed: bool = False) -> _Tar
 def _unlinked_target(session: Session, meeting: Meeting) -> _Target:
     """A meeting with someone in no connection: owed only to an ATS whose policy says so (the first such
     active connection), which cannot log it; otherwise nothing is owed."""
-    owed = [spec.name for spec in SPECS if spec.write_policy.unlinked_problem(meeting.candidate_name) is not None]
+    owed = [spec.name for spec in all_specs() if spec.write_policy.unlinked_problem(meeting.candidate_name) is not None]
     connection = session.scalar(select(AtsConnection).where(
         AtsConnection.workspace_id == meeting.workspace_id, AtsConnection.provider.in_(owed),
         AtsConnection.is_active.is_(True)).order_by(AtsConnection.id).limit(1)) if owed else None
