@@ -60,6 +60,8 @@ class RetryPolicy:
     max_rate_wait: float = 60.0
     # Reset times come rounded to whole seconds; arriving a little late beats arriving early.
     rate_reset_margin: float = 0.5
+    # How long to wait after a 429 that says neither Retry-After nor a reset time (None: the backoff).
+    rate_limit_wait: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -214,6 +216,8 @@ class AtsHttp:
         retry_after = self._retry_after(response) if status in (429, 503) else None
         if status == 429 and retry_after is None:
             retry_after = self._reset_wait(response.headers)
+        if status == 429 and retry_after is None:
+            retry_after = self.policy.rate_limit_wait
         last.status, last.reason, last.retry_after = status, f"HTTP {status}", retry_after
         last.history.append(str(status))
         wait = retry_after if retry_after is not None else self._backoff(attempt)

@@ -40,7 +40,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("workable", "Workable", spec="adapters.workable.spec:WORKABLE"),
     Listing("breezyhr", "BreezyHR", ("breezy",)),
     Listing("zoho", "Zoho Recruit"),
-    Listing("freshteam", "Freshteam"),
+    Listing("freshteam", "Freshteam", spec="adapters.freshteam.spec:FRESHTEAM"),
     Listing("teamtailor", "Teamtailor", spec="adapters.teamtailor.spec:TEAMTAILOR"),
     Listing("recruitee", "Recruitee"),
 )

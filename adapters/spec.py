@@ -75,6 +75,7 @@ class WebhookScheme(StrEnum):
     GENERATED_SECRET = "generated_secret"  # hirebot generates one at connect time; the admin pastes it into the ATS
     ISSUED_TOKENS = "issued_tokens"  # the ATS issues a token per webhook; the admin pastes each into hirebot
     API_CREDENTIAL = "api_credential"  # the ATS signs with the connection's own API credential (`credential`)
+    POLLING = "polling"  # the ATS sends no webhooks: hirebot polls it, and `setup` says so
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ SCHEME_TEXT = {
     WebhookScheme.ISSUED_TOKENS: "{label} issues a signature token per webhook; paste each into hirebot "
                                  "(`hirebot webhooks add-token`)",
     WebhookScheme.API_CREDENTIAL: "{label} signs with the connection's own token; nothing to paste",
+    WebhookScheme.POLLING: "none: {label} sends no webhooks, so hirebot polls it",
 }
 
 

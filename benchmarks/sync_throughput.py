@@ -1,5 +1,9 @@
 """Benchmark: a full sync of a large roster from each fake ATS, held against the fake's own rate limit.
 
+Each provider is driven through its profile in benchmarks/sync_profiles/ (its fake, documented limit,
+adapter and how its data is changed); `--providers` takes any registered profile, and each gets its own
+`--<provider>-sizes` and `--<provider>-scale` options.
+
 A sync that talks to a rate-limited API can go no faster than its rate-limit floor (requests needed /
 allowed rate); this measures how close the real adapter + sync engine come to it, how much memory the
 syncing process needs (it should not grow with the roster), and what an incremental sync costs after
@@ -7,20 +11,22 @@ syncing process needs (it should not grow with the roster), and what an incremen
 command line, so its CPU and memory do not count against the syncing process, and each sync runs in a
 fresh process so its peak RSS is its own.
 
-The documented limits (Greenhouse 75 requests per 30 s, Lever 10 requests/s) make a 100k-candidate run
-take hours, so the scale multiplies the fake's limit, the adapter's own pacing where it has one (Lever
-sends no rate-limit headers, so the adapter paces itself) and the floor by the same factor: the ratio
-floor / wall is what matters, and it stays meaningful while the scaled rate is well below what the
-machine can serve. Greenhouse's windows are fixed, so a run may finish inside its last window and beat
-the plain floor (ratio above 1); the note under its table gives the whole-window floor as well.
+The documented limits (Greenhouse 75 requests per 30 s, Lever 10 requests/s, Freshteam 50 per minute)
+make a 100k-candidate run take hours, so the scale multiplies the fake's limit, the adapter's own pacing
+where it has one (Lever sends no rate-limit headers, so the adapter paces itself) and the floor by the
+same factor: the ratio floor / wall is what matters, and it stays meaningful while the scaled rate is well
+below what the machine can serve. A provider whose windows are fixed (Greenhouse) starts its full sync on
+a window boundary; a run may finish inside its last window and beat the plain floor (ratio above 1), so
+the note under its table gives the whole-window floor as well.
 
 Lever has no bulk endpoint for resumes and files, so its full sync costs two requests per candidate
 (about 186,000 for 100k): at ×10 that is a 33-minute run, hence smaller default Lever rosters.
 
-    .venv/bin/python -m benchmarks.sync_throughput                      # defaults, ~12 min on 2 cores
+    .venv/bin/python -m benchmarks.sync_throughput                      # defaults, ~20 min on 2 cores
     .venv/bin/python -m benchmarks.sync_throughput --lever-sizes 20000,100000 --providers lever  # ~45 min
     .venv/bin/python -m benchmarks.sync_throughput --postgres           # also into PostgreSQL
     .venv/bin/python -m benchmarks.sync_throughput --sizes 1000 --scale 5 --changes 20
+    .venv/bin/python -m benchmarks.sync_throughput --providers freshteam --freshteam-sizes 20000
 """
 
 from __future__ import annotations
@@ -42,43 +48,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.sync_profiles import PROFILES, SyncProfile, profile_for
+
 DEFAULT_CHANGES = 100
 DEFAULT_POSTGRES_URL = os.environ.get("HIREBOT_TEST_POSTGRES_URL",
                                       "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FAKE_START_SECONDS = 300.0
 TARGET_RATIO = 0.85
 TARGET_PEAK_MB = 300.0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """A provider's documented rate limit, how its fake is started with it, and the default scale-up."""
-
-    provider: str
-    module: str  # the fake's command line: python -m <module>
-    requests: int  # allowed requests ...
-    per_seconds: float  # ... per this many seconds
-    default_scale: float
-    default_sizes: tuple[int, ...]
-    described: str
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.per_seconds
-
-    def fake_arguments(self, scale: float) -> list[str]:
-        if self.provider == "greenhouse":
-            return ["--rate-limit", str(round(self.requests * scale))]
-        return ["--rate-limit", f"{self.requests * scale:g}"]
-
-
-# Lever's default rosters are smaller (see the module docstring); --lever-sizes 20000,100000 runs it whole.
-LIMITS = {
-    "greenhouse": Limits("greenhouse", "adapters.sandbox.greenhouse", 75, 30.0, 10.0, (20_000, 100_000),
-                         "75 requests per fixed 30 s window"),
-    "lever": Limits("lever", "adapters.sandbox.lever", 10, 1.0, 10.0, (2_000, 10_000),
-                    "10 requests/s (token bucket, burst 20)"),
-}
 
 
 @dataclass
@@ -108,7 +85,7 @@ class RunResult:
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the full sync
 
     def floor(self, requests: int) -> float:
-        return requests / (LIMITS[self.provider].rate * self.scale)
+        return requests / (profile_for(self.provider).rate * self.scale)
 
 
 # =====================================================================================================
@@ -116,14 +93,17 @@ class RunResult:
 # =====================================================================================================
 
 class Meter:
-    """Counts the adapter's responses as its httpx client receives them (counters only: memory stays flat)."""
+    """Counts the adapter's responses as its httpx client receives them (counters only: memory stays flat).
 
-    def __init__(self) -> None:
+    Only paths the provider's limit meters count (Greenhouse's token endpoint has its own window)."""
+
+    def __init__(self, profile: SyncProfile) -> None:
+        self.metered = profile.metered
         self.answered = 0
         self.rate_limited = 0
 
     async def __call__(self, response: Any) -> None:
-        if response.request.url.path == "/token":  # metered by its own window, not the API's
+        if not self.metered(response.request.url.path):
             return
         if response.status_code == 429:
             self.rate_limited += 1
@@ -144,23 +124,6 @@ def rss_mb() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
-def build_adapter(provider: str, url: str, client: Any, scale: float) -> Any:
-    from adapters import lever
-    from adapters.base import ConnectionConfig
-    from adapters.greenhouse import GreenhouseAdapter
-    from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-    from adapters.sandbox.lever import SANDBOX_API_KEY
-
-    if provider == "greenhouse":
-        secrets = {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
-        config = ConnectionConfig(base_url=url, credentials=secrets, settings={"auth_url": f"{url}/token"})
-        return GreenhouseAdapter(config, client)
-    # Lever sends no rate-limit headers, so the adapter paces itself: scale its pace with the fake's limit.
-    config = ConnectionConfig(base_url=url, credentials={"api_key": SANDBOX_API_KEY},
-                              settings={"requests_per_second": lever.DEFAULT_RATE * scale})
-    return lever.LeverAdapter(config, client)
 
 
 def add_connection(sessions: Any, provider: str, url: str) -> int:
@@ -208,42 +171,14 @@ def spread_remote_ids(sessions: Any, connection_id: int, how_many: int) -> list[
     return ids[::step][:how_many]
 
 
-async def make_changes(provider: str, url: str, remote_ids: Sequence[str], scale: float) -> None:
-    """Change each candidate through the fake's own write API, staying inside its rate limit."""
-    import httpx
-
-    from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-    from adapters.sandbox.lever import SANDBOX_API_KEY
-
-    pause = 1.0 / (LIMITS[provider].rate * scale)
-    async with httpx.AsyncClient(timeout=30) as client:
-        if provider == "greenhouse":
-            token = await client.post(f"{url}/token", data={"grant_type": "client_credentials"},
-                                      auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET))
-            token.raise_for_status()
-            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        for number, remote_id in enumerate(remote_ids):
-            while True:
-                if provider == "greenhouse":
-                    response = await client.patch(f"{url}/v3/candidates/{remote_id}", headers=headers,
-                                                  json={"title": f"Benchmark change {number}"})
-                else:
-                    response = await client.post(f"{url}/opportunities/{remote_id}/addTags",
-                                                 auth=(SANDBOX_API_KEY, ""), json={"tags": ["benchmark"]})
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-            await asyncio.sleep(pause)
-
-
-async def wait_for_fresh_window(provider: str, scale: float) -> None:
-    """Let the rate limit recover, so the incremental run starts where a periodic poll would."""
-    if provider == "greenhouse":  # fixed windows aligned to multiples of 30 s
-        window = LIMITS[provider].per_seconds
+async def wait_for_fresh_window(profile: SyncProfile, scale: float) -> None:
+    """Let the rate limit recover, so the incremental run starts where a periodic poll would: fixed windows
+    wait for the next boundary, others as long as the profile says its limit takes to recover."""
+    if profile.fixed_windows:  # windows aligned to multiples of per_seconds
+        window = profile.per_seconds
         await asyncio.sleep(window - time.time() % window + 0.5)
-    else:  # the token bucket refills 20 requests at the scaled rate
-        await asyncio.sleep(20 / (LIMITS[provider].rate * scale) + 0.1)
+    else:
+        await asyncio.sleep(profile.recover_seconds(scale))
 
 
 @dataclass
@@ -254,6 +189,7 @@ class Syncer:
     connection_id: int
     adapter: Any
     meter: Meter
+    profile: SyncProfile
 
     async def run(self, *, full: bool) -> tuple[Any, int, int, float]:
         """Sync once; return the summary, API requests answered, 429s, and seconds taken."""
@@ -268,8 +204,8 @@ class Syncer:
 
 
 async def measure_full_sync(syncer: Syncer, result: RunResult) -> None:
-    if result.provider == "greenhouse":  # start on a window boundary, so no partial window comes free
-        await wait_for_fresh_window(result.provider, result.scale)
+    if syncer.profile.fixed_windows:  # start on a window boundary, so no partial window comes free
+        await wait_for_fresh_window(syncer.profile, result.scale)
     before = os.getloadavg()[0]
     _, result.requests, result.rate_limited, result.wall_seconds = await syncer.run(full=True)
     result.peak_rss_mb = peak_rss_mb()
@@ -280,14 +216,14 @@ async def measure_full_sync(syncer: Syncer, result: RunResult) -> None:
 
 async def measure_incremental_syncs(syncer: Syncer, result: RunResult, url: str, changes: int) -> None:
     """One incremental run with nothing changed (the baseline), then one after `changes` changes."""
-    await wait_for_fresh_window(result.provider, result.scale)
+    await wait_for_fresh_window(syncer.profile, result.scale)
     quiet, result.quiet_requests, _, result.quiet_seconds = await syncer.run(full=False)
     result.quiet_listed = quiet.created + quiet.updated + quiet.unchanged
     if not changes:
         return
     chosen = spread_remote_ids(syncer.sessions, syncer.connection_id, changes)
-    await make_changes(result.provider, url, chosen, result.scale)
-    await wait_for_fresh_window(result.provider, result.scale)
+    await syncer.profile.make_changes(url, chosen, result.scale)
+    await wait_for_fresh_window(syncer.profile, result.scale)
     changed, result.change_requests, _, result.change_seconds = await syncer.run(full=False)
     result.changes = len(chosen)
     result.change_listed = changed.created + changed.updated + changed.unchanged
@@ -300,16 +236,17 @@ async def measure(provider: str, url: str, size: int, database_url: str, scale: 
 
     from store.db import make_engine, session_factory, upgrade
 
+    profile = profile_for(provider)
     result = RunResult(provider=provider, size=size, database=database_url.split(":", 1)[0].split("+")[0],
                        scale=scale, rss_start_mb=rss_mb())
     engine = make_engine(database_url)
     try:
         upgrade(engine)
         sessions = session_factory(engine)
-        meter = Meter()
+        meter = Meter(profile)
         async with httpx.AsyncClient(event_hooks={"response": [meter]}) as client:
             syncer = Syncer(sessions, add_connection(sessions, provider, url),
-                            build_adapter(provider, url, client, scale), meter)
+                            profile.build_adapter(url, client, scale), meter, profile)
             await measure_full_sync(syncer, result)
             await measure_incremental_syncs(syncer, result, url, changes)
     finally:
@@ -329,14 +266,14 @@ def worker_main(arguments: dict[str, Any]) -> None:
 # =====================================================================================================
 
 @contextmanager
-def running_fake(limits: Limits, size: int, scale: float) -> Iterator[str]:
+def running_fake(profile: SyncProfile, size: int, scale: float) -> Iterator[str]:
     """Start the fake's command line in its own process and yield its API URL once it serves."""
-    command = [sys.executable, "-u", "-m", limits.module, "--candidates", str(size),
-               *limits.fake_arguments(scale)]
+    command = [sys.executable, "-u", "-m", profile.fake_module, "--candidates", str(size),
+               *profile.fake_arguments(scale)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                cwd=Path(__file__).resolve().parent.parent)
     try:
-        yield _served_url(process, limits)
+        yield _served_url(process, profile)
     finally:
         process.terminate()
         try:
@@ -346,18 +283,18 @@ def running_fake(limits: Limits, size: int, scale: float) -> Iterator[str]:
             process.wait()
 
 
-def _served_url(process: subprocess.Popen[str], limits: Limits) -> str:
+def _served_url(process: subprocess.Popen[str], profile: SyncProfile) -> str:
     """The fakes print their address on the first line once generated and listening."""
     assert process.stdout is not None
     deadline = time.monotonic() + FAKE_START_SECONDS
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
-            raise RuntimeError(f"the {limits.provider} fake exited before serving (code {process.poll()})")
+            raise RuntimeError(f"the {profile.provider} fake exited before serving (code {process.poll()})")
         for word in line.split():
             if word.startswith("http://"):
                 return word.rstrip("/")
-    raise RuntimeError(f"the {limits.provider} fake did not start within {FAKE_START_SECONDS:.0f} s")
+    raise RuntimeError(f"the {profile.provider} fake did not start within {FAKE_START_SECONDS:.0f} s")
 
 
 def run_worker(provider: str, url: str, size: int, database_url: str, scale: float, changes: int
@@ -474,10 +411,10 @@ def print_report(results: Sequence[RunResult]) -> None:
         groups.setdefault((result.provider, result.database), []).append(result)
     for (provider, database_kind), group in groups.items():
         group.sort(key=lambda r: r.size)
-        limits = LIMITS[provider]
+        profile = profile_for(provider)
         scale = group[0].scale
-        title = (f"{provider.title()} → {database_kind}: {limits.described}, scaled ×{scale:g} "
-                 f"= {limits.rate * scale:,.1f} requests/s")
+        title = (f"{provider.title()} → {database_kind}: {profile.described}, scaled ×{scale:g} "
+                 f"= {profile.rate * scale:,.1f} requests/s")
         table = Table(title=title, title_justify="left")
         table.add_column("measure", no_wrap=True)
         for result in group:
@@ -487,7 +424,7 @@ def print_report(results: Sequence[RunResult]) -> None:
         for row in report_rows(group):
             table.add_row(row.measure, *row.values, row.baseline, row.target)
         console.print(table)
-        if provider == "greenhouse":
+        if profile.fixed_windows:
             for result in group:
                 console.print(_window_note(result))
         console.print()
@@ -495,10 +432,10 @@ def print_report(results: Sequence[RunResult]) -> None:
 
 def _window_note(result: RunResult) -> str:
     """Fixed windows make the plain floor approximate: the last window may be used only in part."""
-    limits = LIMITS[result.provider]
-    per_window = round(limits.requests * result.scale)
+    profile = profile_for(result.provider)
+    per_window = round(profile.requests * result.scale)
     windows = math.ceil(result.requests / per_window)
-    whole = (windows - 1) * limits.per_seconds
+    whole = (windows - 1) * profile.per_seconds
     return (f"  {result.size:,} candidates: {result.requests:,} requests need {windows} windows of "
             f"{per_window:,}; "
             f"started on a window boundary, the last one opens at {whole:,.0f} s "
@@ -513,16 +450,18 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sync_throughput",
                                      description="Full and incremental sync from each fake ATS against its "
                                                  "rate-limit floor.")
-    parser.add_argument("--providers", default=",".join(LIMITS), help="comma-separated (default: all)")
+    parser.add_argument("--providers", default=",".join(PROFILES),
+                        help=f"comma-separated, from {', '.join(PROFILES)} (default: all)")
     parser.add_argument("--sizes", default=None, help="roster sizes for every provider, comma-separated")
     parser.add_argument("--scale", type=float, default=None,
                         help="multiply every fake's rate limit (and the floor) by this")
-    for name, limits in LIMITS.items():
-        default_sizes = ",".join(map(str, limits.default_sizes))
+    for name in PROFILES:
+        profile = profile_for(name)
+        default_sizes = ",".join(map(str, profile.default_sizes))
         parser.add_argument(f"--{name}-sizes", default=None,
                             help=f"roster sizes for {name} (default {default_sizes})")
         parser.add_argument(f"--{name}-scale", type=float, default=None,
-                            help=f"rate-limit scale for {name} (default {limits.default_scale:g})")
+                            help=f"rate-limit scale for {name} (default {profile.default_scale:g})")
     parser.add_argument("--changes", type=int, default=DEFAULT_CHANGES,
                         help="candidates changed on the fake before the incremental sync (default 100)")
     parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_URL, default=None, metavar="URL",
@@ -534,12 +473,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def plan_for(arguments: argparse.Namespace, provider: str) -> tuple[float, list[int]]:
     """Scale and roster sizes for `provider`: its own option, else the shared one, else its defaults."""
-    limits = LIMITS[provider]
+    profile = profile_for(provider)
     scale = next((value for value in (getattr(arguments, f"{provider}_scale"), arguments.scale)
-                  if value is not None), limits.default_scale)
+                  if value is not None), profile.default_scale)
     raw_sizes = getattr(arguments, f"{provider}_sizes") or arguments.sizes
     sizes = sorted({int(size) for size in raw_sizes.split(",") if size.strip()}) if raw_sizes \
-        else list(limits.default_sizes)
+        else list(profile.default_sizes)
     if scale <= 0 or not sizes or min(sizes) <= 0:
         raise SystemExit(f"{provider}: the scale and the roster sizes must be positive.")
     return float(scale), sizes
@@ -551,9 +490,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         worker_main(json.loads(arguments.worker))
         return
     providers = [name.strip() for name in arguments.providers.split(",") if name.strip()]
-    unknown = [name for name in providers if name not in LIMITS]
+    unknown = [name for name in providers if name not in PROFILES]
     if unknown:
-        raise SystemExit(f"Unknown provider {unknown[0]!r}: choose from {', '.join(LIMITS)}.")
+        raise SystemExit(f"Unknown provider {unknown[0]!r}: choose from {', '.join(PROFILES)}.")
     plans = {provider: plan_for(arguments, provider) for provider in providers}
     databases = ["sqlite"]
     if arguments.postgres:
@@ -568,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for kind in databases:
                 for size in sizes:
                     print(f"{provider}, {size:,} candidates, {kind}, scale ×{scale:g} …", flush=True)
-                    with running_fake(LIMITS[provider], size, scale) as url, \
+                    with running_fake(profile_for(provider), size, scale) as url, \
                             database(kind, provider, size, arguments.postgres or "", Path(folder)) as target:
                         results.append(run_worker(provider, url, size, target, scale, arguments.changes))
     print_report(results)

@@ -58,6 +58,8 @@ def webhook_instructions(runtime: Runtime) -> list[WebhookInstruction]:
 def _instruction(runtime: Runtime, row: AtsConnection) -> WebhookInstruction:
     url = webhook_url(runtime.settings, row.provider, row.id)
     webhooks = spec_for(row.provider).webhooks
+    if webhooks.scheme is WebhookScheme.POLLING:  # nothing to paste anywhere: the note says why
+        return WebhookInstruction(row.id, row.provider, row.name, "none (polling only)", webhooks.setup, ())
     if webhooks.scheme is WebhookScheme.GENERATED_SECRET:
         return WebhookInstruction(row.id, row.provider, row.name, url, generated_secret(runtime.box, row),
                                   webhooks.events)
@@ -69,8 +71,9 @@ def _instruction(runtime: Runtime, row: AtsConnection) -> WebhookInstruction:
 def public_url_problem(settings: Settings) -> str | None:
     """Why an ATS could not reach these URLs, or None. Every ATS delivers only to public HTTPS addresses."""
     parts = urlsplit(settings.public_url)
+    senders = [spec.label for spec in all_specs() if spec.webhooks.scheme is not WebhookScheme.POLLING]
     if parts.scheme != "https" or (parts.hostname or "") in LOCAL_HOSTS:
-        return (f"{_labels([spec.label for spec in all_specs()])} only deliver to a public HTTPS address, and "
+        return (f"{_labels(senders)} only deliver to a public HTTPS address, and "
                 f"hirebot's is {settings.public_url}. Set HIREBOT_PUBLIC_URL to the address the internet "
                 "reaches hirebot at.")
     return None

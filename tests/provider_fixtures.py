@@ -20,13 +20,15 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import greenhouse, lever, teamtailor, workable
+from adapters import freshteam, greenhouse, lever, teamtailor, workable
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
+from adapters.sandbox import freshteam as freshteam_fake
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
+from adapters.sandbox.freshteam_dataset import generate as freshteam_dataset
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.lever_dataset import Opportunity
 from adapters.sandbox.lever_dataset import generate as lever_dataset
@@ -135,6 +137,7 @@ class Provider:
     verify_webhook: Callable[[Delivery, str], bool]  # the adapter module's own signature check
     forge_webhook: Callable[[Delivery], Delivery]  # the same delivery with a signature nobody made
     webhook_refresh: Callable[[Delivery], tuple[str, ...]]  # ids a verified delivery hands refresh_candidates
+    no_webhooks: str = ""  # why the provider sends no webhooks at all (its webhook case is skipped, saying so)
 
 
 @asynccontextmanager
@@ -497,6 +500,66 @@ WORKABLE = Provider(
 )
 
 
+# --- Freshteam (read-only; no webhooks) -----------------------------------------------------------------
+
+
+def _freshteam_sandbox(clock: EpochClock) -> freshteam_fake.FreshteamSandbox:
+    return freshteam_fake.FreshteamSandbox(freshteam_dataset(seed=11, candidates=130, now=NOW), clock=clock,
+                                           chaos=freshteam_fake.Chaos(sleep=clock.sleep))
+
+
+def _freshteam_adapter(fake: Fake, wrong_key: str | None) -> AtsAdapter:
+    config = ConnectionConfig(base_url=f"{fake.root_url}{freshteam_fake.API_PREFIX}",
+                              credentials={"api_key": wrong_key or freshteam_fake.SANDBOX_API_KEY},
+                              settings={"domain": freshteam_fake.SANDBOX_DOMAIN})
+    return freshteam.FreshteamAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
+                                      clock=fake.clock, rng=random.Random(5))
+
+
+def _freshteam_listing(sandbox: freshteam_fake.FreshteamSandbox) -> list[str]:
+    return [str(cid) for cid in sorted(sandbox.state.candidates)]  # the list's own order: oldest id first
+
+
+def _freshteam_applications(sandbox: freshteam_fake.FreshteamSandbox) -> dict[str, str]:
+    return {str(a.id): str(a.candidate_id) for a in sandbox.state.applicants.values()}
+
+
+def _freshteam_attachments(sandbox: freshteam_fake.FreshteamSandbox) -> dict[str, str]:
+    state = sandbox.state
+    found = {str(file_id): str(c.id) for c in state.candidates.values() for file_id, _, _ in c.resumes}
+    return found | {str(a.cover_letter[0]): str(a.candidate_id) for a in state.applicants.values() if a.cover_letter}
+
+
+def _freshteam_add(sandbox: freshteam_fake.FreshteamSandbox, now: datetime) -> str:
+    return str(sandbox.state.add_candidate("Siobhán", "Ní Bhriain", email="siobhan@example.ie", now=now).id)
+
+
+def _freshteam_rename(sandbox: freshteam_fake.FreshteamSandbox, remote_id: str, first_name: str,
+                      now: datetime) -> None:
+    sandbox.state.update_candidate(int(remote_id), first_name=first_name, now=now)
+
+
+def _freshteam_delete(sandbox: freshteam_fake.FreshteamSandbox, remote_id: str) -> None:
+    sandbox.state.delete_candidate(int(remote_id))
+
+
+def _freshteam_no_webhooks(*args: Any) -> Any:
+    raise AssertionError("Freshteam sends no webhooks")
+
+
+FRESHTEAM = Provider(
+    name="freshteam", page_size=freshteam.PAGE_SIZE, api_prefix=freshteam_fake.API_PREFIX,
+    list_path="/candidates", refused_message="Freshteam refused the API key",
+    build_sandbox=_freshteam_sandbox, build_adapter=_freshteam_adapter, listing=_freshteam_listing,
+    applications=_freshteam_applications, attachments=_freshteam_attachments, loners=_freshteam_listing,
+    add_candidate=_freshteam_add, rename=_freshteam_rename, delete=_freshteam_delete,
+    register_webhook=_freshteam_no_webhooks, emit_webhook=_freshteam_no_webhooks,
+    verify_webhook=_freshteam_no_webhooks, forge_webhook=_freshteam_no_webhooks,
+    webhook_refresh=_freshteam_no_webhooks,
+    no_webhooks="Freshteam documents no webhooks: hirebot polls it",
+)
+
+
 PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (
-    GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE,
+    GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, FRESHTEAM,
 )}

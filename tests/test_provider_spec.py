@@ -50,7 +50,8 @@ def test_every_spec_is_complete(spec: ProviderSpec) -> None:
         assert re.fullmatch(r"[a-z][a-z_]*", field.name) and field.label and field.flag_help.endswith(".")
         assert field.default is None or not field.choices or field.default in field.choices
         assert not (field.required and field.default is not None)  # a default makes a flag optional
-    assert spec.webhooks.events and len(set(spec.webhooks.events)) == len(spec.webhooks.events)
+    assert spec.webhooks.events or spec.webhooks.scheme is WebhookScheme.POLLING  # polled: nothing to turn on
+    assert len(set(spec.webhooks.events)) == len(spec.webhooks.events)
     if spec.webhooks.scheme is WebhookScheme.ISSUED_TOKENS:
         assert spec.webhooks.token_source and "{connection_id}" in spec.webhooks.setup
     defaults = {f.name: f.default for f in spec.fields if f.default is not None}
@@ -67,7 +68,7 @@ def test_an_unknown_provider_names_the_supported_ones() -> None:
     known = ", ".join(sorted(spec.name for spec in all_specs()))  # greenhouse, lever, ... as each ATS joins
     with pytest.raises(ConfigError, match=rf"Unknown ATS provider 'taleo'\. Known providers: {re.escape(known)}\."):
         spec_for("taleo")
-    with pytest.raises(ConfigError, match="Known providers: greenhouse, lever"):
+    with pytest.raises(ConfigError, match=f"Known providers: {re.escape(known)}"):
         adapter_for("taleo", None, None)  # type: ignore[arg-type]  # refused before either is used
     result = CliRunner().invoke(cli_app, ["connect", "taleo"])
     assert result.exit_code == 2 and "No such command 'taleo'" in result.output

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.sandbox import freshteam as freshteam_fake
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
-from tests.provider_fixtures import GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, Provider
+from tests.provider_fixtures import FRESHTEAM, GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, Provider
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,33 @@ WORKABLE_WRITES = Writer(
 )
 
 
+# --- Freshteam (read-only: every write answers NotSupported) ---------------------------------------------
+
+
+def _freshteam_subject(sandbox: freshteam_fake.FreshteamSandbox) -> Subject:
+    state = sandbox.state
+    staff = [str(eid) for eid, employee in state.employees.items() if employee["status"] == "active"]
+    applicant = next(a for a in state.applicants.values() if a.stage not in ("Hired", "Rejected"))
+    return Subject(str(applicant.candidate_id), str(applicant.id), staff[0], staff[1])
+
+
+def _freshteam_nothing(*args: Any) -> Any:
+    raise AssertionError("hirebot writes nothing to Freshteam, so nothing is written there to look at")
+
+
+FRESHTEAM_WRITES = Writer(
+    provider=FRESHTEAM, subject=_freshteam_subject,
+    note_path=_freshteam_nothing, interview_path=_freshteam_nothing, interview_item_path=_freshteam_nothing,
+    candidate_path="/job_postings/{id}/applicants", lookups_before={},
+    notes_with=_freshteam_nothing, interview_start=_freshteam_nothing, interviews_for=_freshteam_nothing,
+    person=_freshteam_nothing, people_with_email=_freshteam_nothing, lose_answer=_freshteam_nothing,
+    # Freshworks is closing Freshteam, so hirebot only reads it (its API has no notes or interviews either).
+    unsupported=frozenset({"create_note", "find_note", "delete_note", "create_interview", "update_interview",
+                           "delete_interview", "find_interview_by_external_id", "create_candidate",
+                           "find_candidate_by_email"}),
+)
+
+
 WRITERS: dict[str, Writer] = {writer.name: writer for writer in (
-    GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES, WORKABLE_WRITES,
+    GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES, WORKABLE_WRITES, FRESHTEAM_WRITES,
 )}

@@ -15,6 +15,7 @@ FAKES: dict[str, str] = {
     "lever": "adapters.sandbox.lever:LeverSandbox",
     "teamtailor": "adapters.sandbox.teamtailor:TeamtailorSandbox",
     "workable": "adapters.sandbox.workable:WorkableSandbox",
+    "freshteam": "adapters.sandbox.freshteam:FreshteamSandbox",
 }
 
 

@@ -16,6 +16,7 @@ PROFILES: dict[str, str] = {
     "lever": "benchmarks.sync_profiles.lever",
     "teamtailor": "benchmarks.sync_profiles.teamtailor",
     "workable": "benchmarks.sync_profiles.workable",
+    "freshteam": "benchmarks.sync_profiles.freshteam",
 }
 
 
