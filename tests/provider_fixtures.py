@@ -20,8 +20,7 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import greenhouse, lever
-from adapters import recruitee
+from adapters import greenhouse, lever, recruitee
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import greenhouse as greenhouse_fake
