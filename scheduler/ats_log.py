@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.base import Capability
 from adapters.registry import all_specs, find_spec, spec_for
 from adapters.write_policy import AtsPerson, MeetingFacts, WriteDecision, WritePolicy
 from scheduler.jobs import PlannedJob, job_row
@@ -137,7 +138,7 @@ def plan_ats_log(session: Session, meeting: Meeting, event: MeetingEvent, *, now
     if event.id is None:
         session.flush()  # the event's id goes into the note's marker
     connection = target.connection
-    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event)]
+    actions = _writable(connection, [OutboxAction.NOTE, *_interview_actions(session, meeting, event)])
     items = [_item(session, meeting, event, connection, action, target, now) for action in actions]
     for item in items:
         session.add(item)
@@ -189,7 +190,7 @@ def _plan_for_intake(session: Session, meeting: Meeting, event: MeetingEvent, in
     items: list[OutboxItem] = []
     if create is None:
         items.append(_create_item(session, meeting, event, connection, intake, now))
-    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event)]
+    actions = _writable(connection, [OutboxAction.NOTE, *_interview_actions(session, meeting, event)])
     items += [_item(session, meeting, event, connection, action, target, now, intake=intake) for action in actions]
     for item in items:
         if item.state == OutboxState.PENDING and not released:
@@ -242,6 +243,15 @@ def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent) 
     if event.kind == "booked":
         return [OutboxAction.UPDATE_INTERVIEW if earlier else OutboxAction.CREATE_INTERVIEW]
     return [OutboxAction.DELETE_INTERVIEW] if earlier else []
+
+
+def _writable(connection: AtsConnection, actions: list[OutboxAction]) -> list[OutboxAction]:
+    """The actions the connection's ATS can take: one without interviews (Recruitee) gets the notes alone,
+    whose booking note names the time, the people and the place."""
+    spec = find_spec(connection.provider)
+    if spec is None or Capability.WRITE_INTERVIEWS in spec.capabilities:
+        return actions
+    return [action for action in actions if action not in (*INTERVIEW_ACTIONS, OutboxAction.DELETE_INTERVIEW)]
 
 
 def _item(session: Session, meeting: Meeting, event: MeetingEvent, connection: AtsConnection,
