@@ -19,7 +19,7 @@ from adapters.base import ConnectionConfig
 from adapters.errors import AtsError, AuthError, MalformedResponse
 from adapters.http import RetryPolicy
 from adapters.models import ApplicationStatus, AttachmentType, Candidate, ContactValue, Note
-from adapters.recruitee import PAGE_SIZE, RecruiteeAdapter, RequestPacer, creation_body
+from adapters.recruitee import RecruiteeAdapter, RequestPacer, creation_body
 from adapters.sandbox.recruitee import Chaos, RecruiteeSandbox
 from adapters.sandbox.recruitee_dataset import RecruiteeState, generate
 from tests.clocks import EpochClock
@@ -201,7 +201,7 @@ async def test_a_page_without_its_envelope_is_malformed(world: World) -> None:
 
 async def test_validate_names_a_refused_token_an_unknown_company_and_another_company(world: World) -> None:
     await world.adapter().validate()
-    with pytest.raises(AuthError, match="^Recruitee refused the API token") as refused:
+    with pytest.raises(AuthError, match=r"^Recruitee refused the API token") as refused:
         await world.adapter(token="wrong-token-123").validate()
     assert refused.value.status == 401 and "wrong-token-123" not in str(refused.value)
     with pytest.raises(AuthError, match="does not know the company id acme"):
