@@ -4,6 +4,8 @@ whether the token or the company id is wrong."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -53,15 +55,34 @@ class RecruiteeClient:
     async def pages(self, path: str, key: str, params: Mapping[str, Any] | None = None
                     ) -> AsyncIterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
         """(rows, references) of each page: `limit` and `offset` as documented, the next offset being this
-        one plus the rows returned, until a page comes back shorter than `limit`."""
-        offset = 0
-        while True:
+        one plus the rows returned, until a page comes back shorter than `limit`.
+
+        The next page is requested before this one is handed over, so its paced wait overlaps the caller's
+        storing of this one; a failure of that request surfaces only after this page was yielded.
+        """
+        async def read(offset: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             reply = await self.send("GET", path, params={**(params or {}), "limit": PAGE_SIZE, "offset": offset})
-            rows, references = envelope(reply, key, path)
-            yield rows, references
-            if len(rows) < PAGE_SIZE:
-                return
-            offset += len(rows)
+            return envelope(reply, key, path)
+
+        offset = 0
+        ahead: asyncio.Task[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None
+        try:
+            page = await read(offset)
+            while True:
+                rows = page[0]
+                more = len(rows) >= PAGE_SIZE
+                if more:
+                    offset += len(rows)
+                    ahead = asyncio.ensure_future(read(offset))
+                yield page
+                if ahead is None:
+                    return
+                page, ahead = await ahead, None
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
 
     def refusal(self, exc: CredentialsRefused, path: str) -> AuthError:
         detail = f" ({exc.detail})" if exc.detail else ""

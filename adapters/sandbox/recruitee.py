@@ -165,6 +165,7 @@ class RecruiteeSandbox(FakeAts):
             ("GET", "/offers/{offer}/placements", self.offer_placements),
             ("GET", "/candidates", self.list_candidates), ("POST", "/candidates", self.create_candidate),
             ("GET", "/candidates/{candidate}", self.get_candidate),
+            ("PATCH", "/candidates/{candidate}", self.update_candidate),
             ("PATCH", "/candidates/{candidate}/update_cv", self.update_cv),
             ("GET", "/candidates/{candidate}/notes", self.list_notes),
             ("POST", "/candidates/{candidate}/notes", self.create_note),
@@ -365,6 +366,23 @@ class RecruiteeSandbox(FakeAts):
                 self.state.set_cv(row["id"], remote.split("?")[0].rsplit("/", 1)[-1] or "cv.pdf", content)
         return web.json_response({"candidate": self.render_candidate(request, row),
                                   "references": self.references([row])}, status=201)
+
+    async def update_candidate(self, request: web.Request) -> web.Response:
+        """`PATCH /candidates/{id}`: the given fields replace the stored ones (arrays too, as documented)."""
+        row = self._candidate(request)
+        fields = (await _json_body(request)).get("candidate")
+        if not isinstance(fields, dict):
+            raise RecruiteeApiError(422, "Candidate can't be blank", "blank")
+        if "name" in fields and not str(fields["name"] or "").strip():
+            raise RecruiteeApiError(422, "Name can't be blank", "blank")
+        for key in ("emails", "phones", "social_links", "links", "tags", "sources"):
+            if key in fields:
+                row[key] = _strings(fields[key])
+        if "name" in fields:
+            row["name"] = str(fields["name"]).strip()
+        self.state.touch(row["id"])
+        return web.json_response({"candidate": self.render_candidate(request, row),
+                                  "references": self.references([row])})
 
     async def update_cv(self, request: web.Request) -> web.Response:
         row = self._candidate(request)
