@@ -107,3 +107,19 @@ def test_connect_names_a_bad_token_and_a_bad_company_id_apart(tmp_path: Path) ->
     assert other_company.returncode != 0 and "not for company 12345" in said
     assert "Traceback" not in bad_token.stderr + bad_company.stderr + other_company.stderr
     assert listed == []  # nothing stored
+
+
+def test_a_demo_of_greenhouse_and_recruitee_shows_shared_people_as_one_person(tmp_path: Path) -> None:
+    from bot.demo import shared_people
+    from tests.test_demo_console import CANDIDATES, demo
+
+    shared = shared_people(("greenhouse", "recruitee"), CANDIDATES, 7)
+    first = demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,recruitee")
+    assert first.returncode == 0, first.stdout
+    assert "each is in Greenhouse and Recruitee" in first.stdout
+    answer = first.stdout.split(f"you> who is {shared[0].name}", 1)[1]
+    assert "Open in Greenhouse:" in answer and "Open in Recruitee:" in answer, answer
+
+    again = demo(tmp_path, "exit\n", "--ats", "recruitee,greenhouse")
+    assert again.returncode == 0, again.stdout
+    assert all("(0 new, 0 updated" in line for line in again.stdout.splitlines() if line.startswith("Synced"))
