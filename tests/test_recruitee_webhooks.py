@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import BaseTestServer, TestServer
 from sqlalchemy import select
 
 from adapters.base import AtsAdapter, ConnectionConfig
@@ -43,7 +43,7 @@ SECRET = "whsec-recruitee-0001"
 class Rig:
     runtime: Runtime
     sandbox: RecruiteeSandbox
-    server: TestServer
+    server: BaseTestServer
     http: aiohttp.ClientSession
     connection_id: int
 
