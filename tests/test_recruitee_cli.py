@@ -6,6 +6,9 @@ reply's text. The CLI runs as a real process against both fakes over loopback.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +17,10 @@ from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.recruitee import RecruiteeSandbox
 from adapters.sandbox.recruitee_dataset import generate as recruitee_dataset
 from adapters.sandbox.server import BackgroundServer
-from tests.cli_process import cli_env, run_cli
+from bot.demo import shared_people
+from tests.cli_process import ROOT, cli_env, run_cli
 
+CANDIDATES = 30
 EMAIL = "quenby.zwicky@example.com"
 
 
@@ -109,10 +114,21 @@ def test_connect_names_a_bad_token_and_a_bad_company_id_apart(tmp_path: Path) ->
     assert listed == []  # nothing stored
 
 
-def test_a_demo_of_greenhouse_and_recruitee_shows_shared_people_as_one_person(tmp_path: Path) -> None:
-    from bot.demo import shared_people
-    from tests.test_demo_console import CANDIDATES, demo
+def demo(data_dir: Path, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """One piped `hirebot demo` run; stdin stays open after the lines, so only `exit` ends it in time."""
+    env = {**cli_env(data_dir), "COLUMNS": "200"}
+    reader, writer = os.pipe()
+    os.write(writer, stdin.encode())
+    try:
+        return subprocess.run([sys.executable, "-m", "bot", "demo", "--candidates", str(CANDIDATES), *extra],
+                              cwd=ROOT, env=env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=120, check=False)
+    finally:
+        os.close(reader)
+        os.close(writer)
 
+
+def test_a_demo_of_greenhouse_and_recruitee_shows_shared_people_as_one_person(tmp_path: Path) -> None:
     shared = shared_people(("greenhouse", "recruitee"), CANDIDATES, 7)
     first = demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,recruitee")
     assert first.returncode == 0, first.stdout
