@@ -287,3 +287,20 @@ async def test_find_by_email_keeps_only_exact_matches_of_the_fuzzy_search(world:
 
 def row_url(candidate_id: int) -> str:
     return f"https://app.recruitee.com/#/dashboard/overview?candidate={candidate_id}&company=89564"
+
+
+async def test_where_the_search_filter_is_refused_an_incremental_sync_reads_everything(world: World) -> None:
+    world.sandbox.chaos.fail_next(422, path="/search/new/candidates",
+                                  body=b'{"errors": [{"message": "Filters are invalid"}]}')
+    batches = await all_batches(world.adapter(), world.clock.moment())
+    assert sum(len(b.candidates) for b in batches) == 250
+    assert [r.status for r in world.api_requests("/search/new/candidates")] == [422]
+
+
+async def test_validate_goes_on_without_the_token_owner_route_and_still_names_the_company(world: World) -> None:
+    world.sandbox.chaos.fail_next(404, path="/admin", body=b'{"errors": [{"message": "Not found"}]}')
+    await world.adapter().validate()
+    world.sandbox.chaos.fail_next(404, path="/admin", body=b'{"errors": [{"message": "Not found"}]}')
+    world.sandbox.chaos.fail_next(422, path="/candidates", body=b'{"errors": [{"message": "Company id is invalid"}]}')
+    with pytest.raises(AuthError, match="does not know the company id 89564"):
+        await world.adapter().validate()

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.recruitee.com/c/{company_id}"
 SEARCH_PATH = "/search/new/candidates"
 FETCH_CONCURRENCY = 3
+SEARCH_REFUSALS = frozenset({400, 404, 405, 422})  # the search or its filter is not there
 
 
 def base_url_for(company_id: str) -> str:
@@ -102,7 +103,8 @@ class RecruiteeAdapter(AtsAdapter):
 
     async def validate(self) -> None:
         """The token owner (`GET /admin`), then one candidate and one offer: a refused token, an unknown
-        company id and a role that may not read candidates or offers each get their own sentence."""
+        company id, another company's token and a role that may not read candidates or offers each get
+        their own sentence."""
         try:
             await self.api.send("GET", "/admin")
         except AuthError as exc:
@@ -112,11 +114,11 @@ class RecruiteeAdapter(AtsAdapter):
                             "check the company id shown next to your personal API tokens (a token belongs to "
                             "one company).", status=exc.status, provider=PROVIDER) from exc
         except AtsError as exc:
-            if bad_company(exc):
-                raise AuthError(f"Recruitee does not know the company id {self.company_id}: copy it from "
-                                "Settings > Apps and plugins > Personal API tokens.", status=exc.status,
-                                provider=PROVIDER) from exc
-            raise
+            if exc.status != 404 and bad_company(exc):
+                raise self._unknown_company(exc) from exc
+            if exc.status != 404:
+                raise
+            # No /admin here (a proxy may not pass it): the candidate list below tells the rest.
         for path, what in (("/candidates", "candidates"), ("/offers", "jobs (offers)")):
             try:
                 await self.api.send("GET", path, params={"limit": 1, "offset": 0})
@@ -126,6 +128,14 @@ class RecruiteeAdapter(AtsAdapter):
                 raise AuthError(f"The token's Recruitee user may not read {what} in company {self.company_id}: "
                                 "give the user an admin-level role, or create the token as such a user.",
                                 status=exc.status, provider=PROVIDER) from exc
+            except AtsError as exc:
+                if bad_company(exc):
+                    raise self._unknown_company(exc) from exc
+                raise
+
+    def _unknown_company(self, exc: AtsError) -> AuthError:
+        return AuthError(f"Recruitee does not know the company id {self.company_id}: copy it from Settings > "
+                         "Apps and plugins > Personal API tokens.", status=exc.status, provider=PROVIDER)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -138,12 +148,24 @@ class RecruiteeAdapter(AtsAdapter):
                 mark = self.http.requests_sent
             return
         filters = json.dumps([{"field": "updated_at", "gte": unix_seconds(updated_since)}], separators=(",", ":"))
-        async for rows, references in self.api.pages(SEARCH_PATH, "candidates", {"filters": filters}):
-            whole = [row for row in rows if "placements" in row]
-            ids = [rid for row in rows if "placements" not in row for rid in [as_text(row.get("id"))] if rid]
-            fetched_rows, fetched_refs = await self._read_each(ids)
-            yield await self._batch(whole + fetched_rows, References.of(references, fetched_refs), mark)
-            mark = self.http.requests_sent
+        searched = False
+        try:
+            async for rows, references in self.api.pages(SEARCH_PATH, "candidates", {"filters": filters}):
+                searched = True
+                whole = [row for row in rows if "placements" in row]
+                ids = [rid for row in rows if "placements" not in row for rid in [as_text(row.get("id"))] if rid]
+                fetched_rows, fetched_refs = await self._read_each(ids)
+                yield await self._batch(whole + fetched_rows, References.of(references, fetched_refs), mark)
+                mark = self.http.requests_sent
+        except AtsError as exc:
+            if exc.status not in SEARCH_REFUSALS or searched:
+                raise
+            # The search filter is unconfirmed in the reference: where the API refuses it, read everything
+            # (an incremental run only adds and updates, so reading more is merely slower).
+            log.warning("Recruitee refused the updated-since search (%s); reading every candidate instead", exc.status)
+            async for rows, references in self.api.pages("/candidates", "candidates"):
+                yield await self._batch(rows, References.of(references), mark)
+                mark = self.http.requests_sent
 
     async def fetch_candidates(self, remote_ids: Sequence[str]) -> CandidateBatch:
         """Re-read candidates by id (`GET /candidates/{id}`); one Recruitee no longer has is left out."""
