@@ -185,14 +185,16 @@ def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = Non
     jobs = [oid for oid, o in state.offers.items() if o["kind"] == "job"]
     generated = PeopleGenerator(seed, without_email=0.0).people(max(candidates - len(shared_people), 0))
     people = [*shared_people, *generated]
-    created = sorted((rng.uniform(moment - 365 * DAY, moment - DAY) for _ in range(candidates)), reverse=True)
+    # Applied between a year and a month ago; placed, then hired or disqualified, within ten days each, so
+    # every generated record is older than "now" by days (an incremental sync finds only later changes).
+    created = sorted((rng.uniform(moment - 365 * DAY, moment - 30 * DAY) for _ in range(candidates)), reverse=True)
     for person, at in zip(people[:candidates], created, strict=False):
-        _add_person(state, rng, person, at, moment, jobs, pool["id"])
+        _add_person(state, rng, person, at, jobs, pool["id"])
     return state
 
 
-def _add_person(state: RecruiteeState, rng: random.Random, person: Person, at: float, moment: float,
-                jobs: list[int], pool_id: int) -> None:
+def _add_person(state: RecruiteeState, rng: random.Random, person: Person, at: float, jobs: list[int],
+                pool_id: int) -> None:
     links = [link.value for link in person.links]
     social = [link for link in links if "linkedin." in link or "github." in link or "twitter." in link]
     row = state.add_candidate(person.name, emails=[e.value for e in person.emails],
@@ -200,24 +202,18 @@ def _add_person(state: RecruiteeState, rng: random.Random, person: Person, at: f
                               links=[link for link in links if link not in social], tags=list(person.tags),
                               source=rng.choice(("manual", "career_site", "import")), at=at)
     for status in person.statuses or ("active",):
-        placed_at = min(at + rng.uniform(0, 20) * DAY, moment - 3600)
+        placed_at = at + rng.uniform(0, 10) * DAY
         offer_id = pool_id if status == LEAD else jobs[int(rng.random() * len(jobs))]
         pipeline = state.pipeline(offer_id)
         stage = pipeline[int(rng.random() * (len(pipeline) - 1))] if len(pipeline) > 1 else pipeline[0]
         placement = state.place(row["id"], offer_id, stage_id=stage["id"], at=placed_at)
         if status == HIRED and offer_id != pool_id:
-            state.hire(row["id"], placement["id"], at=placed_at + rng.uniform(1, 20) * DAY)
+            state.hire(row["id"], placement["id"], at=placed_at + rng.uniform(1, 10) * DAY)
         elif status == REJECTED:
             state.disqualify(row["id"], placement["id"], DISQUALIFY_REASONS[int(rng.random() * 4)],
-                             at=placed_at + rng.uniform(1, 20) * DAY)
+                             at=placed_at + rng.uniform(1, 10) * DAY)
     if person.resume:
         state.cvs[row["id"]] = (person.resume, b"")  # rendered on demand
-    # Times in the future of `moment` are clamped so generated data is never newer than "now".
-    row["updated_at"] = min(row["updated_at"], moment - 60)
-    for placement in row["placements"]:
-        for key in ("hired_at", "disqualified_at", "updated_at"):
-            if placement[key] is not None:
-                placement[key] = min(placement[key], moment - 60)
 
 
 def iso(seconds: float | None) -> str | None:
