@@ -74,7 +74,7 @@ class RecruiteeApiError(Exception):
 def error_response(status: int, message: str, code: str | None = None,
                    headers: dict[str, str] | None = None) -> web.Response:
     item = {"message": message, **({"code": code} if code else {})}
-    return web.json_response({"errors": [item], "error": [message]}, status=status, headers=headers)
+    return web.json_response({"errors": [item]}, status=status, headers=headers)
 
 
 class Chaos(BaseChaos):
