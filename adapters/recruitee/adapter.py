@@ -98,6 +98,7 @@ class RecruiteeAdapter(AtsAdapter):
                                    pacer=self.pacer)
         self.writes = RecruiteeWrites(self.api, sleep=sleep)
         self._listed_jobs: set[str] | None = None  # offers list_jobs returned; others come from references
+        self._last_jobs: list[Job] | None = None
 
     # --- connect-time checks ------------------------------------------------------------------------
 
@@ -180,11 +181,14 @@ class RecruiteeAdapter(AtsAdapter):
         async for rows, _ in self.api.pages("/offers", "offers", {"scope": "not_archived", "view_mode": "brief"}):
             jobs.extend(job for job in map(to_job, rows) if job)
         self._listed_jobs = {job.remote_id for job in jobs}
+        self._last_jobs = jobs
         return jobs
 
     async def list_stages(self) -> list[JobInterviewStage]:
-        """Each open job's pipeline (`GET /offers/{id}/placements`), in pipeline order."""
-        offers = [job.remote_id for job in await self.list_jobs() if job.status == "open"]
+        """Each open job's pipeline (`GET /offers/{id}/placements`), in pipeline order; the jobs are the
+        ones `list_jobs` just read, when a sync has asked for them first."""
+        jobs = self._last_jobs if self._last_jobs is not None else await self.list_jobs()
+        offers = [job.remote_id for job in jobs if job.status == "open"]
         stages: list[JobInterviewStage] = []
         for offer_id in offers:
             path = f"/offers/{offer_id}/placements"
