@@ -304,3 +304,15 @@ async def test_validate_goes_on_without_the_token_owner_route_and_still_names_th
     world.sandbox.chaos.fail_next(422, path="/candidates", body=b'{"errors": [{"message": "Company id is invalid"}]}')
     with pytest.raises(AuthError, match="does not know the company id 89564"):
         await world.adapter().validate()
+
+
+async def test_a_list_of_summaries_without_placements_is_completed_by_reading_each(world: World) -> None:
+    row = next(r for r in world.state.candidates.values() if r["placements"])
+    summary = {"candidates": [{"id": row["id"], "name": row["name"], "emails": row["emails"]}], "references": []}
+    world.sandbox.chaos.fail_next(200, path="/candidates", body=json.dumps(summary).encode())
+
+    [batch] = await all_batches(world.adapter())
+
+    assert [c.remote_id for c in batch.candidates] == [str(row["id"])]
+    assert {a.remote_id for a in batch.applications} == {str(p["id"]) for p in row["placements"]}
+    assert all(a.stage_name for a in batch.applications) and batch.requests == 2

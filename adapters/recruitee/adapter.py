@@ -145,7 +145,7 @@ class RecruiteeAdapter(AtsAdapter):
         mark = self.http.requests_sent
         if updated_since is None:
             async for rows, references in self.api.pages("/candidates", "candidates"):
-                yield await self._batch(rows, References.of(references), mark)
+                yield await self._whole_batch(rows, references, mark)
                 mark = self.http.requests_sent
             return
         filters = json.dumps([{"field": "updated_at", "gte": unix_seconds(updated_since)}], separators=(",", ":"))
@@ -153,10 +153,7 @@ class RecruiteeAdapter(AtsAdapter):
         try:
             async for rows, references in self.api.pages(SEARCH_PATH, "candidates", {"filters": filters}):
                 searched = True
-                whole = [row for row in rows if "placements" in row]
-                ids = [rid for row in rows if "placements" not in row for rid in [as_text(row.get("id"))] if rid]
-                fetched_rows, fetched_refs = await self._read_each(ids)
-                yield await self._batch(whole + fetched_rows, References.of(references, fetched_refs), mark)
+                yield await self._whole_batch(rows, references, mark)
                 mark = self.http.requests_sent
         except AtsError as exc:
             if exc.status not in SEARCH_REFUSALS or searched:
@@ -165,7 +162,7 @@ class RecruiteeAdapter(AtsAdapter):
             # (an incremental run only adds and updates, so reading more is merely slower).
             log.warning("Recruitee refused the updated-since search (%s); reading every candidate instead", exc.status)
             async for rows, references in self.api.pages("/candidates", "candidates"):
-                yield await self._batch(rows, References.of(references), mark)
+                yield await self._whole_batch(rows, references, mark)
                 mark = self.http.requests_sent
 
     async def fetch_candidates(self, remote_ids: Sequence[str]) -> CandidateBatch:
@@ -229,6 +226,15 @@ class RecruiteeAdapter(AtsAdapter):
         results = await asyncio.gather(*(read(candidate_id) for candidate_id in ids))
         found = [result for result in results if result is not None]
         return [row for row, _ in found], [ref for _, refs in found for ref in refs]
+
+    async def _whole_batch(self, rows: Sequence[dict[str, Any]], references: Sequence[dict[str, Any]],
+                           mark: int) -> CandidateBatch:
+        """A batch of whole candidates: rows that come without their placements (the search's hits, or a
+        list that sends summaries) are read one by one; the others are used as listed."""
+        whole = [row for row in rows if "placements" in row]
+        ids = [rid for row in rows if "placements" not in row for rid in [as_text(row.get("id"))] if rid]
+        fetched_rows, fetched_refs = await self._read_each(ids)
+        return await self._batch(whole + fetched_rows, References.of(references, fetched_refs), mark)
 
     async def _batch(self, rows: Sequence[Mapping[str, Any]], refs: References, mark: int) -> CandidateBatch:
         candidates: list[Candidate] = []
