@@ -42,7 +42,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("zoho", "Zoho Recruit"),
     Listing("freshteam", "Freshteam", spec="adapters.freshteam.spec:FRESHTEAM"),
     Listing("teamtailor", "Teamtailor", spec="adapters.teamtailor.spec:TEAMTAILOR"),
-    Listing("recruitee", "Recruitee"),
+    Listing("recruitee", "Recruitee", ("tellent",), spec="adapters.recruitee.spec:RECRUITEE"),
 )
 
 # The ATSs hirebot can connect (a listing with a spec), in listing order; their specs load on demand.

@@ -20,18 +20,20 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import freshteam, greenhouse, lever, teamtailor, workable
+from adapters import freshteam, greenhouse, lever, recruitee, teamtailor, workable
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import freshteam as freshteam_fake
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
+from adapters.sandbox import recruitee as recruitee_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
 from adapters.sandbox.freshteam_dataset import generate as freshteam_dataset
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.lever_dataset import Opportunity
 from adapters.sandbox.lever_dataset import generate as lever_dataset
+from adapters.sandbox.recruitee_dataset import generate as recruitee_dataset
 from adapters.sandbox.teamtailor_dataset import generate as teamtailor_dataset
 from adapters.sandbox.workable_dataset import generate as workable_dataset
 from tests.clocks import EpochClock
@@ -560,6 +562,94 @@ FRESHTEAM = Provider(
 )
 
 
+# --- Recruitee (company API) ----------------------------------------------------------------------------
+
+RECRUITEE_PREFIX = f"/c/{recruitee_fake.RecruiteeState().company_id}"
+
+
+def _recruitee_sandbox(clock: EpochClock) -> recruitee_fake.RecruiteeSandbox:
+    return recruitee_fake.RecruiteeSandbox(recruitee_dataset(seed=11, candidates=230, now=NOW), clock=clock,
+                                           chaos=recruitee_fake.Chaos(sleep=clock.sleep))
+
+
+def _recruitee_adapter(fake: Fake, wrong_token: str | None) -> AtsAdapter:
+    sandbox: recruitee_fake.RecruiteeSandbox = fake.sandbox
+    config = ConnectionConfig(base_url=f"{fake.root_url}{sandbox.api_prefix}",
+                              credentials={"token": wrong_token or sandbox.token},
+                              settings={"company_id": str(sandbox.state.company_id)})
+    return recruitee.RecruiteeAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
+                                      clock=fake.clock, rng=random.Random(5))
+
+
+def _recruitee_listing(sandbox: recruitee_fake.RecruiteeSandbox) -> list[str]:
+    rows = sorted(sandbox.state.candidates.values(), key=lambda row: (row["created_at"], row["id"]), reverse=True)
+    return [str(row["id"]) for row in rows]  # newest first, as /candidates sorts by date
+
+
+def _recruitee_applications(sandbox: recruitee_fake.RecruiteeSandbox) -> dict[str, str]:
+    return {str(p["id"]): str(row["id"]) for row in sandbox.state.candidates.values() for p in row["placements"]}
+
+
+def _recruitee_attachments(sandbox: recruitee_fake.RecruiteeSandbox) -> dict[str, str]:
+    # A CV is linked by the candidate's Recruitee page, one per candidate that has one.
+    return {f"cv-{cid}": str(cid) for cid in sandbox.state.cvs if cid in sandbox.state.candidates}
+
+
+def _recruitee_add(sandbox: recruitee_fake.RecruiteeSandbox, now: datetime) -> str:
+    state = sandbox.state
+    row = state.add_candidate("Siobhán Ní Bhriain", emails=["siobhan@example.ie"], offer_ids=state.job_offers()[:1],
+                              at=now.timestamp())
+    state.cvs[row["id"]] = ("Siobhan CV.pdf", b"%PDF-1.4 cv")
+    return str(row["id"])
+
+
+def _recruitee_rename(sandbox: recruitee_fake.RecruiteeSandbox, remote_id: str, first_name: str,
+                      now: datetime) -> None:
+    row = sandbox.state.candidates[int(remote_id)]
+    row["name"] = f"{first_name} {row['name'].split(' ', 1)[-1]}"
+    sandbox.state.touch(int(remote_id), now.timestamp())
+
+
+def _recruitee_delete(sandbox: recruitee_fake.RecruiteeSandbox, remote_id: str) -> None:
+    sandbox.state.delete_candidate(int(remote_id))
+
+
+def _recruitee_register_webhook(sandbox: recruitee_fake.RecruiteeSandbox, url: str) -> None:
+    sandbox.add_webhook(url, WEBHOOK_SECRET)
+
+
+async def _recruitee_emit(sandbox: recruitee_fake.RecruiteeSandbox, remote_id: str, deleted: bool) -> None:
+    if deleted:
+        await sandbox.emit("candidate_deleted", int(remote_id))
+    else:
+        await sandbox.emit("candidate_moved", int(remote_id), "stage_changed")
+
+
+def _recruitee_verify(delivery: Delivery, secret: str) -> bool:
+    return recruitee.verify_webhook_signature(delivery.body, delivery.headers.get(recruitee.SIGNATURE_HEADER),
+                                              secret)
+
+
+def _recruitee_forge(delivery: Delivery) -> Delivery:
+    return Delivery(delivery.body, {**delivery.headers, recruitee.SIGNATURE_HEADER: "0" * 64})
+
+
+def _recruitee_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    trigger = recruitee.parse_webhook(delivery.body)
+    return (*trigger.candidate_ids, *trigger.deleted_candidate_ids)
+
+
+RECRUITEE = Provider(
+    name="recruitee", page_size=recruitee.PAGE_SIZE, api_prefix=RECRUITEE_PREFIX, list_path="/candidates",
+    refused_message="Recruitee refused the API token",
+    build_sandbox=_recruitee_sandbox, build_adapter=_recruitee_adapter, listing=_recruitee_listing,
+    applications=_recruitee_applications, attachments=_recruitee_attachments, loners=_recruitee_listing,
+    add_candidate=_recruitee_add, rename=_recruitee_rename, delete=_recruitee_delete,
+    register_webhook=_recruitee_register_webhook, emit_webhook=_recruitee_emit,
+    verify_webhook=_recruitee_verify, forge_webhook=_recruitee_forge, webhook_refresh=_recruitee_webhook_refresh,
+)
+
+
 PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (
-    GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, FRESHTEAM,
+    GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, FRESHTEAM, RECRUITEE,
 )}

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.recruitee import note_text as recruitee_note_text
 from adapters.sandbox import freshteam as freshteam_fake
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
+from adapters.sandbox import recruitee as recruitee_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
-from tests.provider_fixtures import FRESHTEAM, GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, Provider
+from tests.provider_fixtures import FRESHTEAM, GREENHOUSE, LEVER, RECRUITEE, TEAMTAILOR, WORKABLE, Provider
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,59 @@ FRESHTEAM_WRITES = Writer(
 )
 
 
+# --- Recruitee (company API) ----------------------------------------------------------------------------
+
+
+def _recruitee_subject(sandbox: recruitee_fake.RecruiteeSandbox) -> Subject:
+    state = sandbox.state
+    admins = list(state.admins)
+    for row in state.candidates.values():
+        for placement in row["placements"]:
+            offer = state.offers[placement["offer_id"]]
+            if offer["kind"] == "job" and placement["hired_at"] is None and placement["disqualified_at"] is None:
+                return Subject(str(row["id"]), str(placement["id"]), str(admins[0]), str(admins[1]))
+    raise AssertionError("the Recruitee roster has no active placement on a job")
+
+
+def _recruitee_notes(sandbox: recruitee_fake.RecruiteeSandbox, subject: Subject, marker: str) -> list[str]:
+    # Recruitee keeps notes as HTML; read them back as the text they carry.
+    texts = (recruitee_note_text(str(note["body"])) for note in sandbox.state.notes.get(int(subject.candidate), []))
+    return [text for text in texts if marker in text]
+
+
+def _recruitee_person(sandbox: recruitee_fake.RecruiteeSandbox, remote_id: str) -> StoredPerson:
+    state = sandbox.state
+    row = state.candidates[int(remote_id)]
+    cv = state.cvs.get(int(remote_id))
+    return StoredPerson(emails=tuple(row["emails"]), links=(*row["social_links"], *row["links"]),
+                        tags=tuple(row["tags"]), resumes=(cv[1],) if cv else ())
+
+
+def _recruitee_people_with_email(sandbox: recruitee_fake.RecruiteeSandbox, email: str) -> int:
+    return sum(1 for row in sandbox.state.candidates.values() if email in row["emails"])
+
+
+def _recruitee_lose_answer(sandbox: recruitee_fake.RecruiteeSandbox, path: str) -> None:
+    sandbox.chaos.answer_late_next(60, path=path)  # carried out at once, answered only after the hold
+
+
+def _no_interviews(*_: Any) -> Any:
+    raise AssertionError("Recruitee writes no interviews: its interview cases are skipped")
+
+
+RECRUITEE_WRITES = Writer(
+    provider=RECRUITEE, subject=_recruitee_subject,
+    note_path=lambda subject: f"/candidates/{subject.candidate}/notes",
+    interview_path=_no_interviews, interview_item_path=_no_interviews,
+    candidate_path="/candidates", lookups_before={},
+    notes_with=_recruitee_notes, interview_start=_no_interviews, interviews_for=_no_interviews,
+    person=_recruitee_person, people_with_email=_recruitee_people_with_email, lose_answer=_recruitee_lose_answer,
+    # The reference documents only the create call of interview events (fields unconfirmed), nothing to move,
+    # cancel or find one; the adapter lacks the capability, and bookings are logged as notes.
+    unsupported=frozenset({"delete_note"}),
+)
+
+
 WRITERS: dict[str, Writer] = {writer.name: writer for writer in (
-    GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES, WORKABLE_WRITES, FRESHTEAM_WRITES,
+    GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES, WORKABLE_WRITES, FRESHTEAM_WRITES, RECRUITEE_WRITES,
 )}

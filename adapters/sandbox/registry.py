@@ -16,6 +16,7 @@ FAKES: dict[str, str] = {
     "teamtailor": "adapters.sandbox.teamtailor:TeamtailorSandbox",
     "workable": "adapters.sandbox.workable:WorkableSandbox",
     "freshteam": "adapters.sandbox.freshteam:FreshteamSandbox",
+    "recruitee": "adapters.sandbox.recruitee:RecruiteeSandbox",
 }
 
 

@@ -17,6 +17,7 @@ PROFILES: dict[str, str] = {
     "teamtailor": "benchmarks.sync_profiles.teamtailor",
     "workable": "benchmarks.sync_profiles.workable",
     "freshteam": "benchmarks.sync_profiles.freshteam",
+    "recruitee": "benchmarks.sync_profiles.recruitee",
 }
 
 
