@@ -39,7 +39,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("lever", "Lever", spec="adapters.lever.spec:LEVER"),
     Listing("workable", "Workable"),
     Listing("breezyhr", "BreezyHR", ("breezy",)),
-    Listing("zoho", "Zoho Recruit"),
+    Listing("zoho", "Zoho Recruit", ("zoho recruit", "zohorecruit"), spec="adapters.zoho.spec:ZOHO"),
     Listing("freshteam", "Freshteam"),
     Listing("teamtailor", "Teamtailor"),
     Listing("recruitee", "Recruitee"),

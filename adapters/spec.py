@@ -74,6 +74,9 @@ class WebhookScheme(StrEnum):
 
     GENERATED_SECRET = "generated_secret"  # hirebot generates one at connect time; the admin pastes it into the ATS
     ISSUED_TOKENS = "issued_tokens"  # the ATS issues a token per webhook; the admin pastes each into hirebot
+    # For an ATS that cannot sign: hirebot generates a secret at connect time and it is part of the webhook URL
+    # the admin pastes into the ATS (`?key=...`); the verifier compares it in constant time.
+    URL_SECRET = "url_secret"
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ class WebhookSpec:
     `verify` checks one delivery (adapters/webhooks.py). `events` are the ones to turn on in the ATS.
     `setup` is the step `hirebot webhooks` prints after the URL for ISSUED_TOKENS (placeholders
     `{connection_id}` and `{stored}`); a GENERATED_SECRET connection prints its secret instead.
-    `token_source` says where the ATS shows its tokens.
+    `token_source` says where the ATS shows its tokens. A URL_SECRET connection's URL carries its secret
+    (`URL_SECRET_PARAM` of adapters/webhooks.py) and `setup` is printed after it, like ISSUED_TOKENS'.
     """
 
     scheme: WebhookScheme

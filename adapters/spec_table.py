@@ -18,6 +18,7 @@ SCHEME_TEXT = {
     WebhookScheme.GENERATED_SECRET: "hirebot generates a secret key; paste it into {label}",
     WebhookScheme.ISSUED_TOKENS: "{label} issues a signature token per webhook; paste each into hirebot "
                                  "(`hirebot webhooks add-token`)",
+    WebhookScheme.URL_SECRET: "{label} cannot sign; hirebot generates a secret that goes in the webhook URL",
 }
 
 

@@ -2,7 +2,8 @@
 
 Two schemes exist (adapters/spec.py `WebhookScheme`): a secret hirebot generates at connect time, which
 the admin pastes into the ATS, and signature tokens the ATS issues (one per webhook), which the admin
-pastes into hirebot. Both live in the same sealed dict: `{"secret": "...", "signature_tokens": [...]}`.
+pastes into hirebot. A URL_SECRET connection keeps a generated secret too; it travels in the webhook URL
+instead of a signature. All live in the same sealed dict: `{"secret": "...", "signature_tokens": [...]}`.
 Tokens stored before that key was provider-neutral are under `lever_signature_tokens`; they are read
 too, and moved to the new key the next time a token is added.
 """
@@ -45,7 +46,7 @@ def issued_tokens(box: SecretBox, connection: AtsConnection) -> list[str]:
 
 def webhook_secrets(box: SecretBox, connection: AtsConnection, scheme: WebhookScheme) -> WebhookSecrets:
     """What the connection's deliveries are checked with; a ConfigError when its generated secret is missing."""
-    if scheme is WebhookScheme.GENERATED_SECRET:
+    if scheme in (WebhookScheme.GENERATED_SECRET, WebhookScheme.URL_SECRET):
         return WebhookSecrets(secret=generated_secret(box, connection))
     return WebhookSecrets(tokens=tuple(issued_tokens(box, connection)))
 
