@@ -78,6 +78,7 @@ class ZohoSandbox(FakeAts):
         self._spent = 0
         self.tokens: dict[str, float] = {}  # access token -> expiry (epoch seconds)
         self.token_requests = 0
+        self.refusal_status: int | None = None
         self.webhooks: list[Webhook] = []
         self.deliveries: list[Delivery] = []
         self.app = self.build_app()
@@ -146,10 +147,11 @@ class ZohoSandbox(FakeAts):
             form.update({k: str(v) for k, v in (await request.post()).items()})
         if form.get("grant_type") != "refresh_token":
             return web.json_response({"error": "unsupported_grant_type"})
+        # OAuth's statuses by default; Zoho has been seen answering refusals with 200 (`refusal_status`).
         if form.get("client_id") != SANDBOX_CLIENT_ID or form.get("client_secret") != SANDBOX_CLIENT_SECRET:
-            return web.json_response({"error": "invalid_client"})  # Zoho answers refusals with 200
+            return web.json_response({"error": "invalid_client"}, status=self.refusal_status or 401)
         if form.get("refresh_token") != SANDBOX_REFRESH_TOKEN:
-            return web.json_response({"error": "invalid_code"})
+            return web.json_response({"error": "invalid_code"}, status=self.refusal_status or 400)
         now = self.clock()
         self.tokens = {value: expiry for value, expiry in self.tokens.items() if expiry > now}
         if len(self.tokens) >= MAX_TOKENS_PER_REFRESH:
