@@ -79,6 +79,7 @@ class ZohoSandbox(FakeAts):
         self.tokens: dict[str, float] = {}  # access token -> expiry (epoch seconds)
         self.token_requests = 0
         self.refusal_status: int | None = None
+        self.hidden_fields: set[str] = set()  # fields this org has removed (left out of the fields settings)
         self.webhooks: list[Webhook] = []
         self.deliveries: list[Delivery] = []
         self.app = self.build_app()
@@ -222,7 +223,7 @@ class ZohoSandbox(FakeAts):
                               {"New", "Qualified", "Hired", "Rejected"})
             rows.append({"api_name": "Candidate_Status", "field_label": "Candidate Status", "data_type": "picklist",
                          "pick_list_values": [{"display_value": s, "actual_value": s} for s in statuses]})
-            return web.json_response({"fields": rows})
+            return web.json_response({"fields": [row for row in rows if row["api_name"] not in self.hidden_fields]})
         if module == "Interviews":
             names = ["Interview_Name", "Candidate_Name", "Posting_Title", "Start_DateTime", "End_DateTime",
                      "Interviewer", "Venue", "Comments", "Interview_Status", "Interview_Owner"]
