@@ -64,7 +64,8 @@ def test_names_are_unique_and_lookups_ignore_case_and_spaces() -> None:
 
 
 def test_an_unknown_provider_names_the_supported_ones() -> None:
-    with pytest.raises(ConfigError, match=r"Unknown ATS provider 'taleo'\. Known providers: greenhouse, lever\."):
+    known = ", ".join(sorted(spec.name for spec in SPECS))  # every registered provider, in name order
+    with pytest.raises(ConfigError, match=rf"Unknown ATS provider 'taleo'\. Known providers: {known}\."):
         spec_for("taleo")
     with pytest.raises(ConfigError, match="Known providers: greenhouse, lever"):
         adapter_for("taleo", None, None)  # type: ignore[arg-type]  # refused before either is used
