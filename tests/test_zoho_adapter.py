@@ -85,9 +85,9 @@ async def test_validate_keeps_the_org_id_for_deep_links(rig: Rig) -> None:
 @pytest.mark.parametrize("refusal_status", [None, 200])  # OAuth's statuses, or Zoho's 200 with an error
 async def test_a_bad_refresh_token_or_secret_is_named(rig: Rig, refusal_status: int | None) -> None:
     rig.sandbox.refusal_status = refusal_status
-    with pytest.raises(AuthError, match="refresh token .invalid_code.: it is wrong, expired or revoked"):
+    with pytest.raises(AuthError, match=r"refresh token .invalid_code.: it is wrong, expired or revoked"):
         await rig.adapter(refresh_token="1000.revoked").validate()
-    with pytest.raises(AuthError, match="invalid_client.*--data-center") as caught:
+    with pytest.raises(AuthError, match=r"invalid_client.*--data-center") as caught:
         await rig.adapter(client_secret="not-it-at-all").validate()
     assert "not-it-at-all" not in str(caught.value)
 
@@ -95,13 +95,13 @@ async def test_a_bad_refresh_token_or_secret_is_named(rig: Rig, refusal_status: 
 async def test_a_token_from_another_data_center_is_named(rig: Rig) -> None:
     # The token answer says zohoapis.com (US); a connection pointing at the EU Recruit host is told so.
     adapter = rig.adapter(base_url="https://recruit.zoho.eu/recruit/v2")
-    with pytest.raises(AuthError, match="US data center.*--data-center us"):
+    with pytest.raises(AuthError, match=r"US data center.*--data-center us"):
         await adapter.validate()
 
 
 async def test_a_missing_scope_is_named(rig: Rig) -> None:
     rig.sandbox.scopes.discard("settings")
-    with pytest.raises(AuthError, match="lacks the OAuth scope ZohoRecruit.settings.ALL"):
+    with pytest.raises(AuthError, match=r"lacks the OAuth scope ZohoRecruit\.settings\.ALL"):
         await rig.adapter().validate()
 
 

@@ -217,7 +217,8 @@ class ZohoSandbox(FakeAts):
             names = ["First_Name", "Last_Name", "Email", "Secondary_Email", "Phone", "Mobile", "Current_Employer",
                      "Current_Job_Title", "Source", "Candidate_Owner", "Skill_Set", "Associated_Tags", "Website",
                      "Created_Time", "Modified_Time", "City"]
-            rows = [{"api_name": name, "field_label": name.replace("_", " "), "data_type": "text"} for name in names]
+            rows: list[dict[str, Any]] = [{"api_name": name, "field_label": name.replace("_", " "),
+                                           "data_type": "text"} for name in names]
             rows.append({"api_name": LINKEDIN_FIELD, "field_label": "LinkedIn", "data_type": "website"})
             statuses = sorted({row["Candidate_Status"] for row in self.state.candidates.values()} |
                               {"New", "Qualified", "Hired", "Rejected"})
@@ -314,8 +315,8 @@ class ZohoSandbox(FakeAts):
         now = datetime.fromtimestamp(self.clock(), UTC)
         values = {k: v for k, v in records[0].items() if k != "id"}
         row = self.state.update_candidate(candidate_id, now=now, **values)
-        return web.json_response({"data": [result("SUCCESS", "record updated", {"id": row["id"],
-                                                                                   "Modified_Time": row["Modified_Time"]})]})
+        details = {"id": row["id"], "Modified_Time": row["Modified_Time"]}
+        return web.json_response({"data": [result("SUCCESS", "record updated", details)]})
 
     async def associate(self, request: web.Request) -> web.Response:
         items = (await json_body(request)).get("data")
@@ -382,7 +383,8 @@ class ZohoSandbox(FakeAts):
             note_id = self.state.new_id()
             self.state.notes[note_id] = {"id": note_id, "Note_Title": record.get("Note_Title"),
                                          "Note_Content": record["Note_Content"],
-                                         "Parent_Id": {"id": parent, "name": self.state.candidates[parent]["Last_Name"]},
+                                         "Parent_Id": {"id": parent,
+                                                       "name": self.state.candidates[parent]["Last_Name"]},
                                          "$se_module": record.get("se_module") or "Candidates",
                                          "Note_Owner": self.state.user_ref(next(iter(self.state.users))),
                                          "Created_Time": now}

@@ -49,7 +49,15 @@ from adapters.zoho.layout import (
     require_fields,
     standard_layout,
 )
-from adapters.zoho.mapping import Association, StatusWords, association_of, to_applications, to_candidate, to_job, to_user
+from adapters.zoho.mapping import (
+    Association,
+    StatusWords,
+    association_of,
+    to_applications,
+    to_candidate,
+    to_job,
+    to_user,
+)
 from adapters.zoho.regions import accounts_url, api_base_url, data_center, web_url
 from adapters.zoho.values import as_mapping, as_rows, as_text, format_time
 from adapters.zoho.writes import ZohoWrites

@@ -69,7 +69,8 @@ def scope_for(path: str) -> str:
         return "ZohoRecruit.users.READ"
     if lowered.startswith("/org"):
         return "ZohoRecruit.org.READ"
-    for part, scope in (("/notes", "ZohoRecruit.modules.notes.ALL"), ("/attachments", "ZohoRecruit.modules.attachments.ALL"),
+    for part, scope in (("/notes", "ZohoRecruit.modules.notes.ALL"),
+                        ("/attachments", "ZohoRecruit.modules.attachments.ALL"),
                         ("/interviews", "ZohoRecruit.modules.interview.ALL"),
                         ("/job_openings", "ZohoRecruit.modules.jobopening.READ")):
         if part in lowered:

@@ -85,8 +85,9 @@ class Layout:
 
 
 def standard_layout() -> Layout:
-    return Layout(ModuleFields("Candidates", {role: names[0] for role, names in CANDIDATE_FIELDS.items()}),
-                  "Job_Openings", ModuleFields("Interviews", {role: names[0] for role, names in INTERVIEW_FIELDS.items()}),
+    candidates = ModuleFields("Candidates", {role: names[0] for role, names in CANDIDATE_FIELDS.items()})
+    interviews = ModuleFields("Interviews", {role: names[0] for role, names in INTERVIEW_FIELDS.items()})
+    return Layout(candidates, "Job_Openings", interviews,
                   from_settings=False)
 
 

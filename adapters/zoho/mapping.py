@@ -132,7 +132,8 @@ def association_of(row: Mapping[str, Any], *, job_id: str | None = None) -> Asso
     job = job_id or as_text(row.get("id"))
     if job is None:
         return None
-    status = as_text(row.get("Candidate_Status")) or as_text(row.get("Status")) or as_text(row.get("Application_Status"))
+    status = next((text for key in ("Candidate_Status", "Status", "Application_Status")
+                   if (text := as_text(row.get(key)))), None)
     modified = parse_time(row.get("Modified_Time") or row.get("Associated_Time") or row.get("Updated_On"))
     return Association(job, status, modified)
 
@@ -155,8 +156,8 @@ def to_user(row: Mapping[str, Any]) -> RemoteUser | None:
     if user_id is None:
         return None
     email = as_text(row.get("email"))
-    name = as_text(row.get("full_name")) or " ".join(filter(None, (as_text(row.get("first_name")),
-                                                                     as_text(row.get("last_name"))))) or email or user_id
+    parts = (as_text(row.get("first_name")), as_text(row.get("last_name")))
+    name = as_text(row.get("full_name")) or " ".join(filter(None, parts)) or email or user_id
     role = " ".join(filter(None, (as_text(as_mapping(row.get("role")).get("name")),
                                   as_text(as_mapping(row.get("profile")).get("name"))))).lower()
     status = (as_text(row.get("status")) or "active").lower()

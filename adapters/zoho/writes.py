@@ -157,8 +157,8 @@ class ZohoWrites:
                                COVER_LETTER_CATEGORY)
         job_id = as_text(options.get("job_remote_id"))
         if job_id:
-            await self.zoho.write("PUT", f"/{module}/actions/associate",
-                                  {"data": [{"jobids": [job_id], "ids": [candidate_id], "comments": "Added by hirebot"}]})
+            link = {"jobids": [job_id], "ids": [candidate_id], "comments": "Added by hirebot"}
+            await self.zoho.write("PUT", f"/{module}/actions/associate", {"data": [link]})
             stage = as_text(options.get("stage_id"))
             if stage:
                 await self.zoho.write("PUT", f"/{module}/status", {"data": [
