@@ -324,6 +324,7 @@ LEVER = Provider(
 
 def _zoho_sandbox(clock: EpochClock) -> zoho_fake.ZohoSandbox:
     zoho.forget_all_tokens()  # a fake started on a port an earlier one used knows none of its tokens
+    zoho.forget_org_caches()
     return zoho_fake.ZohoSandbox(zoho_dataset(seed=5, candidates=450, now=NOW), clock=clock,
                                  chaos=zoho_fake.Chaos(sleep=clock.sleep))
 

@@ -44,6 +44,7 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     zoho.forget_all_tokens()
+    zoho.forget_org_caches()
     clock = EpochClock(START)
     sandbox = zoho_fake.ZohoSandbox(generate(seed=2, candidates=450, now=NOW), clock=clock,
                                     chaos=zoho_fake.Chaos(sleep=clock.sleep))

@@ -20,7 +20,7 @@ from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import zoho as zoho_fake
 from adapters.sandbox.zoho_dataset import generate
-from adapters.zoho import ZohoAdapter, forget_all_tokens
+from adapters.zoho import ZohoAdapter, forget_all_tokens, forget_org_caches
 from bot.runtime import Runtime
 from bot.web import create_web_app
 from bot.webhook_setup import webhook_instructions
@@ -60,6 +60,7 @@ class ZohoHub:
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[ZohoHub]:
     forget_all_tokens()
+    forget_org_caches()
     clock = EpochClock(NOW)
     sandbox = zoho_fake.ZohoSandbox(generate(seed=4, candidates=12, now=NOW), clock=clock,
                                     chaos=zoho_fake.Chaos(sleep=clock.sleep))

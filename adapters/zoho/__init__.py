@@ -8,12 +8,12 @@ field names from the settings endpoints), `mapping`, `values`, `regions`, `write
 `spec`.
 """
 
-from adapters.zoho.adapter import ZohoAdapter
+from adapters.zoho.adapter import ZohoAdapter, forget_org_caches
 from adapters.zoho.auth import forget_all_tokens
 from adapters.zoho.client import PAGE_SIZE
 from adapters.zoho.regions import DATA_CENTERS
 from adapters.zoho.webhooks import parse_webhook, verify_webhook_secret
 from adapters.zoho.writes import interview_marker
 
-__all__ = ["DATA_CENTERS", "PAGE_SIZE", "ZohoAdapter", "forget_all_tokens", "interview_marker", "parse_webhook",
-           "verify_webhook_secret"]
+__all__ = ["DATA_CENTERS", "PAGE_SIZE", "ZohoAdapter", "forget_all_tokens", "forget_org_caches", "interview_marker",
+           "parse_webhook", "verify_webhook_secret"]

@@ -66,6 +66,17 @@ log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 4  # Zoho also limits concurrent calls per org; a few at a time stays well inside it
 ORG_ID_KEYS = ("zgid", "org_id", "id")  # the reference believes the org id of links is `zgid`
+# An org's layout (and org id) is read once an hour per process, not per sync: a poll every few minutes would
+# otherwise spend three credits of a small daily budget on settings that almost never change.
+LAYOUT_TTL = 3600.0
+_LAYOUTS: dict[tuple[str, str], tuple[float, Layout]] = {}
+_ORG_IDS: dict[tuple[str, str], str] = {}
+
+
+def forget_org_caches() -> None:
+    """Empty the process-wide layout and org id caches (tests that restart a fake on the same address)."""
+    _LAYOUTS.clear()
+    _ORG_IDS.clear()
 
 
 class ZohoAdapter(AtsAdapter):
@@ -108,6 +119,9 @@ class ZohoAdapter(AtsAdapter):
         self.zoho = ZohoClient(self.http, self.tokens, self.meter, base_url=self.base_url,
                                data_center=self.data_center)
         self._layout: Layout | None = None
+        self._clock = clock
+        self._org_key = (self.base_url, client_id)
+        self.org_id = self.org_id or _ORG_IDS.get(self._org_key)
         self.writes = ZohoWrites(self)
 
     # --- connect-time checks ------------------------------------------------------------------------
@@ -120,7 +134,11 @@ class ZohoAdapter(AtsAdapter):
         await self.discover_org()
         layout = await self.layout()
         await self.zoho.send("GET", f"/{layout.candidates.module}", params={"page": 1, "per_page": 1})
-        await self.zoho.send("GET", "/users", params={"type": "CurrentUser"})
+        try:
+            await self.zoho.send("GET", "/users", params={"type": "CurrentUser"})
+        except ZohoRejected as exc:
+            if exc.status != 404:  # a server without the users endpoint syncs without chat-user mapping
+                raise
         if self.org_id:
             # The connection is stored with these settings: deep links need the org id without a call.
             self.config.settings["org_id"] = self.org_id
@@ -138,12 +156,23 @@ class ZohoAdapter(AtsAdapter):
         rows = as_rows(as_mapping(reply.data).get("org"))
         org = rows[0] if rows else {}
         self.org_id = next((value for key in ORG_ID_KEYS if (value := as_text(org.get(key)))), None)
+        if self.org_id:
+            _ORG_IDS[self._org_key] = self.org_id
         return self.org_id
 
     async def layout(self) -> Layout:
         """The org's module and field names (read once per adapter; see adapters/zoho/layout.py)."""
         if self._layout is not None:
             return self._layout
+        cached = _LAYOUTS.get(self._org_key)
+        if cached is not None and cached[0] > self._clock():
+            self._layout = cached[1]
+            return self._layout
+        self._layout = await self._read_layout()
+        _LAYOUTS[self._org_key] = (self._clock() + LAYOUT_TTL, self._layout)
+        return self._layout
+
+    async def _read_layout(self) -> Layout:
         try:
             modules = module_names(modules_of((await self.zoho.send("GET", "/settings/modules")).data))
             candidate_rows = fields_of((await self.zoho.send(
@@ -153,8 +182,7 @@ class ZohoAdapter(AtsAdapter):
                 raise
             log.info("Zoho Recruit has no settings endpoints at %s; using the standard module and field names",
                      self.base_url)
-            self._layout = standard_layout()
-            return self._layout
+            return standard_layout()
         candidates = pick_fields(modules["candidates"], candidate_rows, CANDIDATE_FIELDS, CANDIDATE_LABELS)
         require_fields(candidates)
         interviews = standard_layout().interviews
@@ -165,8 +193,7 @@ class ZohoAdapter(AtsAdapter):
                 interviews = pick_fields(modules["interviews"], interview_rows, INTERVIEW_FIELDS, {})
         except (ZohoRejected, ZohoRefused) as exc:
             log.info("Zoho Recruit interview fields unreadable (%s); using the standard names", exc)
-        self._layout = Layout(candidates, modules["jobs"], interviews, from_settings=True)
-        return self._layout
+        return Layout(candidates, modules["jobs"], interviews, from_settings=True)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -267,7 +294,7 @@ class ZohoAdapter(AtsAdapter):
                 for index, name in enumerate(layout.statuses)]
 
     async def list_users(self) -> list[RemoteUser]:
-        rows = await self.zoho.rows("/users", params={"type": "AllUsers"}, key="users")
+        rows = await self.zoho.rows("/users", params={"type": "AllUsers"}, key="users", gone_ok=True)
         return [user for user in map(to_user, rows) if user]
 
     def candidate_url(self, remote_id: str) -> str:

@@ -49,7 +49,7 @@ def cache_key(accounts_url: str, client_id: str, client_secret: str, refresh_tok
 
 
 def forget_all_tokens() -> None:
-    """Empty the process-wide cache (tests that restart a fake on the same address)."""
+    """Empty the process-wide token cache (tests that restart a fake on the same address)."""
     _TOKENS.clear()
 
 
