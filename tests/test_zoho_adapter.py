@@ -125,6 +125,21 @@ async def test_incremental_sync_sends_if_modified_since_and_reads_304_as_nothing
     assert listed[-1].headers["If-Modified-Since"] == since.replace(microsecond=0).isoformat()
 
 
+async def test_a_server_ignoring_if_modified_since_costs_no_association_reads_for_unchanged_rows(rig: Rig) -> None:
+    adapter = rig.adapter()
+    assert await full_sync(adapter) == 450
+    rig.sandbox.honours_if_modified_since = False
+    changed = rig.sandbox.state.listing()[11]["id"]
+    since = rig.clock.moment()
+    rig.clock.advance(60)
+    rig.sandbox.state.update_candidate(changed, now=rig.clock.moment(), Current_Job_Title="Chef")
+    rig.sandbox.requests.clear()
+    batches = [b async for b in adapter.candidate_batches(updated_since=since)]
+    assert [c.remote_id for b in batches for c in b.candidates] == [changed]
+    assert [r.path for r in rig.sandbox.requests if "/associate" in r.path] == [
+        f"/recruit/v2/Candidates/{changed}/associate"]
+
+
 async def test_credits_are_spent_on_our_side_before_zoho_refuses(rig: Rig) -> None:
     meter = CreditMeter(5, 86_400, rig.clock)
     adapter = zoho.ZohoAdapter(rig.adapter().config, rig.client, sleep=rig.clock.sleep, clock=rig.clock, meter=meter)

@@ -80,6 +80,7 @@ class ZohoSandbox(FakeAts):
         self.token_requests = 0
         self.refusal_status: int | None = None
         self.hidden_fields: set[str] = set()  # fields this org has removed (left out of the fields settings)
+        self.honours_if_modified_since = True  # the reference leaves the header unconfirmed for Recruit
         self.webhooks: list[Webhook] = []
         self.deliveries: list[Delivery] = []
         self.app = self.build_app()
@@ -236,7 +237,7 @@ class ZohoSandbox(FakeAts):
     # ----- candidates ----------------------------------------------------------------------------------
     async def list_candidates(self, request: web.Request) -> web.StreamResponse:
         rows = self.state.listing()
-        since = request.headers.get("If-Modified-Since")
+        since = request.headers.get("If-Modified-Since") if self.honours_if_modified_since else None
         if since:
             moment = parse_moment(since)
             if moment is None:

@@ -60,6 +60,7 @@ class ZohoClient:
         for attempt in range(2):
             self.meter.spend()
             sent, value = await self._headers(headers)
+            before = self.http.requests_sent
             try:
                 return await self.http.request_json(method, self.base_url + path, params=params, json=json_body,
                                                     headers=sent)
@@ -67,6 +68,9 @@ class ZohoClient:
                 if exc.status != 401 or exc.code == "OAUTH_SCOPE_MISMATCH" or attempt:
                     raise
                 self.tokens.drop(value)
+            finally:
+                # Retries (after a 429 or a 5xx) are calls Zoho counts too.
+                self.meter.record(self.http.requests_sent - before - 1)
         raise AssertionError("unreachable")
 
     async def rows(self, path: str, *, params: Mapping[str, Any] | None = None, key: str = "data",

@@ -44,6 +44,14 @@ class CreditMeter:
             raise RateLimited(f"hirebot has used its share of this Zoho Recruit org's API credits "
                               f"({self.budget} per {self.window / 3600:g} h); it goes on in {math.ceil(wait)} "
                               "seconds.", retry_after=wait, provider="zoho")
+        self.record(credits)
+
+    def record(self, credits: int) -> None:
+        """Count credits already spent (retries Zoho answered), without refusing anything."""
+        if credits <= 0:
+            return
+        now = self._clock()
+        self._expire(now)
         start = math.floor(now / self.slot) * self.slot
         if self._slots and self._slots[-1][0] == start:
             self._slots[-1][1] += credits
