@@ -133,3 +133,26 @@ def test_webhooks_prints_a_url_carrying_the_secret(urls: tuple[str, str], tmp_pa
     assert "?key=" in url_line and len(url_line.split("?key=")[1].strip()) >= 40
     assert "Append Entity Parameters" in result.stdout
     assert zoho_fake.SANDBOX_CLIENT_SECRET not in result.stdout
+
+
+def test_a_wrong_data_center_is_one_clear_line_and_nothing_is_stored(urls: tuple[str, str], tmp_path: Path) -> None:
+    # The token answer says the account is in the US; the connection points at the EU Recruit host.
+    result = run(["connect", "zoho", "--client-id", zoho_fake.SANDBOX_CLIENT_ID, "--client-secret",
+                  zoho_fake.SANDBOX_CLIENT_SECRET, "--refresh-token", zoho_fake.SANDBOX_REFRESH_TOKEN,
+                  "--data-center", "eu", "--accounts-url", urls[1]], tmp_path)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "--data-center us" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "No ATS connected" in run(["connections"], tmp_path).stdout + run(["connections"], tmp_path).stderr
+
+
+def test_the_org_id_is_kept_with_the_connection(urls: tuple[str, str], tmp_path: Path) -> None:
+    from store.db import make_engine, session_factory
+    from store.models import AtsConnection
+
+    assert connect_zoho(urls[1], tmp_path).returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'hirebot.sqlite3'}")
+    with session_factory(engine)() as session:
+        (row,) = session.query(AtsConnection).all()
+        assert row.settings["org_id"] == ORG_ID and row.settings["data_center"] == "us"
+        assert "refresh_token" not in row.settings and "client_secret" not in row.settings
+    engine.dispose()
