@@ -9,8 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 
+from adapters.webhooks import URL_SECRET_PARAM
+
 # A token is whatever follows /book/ up to the next separator: a mangled or forged one is hidden too.
 _BOOKING_PATH = re.compile(r"(/book/)([^/?#\s\"'<>]+)")
+# A webhook URL may carry its connection's secret (WebhookScheme.URL_SECRET, for ATSs that cannot sign).
+_WEBHOOK_SECRET = re.compile(r"(/webhooks/[^?#\s\"'<>]*\?(?:[^#\s\"'<>]*&)?" + re.escape(URL_SECRET_PARAM)
+                             + r"=)([^&#\s\"'<>]+)")
 
 
 def token_label(token: str) -> str:
@@ -20,8 +25,9 @@ def token_label(token: str) -> str:
 
 def redact_booking_links(text: str) -> str:
     """`text` with the token of every booking path in it (`/book/<token>`, `/book/<token>/manage`, full
-    URLs alike) replaced by its label."""
-    return _BOOKING_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
+    URLs alike) replaced by its label, and so the secret of every webhook URL that carries one."""
+    text = _BOOKING_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
+    return _WEBHOOK_SECRET.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
 
 
 __all__ = ["redact_booking_links", "token_label"]

@@ -8,7 +8,7 @@ import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import httpx
@@ -25,6 +25,7 @@ from bot.runtime import Runtime
 from bot.web import create_web_app
 from bot.webhook_setup import webhook_instructions
 from bot.webhooks import WebhookReceiver
+from scheduler.log_redaction import redact_booking_links
 from scheduler.sync_jobs import ConnectionSyncer
 from store.models import AtsConnection, Candidate, WebhookDelivery
 from tests.clocks import EpochClock
@@ -122,3 +123,12 @@ async def test_the_secret_as_a_custom_parameter_works_too(hub: ZohoHub) -> None:
     good = hub.secret_url().split("key=", 1)[1]
     assert await post_form(hub, hub.url(), {"id": candidate_id, "key": good, "modified": "x"}) == 200
     assert hub.stored() == {candidate_id}
+
+
+async def test_the_access_log_never_shows_the_secret(hub: ZohoHub) -> None:
+    url = hub.secret_url()
+    secret = url.split("key=", 1)[1]
+    parts = urlsplit(url)
+    line = f'127.0.0.1 "POST {parts.path}?{parts.query} HTTP/1.1" 200'
+    assert secret not in redact_booking_links(line) and secret not in redact_booking_links(url)
+    assert "/webhooks/zoho/" in redact_booking_links(line)
