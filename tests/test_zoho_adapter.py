@@ -20,6 +20,7 @@ from adapters.sandbox import zoho as zoho_fake
 from adapters.sandbox.zoho_dataset import ORG_ID, generate
 from adapters.webhooks import URL_QUERY_HEADER, BadSignature, WebhookSecrets
 from adapters.zoho.credits import CreditMeter
+from adapters.zoho.layout import CANDIDATE_FIELDS, CANDIDATE_LABELS, module_names, pick_fields
 from adapters.zoho.spec import ZOHO
 from tests.clocks import EpochClock
 from tests.provider_fixtures import NOW, START
@@ -110,6 +111,30 @@ async def test_a_missing_status_field_is_a_clear_reason(rig: Rig) -> None:
     rig.sandbox.hidden_fields.add("Candidate_Status")
     with pytest.raises(ConfigError, match="no Candidate Status field"):
         await rig.adapter().validate()
+
+
+async def test_without_settings_endpoints_the_standard_names_serve(rig: Rig) -> None:
+    rig.sandbox.serves_settings = False
+    adapter = rig.adapter()
+    await adapter.validate()
+    assert await full_sync(adapter) == 450
+    listed = [r for r in rig.sandbox.requests if r.path == "/recruit/v2/Candidates"]
+    assert listed and all(r.param("fields") is None for r in listed)  # no guessing at the org's field names
+
+
+def test_renamed_modules_and_fields_are_found_by_label() -> None:
+    modules = module_names([
+        {"api_name": "Talents", "module_name": "Talents", "singular_label": "Candidate", "plural_label": "Candidates"},
+        {"api_name": "Job_Openings", "module_name": "Job_Openings"},
+        {"api_name": "Meetings_X", "module_name": "Meetings", "singular_label": "Interview"}])
+    assert modules == {"candidates": "Talents", "jobs": "Job_Openings", "interviews": "Meetings_X"}
+    fields = pick_fields("Talents", [
+        {"api_name": "Last_Name", "field_label": "Last Name"},
+        {"api_name": "Stage__c", "field_label": "Candidate Status",
+         "pick_list_values": [{"display_value": "-None-"}, {"display_value": "Fresh"}, {"display_value": "Signed"}]},
+        {"api_name": "LinkedIn_Profile", "field_label": "LinkedIn Profile"}], CANDIDATE_FIELDS, CANDIDATE_LABELS)
+    assert fields["status"] == "Stage__c" and fields["linkedin"] == "LinkedIn_Profile"
+    assert fields.picklists["status"] == ("Fresh", "Signed")
 
 
 async def test_incremental_sync_sends_if_modified_since_and_reads_304_as_nothing(rig: Rig) -> None:

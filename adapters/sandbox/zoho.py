@@ -81,6 +81,7 @@ class ZohoSandbox(FakeAts):
         self.refusal_status: int | None = None
         self.hidden_fields: set[str] = set()  # fields this org has removed (left out of the fields settings)
         self.honours_if_modified_since = True  # the reference leaves the header unconfirmed for Recruit
+        self.serves_settings = True  # False: /settings/* answers 404, as a server without them would
         self.webhooks: list[Webhook] = []
         self.deliveries: list[Delivery] = []
         self.app = self.build_app()
@@ -115,6 +116,8 @@ class ZohoSandbox(FakeAts):
         if not request.path.startswith(API_PREFIX):
             return zoho_error(404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one")
         relative = request.path[len(API_PREFIX):] or "/"
+        if relative.startswith("/settings") and not self.serves_settings:
+            return zoho_error(404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one")
         refused = self._authorize(request, relative)
         if refused is not None:
             return refused

@@ -139,8 +139,9 @@ class ZohoAdapter(AtsAdapter):
         settings), the org's candidate fields, one candidate and the current user: each names what is
         wrong (client, refresh token, data center, a missing scope, a missing field)."""
         await self.tokens.token()
-        await self.discover_org()
-        layout = await self.layout()
+        # Read afresh, not from the process's cache: this token's own scopes are what is being checked.
+        await self.discover_org(fresh=True)
+        layout = await self.layout(fresh=True)
         await self.zoho.send("GET", f"/{layout.candidates.module}", params={"page": 1, "per_page": 1})
         try:
             await self.zoho.send("GET", "/users", params={"type": "CurrentUser"})
@@ -151,9 +152,9 @@ class ZohoAdapter(AtsAdapter):
             # The connection is stored with these settings: deep links need the org id without a call.
             self.config.settings["org_id"] = self.org_id
 
-    async def discover_org(self) -> str | None:
+    async def discover_org(self, *, fresh: bool = False) -> str | None:
         """The org id deep links carry, from `GET /org` (once per adapter; a server without it leaves None)."""
-        if self.org_id:
+        if self.org_id and not fresh:
             return self.org_id
         try:
             reply = await self.zoho.send("GET", "/org")
@@ -168,12 +169,12 @@ class ZohoAdapter(AtsAdapter):
             _ORG_IDS[self._org_key] = self.org_id
         return self.org_id
 
-    async def layout(self) -> Layout:
-        """The org's module and field names (read once per adapter; see adapters/zoho/layout.py)."""
-        if self._layout is not None:
+    async def layout(self, *, fresh: bool = False) -> Layout:
+        """The org's module and field names (read once an hour per process; see adapters/zoho/layout.py)."""
+        if self._layout is not None and not fresh:
             return self._layout
         cached = _LAYOUTS.get(self._org_key)
-        if cached is not None and cached[0] > self._clock():
+        if cached is not None and cached[0] > self._clock() and not fresh:
             self._layout = cached[1]
             return self._layout
         self._layout = await self._read_layout()
@@ -191,9 +192,12 @@ class ZohoAdapter(AtsAdapter):
             log.info("Zoho Recruit has no settings endpoints at %s; using the standard module and field names",
                      self.base_url)
             return standard_layout()
+        if not candidate_rows:  # no field metadata at all (every org has fields): the standard names
+            log.info("Zoho Recruit listed no candidate fields at %s; using the standard names", self.base_url)
+            return standard_layout(modules)
         candidates = pick_fields(modules["candidates"], candidate_rows, CANDIDATE_FIELDS, CANDIDATE_LABELS)
         require_fields(candidates)
-        interviews = standard_layout().interviews
+        interviews = standard_layout(modules).interviews
         try:
             interview_rows = fields_of((await self.zoho.send(
                 "GET", "/settings/fields", params={"module": modules["interviews"]})).data)

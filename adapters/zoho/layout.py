@@ -84,11 +84,11 @@ class Layout:
         return ",".join(dict.fromkeys(self.candidates.names[role] for role in wanted if role in self.candidates.names))
 
 
-def standard_layout() -> Layout:
-    candidates = ModuleFields("Candidates", {role: names[0] for role, names in CANDIDATE_FIELDS.items()})
-    interviews = ModuleFields("Interviews", {role: names[0] for role, names in INTERVIEW_FIELDS.items()})
-    return Layout(candidates, "Job_Openings", interviews,
-                  from_settings=False)
+def standard_layout(modules: Mapping[str, str] = STANDARD_MODULES) -> Layout:
+    """The reference's standard field names, in the given (or standard) modules."""
+    candidates = ModuleFields(modules["candidates"], {role: names[0] for role, names in CANDIDATE_FIELDS.items()})
+    interviews = ModuleFields(modules["interviews"], {role: names[0] for role, names in INTERVIEW_FIELDS.items()})
+    return Layout(candidates, modules["jobs"], interviews, from_settings=False)
 
 
 def module_names(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
