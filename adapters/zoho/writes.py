@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AtsError
 from adapters.models import Candidate, Note, ScheduledInterview
-from adapters.zoho.client import check_results
+from adapters.zoho.client import ZohoClient, check_results
 from adapters.zoho.errors import LABEL, PROVIDER, ZohoRejected
 from adapters.zoho.layout import ModuleFields
 from adapters.zoho.mapping import to_candidate
@@ -47,7 +47,7 @@ class ZohoWrites:
         self.adapter = adapter
 
     @property
-    def zoho(self) -> Any:
+    def zoho(self) -> ZohoClient:
         return self.adapter.zoho
 
     # --- notes ----------------------------------------------------------------------------------------
