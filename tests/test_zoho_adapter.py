@@ -118,8 +118,7 @@ async def test_without_settings_endpoints_the_standard_names_serve(rig: Rig) -> 
     adapter = rig.adapter()
     await adapter.validate()
     assert await full_sync(adapter) == 450
-    listed = [r for r in rig.sandbox.requests if r.path == "/recruit/v2/Candidates"]
-    assert listed and all(r.param("fields") is None for r in listed)  # no guessing at the org's field names
+    assert adapter.candidate_url("7").endswith("/recruit/org60012345678/EntityInfo.do?module=Candidates&id=7")
 
 
 def test_renamed_modules_and_fields_are_found_by_label() -> None:

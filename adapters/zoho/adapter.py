@@ -221,9 +221,9 @@ class ZohoAdapter(AtsAdapter):
         layout = await self.layout()
         await self.discover_org()
         module = layout.candidates.module
+        # Whole records, no `fields=`: it saves bytes, not credits (Zoho counts calls), and a projection that
+        # left out a field hirebot needs (or that a server applied without the id) would lose candidates.
         params = {"sort_by": "Modified_Time" if updated_since else "Created_Time", "sort_order": "asc"}
-        if layout.from_settings:  # the org's own field names; without them, ask for whole records
-            params["fields"] = layout.candidate_list_fields()
         headers = {"If-Modified-Since": format_time(updated_since)} if updated_since else None
         by_job = None if updated_since else await self._associations_by_candidate(layout)
         looked_up = 0

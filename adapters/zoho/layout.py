@@ -77,12 +77,6 @@ class Layout:
         """The org's candidate statuses in its own order (the stages hirebot lists)."""
         return self.candidates.picklists.get("status") or DEFAULT_STATUSES
 
-    def candidate_list_fields(self) -> str:
-        """`fields=` for the candidate listing: only what the card needs, to keep pages light."""
-        wanted = ("first_name", "last_name", "email", "secondary_email", "phone", "mobile", "status", "source",
-                  "employer", "title", "linkedin", "website", "skills", "tags", "created", "modified")
-        return ",".join(dict.fromkeys(self.candidates.names[role] for role in wanted if role in self.candidates.names))
-
 
 def standard_layout(modules: Mapping[str, str] = STANDARD_MODULES) -> Layout:
     """The reference's standard field names, in the given (or standard) modules."""
