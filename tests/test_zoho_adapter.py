@@ -16,6 +16,7 @@ from adapters import zoho
 from adapters.base import ConnectionConfig
 from adapters.errors import AuthError, ConfigError, RateLimited
 from adapters.http import RetryPolicy
+from adapters.models import Candidate, ContactValue
 from adapters.sandbox import zoho as zoho_fake
 from adapters.sandbox.zoho_dataset import ORG_ID, generate
 from adapters.webhooks import URL_QUERY_HEADER, BadSignature, WebhookSecrets
@@ -173,6 +174,29 @@ async def test_credits_are_spent_on_our_side_before_zoho_refuses(rig: Rig) -> No
     assert not any(r.status == 429 for r in rig.sandbox.requests)
     rig.clock.advance(86_400)
     meter.spend()  # a day later the budget is back
+
+
+async def test_a_new_candidate_gets_both_files_with_their_category_and_the_job(rig: Rig) -> None:
+    adapter = rig.adapter()
+    job_id = next(jid for jid, job in rig.sandbox.state.jobs.items() if job["Job_Opening_Status"] == "In-progress")
+    newcomer = Candidate(remote_id="", first_name="Ngozi", last_name="Okonkwo-Brandt",
+                         emails=(ContactValue("ngozi@example.org"),),
+                         links=(ContactValue("https://www.linkedin.com/in/ngozi-ob", "linkedin"),))
+    created = await adapter.create_candidate(newcomer, job_remote_id=job_id, source_tag="hirebot", stage_id="Qualified",
+                                             resume=("cv.pdf", b"%PDF-cv", "application/pdf"),
+                                             cover_letter=("letter.pdf", b"%PDF-letter", "application/pdf"))
+    state = rig.sandbox.state
+    row = state.candidates[created.remote_id]
+    assert row["Source"] == "hirebot" and row["LinkedIn__s"] == "https://www.linkedin.com/in/ngozi-ob"
+    files = {item["Category"]: state.files[aid] for aid, item in state.attachments.items()
+             if item["Parent_Id"]["id"] == created.remote_id}
+    assert files == {"Resume": b"%PDF-cv", "Cover Letter": b"%PDF-letter"}
+    assert state.associations[created.remote_id][job_id]["Candidate_Status"] == "Qualified"
+    assert created.url == adapter.candidate_url(created.remote_id)
+    # The same email again: Zoho's duplicate check answers with the existing record, nothing new is made.
+    again = await adapter.create_candidate(newcomer, job_remote_id=job_id, source_tag="hirebot")
+    assert again.remote_id == created.remote_id
+    assert sum(1 for r in state.candidates.values() if r.get("Email") == "ngozi@example.org") == 1
 
 
 def test_the_webhook_secret_is_checked_in_constant_time_from_the_url_or_a_parameter() -> None:
