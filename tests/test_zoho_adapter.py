@@ -69,6 +69,13 @@ async def test_one_token_serves_a_whole_sync_and_every_adapter_of_the_connection
     assert rig.sandbox.token_requests == 2
 
 
+async def test_concurrent_reads_wait_for_one_token(rig: Rig) -> None:
+    ids = [row["id"] for row in rig.sandbox.state.listing()[:12]]
+    batch = await rig.adapter().fetch_candidates(ids)
+    assert sorted(c.remote_id for c in batch.candidates) == sorted(ids)
+    assert rig.sandbox.token_requests == 1
+
+
 async def test_a_revoked_token_is_replaced_once(rig: Rig) -> None:
     adapter = rig.adapter()
     await adapter.validate()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,9 @@ class AccessToken:
 
 
 _TOKENS: dict[str, AccessToken] = {}
-_LOCKS: dict[tuple[str, int], asyncio.Lock] = {}
+# One refresh lock per connection and event loop (a lock belongs to the loop it is first awaited in); keyed by
+# the loop itself, weakly, so a new loop that happens to get an old one's id never meets its lock.
+_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
 def cache_key(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> str:
@@ -69,11 +72,8 @@ class ZohoTokens:
         self.minted = 0  # token requests this instance made
 
     def _lock(self) -> asyncio.Lock:
-        key = (self.key, id(asyncio.get_running_loop()))
-        lock = _LOCKS.get(key)
-        if lock is None:
-            lock = _LOCKS[key] = asyncio.Lock()
-        return lock
+        locks = _LOCKS.setdefault(asyncio.get_running_loop(), {})
+        return locks.setdefault(self.key, asyncio.Lock())
 
     def cached(self) -> AccessToken | None:
         token = _TOKENS.get(self.key)
