@@ -14,10 +14,12 @@ import asyncio
 import contextlib
 import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
+from urllib.parse import urlencode
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -67,8 +69,6 @@ class ZohoSandbox(FakeAts):
     def __init__(self, state: ZohoState, *, clock: Callable[[], float] | None = None, chaos: Chaos | None = None,
                  credits: int = DEFAULT_CREDITS, window: float = DEFAULT_WINDOW, scopes: frozenset[str] = ALL_SCOPES,
                  max_recorded: int | None = None) -> None:
-        import time
-
         super().__init__(clock=clock or time.time, chaos=chaos or Chaos(), max_recorded=max_recorded)
         self.state = state
         self.scopes = set(scopes)
@@ -489,7 +489,6 @@ class ZohoSandbox(FakeAts):
                         status: int | None = response.status
                 except OSError:
                     status = None
-                from urllib.parse import urlencode
                 self.deliveries.append(Delivery(hook.url, urlencode(body).encode(), status))
 
 
