@@ -64,7 +64,7 @@ def test_names_are_unique_and_lookups_ignore_case_and_spaces() -> None:
 
 
 def test_an_unknown_provider_names_the_supported_ones() -> None:
-    known = ", ".join(sorted(spec.name for spec in SPECS))  # every registered provider, in name order
+    known = ", ".join(sorted(spec.name for spec in all_specs()))  # every registered provider, in name order
     with pytest.raises(ConfigError, match=rf"Unknown ATS provider 'taleo'\. Known providers: {known}\."):
         spec_for("taleo")
     with pytest.raises(ConfigError, match="Known providers: greenhouse, lever"):

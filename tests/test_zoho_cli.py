@@ -156,3 +156,25 @@ def test_the_org_id_is_kept_with_the_connection(urls: tuple[str, str], tmp_path:
         assert row.settings["org_id"] == ORG_ID and row.settings["data_center"] == "us"
         assert "refresh_token" not in row.settings and "client_secret" not in row.settings
     engine.dispose()
+
+
+def test_the_demo_shows_people_in_greenhouse_and_zoho_as_one_person(tmp_path: Path) -> None:
+    from bot.demo import shared_people
+
+    shared = shared_people(("greenhouse", "zoho"), 40, 7)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HIREBOT_", "SLACK_"))}
+    env.update(HIREBOT_DATA_DIR=str(tmp_path), COLUMNS="200", NO_COLOR="1")
+    reader, writer = os.pipe()
+    os.write(writer, f"who is {shared[0].name}\nexit\n".encode())
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot", "demo", "--candidates", "40", "--ats", "greenhouse,zoho"],
+                                cwd=ROOT, env=env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, timeout=120, check=False)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert result.returncode == 0, result.stdout
+    assert "each is in Greenhouse and Zoho Recruit" in result.stdout
+    answer = result.stdout.split(f"you> who is {shared[0].name}", 1)[1]
+    assert "Open in Greenhouse:" in answer and "Open in Zoho Recruit:" in answer, answer
+    assert "recruit.zoho.com/recruit/org" in answer

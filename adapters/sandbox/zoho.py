@@ -89,7 +89,8 @@ class ZohoSandbox(FakeAts):
     # ----- kit hooks -----------------------------------------------------------------------------------
     @classmethod
     def build(cls, options: FakeOptions) -> Self:
-        state = generate(seed=options.seed, candidates=options.candidates, shared_people=options.shared_people)
+        state = generate(seed=options.seed, candidates=options.candidates, now=options.now,
+                         shared_people=options.shared_people)
         return cls(state, chaos=Chaos(options.chaos, seed=options.seed), max_recorded=1000)
 
     def connect_values(self, url: str) -> dict[str, str]:
