@@ -39,7 +39,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("lever", "Lever", spec="adapters.lever.spec:LEVER"),
     Listing("workable", "Workable", spec="adapters.workable.spec:WORKABLE"),
     Listing("breezyhr", "BreezyHR", ("breezy",)),
-    Listing("zoho", "Zoho Recruit"),
+    Listing("zoho", "Zoho Recruit", ("zoho recruit", "zohorecruit"), spec="adapters.zoho.spec:ZOHO"),
     Listing("freshteam", "Freshteam", spec="adapters.freshteam.spec:FRESHTEAM"),
     Listing("teamtailor", "Teamtailor", spec="adapters.teamtailor.spec:TEAMTAILOR"),
     Listing("recruitee", "Recruitee", ("tellent",), spec="adapters.recruitee.spec:RECRUITEE"),

@@ -76,6 +76,9 @@ class WebhookScheme(StrEnum):
     ISSUED_TOKENS = "issued_tokens"  # the ATS issues a token per webhook; the admin pastes each into hirebot
     API_CREDENTIAL = "api_credential"  # the ATS signs with the connection's own API credential (`credential`)
     POLLING = "polling"  # the ATS sends no webhooks: hirebot polls it, and `setup` says so
+    # For an ATS that cannot sign: hirebot generates a secret at connect time and it is part of the webhook URL
+    # the admin pastes into the ATS (`?key=...`); the verifier compares it in constant time.
+    URL_SECRET = "url_secret"
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ class WebhookSpec:
     `{connection_id}` and `{stored}`); a GENERATED_SECRET connection prints its secret instead.
     `token_source` says where the ATS shows its tokens.
     An API_CREDENTIAL ATS (Workable) signs with the credential the connection was made with, named by
-    `credential`; `setup` is printed for it too.
+    `credential`; `setup` is printed for it too. A URL_SECRET connection's URL carries its secret
+    (`URL_SECRET_PARAM` of adapters/webhooks.py) and `setup` is printed after it, like ISSUED_TOKENS'.
     """
 
     scheme: WebhookScheme

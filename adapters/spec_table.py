@@ -20,6 +20,7 @@ SCHEME_TEXT = {
                                  "(`hirebot webhooks add-token`)",
     WebhookScheme.API_CREDENTIAL: "{label} signs with the connection's own token; nothing to paste",
     WebhookScheme.POLLING: "none: {label} sends no webhooks, so hirebot polls it",
+    WebhookScheme.URL_SECRET: "{label} cannot sign; hirebot generates a secret that goes in the webhook URL",
 }
 
 

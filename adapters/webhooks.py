@@ -64,5 +64,11 @@ class StaleDelivery(WebhookRefused):
     """Signed correctly, but sent too long ago (or too far ahead) to trust: a replay, or a wrong clock."""
 
 
+# The receiver hands every verifier the request URL's query string under this name among the headers (a name
+# no real header can have), for ATSs whose only proof is a secret in the URL (WebhookScheme.URL_SECRET).
+URL_QUERY_HEADER = ":query"
+# The query parameter that carries a URL_SECRET connection's secret.
+URL_SECRET_PARAM = "key"
+
 # raw body, headers (names in lower case), the connection's secrets, now → the trigger, or WebhookRefused.
 WebhookVerifier = Callable[[bytes, Mapping[str, str], WebhookSecrets, datetime], WebhookTrigger]

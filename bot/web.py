@@ -109,7 +109,8 @@ async def ats_webhook(request: web.Request) -> web.Response:
                     request.app[BODY_TIMEOUT_KEY])
         return web.json_response({"error": "timeout"}, status=408, headers={"Connection": "close"})
     answer = await handle_webhook(request.app[RECEIVER_KEY], request.match_info["provider"],
-                                  request.match_info["connection_id"], raw_body, request.headers)
+                                  request.match_info["connection_id"], raw_body, request.headers,
+                                  request.query_string)
     return _json(answer)
 
 

@@ -9,12 +9,13 @@ and hands back a token for each webhook, which the admin pastes into hirebot wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import select
 
 from adapters.registry import PROVIDER_NAMES, all_specs, spec_for
 from adapters.spec import WebhookScheme
+from adapters.webhooks import URL_SECRET_PARAM
 from bot.runtime import Runtime
 from store.models import AtsConnection
 from store.settings import Settings
@@ -63,6 +64,11 @@ def _instruction(runtime: Runtime, row: AtsConnection) -> WebhookInstruction:
     if webhooks.scheme is WebhookScheme.GENERATED_SECRET:
         return WebhookInstruction(row.id, row.provider, row.name, url, generated_secret(runtime.box, row),
                                   webhooks.events)
+    if webhooks.scheme is WebhookScheme.URL_SECRET:
+        # The secret is the proof: it goes in the URL the admin pastes (the ATS cannot sign its deliveries).
+        secret_url = f"{url}?{urlencode({URL_SECRET_PARAM: generated_secret(runtime.box, row)})}"
+        return WebhookInstruction(row.id, row.provider, row.name, secret_url,
+                                  webhooks.setup.format(connection_id=row.id, stored=0), webhooks.events)
     stored = len(issued_tokens(runtime.box, row))
     note = webhooks.setup.format(connection_id=row.id, stored=stored)
     return WebhookInstruction(row.id, row.provider, row.name, url, note, webhooks.events)

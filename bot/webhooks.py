@@ -43,7 +43,7 @@ from adapters.base import AtsAdapter
 from adapters.errors import AtsError, HirebotError
 from adapters.registry import find_spec
 from adapters.spec import ProviderSpec, WebhookScheme
-from adapters.webhooks import BadSignature, MalformedDelivery, StaleDelivery, WebhookRefused
+from adapters.webhooks import URL_QUERY_HEADER, BadSignature, MalformedDelivery, StaleDelivery, WebhookRefused
 from scheduler.sync_jobs import AdapterFactory, ConnectionSyncer, SyncOutcome, SyncTrigger
 from store.crypto import SecretBox
 from store.db import transaction
@@ -245,14 +245,16 @@ REFUSALS: tuple[tuple[type[WebhookRefused], str, int], ...] = (
 
 
 async def handle_webhook(receiver: WebhookReceiver, provider: str, connection_id: str, raw_body: bytes,
-                         headers: Mapping[str, str]) -> WebhookAnswer:
+                         headers: Mapping[str, str], query_string: str = "") -> WebhookAnswer:
     """`POST /webhooks/{provider}/{connection_id}`: check the delivery with the provider's verifier and the
     connection's secrets, dedupe it, re-read the candidates it names, remove the ones it deleted, and
-    refresh jobs when it asks. `headers` are the request's (any case)."""
+    refresh jobs when it asks. `headers` are the request's (any case); the URL's `query_string` reaches the
+    verifier as the URL_QUERY_HEADER pseudo-header (for ATSs whose proof is a secret in the URL)."""
     spec = find_spec(provider)
     if spec is None:
         return receiver.answer(provider, "not_found", 404)
     lowered = {name.lower(): value for name, value in headers.items()}
+    lowered[URL_QUERY_HEADER] = query_string
     return await _answered(receiver, spec, _handle(receiver, spec, connection_id, raw_body, lowered))
 
 

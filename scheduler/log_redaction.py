@@ -9,10 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 
+from adapters.webhooks import URL_SECRET_PARAM
+
 # A token is whatever follows /book/ up to the next separator: a mangled or forged one is hidden too.
 _BOOKING_PATH = re.compile(r"(/book/)([^/?#\s\"'<>]+)")
 # A CV download link (`/files/<token>`, store/document_links.py) is a credential too.
 _FILE_PATH = re.compile(r"(/files/)([^/?#\s\"'<>]+)")
+# A webhook URL may carry its connection's secret (WebhookScheme.URL_SECRET, for ATSs that cannot sign).
+_WEBHOOK_SECRET = re.compile(r"(/webhooks/[^?#\s\"'<>]*\?(?:[^#\s\"'<>]*&)?" + re.escape(URL_SECRET_PARAM)
+                             + r"=)([^&#\s\"'<>]+)")
 
 
 def token_label(token: str) -> str:
@@ -22,9 +27,11 @@ def token_label(token: str) -> str:
 
 def redact_booking_links(text: str) -> str:
     """`text` with the token of every booking path in it (`/book/<token>`, `/book/<token>/manage`, full
-    URLs alike) replaced by its label."""
+    URLs alike) replaced by its label; so are CV download links and the secret of every webhook URL that
+    carries one."""
     text = _BOOKING_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
-    return _FILE_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
+    text = _FILE_PATH.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
+    return _WEBHOOK_SECRET.sub(lambda match: match.group(1) + token_label(match.group(2)), text)
 
 
 __all__ = ["redact_booking_links", "token_label"]

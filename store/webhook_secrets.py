@@ -2,8 +2,9 @@
 
 Two schemes exist (adapters/spec.py `WebhookScheme`): a secret hirebot generates at connect time, which
 the admin pastes into the ATS, and signature tokens the ATS issues (one per webhook), which the admin
-pastes into hirebot. Both live in the same sealed dict: `{"secret": "...", "signature_tokens": [...]}`.
-A third scheme keeps nothing here: the ATS signs with the connection's own credential (`signing_credential`).
+pastes into hirebot. A URL_SECRET connection keeps a generated secret too; it travels in the webhook URL
+instead of a signature. All live in the same sealed dict: `{"secret": "...", "signature_tokens": [...]}`.
+A fourth scheme keeps nothing here: the ATS signs with the connection's own credential (`signing_credential`).
 Tokens stored before that key was provider-neutral are under `lever_signature_tokens`; they are read
 too, and moved to the new key the next time a token is added.
 """
@@ -46,7 +47,7 @@ def issued_tokens(box: SecretBox, connection: AtsConnection) -> list[str]:
 
 def webhook_secrets(box: SecretBox, connection: AtsConnection, scheme: WebhookScheme) -> WebhookSecrets:
     """What the connection's deliveries are checked with; a ConfigError when its generated secret is missing."""
-    if scheme is WebhookScheme.GENERATED_SECRET:
+    if scheme in (WebhookScheme.GENERATED_SECRET, WebhookScheme.URL_SECRET):
         return WebhookSecrets(secret=generated_secret(box, connection))
     if scheme is WebhookScheme.API_CREDENTIAL:
         return WebhookSecrets(tokens=tuple(signing_credential(box, connection)))

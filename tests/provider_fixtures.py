@@ -16,11 +16,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import freshteam, greenhouse, lever, recruitee, teamtailor, workable
+from adapters import freshteam, greenhouse, lever, recruitee, teamtailor, workable, zoho
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import freshteam as freshteam_fake
@@ -29,6 +30,7 @@ from adapters.sandbox import lever as lever_fake
 from adapters.sandbox import recruitee as recruitee_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
+from adapters.sandbox import zoho as zoho_fake
 from adapters.sandbox.freshteam_dataset import generate as freshteam_dataset
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.lever_dataset import Opportunity
@@ -36,6 +38,7 @@ from adapters.sandbox.lever_dataset import generate as lever_dataset
 from adapters.sandbox.recruitee_dataset import generate as recruitee_dataset
 from adapters.sandbox.teamtailor_dataset import generate as teamtailor_dataset
 from adapters.sandbox.workable_dataset import generate as workable_dataset
+from adapters.sandbox.zoho_dataset import generate as zoho_dataset
 from tests.clocks import EpochClock
 from tests.resume_links import ResumeLinks
 
@@ -650,6 +653,92 @@ RECRUITEE = Provider(
 )
 
 
+# --- Zoho Recruit (REST v2) ------------------------------------------------------------------------------
+
+
+def _zoho_sandbox(clock: EpochClock) -> zoho_fake.ZohoSandbox:
+    zoho.forget_all_tokens()  # a fake started on a port an earlier one used knows none of its tokens
+    zoho.forget_org_caches()
+    return zoho_fake.ZohoSandbox(zoho_dataset(seed=5, candidates=450, now=NOW), clock=clock,
+                                 chaos=zoho_fake.Chaos(sleep=clock.sleep))
+
+
+def _zoho_adapter(fake: Fake, wrong_secret: str | None) -> AtsAdapter:
+    config = ConnectionConfig(
+        base_url=f"{fake.root_url}{zoho_fake.API_PREFIX}",
+        credentials={"client_id": zoho_fake.SANDBOX_CLIENT_ID,
+                     "client_secret": wrong_secret or zoho_fake.SANDBOX_CLIENT_SECRET,
+                     "refresh_token": zoho_fake.SANDBOX_REFRESH_TOKEN},
+        settings={"accounts_url": fake.root_url, "data_center": "us"})
+    return zoho.ZohoAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep, clock=fake.clock,
+                            rng=random.Random(5))
+
+
+def _zoho_listing(sandbox: zoho_fake.ZohoSandbox) -> list[str]:
+    return [row["id"] for row in sandbox.state.listing()]
+
+
+def _zoho_applications(sandbox: zoho_fake.ZohoSandbox) -> dict[str, str]:
+    # One application per job association ("candidateId:jobId"); a candidate with none has a prospect one.
+    found: dict[str, str] = {}
+    for candidate_id in _zoho_listing(sandbox):
+        jobs = sandbox.state.associations.get(candidate_id) or {}
+        found.update({f"{candidate_id}:{job_id}": candidate_id for job_id in jobs} or {candidate_id: candidate_id})
+    return found
+
+
+def _zoho_add(sandbox: zoho_fake.ZohoSandbox, now: datetime) -> str:
+    return str(sandbox.state.add_candidate("Siobhán", "Ní Bhriain", email="siobhan@example.ie", now=now)["id"])
+
+
+def _zoho_rename(sandbox: zoho_fake.ZohoSandbox, remote_id: str, first_name: str, now: datetime) -> None:
+    sandbox.state.update_candidate(remote_id, now=now, First_Name=first_name)
+
+
+def _zoho_register_webhook(sandbox: zoho_fake.ZohoSandbox, url: str) -> None:
+    # The secret as a custom parameter (the receiver here keeps bodies, not URLs); `hirebot webhooks` puts it in
+    # the URL, which the same check reads.
+    sandbox.add_webhook(url, custom={"key": WEBHOOK_SECRET})
+
+
+async def _zoho_emit(sandbox: zoho_fake.ZohoSandbox, remote_id: str, deleted: bool) -> None:
+    await sandbox.emit(remote_id, event="deleted" if deleted else None)
+
+
+def _zoho_headers(delivery: Delivery) -> dict[str, str]:
+    return {name.lower(): value for name, value in delivery.headers.items()}
+
+
+def _zoho_verify(delivery: Delivery, secret: str) -> bool:
+    return zoho.verify_webhook_secret(delivery.body, _zoho_headers(delivery), secret)
+
+
+def _zoho_forge(delivery: Delivery) -> Delivery:
+    params = [(name, "0" * 43 if name == "key" else value) for name, value in parse_qsl(delivery.body.decode())]
+    return Delivery(urlencode(params).encode(), delivery.headers)
+
+
+def _zoho_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    return zoho.parse_webhook(delivery.body, _zoho_headers(delivery)).candidate_ids  # a 404 on re-read deletes
+
+
+ZOHO = Provider(
+    name="zoho", page_size=zoho.PAGE_SIZE, api_prefix=zoho_fake.API_PREFIX, list_path="/Candidates",
+    refused_message="Zoho refused the client id or client secret",
+    build_sandbox=_zoho_sandbox, build_adapter=_zoho_adapter, listing=_zoho_listing,
+    applications=_zoho_applications, attachments=lambda sandbox: {}, loners=_zoho_listing,
+    add_candidate=_zoho_add, rename=_zoho_rename, delete=lambda sandbox, rid: sandbox.state.delete_candidate(rid),
+    register_webhook=_zoho_register_webhook, emit_webhook=_zoho_emit,
+    verify_webhook=_zoho_verify, forge_webhook=_zoho_forge, webhook_refresh=_zoho_webhook_refresh,
+)
+
+
 PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (
-    GREENHOUSE, LEVER, TEAMTAILOR, WORKABLE, FRESHTEAM, RECRUITEE,
+    GREENHOUSE,
+    LEVER,
+    TEAMTAILOR,
+    WORKABLE,
+    FRESHTEAM,
+    RECRUITEE,
+    ZOHO,
 )}

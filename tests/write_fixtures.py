@@ -21,7 +21,8 @@ from adapters.sandbox import lever as lever_fake
 from adapters.sandbox import recruitee as recruitee_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
-from tests.provider_fixtures import FRESHTEAM, GREENHOUSE, LEVER, RECRUITEE, TEAMTAILOR, WORKABLE, Provider
+from adapters.sandbox import zoho as zoho_fake
+from tests.provider_fixtures import FRESHTEAM, GREENHOUSE, LEVER, RECRUITEE, TEAMTAILOR, WORKABLE, ZOHO, Provider
 
 
 @dataclass(frozen=True)
@@ -374,6 +375,70 @@ RECRUITEE_WRITES = Writer(
 )
 
 
+# --- Zoho Recruit (REST v2) ------------------------------------------------------------------------------
+
+
+def _zoho_subject(sandbox: zoho_fake.ZohoSandbox) -> Subject:
+    state = sandbox.state
+    users = [uid for uid, user in state.users.items() if user["status"] == "active"]
+    for row in state.listing():
+        for job_id, link in (state.associations.get(row["id"]) or {}).items():
+            if link["Candidate_Status"] not in ("Hired", "Rejected"):
+                return Subject(row["id"], f"{row['id']}:{job_id}", users[0], users[3])
+    raise AssertionError("the Zoho roster has no candidate in an active job association")
+
+
+def _zoho_notes(sandbox: zoho_fake.ZohoSandbox, subject: Subject, marker: str) -> list[str]:
+    return [str(note["Note_Content"]) for note in sandbox.state.notes.values()
+            if note["Parent_Id"]["id"] == subject.candidate and marker in str(note["Note_Content"])]
+
+
+def _zoho_interview_start(sandbox: zoho_fake.ZohoSandbox, remote_id: str) -> datetime | None:
+    row = sandbox.state.interviews.get(remote_id)
+    if row is None or row["Interview_Status"] == "Cancelled":  # cancelling is how hirebot removes one
+        return None
+    return datetime.fromisoformat(row["Start_DateTime"])
+
+
+def _zoho_interviews_for(sandbox: zoho_fake.ZohoSandbox, subject: Subject, external_id: str) -> int:
+    return sum(1 for row in sandbox.state.interviews.values()
+               if row["Candidate_Name"]["id"] == subject.candidate and row["Interview_Status"] != "Cancelled"
+               and f"[hirebot:{external_id}]" in str(row.get("Comments") or ""))
+
+
+def _zoho_person(sandbox: zoho_fake.ZohoSandbox, remote_id: str) -> StoredPerson:
+    state = sandbox.state
+    row = state.candidates[remote_id]
+    tags = [row.get("Source"), *(tag.get("name") for tag in row.get("Associated_Tags") or ())]
+    resumes = [state.files[aid] for aid, item in state.attachments.items()
+               if item["Parent_Id"]["id"] == remote_id and item["Category"] == "Resume"]
+    return StoredPerson(emails=tuple(e for e in (row.get("Email"), row.get("Secondary_Email")) if e),
+                        links=tuple(link for link in (row.get("LinkedIn__s"), row.get("Website")) if link),
+                        tags=tuple(tag for tag in tags if tag), resumes=tuple(resumes))
+
+
+def _zoho_people_with_email(sandbox: zoho_fake.ZohoSandbox, email: str) -> int:
+    return sum(1 for row in sandbox.state.candidates.values() if str(row.get("Email") or "").lower() == email.lower())
+
+
+ZOHO_WRITES = Writer(
+    provider=ZOHO, subject=_zoho_subject,
+    note_path=lambda subject: "/Notes", interview_path=lambda subject: "/Interviews",
+    interview_item_path=lambda subject, remote_id: f"/Interviews/{remote_id}/action/cancel",
+    candidate_path="/Candidates", lookups_before={},
+    notes_with=_zoho_notes, interview_start=_zoho_interview_start, interviews_for=_zoho_interviews_for,
+    person=_zoho_person, people_with_email=_zoho_people_with_email,
+    lose_answer=lambda sandbox, path: sandbox.chaos.answer_late_next(60, path=path),
+    unsupported=frozenset({"delete_note"}),  # the reference documents no way to delete a note
+)
+
+
 WRITERS: dict[str, Writer] = {writer.name: writer for writer in (
-    GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES, WORKABLE_WRITES, FRESHTEAM_WRITES, RECRUITEE_WRITES,
+    GREENHOUSE_WRITES,
+    LEVER_WRITES,
+    TEAMTAILOR_WRITES,
+    WORKABLE_WRITES,
+    FRESHTEAM_WRITES,
+    RECRUITEE_WRITES,
+    ZOHO_WRITES,
 )}

@@ -17,6 +17,7 @@ FAKES: dict[str, str] = {
     "workable": "adapters.sandbox.workable:WorkableSandbox",
     "freshteam": "adapters.sandbox.freshteam:FreshteamSandbox",
     "recruitee": "adapters.sandbox.recruitee:RecruiteeSandbox",
+    "zoho": "adapters.sandbox.zoho:ZohoSandbox",
 }
 
 

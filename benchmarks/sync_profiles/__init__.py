@@ -18,6 +18,7 @@ PROFILES: dict[str, str] = {
     "workable": "benchmarks.sync_profiles.workable",
     "freshteam": "benchmarks.sync_profiles.freshteam",
     "recruitee": "benchmarks.sync_profiles.recruitee",
+    "zoho": "benchmarks.sync_profiles.zoho",
 }
 
 
