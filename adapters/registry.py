@@ -11,6 +11,7 @@ import sys
 import httpx
 
 from adapters.base import AtsAdapter, ConnectionConfig
+from adapters.breezyhr.spec import BREEZYHR
 from adapters.errors import ConfigError
 from adapters.greenhouse.spec import GREENHOUSE
 from adapters.lever.spec import LEVER
@@ -19,6 +20,7 @@ from adapters.spec import ProviderSpec
 SPECS: tuple[ProviderSpec, ...] = (
     GREENHOUSE,
     LEVER,
+    BREEZYHR,
 )
 
 ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec in SPECS}
@@ -26,7 +28,7 @@ ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec 
 # ATSs that have no package yet but can already be named in chat ("open jobs in Workable" says none is
 # connected): name -> (label, other words for it). An entry goes when its package's spec joins SPECS.
 PLANNED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "workable": ("Workable", ()), "breezyhr": ("BreezyHR", ("breezy",)), "zoho": ("Zoho Recruit", ()),
+    "workable": ("Workable", ()), "zoho": ("Zoho Recruit", ()),
     "freshteam": ("Freshteam", ()), "teamtailor": ("Teamtailor", ()), "recruitee": ("Recruitee", ()),
 }
 
