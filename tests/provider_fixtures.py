@@ -24,6 +24,7 @@ from adapters import breezyhr, greenhouse, lever
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import breezyhr as breezy_fake
+from adapters.sandbox import breezyhr_dataset
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
 from adapters.sandbox.breezyhr_dataset import generate as breezy_dataset
@@ -325,7 +326,7 @@ PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (GREEN
 # The contract roster sits on one position (with an empty talent pool beside it), so its candidate list is
 # one listing path, paged like the others'.
 BREEZY_POSITION = next(iter(breezy_dataset(seed=13, candidates=0, now=NOW, positions=1).positions))
-BREEZY_LIST = f"/company/{breezy_fake.COMPANY_ID}/position/{BREEZY_POSITION}/candidates"
+BREEZY_LIST = f"/company/{breezyhr_dataset.COMPANY_ID}/position/{BREEZY_POSITION}/candidates"
 
 
 def _breezy_sandbox(clock: EpochClock) -> breezy_fake.BreezySandbox:
@@ -335,7 +336,7 @@ def _breezy_sandbox(clock: EpochClock) -> breezy_fake.BreezySandbox:
 
 def _breezy_adapter(fake: Fake, wrong_token: str | None) -> AtsAdapter:
     config = ConnectionConfig(base_url=f"{fake.root_url}{breezy_fake.API_PREFIX}",
-                              credentials={"token": wrong_token or breezy_fake.SANDBOX_TOKEN})
+                              credentials={"token": wrong_token or breezyhr_dataset.SANDBOX_TOKEN})
     return breezyhr.BreezyAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
                                   clock=fake.clock, rng=random.Random(5))
 
