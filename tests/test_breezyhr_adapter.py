@@ -248,3 +248,33 @@ async def test_webhooks_reach_the_store_once_and_forgeries_store_nothing(rig: Ri
 def _stored(runtime: Any) -> set[str]:
     with runtime.sessions() as session:
         return set(session.scalars(select(Candidate.remote_id)))
+
+
+# -- the fake as the kit uses it ------------------------------------------------------------------------------
+
+
+async def test_the_fake_shares_people_and_its_connect_values_connect(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    from adapters.sandbox.fake import FakeOptions
+    from adapters.sandbox.people import PeopleGenerator
+    from bot.connections import ConnectionService
+    from bot.directory import Directory
+    from store.crypto import SecretBox
+    from store.db import make_engine, session_factory, upgrade
+
+    shared = tuple(PeopleGenerator(99, without_email=0.0).people(3))
+    sandbox = BreezySandbox.build(FakeOptions(candidates=25, seed=4, shared_people=shared))
+    records = list(sandbox.state.candidates.values())
+    assert len(records) == 25
+    assert [(r["name"], r["email_address"]) for r in records[:3]] == [(p.name, p.emails[0].value) for p in shared]
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    upgrade(engine)
+    service = ConnectionService(session_factory(engine), SecretBox(Fernet.generate_key()))
+    async with TestServer(sandbox.app, host="127.0.0.1") as server:
+        values = sandbox.connect_values(str(server.make_url("")).rstrip("/"))
+        info = await service.connect(Directory(service.sessions).local_admin(), "breezyhr", values)
+        summary = await service.sync(info.id)
+    assert summary.created == 25
+    engine.dispose()

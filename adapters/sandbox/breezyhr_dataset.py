@@ -50,6 +50,7 @@ class BreezyState:
     positions: dict[str, dict[str, Any]]
     candidates: dict[str, dict[str, Any]] = field(default_factory=dict)
     placed: dict[str, str] = field(default_factory=dict)
+    by_position: dict[str, dict[str, None]] = field(default_factory=dict)  # position id -> its candidate ids
     streams: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     resumes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -77,7 +78,7 @@ class BreezyState:
             if found else None
 
     def on_position(self, position_id: str) -> list[dict[str, Any]]:
-        return [row for cid, row in self.candidates.items() if self.placed[cid] == position_id]
+        return [self.candidates[cid] for cid in self.by_position.get(position_id, {})]
 
     # -- changes, stamped like BreezyHR -------------------------------------------------------------------
 
@@ -95,6 +96,7 @@ class BreezyState:
         record.update(fields)
         self.candidates[candidate_id] = record
         self.placed[candidate_id] = position_id
+        self.by_position.setdefault(position_id, {})[candidate_id] = None
         self.streams[candidate_id] = [{"_id": self.new_id(), "type": "candidateAdded", "first_activity": True,
                                        "object": {}, "timestamp": iso(moment)}]
         return record
@@ -113,7 +115,9 @@ class BreezyState:
         return self.update_candidate(candidate_id, now=moment, stage=stage, entered_stage=iso(moment))
 
     def delete_candidate(self, candidate_id: str) -> None:
-        self.deleted[candidate_id] = (self.placed.pop(candidate_id), self.candidates.pop(candidate_id))
+        position_id = self.placed.pop(candidate_id)
+        self.by_position[position_id].pop(candidate_id, None)
+        self.deleted[candidate_id] = (position_id, self.candidates.pop(candidate_id))
         self.streams.pop(candidate_id, None)
         self.resumes.pop(candidate_id, None)
 

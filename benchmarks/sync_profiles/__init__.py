@@ -14,6 +14,7 @@ from typing import Any
 PROFILES: dict[str, str] = {
     "greenhouse": "benchmarks.sync_profiles.greenhouse",
     "lever": "benchmarks.sync_profiles.lever",
+    "breezyhr": "benchmarks.sync_profiles.breezyhr",
 }
 
 
