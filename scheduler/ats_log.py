@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.base import Capability
 from adapters.registry import SPECS, find_spec, spec_for
 from adapters.write_policy import AtsPerson, MeetingFacts, WriteDecision, WritePolicy
 from scheduler.jobs import PlannedJob, job_row
@@ -137,7 +138,7 @@ def plan_ats_log(session: Session, meeting: Meeting, event: MeetingEvent, *, now
     if event.id is None:
         session.flush()  # the event's id goes into the note's marker
     connection = target.connection
-    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event)]
+    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event, connection)]
     items = [_item(session, meeting, event, connection, action, target, now) for action in actions]
     for item in items:
         session.add(item)
@@ -189,7 +190,7 @@ def _plan_for_intake(session: Session, meeting: Meeting, event: MeetingEvent, in
     items: list[OutboxItem] = []
     if create is None:
         items.append(_create_item(session, meeting, event, connection, intake, now))
-    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event)]
+    actions = [OutboxAction.NOTE, *_interview_actions(session, meeting, event, connection)]
     items += [_item(session, meeting, event, connection, action, target, now, intake=intake) for action in actions]
     for item in items:
         if item.state == OutboxState.PENDING and not released:
@@ -232,9 +233,14 @@ def _intake_target(session: Session, meeting: Meeting, connection: AtsConnection
     return _Target(connection, _policy(connection).decide(facts))
 
 
-def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent) -> list[OutboxAction]:
-    """booked: schedule the interview (or move it, when an earlier round scheduled one); cancelled: remove it."""
+def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent,
+                       connection: AtsConnection) -> list[OutboxAction]:
+    """booked: schedule the interview (or move it, when an earlier round scheduled one); cancelled: remove it.
+    An ATS without an interview API gets none: its notes carry the meeting's time, people and place."""
     if event.kind not in ("booked", "cancelled"):
+        return []
+    spec = find_spec(connection.provider)
+    if spec is not None and Capability.WRITE_INTERVIEWS not in spec.capabilities:
         return []
     earlier = session.scalar(select(OutboxItem.id).where(
         OutboxItem.meeting_id == meeting.id, OutboxItem.action.in_(list(INTERVIEW_ACTIONS)),
