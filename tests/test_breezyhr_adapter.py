@@ -96,7 +96,7 @@ async def test_status_stage_job_and_link_come_from_the_pipeline(rig: Rig) -> Non
 
 async def test_requests_are_paced_under_100_a_minute_and_a_429_waits_for_the_reset(rig: Rig) -> None:
     adapter = rig.adapter()
-    for _ in range(30):
+    for _ in range(45):
         _ = [batch async for batch in adapter.candidate_batches()]
     sent = rig.sent()
     assert len(sent) > 150 and rig.sandbox.rate_limited == 0  # slowed down before the limit
@@ -278,3 +278,19 @@ async def test_the_fake_shares_people_and_its_connect_values_connect(tmp_path: P
         summary = await service.sync(info.id)
     assert summary.created == 25
     engine.dispose()
+
+
+async def test_a_400_invalid_access_token_is_refused_credentials_too() -> None:
+    """BreezyHR's docs say 401 for a bad token, the live API answers 400: the error type decides."""
+    async def refuse(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        return aiohttp.web.json_response({"error": {"type": "invalidAccessToken", "message": "Invalid token"}},
+                                         status=400)
+
+    app = aiohttp.web.Application()
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    async with TestServer(app, host="127.0.0.1") as server, httpx.AsyncClient() as client:
+        adapter = BreezyAdapter(ConnectionConfig(base_url=str(server.make_url("/v3")),
+                                                 credentials={"token": "breezy_pat_live_400"}), client)
+        with pytest.raises(AuthError) as caught:
+            await adapter.list_jobs()
+    assert caught.value.status == 401 and str(caught.value).startswith("BreezyHR refused the token")

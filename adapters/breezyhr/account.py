@@ -16,7 +16,7 @@ from adapters.errors import AtsError, AuthError, ConfigError, MalformedResponse
 from adapters.http import Clock
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-POSITIONS_TTL = 300.0  # seconds a position list is reused: new positions show up within five minutes
+POSITIONS_TTL = 60.0  # seconds a position list is reused (one sync reads it once): new positions show within a minute
 
 
 def company_choices(companies: list[Company]) -> str:

@@ -109,7 +109,7 @@ class BreezyAdapter(AtsAdapter):
         records changed since then; the list already carries what a card needs, so no detail is read.
         """
         company = await self.account.company()
-        positions = await self.account.positions(fresh=True)
+        positions = await self.account.positions()
         mark = self.http.requests_sent
         for position in positions:
             position_id = str(id_of(position))
