@@ -294,3 +294,21 @@ async def test_a_400_invalid_access_token_is_refused_credentials_too() -> None:
         with pytest.raises(AuthError) as caught:
             await adapter.list_jobs()
     assert caught.value.status == 401 and str(caught.value).startswith("BreezyHR refused the token")
+
+
+async def test_a_candidate_on_a_position_made_after_the_list_was_read_is_still_found(rig: Rig) -> None:
+    from adapters.sandbox.breezyhr_dataset import POSITION_NAMES
+
+    adapter = rig.adapter()
+    await adapter.list_jobs()  # the position list is read and kept
+    state = rig.sandbox.state
+    template = next(p for p in state.positions.values() if p["org_type"] == "position")
+    state.positions["0c0ffee00042"] = {**template, "_id": "0c0ffee00042", "name": POSITION_NAMES[-1]}
+    row = state.add_candidate("Lena Neu", position_id="0c0ffee00042", email="lena@example.org")
+    rig.clock.advance(10)
+
+    batch = await adapter.fetch_candidates([row["_id"]])
+    assert [c.remote_id for c in batch.candidates] == [row["_id"]]
+    assert batch.applications[0].job_remote_id == "0c0ffee00042"
+    gone = await adapter.fetch_candidates(["ffffffffffff"])
+    assert gone.candidates == ()

@@ -16,6 +16,7 @@ from adapters.errors import AtsError, AuthError, ConfigError, MalformedResponse
 from adapters.http import Clock
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FRESH_ENOUGH = 5.0  # seconds: a list read this recently is not read again, even when asked for a fresh one
 POSITIONS_TTL = 60.0  # seconds a position list is reused (one sync reads it once): new positions show within a minute
 
 
@@ -80,7 +81,8 @@ class BreezyAccount:
     async def positions(self, *, fresh: bool = False) -> list[dict[str, Any]]:
         """Every position of the company (jobs and talent pools), in the order BreezyHR lists them."""
         now = self._clock()
-        if self._positions is None or fresh or now - self._positions_at > POSITIONS_TTL:
+        age = now - self._positions_at
+        if self._positions is None or age > POSITIONS_TTL or (fresh and age > FRESH_ENOUGH):
             company = await self.company()
             found: list[dict[str, Any]] = []
             async for rows in self.client.pages(f"/company/{company.remote_id}/positions"):
@@ -99,9 +101,9 @@ class BreezyAccount:
             raise MalformedResponse("BreezyHR sent a position we could not read.", provider="breezyhr")
         return row
 
-    async def newest_first(self) -> list[dict[str, Any]]:
+    async def newest_first(self, *, fresh: bool = False) -> list[dict[str, Any]]:
         """Positions by their last change, newest first: where a changed candidate most likely is."""
-        positions = await self.positions()
+        positions = await self.positions(fresh=fresh)
         return sorted(positions, key=lambda p: as_time(p.get("updated_date")) or EPOCH, reverse=True)
 
 

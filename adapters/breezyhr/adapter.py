@@ -224,23 +224,33 @@ class BreezyAdapter(AtsAdapter):
                        as_text(settings.get("company_friendly_id")))
 
     async def _read(self, candidate_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """(detail, position) of a candidate: where last seen first, then the positions newest first."""
+        """(detail, position) of a candidate: where last seen first, then the positions newest first, then
+        any position made since the list was read (a candidate absent everywhere is removed, so a stale
+        position list must not be the reason)."""
         company = await self.account.company()
-        positions = await self.account.newest_first()
         known = self._where.get(candidate_id)
-        ordered = sorted(positions, key=lambda p: id_of(p) != known)
-        for position in ordered:
-            path = f"/company/{company.remote_id}/position/{id_of(position)}/candidate/{candidate_id}"
-            try:
-                row = await self.breezy.get(path)
-            except AtsError as exc:
-                if exc.status in (404, 412):  # not on this position (412), or no such record
+        tried: set[str] = set()
+        for fresh in (False, True):
+            positions = await self.account.newest_first(fresh=fresh)
+            for position in sorted(positions, key=lambda p: id_of(p) != known):
+                position_id = str(id_of(position))
+                if position_id in tried:
                     continue
-                raise
-            if isinstance(row, dict) and id_of(row):
-                return row, position
+                tried.add(position_id)
+                row = await self._detail(company.remote_id, position_id, candidate_id)
+                if row is not None:
+                    return row, position
         self._where.pop(candidate_id, None)
         return None
+
+    async def _detail(self, company_id: str, position_id: str, candidate_id: str) -> dict[str, Any] | None:
+        try:
+            row = await self.breezy.get(f"/company/{company_id}/position/{position_id}/candidate/{candidate_id}")
+        except AtsError as exc:
+            if exc.status in (404, 412):  # not on this position (412), or no such record
+                return None
+            raise
+        return row if isinstance(row, dict) and id_of(row) else None
 
     async def _position_of(self, candidate_id: str) -> str | None:
         if candidate_id in self._where:
