@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from adapters.errors import NotSupported
 from adapters.models import (
@@ -22,6 +20,8 @@ from adapters.models import (
     ScheduledInterview,
 )
 
+if TYPE_CHECKING:  # adapters receive their client; only the ones that talk to an ATS load httpx
+    import httpx
 
 class Capability(StrEnum):
     READ_CANDIDATES = "read_candidates"

@@ -1,54 +1,99 @@
-"""Every ATS hirebot supports, one spec per package, so connections stored as text find their code.
+"""Every ATS hirebot knows, so connections stored as text find their code: one `Listing` per ATS.
 
-Adding an ATS adds one line to SPECS; the CLI, forms, webhook routes, meeting-log rules and docs follow.
+A listing names the ATS the way chat and the CLI do (name, label, other words for it) and, once hirebot has a
+package for it, where its `ProviderSpec` lives. Specs are imported only when asked for, so a command that
+needs one ATS (or none, like `hirebot --help`) never loads the other packages and their HTTP stack.
+Adding an ATS fills in its listing's `spec`; the CLI, forms, webhook routes, meeting-log rules and docs follow.
 `python -m adapters.registry --markdown` prints the provider table of docs/providers.md.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from adapters.base import AtsAdapter, ConnectionConfig
-from adapters.breezyhr.spec import BREEZYHR
 from adapters.errors import ConfigError
-from adapters.greenhouse.spec import GREENHOUSE
-from adapters.lever.spec import LEVER
-from adapters.spec import ProviderSpec
 
-SPECS: tuple[ProviderSpec, ...] = (
-    GREENHOUSE,
-    LEVER,
-    BREEZYHR,
+if TYPE_CHECKING:
+    import httpx
+
+    from adapters.base import AtsAdapter, ConnectionConfig
+    from adapters.spec import ProviderSpec
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One ATS as people name it, and its spec ("module:ATTRIBUTE") when hirebot has its package."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    spec: str | None = None
+
+
+LISTINGS: tuple[Listing, ...] = (
+    Listing("greenhouse", "Greenhouse", spec="adapters.greenhouse.spec:GREENHOUSE"),
+    Listing("lever", "Lever", spec="adapters.lever.spec:LEVER"),
+    Listing("workable", "Workable"),
+    Listing("breezyhr", "BreezyHR", ("breezy",), spec="adapters.breezyhr.spec:BREEZYHR"),
+    Listing("zoho", "Zoho Recruit"),
+    Listing("freshteam", "Freshteam"),
+    Listing("teamtailor", "Teamtailor", spec="adapters.teamtailor.spec:TEAMTAILOR"),
+    Listing("recruitee", "Recruitee"),
 )
 
-ADAPTERS: dict[str, type[AtsAdapter]] = {spec.name: spec.adapter_class for spec in SPECS}
-
-# ATSs that have no package yet but can already be named in chat ("open jobs in Workable" says none is
-# connected): name -> (label, other words for it). An entry goes when its package's spec joins SPECS.
-PLANNED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "workable": ("Workable", ()), "zoho": ("Zoho Recruit", ()),
-    "freshteam": ("Freshteam", ()), "teamtailor": ("Teamtailor", ()), "recruitee": ("Recruitee", ()),
-}
+# The ATSs hirebot can connect (a listing with a spec), in listing order; their specs load on demand.
+PROVIDER_NAMES: tuple[str, ...] = tuple(listing.name for listing in LISTINGS if listing.spec)
+_BY_NAME = {listing.name: listing for listing in LISTINGS}
 
 
 def provider_words() -> dict[str, str]:
     """Every word (lower case) that names an ATS in chat, mapped to its provider name: names, labels, aliases."""
-    named = [(spec.name, spec.label, spec.aliases) for spec in SPECS]
-    named += [(name, label, aliases) for name, (label, aliases) in PLANNED.items()]
     words: dict[str, str] = {}
-    for name, label, aliases in named:
-        for word in (name, label.lower(), *aliases):
-            words.setdefault(word, name)
+    for listing in LISTINGS:
+        for word in (listing.name, listing.label.lower(), *listing.aliases):
+            words.setdefault(word, listing.name)
     return words
+
+
+@cache
+def _load(name: str) -> ProviderSpec:
+    path = _BY_NAME[name].spec
+    assert path is not None
+    module_name, _, attribute = path.partition(":")
+    spec: ProviderSpec = getattr(importlib.import_module(module_name), attribute)
+    if spec.name != name:
+        raise TypeError(f"{path} is the spec of {spec.name!r}, not {name!r}")
+    return spec
+
+
+def all_specs() -> tuple[ProviderSpec, ...]:
+    """The spec of every ATS hirebot can connect, in listing order (this imports every ATS package)."""
+    return tuple(_load(name) for name in PROVIDER_NAMES)
+
+
+def all_adapters() -> dict[str, type[AtsAdapter]]:
+    """Provider name -> adapter class, for every ATS hirebot can connect (imports every ATS package)."""
+    return {spec.name: spec.adapter_class for spec in all_specs()}
+
+
+def __getattr__(name: str) -> Any:
+    # `SPECS` and `ADAPTERS` read like the constants they were; they load every package on first use.
+    if name == "SPECS":
+        return all_specs()
+    if name == "ADAPTERS":
+        return all_adapters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UnknownProvider(ConfigError):
     """A provider name no registered spec has; the message lists the ones hirebot knows."""
 
     def __init__(self, name: str) -> None:
-        known = ", ".join(sorted(spec.name for spec in SPECS))
+        known = ", ".join(sorted(PROVIDER_NAMES))
         super().__init__(f"Unknown ATS provider {name!r}. Known providers: {known}.")
         self.name = name
 
@@ -56,7 +101,7 @@ class UnknownProvider(ConfigError):
 def find_spec(name: str) -> ProviderSpec | None:
     """The spec for a provider name (case and surrounding spaces ignored), or None."""
     wanted = name.strip().lower()
-    return next((spec for spec in SPECS if spec.name == wanted), None)
+    return _load(wanted) if wanted in PROVIDER_NAMES else None
 
 
 def spec_for(name: str) -> ProviderSpec:
@@ -68,12 +113,9 @@ def spec_for(name: str) -> ProviderSpec:
 
 
 def label_for(name: str) -> str:
-    """How people read a provider's name: its spec's label, a planned ATS's, else the name in words."""
-    spec = find_spec(name)
-    if spec is not None:
-        return spec.label
-    planned = PLANNED.get(name)
-    return planned[0] if planned is not None else name.replace("_", " ").title()
+    """How people read a provider's name: its listing's label, else the name in words."""
+    listing = _BY_NAME.get(name)
+    return listing.label if listing is not None else name.replace("_", " ").title()
 
 
 def adapter_for(provider: str, config: ConnectionConfig, client: httpx.AsyncClient) -> AtsAdapter:
@@ -87,7 +129,7 @@ def main(argv: list[str]) -> int:
     if argv != ["--markdown"]:
         print("usage: python -m adapters.registry --markdown", file=sys.stderr)
         return 2
-    print(provider_table(SPECS))
+    print(provider_table(all_specs()))
     return 0
 
 

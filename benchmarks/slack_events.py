@@ -7,10 +7,15 @@ loopback and receives hirebot's Web API calls, so it sees both ends:
 - ack latency: from sending an event to hirebot's HTTP 200 (Slack wants it within 3 s);
 - answer latency: from sending an event to hirebot's `chat.postMessage` for it reaching the fake;
 - requests/s: acks per second with a fixed number of requests in flight (closed loop), and whether an
-  offered rate (open loop, default 250/s) is sustained.
+  offered rate (open loop, default 250/s) is sustained;
+- answers/s: cards posted per second, from the first event sent to the last card posted.
+
+Each phase runs with 1 and with 2 core processes (`--workers 1,2`, as `hirebot run --workers N`), and a last
+table puts the answer rates side by side: the speed-up is what a second core process buys on this machine,
+where the server, the fake Slack and this driver share the same cores.
 
     .venv/bin/python -m benchmarks.slack_events                       # 100k candidates, 250/s for 10 s
-    .venv/bin/python -m benchmarks.slack_events --candidates 10000 --seconds 5 --rate 100
+    .venv/bin/python -m benchmarks.slack_events --candidates 10000 --seconds 5 --rate 100 --workers 1
 """
 
 from __future__ import annotations
@@ -256,7 +261,7 @@ class Driver:
 
 def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, RecordedCall]) -> dict[str, Any]:
     acks = [(s.acked_at - s.sent_at) * 1000 for s in sent if s.acked_at is not None and s.status == 200]
-    cards, busy = [], 0
+    cards, busy, last_card = [], 0, 0.0
     for s in sent:
         post = answered.get(s.channel)
         if post is None:
@@ -265,7 +270,10 @@ def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, 
             busy += 1
         else:
             cards.append((post.received_at - s.sent_at) * 1000)
+            last_card = max(last_card, post.received_at)
+    first_sent = min((s.sent_at for s in sent), default=0.0)
     return {
+        "answers_per_s": len(cards) / (last_card - first_sent) if cards and last_card > first_sent else 0.0,
         "phase": label, "events": len(sent), "ok": len(acks),
         "acks_per_s": len(acks) / elapsed if elapsed else float("nan"),
         "ack_p50": percentile(acks, 50), "ack_p99": percentile(acks, 99), "ack_max": max(acks, default=float("nan")),
@@ -275,12 +283,12 @@ def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, 
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| phase | events | HTTP 200 | acks/s | ack p50 ms | ack p99 ms | ack max ms | answered | "
-             "turned away (busy) | to chat.postMessage p50 ms | p99 ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "answers/s | turned away (busy) | to chat.postMessage p50 ms | p99 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['phase']} | {r['events']} | {r['ok']} | {r['acks_per_s']:.0f} | {r['ack_p50']:.1f} | "
-                     f"{r['ack_p99']:.1f} | {r['ack_max']:.1f} | {r['answered']} | {r['busy']} | "
-                     f"{r['post_p50']:.0f} | {r['post_p99']:.0f} |")
+                     f"{r['ack_p99']:.1f} | {r['ack_max']:.1f} | {r['answered']} | {r['answers_per_s']:.0f} | "
+                     f"{r['busy']} | {r['post_p50']:.0f} | {r['post_p99']:.0f} |")
     return "\n".join(lines)
 
 
@@ -291,7 +299,32 @@ async def run(options: argparse.Namespace) -> None:
     started = time.monotonic()
     names = seed(database_url, options.candidates, rng)
     print(f"seeded {options.candidates:,} candidates in {time.monotonic() - started:.1f} s ({database_url})")
+    closed: dict[int, dict[str, Any]] = {}
+    for workers in options.workers:
+        rows = await run_with(options, workers, database_url, workdir, names, rng)
+        print(f"\n### {workers} core process{'es' if workers != 1 else ''}\n")
+        print(table(rows))
+        closed[workers] = rows[1]
+    print(f"\n### answers per second, closed loop of {options.burst} events with {options.concurrency} in flight\n")
+    print(scaling_table(closed))
+    print(f"\nmachine: {multiprocessing.cpu_count()} CPUs; candidates: {options.candidates:,}")
 
+
+def scaling_table(closed: dict[int, dict[str, Any]]) -> str:
+    """Answers/s and answer p99 per number of core processes, and the speed-up over the fewest."""
+    lines = ["| core processes | answers/s | answer p50 ms | answer p99 ms | turned away | speed-up |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    base = closed[min(closed)]["answers_per_s"] if closed else 0.0
+    for workers, row in sorted(closed.items()):
+        speedup = row["answers_per_s"] / base if base else float("nan")
+        lines.append(f"| {workers} | {row['answers_per_s']:.0f} | {row['post_p50']:.0f} | {row['post_p99']:.0f} | "
+                     f"{row['busy']} | {speedup:.2f}x |")
+    return "\n".join(lines)
+
+
+async def run_with(options: argparse.Namespace, workers: int, database_url: str, workdir: Path, names: list[str],
+                   rng: random.Random) -> list[dict[str, Any]]:
+    """Every phase against one hirebot process answering with `workers` core processes."""
     fake = FakeSlackApi()
     for i in range(USERS):
         fake.add_user(f"U0USER{i:02d}", email=f"recruiter{i}@example.com", name=f"Recruiter {i}")
@@ -301,7 +334,7 @@ async def run(options: argparse.Namespace) -> None:
     child = context.Process(
         target=serve_hirebot,
         daemon=False,
-        args=(database_url, fake.api_url, str(workdir), options.core_processes, send),
+        args=(database_url, fake.api_url, str(workdir), workers, send),
     )
     child.start()
     try:
@@ -332,11 +365,10 @@ async def run(options: argparse.Namespace) -> None:
                 else:
                     sent, elapsed = await driver.closed_loop(session, int(amount), options.burst)
                 rows.append(summarize(label, sent, elapsed, await driver.answers(sent, timeout=300)))
-        print()
-        print(table(rows))
         apologies = [c for c in fake.calls_to("chat.postMessage") if "Sorry" in str(c.args.get("text"))]
-        print(f"\nmachine: {multiprocessing.cpu_count()} CPUs; candidates: {options.candidates:,}; "
-              f"core processes: {options.core_processes}; apologies: {len(apologies)}")
+        if apologies:
+            print(f"{len(apologies)} apologies were posted with {workers} core process(es)")
+        return rows
     finally:
         child.terminate()
         child.join(5)
@@ -354,10 +386,10 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=3000, help="events in the closed-loop phase")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
-        "--core-processes",
-        type=int,
-        default=1,
-        help="processes answering questions (0: a thread inside the server process)",
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2],
+        help="core processes answering questions, one run each, comma-separated (0: a thread in the server)",
     )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     options = parser.parse_args()

@@ -24,12 +24,12 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from adapters.errors import HirebotError
-from adapters.registry import SPECS
-from adapters.spec import ConnectField, ProviderSpec, WebhookScheme
+from adapters.registry import PROVIDER_NAMES
 
 # Only what building the command tree needs is imported here; each command imports what it uses, so that
 # `hirebot --help`, `hirebot connections` and `hirebot ask` start fast (tests/test_cold_start.py checks it).
 if TYPE_CHECKING:
+    from adapters.spec import ConnectField, ProviderSpec
     from bot.intake import IntakeView
     from bot.messages import Person
     from bot.runtime import Runtime
@@ -37,13 +37,27 @@ if TYPE_CHECKING:
     from scheduler.wiring import Scheduling
 
 class ConnectGroup(TyperGroup):
-    """`hirebot connect`: an unknown ATS name is answered with the ones hirebot can connect to."""
+    """`hirebot connect`: one subcommand per ATS, built from its spec only when that ATS is named (or the
+    group's help lists them), so other commands never load the ATS packages. An unknown ATS name is answered
+    with the ones hirebot can connect to."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(PROVIDER_NAMES)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in PROVIDER_NAMES:
+            from adapters.registry import spec_for
+
+            single = typer.Typer(add_completion=False)
+            single.command(cmd_name)(_connect_command(spec_for(cmd_name)))
+            self.add_command(typer.main.get_command(single), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except click_exceptions.UsageError as exc:
-            names = ", ".join(spec.name for spec in SPECS)
+            names = ", ".join(PROVIDER_NAMES)
             said = exc.message.rstrip(".")
             exc.message = f"{said}{' ' if said.endswith('?') else '. '}hirebot can connect: {names}."
             raise
@@ -94,11 +108,16 @@ def _runtime() -> Runtime:
 def demo(
     candidates: Annotated[int, typer.Option(help="How many sandbox candidates to generate.")] = 400,
     seed: Annotated[int, typer.Option(help="Seed of the generated sandbox data.")] = 7,
+    ats: Annotated[str, typer.Option("--ats", help="Sandbox ATSs to connect, comma-separated (e.g. "
+                                     "greenhouse,lever); some people are in all of them.")] = "greenhouse",
 ) -> None:
-    """Start a sandbox Greenhouse, sync it, and chat with hirebot in the terminal."""
+    """Start sandbox ATSs (Greenhouse unless --ats says otherwise), sync them, and chat in the terminal."""
     from bot.demo import run_demo
 
-    run_demo(console, candidates=candidates, seed=seed)
+    try:
+        run_demo(console, candidates=candidates, seed=seed, ats=ats)
+    except HirebotError as exc:
+        raise CliError(str(exc)) from None
 
 
 # -- run ----------------------------------------------------------------------------------------------
@@ -108,11 +127,18 @@ def run(
     host: Annotated[str, typer.Option("--host", envvar="HIREBOT_HOST",
                                       help="Interface to listen on; 0.0.0.0 to accept other machines.")]
     = "127.0.0.1",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64, help="Processes answering chat questions (HIREBOT_WORKERS; default: one per "
+        "core beyond the first, 1 to 4). Each loads the name index; more answer more questions per second.")]
+    = None,
 ) -> None:
     """Serve chat, booking pages, ATS webhooks, health and metrics on one port (HIREBOT_PORT, default 3000)."""
+    from bot.runtime import Runtime
     from bot.server import quiet_logging, serve
+    from store.settings import Settings
 
-    runtime = _runtime()
+    settings = Settings.from_env()
+    runtime = Runtime.open(settings if workers is None else dataclasses.replace(settings, workers=workers))
     quiet_logging(runtime.settings.log_level)
     try:
         serve(runtime, host=host, say=lambda line: console.print(line, markup=False, highlight=False,
@@ -134,6 +160,8 @@ def _connect(spec: ProviderSpec, values: dict[str, str | None], scope: str, name
             info = asyncio.run(runtime.connections.connect(admin, spec.name, clean, scope=scope, name=name))
         for warning in info.warnings:
             err.print(f"warning: {warning}", markup=False, highlight=False)
+        for note in info.notes:
+            console.print(note, markup=False, highlight=False, soft_wrap=True)
         where = "the whole workspace" if info.scope == "org" else "you"
         console.print(f"Connected {info.label}: connection id {info.id} (for {where}). "
                       f"Run `hirebot sync --connection {info.id}` to fetch candidates.")
@@ -186,13 +214,9 @@ def _either(choices: Sequence[str]) -> str:
     return f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
 
 
-for _spec in SPECS:
-    connect_app.command(_spec.name)(_connect_command(_spec))
-
-
 def _connect_hint() -> str:
     """"`hirebot connect greenhouse` or `hirebot connect lever`"."""
-    return " or ".join(f"`hirebot connect {spec.name}`" for spec in SPECS)
+    return " or ".join(f"`hirebot connect {name}`" for name in PROVIDER_NAMES)
 
 
 @app.command("connections")
@@ -268,15 +292,12 @@ def webhooks(ctx: typer.Context) -> None:
             console.print(f"  Events: {', '.join(row.events)}", markup=False, highlight=False)
 
 
-_TOKEN_ISSUERS = " or ".join(spec.label for spec in SPECS if spec.webhooks.scheme is WebhookScheme.ISSUED_TOKENS)
-
-
 @webhooks_app.command("add-token",
-                      help=f"Store a {_TOKEN_ISSUERS} webhook's signature token ({_TOKEN_ISSUERS} issues one per "
-                           "webhook).")
+                      help="Store the signature token an ATS shows for one webhook (ATSs that issue their own "
+                           "token per webhook; `hirebot webhooks` says which).")
 def webhooks_add_token(
-    connection_id: Annotated[int, typer.Argument(help=f"The {_TOKEN_ISSUERS} connection id.")],
-    token: Annotated[str, typer.Argument(help=f"The signature token {_TOKEN_ISSUERS} shows for one webhook.")],
+    connection_id: Annotated[int, typer.Argument(help="The connection id (see `hirebot connections`).")],
+    token: Annotated[str, typer.Argument(help="The signature token the ATS shows for one webhook.")],
 ) -> None:
     from bot.webhook_setup import add_token
 
@@ -723,6 +744,33 @@ def share_cards(
         runtime.close()
     shown = "shown to everyone in the thread" if state == "on" else "only to the asker"
     console.print(f"Candidate cards in channels: {shown}.")
+
+
+# -- teams --------------------------------------------------------------------------------------------
+
+@app.command("teams-package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the zip (a folder gets hirebot-teams.zip).")]
+    = Path("hirebot-teams.zip"),
+) -> None:
+    """Write the Teams app package (manifest and icons) for TEAMS_APP_ID, to upload in the Teams admin center."""
+    import os
+
+    from bot.teams.package import package_from_env, write_package
+
+    data, app_id = package_from_env(os.environ)
+    target = out / "hirebot-teams.zip" if out.is_dir() else out
+    try:
+        write_package(target, data)
+    except OSError as exc:
+        raise CliError(f"Could not write {target}: {exc.strerror or exc}.") from exc
+    console.print(f"Wrote {target} (manifest.json, color.png, outline.png) for bot {app_id}.",
+                  markup=False, highlight=False)
+    console.print("Upload it in the Teams admin center: Teams apps > Manage apps > Upload new app.",
+                  markup=False, highlight=False)
+    if not (os.environ.get("HIREBOT_PUBLIC_URL") or "").strip().lower().startswith("https://"):
+        err.print("Note: Teams only reaches https addresses; set HIREBOT_PUBLIC_URL to hirebot's public https "
+                  "address and make the package again before uploading it.", markup=False, highlight=False)
 
 
 # -- db -----------------------------------------------------------------------------------------------

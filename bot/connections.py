@@ -17,16 +17,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
-from adapters.http import default_http_client
-from adapters.registry import SPECS, adapter_for, spec_for
+from adapters.registry import adapter_for, label_for, spec_for
 from adapters.spec import ProviderSpec, check_alternatives, check_url
 from bot.messages import Person
 from store.crypto import SecretBox
@@ -34,10 +32,12 @@ from store.db import transaction
 from store.leases import release_lease, renew_lease, take_lease
 from store.models import AtsConnection, utcnow
 from store.queries import candidate_count, visible_connections
-from store.sync import SyncProgress, SyncSummary, refresh_candidates, sync_connection
 
-# The provider directory is the registry's specs: the CLI, the App Home and this service read the same ones.
-PROVIDERS: tuple[ProviderSpec, ...] = SPECS
+if TYPE_CHECKING:  # httpx and the sync engine load only when a command talks to an ATS
+    import httpx
+
+    from store.sync import SyncProgress, SyncSummary
+
 SYNC_LEASE_SECONDS = 900.0
 
 
@@ -57,6 +57,7 @@ class ConnectionInfo:
     candidate_count: int
     last_error: str | None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the check found out, e.g. the region a key works in
 
 
 def _split_values(spec: ProviderSpec, values: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -81,10 +82,18 @@ class ConnectionService:
     """Adds, lists, removes and syncs ATS connections for people in a workspace."""
 
     def __init__(self, sessions: sessionmaker[Session], box: SecretBox,
-                 client_factory: Callable[[], httpx.AsyncClient] = default_http_client) -> None:
+                 client_factory: Callable[[], httpx.AsyncClient] | None = None) -> None:
         self.sessions = sessions
         self.box = box
-        self.client_factory = client_factory
+        self._client_factory = client_factory
+
+    def client_factory(self) -> httpx.AsyncClient:
+        """A client for one ATS conversation; httpx loads only when a command talks to an ATS."""
+        if self._client_factory is None:
+            from adapters.http import default_http_client
+
+            self._client_factory = default_http_client
+        return self._client_factory()
 
     async def connect(self, person: Person, provider: str, values: dict[str, str], *,
                       scope: str = "user", name: str | None = None) -> ConnectionInfo:
@@ -107,6 +116,12 @@ class ConnectionService:
             base_url, credentials, settings = kept.base_url, kept.credentials, kept.settings
             # Optional permissions a key lacks do not block the connection; the admin is told what is lost.
             warnings = tuple(getattr(adapter, "permission_warnings", ()) or ())
+            # An adapter whose check settles where the account lives (a key that works in another region, an
+            # account id) hands back what to store instead of what was typed, and says so.
+            resolved = getattr(adapter, "resolved_config", None)
+            if isinstance(resolved, ConnectionConfig):
+                base_url, settings = resolved.base_url.rstrip("/"), dict(resolved.settings)
+            notes = tuple(getattr(adapter, "connect_notes", ()) or ())
         with transaction(self.sessions) as session:
             row = AtsConnection(
                 workspace_id=person.workspace_id,
@@ -121,7 +136,19 @@ class ConnectionService:
             )
             session.add(row)
             session.flush()
-            return replace(self._info(session, row), warnings=warnings)
+            return replace(self._info(session, row), warnings=warnings, notes=notes)
+
+    def repoint(self, connection_id: int, values: dict[str, str]) -> None:
+        """Give a stored connection new connect values without asking the ATS: the demo's sandboxes come
+        back on another port after a restart, serving the same data."""
+        with transaction(self.sessions) as session:
+            row = session.get(AtsConnection, connection_id)
+            if row is None:
+                raise ConfigError(f"There is no connection {connection_id}.")
+            base_url, credentials, settings = _split_values(provider_spec(row.provider), values)
+            row.base_url = base_url
+            row.settings = {**row.settings, **settings}
+            row.credentials = self.box.seal(credentials)
 
     def _refuse_twice(self, person: Person, spec: ProviderSpec, base_url: str, values: dict[str, Any]) -> None:
         """The same ATS account connected twice in a workspace would list every candidate twice."""
@@ -190,6 +217,8 @@ class ConnectionService:
             if progress is not None:
                 progress(event)
 
+        from store.sync import sync_connection
+
         try:
             async with self.client_factory() as client:
                 adapter = self.adapter(connection, client)
@@ -203,6 +232,8 @@ class ConnectionService:
             connection = session.get(AtsConnection, connection_id)
             if connection is None:
                 raise ConfigError(f"There is no connection {connection_id}.")
+        from store.sync import refresh_candidates
+
         async with self.client_factory() as client:
             adapter = self.adapter(connection, client)
             return await refresh_candidates(self.sessions, connection_id, adapter, remote_ids)
@@ -225,7 +256,7 @@ class ConnectionService:
         return ConnectionInfo(
             id=row.id,
             provider=row.provider,
-            label=provider_spec(row.provider).label,
+            label=label_for(row.provider),
             scope=row.scope,
             name=row.name,
             last_sync_at=row.last_sync_at,

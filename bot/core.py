@@ -24,7 +24,13 @@ from bot.names import Decision, Hit, decide
 from bot.replies import Card, Choice, Field, MatchStatus, Reply
 from bot.roster import RosterIndex
 from store.models import AtsConnection, Candidate, utcnow
-from store.queries import candidates_by_ids, candidates_sharing_email, open_jobs_with_counts, visible_connections
+from store.queries import (
+    candidates_by_ids,
+    candidates_sharing_email,
+    open_jobs_with_counts,
+    primary_emails,
+    visible_connections,
+)
 
 if TYPE_CHECKING:  # scheduling is imported when a scheduling question arrives (see Assistant.offer_scheduling)
     from bot.scheduling_chat import SchedulingDesk
@@ -415,9 +421,16 @@ class Assistant:
         if not hits:
             return Decision.NONE, [], LeftOut()
         with self.sessions() as session:
-            rows = {c.id: c for c in candidates_by_ids(session, [h.id for h in hits], list(connections))}
-            groups = _group_by_person(hits, rows)
-            resolution = decide([best for best, _ in groups], limit=max(len(groups), CHOICES_LIMIT))
+            # Grouping and deciding need only each hit's email; whole records (applications, jobs, files)
+            # are loaded for the people shown.
+            emails = primary_emails(session, [h.id for h in hits], list(connections))
+            id_groups = _group_by_person(hits, emails)
+            resolution = decide([best for best, _ in id_groups], limit=max(len(id_groups), CHOICES_LIMIT))
+            shown = {hit.id for hit in resolution.hits[:CHOICES_LIMIT]}
+            wanted = [member for best, members in id_groups if best.id in shown for member in members]
+            rows = {c.id: c for c in candidates_by_ids(session, wanted, list(connections))}
+            groups = [(best, [rows[m] for m in members if m in rows]) for best, members in id_groups
+                      if best.id in shown]
             chosen = resolution.hits
             left_out = LeftOut()
             if resolution.decision is Decision.AMBIGUOUS and len(chosen) > CHOICES_LIMIT:
@@ -429,7 +442,9 @@ class Assistant:
             by_rep = {best.id: members for best, members in groups}
             people = []
             for hit in chosen:
-                members = by_rep[hit.id]
+                members = by_rep.get(hit.id, [])
+                if not members:  # removed by a sync between the two reads
+                    continue
                 if resolution.decision is Decision.MATCH:
                     members = _with_other_sources(session, members, connections)
                 people.append(PersonRecords(rows=tuple(members), connections=connections))
@@ -465,18 +480,19 @@ class LeftOut:
                 "it down.")
 
 
-def _group_by_person(hits: list[Hit], rows: dict[int, Candidate]) -> list[tuple[Hit, list[Candidate]]]:
-    """Merge hits that are the same person (same email, case-insensitive); best score represents the group."""
-    groups: dict[str, tuple[Hit, list[Candidate]]] = {}
+def _group_by_person(hits: list[Hit], emails: dict[int, str | None]) -> list[tuple[Hit, list[int]]]:
+    """Merge hits that are the same person (same email, case-insensitive); best score represents the group.
+    `emails` holds each visible hit's primary email; hits missing from it are not visible and dropped."""
+    groups: dict[str, tuple[Hit, list[int]]] = {}
     for hit in sorted(hits, key=lambda h: -h.score):
-        row = rows.get(hit.id)
-        if row is None:
+        if hit.id not in emails:
             continue
-        key = f"email:{row.primary_email}" if row.primary_email else f"id:{row.id}"
+        email = emails[hit.id]
+        key = f"email:{email}" if email else f"id:{hit.id}"
         if key in groups:
-            groups[key][1].append(row)
+            groups[key][1].append(hit.id)
         else:
-            groups[key] = (hit, [row])
+            groups[key] = (hit, [hit.id])
     return list(groups.values())
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.base import Capability
 from adapters.errors import HirebotError
-from adapters.registry import ADAPTERS
+from adapters.registry import find_spec
 from bot.intents import find_linkedin
 from bot.messages import ChatFile, Person
 from store.db import transaction
@@ -179,7 +179,8 @@ class IntakeDesk:
 
 def _creating_connections(session: Session, sender: Person) -> list[AtsConnection]:
     return [c for c in visible_connections(session, sender.workspace_id, sender.user_id)
-            if c.provider in ADAPTERS and Capability.CREATE_CANDIDATES in ADAPTERS[c.provider].capabilities]
+            if (spec := find_spec(c.provider)) is not None
+            and Capability.CREATE_CANDIDATES in spec.adapter_class.capabilities]
 
 
 def _target(connection: AtsConnection, job: Job | None) -> IntakeTarget:

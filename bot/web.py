@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.registry import SPECS
+from adapters.registry import PROVIDER_NAMES
 from bot.runtime import Runtime
 from bot.webhooks import WebhookAnswer, WebhookReceiver, handle_webhook
 from scheduler.sync_jobs import SyncScheduler
@@ -42,7 +42,7 @@ RECEIVER_KEY = web.AppKey("hirebot_webhooks", WebhookReceiver)
 CLOCK_KEY: web.AppKey[Callable[[], datetime]] = web.AppKey("hirebot_clock")
 BODY_TIMEOUT_KEY = web.AppKey("hirebot_body_timeout", float)
 # One route for every registered ATS; any other provider in the path is a plain 404, as for any unknown URL.
-WEBHOOK_ROUTE = "/webhooks/{provider:" + "|".join(re.escape(spec.name) for spec in SPECS) + "}/{connection_id}"
+WEBHOOK_ROUTE = "/webhooks/{provider:" + "|".join(re.escape(name) for name in PROVIDER_NAMES) + "}/{connection_id}"
 
 
 def hirebot_version() -> str:

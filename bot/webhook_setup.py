@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from adapters.registry import SPECS, spec_for
+from adapters.registry import PROVIDER_NAMES, all_specs, spec_for
 from adapters.spec import WebhookScheme
 from bot.runtime import Runtime
 from store.models import AtsConnection
@@ -49,7 +49,7 @@ def webhook_instructions(runtime: Runtime) -> list[WebhookInstruction]:
     with runtime.sessions() as session:
         query = (select(AtsConnection)
                  .where(AtsConnection.is_active.is_(True),
-                        AtsConnection.provider.in_([spec.name for spec in SPECS]))
+                        AtsConnection.provider.in_(PROVIDER_NAMES))
                  .order_by(AtsConnection.id))
         rows = list(session.scalars(query))
     return [_instruction(runtime, row) for row in rows]
@@ -70,7 +70,7 @@ def public_url_problem(settings: Settings) -> str | None:
     """Why an ATS could not reach these URLs, or None. Every ATS delivers only to public HTTPS addresses."""
     parts = urlsplit(settings.public_url)
     if parts.scheme != "https" or (parts.hostname or "") in LOCAL_HOSTS:
-        return (f"{_labels([spec.label for spec in SPECS])} only deliver to a public HTTPS address, and "
+        return (f"{_labels([spec.label for spec in all_specs()])} only deliver to a public HTTPS address, and "
                 f"hirebot's is {settings.public_url}. Set HIREBOT_PUBLIC_URL to the address the internet "
                 "reaches hirebot at.")
     return None

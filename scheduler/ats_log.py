@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.base import Capability
-from adapters.registry import SPECS, find_spec, spec_for
+from adapters.registry import all_specs, find_spec, spec_for
 from adapters.write_policy import AtsPerson, MeetingFacts, WriteDecision, WritePolicy
 from scheduler.jobs import PlannedJob, job_row
 from store.intake_models import CandidateIntake
@@ -236,7 +236,7 @@ def _intake_target(session: Session, meeting: Meeting, connection: AtsConnection
 def _interview_actions(session: Session, meeting: Meeting, event: MeetingEvent,
                        connection: AtsConnection) -> list[OutboxAction]:
     """booked: schedule the interview (or move it, when an earlier round scheduled one); cancelled: remove it.
-    An ATS without an interview API gets none: its notes carry the meeting's time, people and place."""
+    An ATS whose API has no interviews gets none: its booked note carries the time, the people and the place."""
     if event.kind not in ("booked", "cancelled"):
         return []
     spec = find_spec(connection.provider)
@@ -319,7 +319,7 @@ def _target(session: Session, meeting: Meeting, *, pushed: bool = False) -> _Tar
 def _unlinked_target(session: Session, meeting: Meeting) -> _Target:
     """A meeting with someone in no connection: owed only to an ATS whose policy says so (the first such
     active connection), which cannot log it; otherwise nothing is owed."""
-    owed = [spec.name for spec in SPECS if spec.write_policy.unlinked_problem(meeting.candidate_name) is not None]
+    owed = [spec.name for spec in all_specs() if spec.write_policy.unlinked_problem(meeting.candidate_name) is not None]
     connection = session.scalar(select(AtsConnection).where(
         AtsConnection.workspace_id == meeting.workspace_id, AtsConnection.provider.in_(owed),
         AtsConnection.is_active.is_(True)).order_by(AtsConnection.id).limit(1)) if owed else None

@@ -50,15 +50,26 @@ def candidates_by_ids(session: Session, ids: Sequence[int], connection_ids: Sequ
     return [found[i] for i in ids if i in found]
 
 
+def primary_emails(session: Session, ids: Sequence[int], connection_ids: Sequence[int]) -> dict[int, str | None]:
+    """Candidate id -> primary email, for the ids within visible connections (one light query)."""
+    if not ids or not connection_ids:
+        return {}
+    stmt = select(Candidate.id, Candidate.primary_email).where(
+        Candidate.id.in_(list(ids)), Candidate.connection_id.in_(list(connection_ids)))
+    return {id_: email for id_, email in session.execute(stmt)}
+
+
 def candidates_sharing_email(session: Session, emails: Sequence[str], connection_ids: Sequence[int]) -> list[Candidate]:
     """Every visible record of the same person in other connections (same email, case-insensitive)."""
     lowered = sorted({e.lower() for e in emails if e})
     if not lowered or not connection_ids:
         return []
-    stmt = select(Candidate.id).where(
-        Candidate.primary_email.in_(lowered), Candidate.connection_id.in_(list(connection_ids))
-    )
-    return candidates_by_ids(session, list(session.scalars(stmt)), connection_ids)
+    # Only the email index narrows this down to a handful of rows; asked for the connections too, SQLite would
+    # rather walk the connection index (every candidate of the connection), so they are filtered here.
+    visible = set(connection_ids)
+    rows = session.execute(select(Candidate.id, Candidate.connection_id).where(Candidate.primary_email.in_(lowered)))
+    return candidates_by_ids(session, [id_ for id_, connection_id in rows if connection_id in visible],
+                             connection_ids)
 
 
 def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None,

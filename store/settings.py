@@ -30,6 +30,12 @@ def company_name() -> str | None:
     return name[:200] or None
 
 
+def default_workers() -> int:
+    """Core processes answering questions by default: one per core beyond the one serving requests
+    (at least one, at most four; the name index is loaded in each)."""
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything hirebot reads from its environment."""
@@ -49,6 +55,7 @@ class Settings:
     slack_api_url: str | None = None
     log_level: str = "INFO"
     company_name: str | None = None
+    workers: int = 1  # core processes answering questions (HIREBOT_WORKERS, `hirebot run --workers`)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,4 +78,12 @@ class Settings:
             slack_api_url=_env("HIREBOT_SLACK_API_URL"),
             log_level=(_env("HIREBOT_LOG_LEVEL", "INFO") or "INFO").upper(),
             company_name=company_name(),
+            workers=_workers(),
         )
+
+
+def _workers() -> int:
+    workers = _int_env("HIREBOT_WORKERS", default_workers())
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"HIREBOT_WORKERS must be between 1 and 64, got {workers}.")
+    return workers

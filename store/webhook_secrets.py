@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.errors import ConfigError
-from adapters.registry import SPECS, find_spec
+from adapters.registry import all_specs, find_spec
 from adapters.spec import ProviderSpec, WebhookScheme
 from adapters.webhooks import WebhookSecrets
 from store.crypto import SecretBox
@@ -85,7 +85,7 @@ def _tokens(sealed: dict[str, Any]) -> list[str]:
 
 def _token_labels() -> str:
     """The ATSs that issue tokens, for an error about a connection that takes none ("Lever")."""
-    return " or ".join(spec.label for spec in SPECS if spec.webhooks.scheme is WebhookScheme.ISSUED_TOKENS)
+    return " or ".join(spec.label for spec in all_specs() if spec.webhooks.scheme is WebhookScheme.ISSUED_TOKENS)
 
 
 def _clean_token(spec: ProviderSpec, token: str) -> str:

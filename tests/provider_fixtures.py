@@ -20,18 +20,21 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import breezyhr, greenhouse, lever
+from adapters import breezyhr, greenhouse, lever, teamtailor
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
 from adapters.sandbox import breezyhr as breezy_fake
 from adapters.sandbox import breezyhr_dataset
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
+from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox.breezyhr_dataset import generate as breezy_dataset
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.lever_dataset import Opportunity
 from adapters.sandbox.lever_dataset import generate as lever_dataset
+from adapters.sandbox.teamtailor_dataset import generate as teamtailor_dataset
 from tests.clocks import EpochClock
+from tests.resume_links import ResumeLinks
 
 # The fakes' rosters are stamped up to NOW. The shared clock starts a day later, so every generated record
 # is older than the incremental cursor's overlap and an incremental run lists only what a test changed.
@@ -318,7 +321,98 @@ LEVER = Provider(
     verify_webhook=_lever_verify, forge_webhook=_lever_forge, webhook_refresh=_lever_webhook_refresh,
 )
 
-PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (GREENHOUSE, LEVER)}
+
+
+# --- Teamtailor (JSON:API v1) ---------------------------------------------------------------------------
+
+# Teamtailor downloads a CV from a public URL: in these tests, a single-use link served on loopback, standing
+# in for hirebot's own signed resume link.
+TEAMTAILOR_RESUMES = ResumeLinks()
+
+
+def _teamtailor_sandbox(clock: EpochClock) -> teamtailor_fake.TeamtailorSandbox:
+    return teamtailor_fake.TeamtailorSandbox(teamtailor_dataset(seed=5, candidates=95, now=NOW), clock=clock,
+                                             chaos=teamtailor_fake.Chaos(sleep=clock.sleep))
+
+
+def _teamtailor_adapter(fake: Fake, wrong_key: str | None) -> AtsAdapter:
+    config = ConnectionConfig(base_url=f"{fake.root_url}{teamtailor_fake.API_PREFIX}",
+                              credentials={"api_key": wrong_key or teamtailor_fake.SANDBOX_API_KEY})
+    return teamtailor.TeamtailorAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
+                                        clock=fake.clock, rng=random.Random(5),
+                                        resume_host=TEAMTAILOR_RESUMES.publish)
+
+
+def _teamtailor_listing(sandbox: teamtailor_fake.TeamtailorSandbox) -> list[str]:
+    return sorted(sandbox.state.candidates, key=int)
+
+
+def _teamtailor_applications(sandbox: teamtailor_fake.TeamtailorSandbox) -> dict[str, str]:
+    return {aid: app["candidate_id"] for aid, app in sandbox.state.applications.items()}
+
+
+def _teamtailor_attachments(sandbox: teamtailor_fake.TeamtailorSandbox) -> dict[str, str]:
+    # Signed file links expire in ~30 s, so the adapter stores a link to the candidate's page per file instead.
+    state = sandbox.state
+    found = {f"{cid}:resume": cid for cid, row in state.candidates.items() if row["resume"]}
+    return found | {f"{aid}:cover-letter": app["candidate_id"] for aid, app in state.applications.items()
+                    if app["cover_letter"]}
+
+
+def _teamtailor_add(sandbox: teamtailor_fake.TeamtailorSandbox, now: datetime) -> str:
+    job = next(jid for jid, job in sandbox.state.jobs.items() if job["status"] == "published")
+    return str(sandbox.state.add_candidate("Siobhán", "Ní Bhriain", email="siobhan@example.ie", now=now,
+                                           job_id=job)["id"])
+
+
+def _teamtailor_rename(sandbox: teamtailor_fake.TeamtailorSandbox, remote_id: str, first_name: str,
+                       now: datetime) -> None:
+    sandbox.state.update_candidate(remote_id, now=now, first_name=first_name)
+
+
+def _teamtailor_delete(sandbox: teamtailor_fake.TeamtailorSandbox, remote_id: str) -> None:
+    sandbox.state.delete_candidate(remote_id)
+
+
+def _teamtailor_register_webhook(sandbox: teamtailor_fake.TeamtailorSandbox, url: str) -> None:
+    sandbox.add_webhook(url, signature_key=WEBHOOK_SECRET, events={"candidate.update", "candidate.destroy"})
+
+
+async def _teamtailor_emit(sandbox: teamtailor_fake.TeamtailorSandbox, remote_id: str, deleted: bool) -> None:
+    await sandbox.emit("candidate.destroy" if deleted else "candidate.update", remote_id)
+
+
+def _teamtailor_signature(delivery: Delivery) -> str | None:
+    return next((v for k, v in delivery.headers.items() if k.lower() == "tt-signature"), None)
+
+
+def _teamtailor_verify(delivery: Delivery, secret: str) -> bool:
+    # The signature alone: the deliveries carry the fake clock's time, so the freshness check is not asked here.
+    return teamtailor.verify_webhook_signature(delivery.body, _teamtailor_signature(delivery), secret,
+                                               max_skew=None)
+
+
+def _teamtailor_forge(delivery: Delivery) -> Delivery:
+    headers = {k: v for k, v in delivery.headers.items() if k.lower() != "tt-signature"}
+    return Delivery(delivery.body, {**headers, "TT-Signature": teamtailor.signature_v2("forged", delivery.body, 1)})
+
+
+def _teamtailor_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    return teamtailor.parse_webhook(delivery.body, _teamtailor_signature(delivery)).candidate_ids
+
+
+TEAMTAILOR = Provider(
+    name="teamtailor", page_size=teamtailor.PAGE_SIZE, api_prefix=teamtailor_fake.API_PREFIX,
+    list_path="/candidates", refused_message="Teamtailor refused the API key",
+    build_sandbox=_teamtailor_sandbox, build_adapter=_teamtailor_adapter, listing=_teamtailor_listing,
+    applications=_teamtailor_applications, attachments=_teamtailor_attachments, loners=_teamtailor_listing,
+    add_candidate=_teamtailor_add, rename=_teamtailor_rename, delete=_teamtailor_delete,
+    register_webhook=_teamtailor_register_webhook, emit_webhook=_teamtailor_emit,
+    verify_webhook=_teamtailor_verify, forge_webhook=_teamtailor_forge,
+    webhook_refresh=_teamtailor_webhook_refresh,
+)
+
+PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (GREENHOUSE, LEVER, TEAMTAILOR)}
 
 
 # --- BreezyHR (API v3) ----------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from tests.cli_process import ROOT, cli_env
 # Loaded only by the commands that use them: meetings and jobs, migrations, Slack and the web server, calendars.
 HEAVY = ("scheduler", "alembic", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.web", "icalendar",
          "recurring_ical_events")
+# Loaded only by commands that talk to an ATS: the ATS packages (each spec loads when its ATS is named) and httpx.
+ATS_CODE = ("httpx", "adapters.greenhouse", "adapters.lever", "adapters.http")
 
 # Runs one command in-process (argv: report file, heavy names as JSON, the command's arguments), then writes
 # the heavy modules it imported to the report file (stdout is the command's).
@@ -51,10 +53,10 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def heavy_imports(data_dir: Path, args: list[str]) -> tuple[list[str], str]:
-    """The heavy modules `hirebot ARGS` imported, and what it printed."""
+def heavy_imports(data_dir: Path, args: list[str], heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
+    """The `heavy` modules `hirebot ARGS` imported, and what it printed."""
     report = data_dir / "imported.json"
-    result = subprocess.run([sys.executable, "-c", PROBE, str(report), json.dumps(HEAVY), *args],
+    result = subprocess.run([sys.executable, "-c", PROBE, str(report), json.dumps(heavy), *args],
                             env=cli_env(data_dir), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(report.read_text()), result.stdout
@@ -72,6 +74,18 @@ def test_everyday_commands_leave_scheduling_migrations_and_servers_unloaded(
     loaded, printed = heavy_imports(data_dir, args)
     assert says in printed  # the command really ran its whole path
     assert loaded == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["connections"], ["connections", "--json"]])
+def test_commands_that_talk_to_no_ats_load_no_ats_package(data_dir: Path, args: list[str]) -> None:
+    loaded, _ = heavy_imports(data_dir, args, ATS_CODE)
+    assert loaded == []
+
+
+def test_connecting_one_ats_loads_that_ats_only(data_dir: Path) -> None:
+    loaded, printed = heavy_imports(data_dir, ["connect", "lever", "--help"], ATS_CODE)
+    assert "--api-key" in printed
+    assert "adapters.lever" in loaded and not any(name.startswith("adapters.greenhouse") for name in loaded)
 
 
 def test_a_scheduling_question_still_loads_scheduling(data_dir: Path) -> None:

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from adapters.registry import PROVIDER_NAMES
+from adapters.sandbox.registry import FAKES
 from bot.console.chat import ConsoleChat
 from bot.console.logs import logs_to_file
 from bot.console.render import print_reply
 from bot.core import Assistant
+from bot.demo import shared_people
 from bot.directory import Directory
 from bot.replies import Card, Field, Link, Reply
 from store.db import session_factory
@@ -27,19 +30,42 @@ ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = 30
 
 
-def demo(data_dir: Path, stdin: str) -> subprocess.CompletedProcess[str]:
+def demo(data_dir: Path, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """One piped demo run; stdin stays open after the given lines, so only `exit` can end it in time."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HIREBOT_", "SLACK_"))}
     env.update(HIREBOT_DATA_DIR=str(data_dir), COLUMNS="200", NO_COLOR="1")
     reader, writer = os.pipe()
     os.write(writer, stdin.encode())
     try:
-        return subprocess.run([sys.executable, "-m", "bot", "demo", "--candidates", str(CANDIDATES)], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "bot", "demo", "--candidates", str(CANDIDATES), *extra], cwd=ROOT,
                               env=env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=120, check=False)
     finally:
         os.close(reader)
         os.close(writer)
+
+
+def test_a_demo_of_two_atss_shows_people_who_are_in_both_as_one_person(tmp_path: Path) -> None:
+    shared = shared_people(("greenhouse", "lever"), CANDIDATES, 7)
+    assert shared and all(person.emails for person in shared)
+    first = demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,lever")
+    assert first.returncode == 0, first.stdout
+    assert "each is in Greenhouse and Lever" in first.stdout
+    answer = first.stdout.split(f"you> who is {shared[0].name}", 1)[1]
+    assert f"Here's {shared[0].name}" in answer
+    assert "Open in Greenhouse:" in answer and "Open in Lever:" in answer, answer
+
+    again = demo(tmp_path, "exit\n", "--ats", "lever,greenhouse")
+    assert again.returncode == 0, again.stdout
+    assert again.stdout.count(" new, 0 updated, ") == 2 and "(0 new, 0 updated, 0 unchanged)" not in again.stdout
+    assert all("(0 new, 0 updated" in line for line in again.stdout.splitlines() if line.startswith("Synced"))
+
+
+def test_a_demo_of_an_ats_without_a_sandbox_says_which_ones_have_one(tmp_path: Path) -> None:
+    result = demo(tmp_path, "exit\n", "--ats", "greenhouse,taleo")
+    assert result.returncode == 1
+    sandboxes = ", ".join(name for name in PROVIDER_NAMES if name in FAKES)
+    assert result.stdout.strip() == f"error: --ats names taleo; the demo has sandboxes for: {sandboxes}."
 
 
 def test_a_piped_demo_ends_at_exit_keeps_logs_out_of_the_chat_and_counts_unchanged(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.connections import PROVIDERS, ConnectionInfo, provider_spec
+from adapters.registry import all_specs
+from bot.connections import ConnectionInfo, provider_spec
 from bot.messages import Person
 from bot.replies import Action, Card, Choice, Field, Link, MatchStatus, Reply
 from bot.scheduling_chat import DISCARD, INTAKE_SET, INTAKE_TARGETS, SEND
@@ -42,6 +43,7 @@ from bot.slack.home import (
     read_connect_form,
 )
 
+PROVIDERS = all_specs()
 INJECTIONS = ("<!channel>", "<https://evil.example|click>", "<@U0ADMIN>", "<!here|here>", "a & b > c")
 
 

@@ -19,7 +19,8 @@ from adapters.sandbox import breezyhr as breezy_fake
 from adapters.sandbox import breezyhr_dataset
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
-from tests.provider_fixtures import BREEZY_POSITION, BREEZYHR, GREENHOUSE, LEVER, Provider
+from adapters.sandbox import teamtailor as teamtailor_fake
+from tests.provider_fixtures import BREEZY_POSITION, BREEZYHR, GREENHOUSE, LEVER, TEAMTAILOR, Provider
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,55 @@ LEVER_WRITES = Writer(
     unsupported=frozenset(),
 )
 
-WRITERS: dict[str, Writer] = {writer.name: writer for writer in (GREENHOUSE_WRITES, LEVER_WRITES)}
+
+
+# --- Teamtailor (JSON:API v1) ---------------------------------------------------------------------------
+
+
+def _teamtailor_subject(sandbox: teamtailor_fake.TeamtailorSandbox) -> Subject:
+    state = sandbox.state
+    users = [uid for uid, user in state.users.items() if user["role"] != "no_access"]
+    app = next(a for a in state.applications.values() if a["rejected_at"] is None)
+    return Subject(app["candidate_id"], app["id"], users[0], users[2])
+
+
+def _teamtailor_notes(sandbox: teamtailor_fake.TeamtailorSandbox, subject: Subject, marker: str) -> list[str]:
+    return [note["note"] for note in sandbox.state.notes.values()
+            if note["candidate_id"] == subject.candidate and marker in note["note"]]
+
+
+def _teamtailor_person(sandbox: teamtailor_fake.TeamtailorSandbox, remote_id: str) -> StoredPerson:
+    row = sandbox.state.candidates[remote_id]
+    uploads = [u["content"] for u in sandbox.state.uploads.values() if u["candidate_id"] == remote_id]
+    return StoredPerson(emails=(row["email"],) if row["email"] else (),
+                        links=(row["linkedin_url"],) if row["linkedin_url"] else (), tags=tuple(row["tags"]),
+                        resumes=tuple(uploads))
+
+
+def _teamtailor_people_with_email(sandbox: teamtailor_fake.TeamtailorSandbox, email: str) -> int:
+    return len(sandbox.state.candidates_with_email(email))
+
+
+def _teamtailor_lose_answer(sandbox: teamtailor_fake.TeamtailorSandbox, path: str) -> None:
+    sandbox.chaos.answer_late_next(60, path=path)  # carried out at once, answered only after the hold
+
+
+def _no_interviews(*_: Any) -> Any:
+    raise AssertionError("Teamtailor's API has no interviews: those cases are skipped")
+
+
+TEAMTAILOR_WRITES = Writer(
+    provider=TEAMTAILOR, subject=_teamtailor_subject,
+    note_path=lambda subject: "/notes", interview_path=_no_interviews, interview_item_path=_no_interviews,
+    candidate_path="/candidates", lookups_before={},
+    notes_with=_teamtailor_notes, interview_start=_no_interviews, interviews_for=_no_interviews,
+    person=_teamtailor_person, people_with_email=_teamtailor_people_with_email,
+    lose_answer=_teamtailor_lose_answer,
+    # The public API documents creating and listing notes, not deleting them.
+    unsupported=frozenset({"delete_note"}),
+)
+
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in (GREENHOUSE_WRITES, LEVER_WRITES, TEAMTAILOR_WRITES)}
 
 
 # --- BreezyHR (API v3) ----------------------------------------------------------------------------------

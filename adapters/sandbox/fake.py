@@ -13,6 +13,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from aiohttp import web
@@ -36,6 +37,7 @@ class FakeOptions:
     candidates: int = 400
     seed: int = 7
     chaos: float = 0.0
+    now: datetime | None = None  # the dataset's clock (records are stamped before it); None: this minute
     # People who must also be in this fake's roster, with these names and emails (first in the roster), so
     # a demo that connects several ATSs shows one person merged across them.
     shared_people: tuple[Person, ...] = ()

@@ -315,7 +315,8 @@ class GreenhouseSandbox(FakeAts):
 
     @classmethod
     def build(cls, options: FakeOptions) -> Self:
-        return cls(generate(seed=options.seed, candidates=options.candidates), chaos=Chaos(options.chaos))
+        return cls(generate(seed=options.seed, candidates=options.candidates, now=options.now,
+                            shared_people=options.shared_people), chaos=Chaos(options.chaos))
 
     def connect_values(self, url: str) -> dict[str, str]:
         return {"client_id": self.client_id, "client_secret": self.client_secret, "base_url": url,

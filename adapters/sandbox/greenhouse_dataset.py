@@ -125,10 +125,12 @@ _REJECTED_AT = tuple(itertools.accumulate((0.34, 0.26, 0.18, 0.12, 0.07, 0.03)))
 # The generator
 # =====================================================================================================
 
-def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = None) -> GreenhouseState:
+def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = None,
+             shared_people: Sequence[Person] = ()) -> GreenhouseState:
     """A full dataset: ~20 users, 12 jobs with interview plans, and `candidates` people with their history.
 
-    The same seed and `now` always give the same state. `now` defaults to the current minute.
+    The same seed and `now` always give the same state. `now` defaults to the current minute. The first
+    candidates take the names and emails of `shared_people` (people another fake has too).
     """
     if candidates < 0:
         raise ValueError("candidates must be zero or more")
@@ -148,7 +150,25 @@ def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = Non
     finally:
         if collecting:
             gc.enable()
+    _share(builder.state, shared_people)
     return builder.state
+
+
+def _share(state: GreenhouseState, people: Sequence[Person]) -> None:
+    """The first candidates become `people` (names, emails, LinkedIn, file names); their history stays."""
+    by_candidate: dict[int, list[dict]] = {}
+    for attachment in state.attachments.values():
+        by_candidate.setdefault(attachment["candidate_id"], []).append(attachment)
+    for row, person in zip(state.candidates.values(), people, strict=False):
+        row.update({"first_name": person.first, "last_name": person.last, "preferred_name": person.preferred,
+                    "email_addresses": [{"value": e.value, "type": e.kind} for e in person.emails],
+                    "social_media_addresses": [{"value": link.value} for link in person.links
+                                               if link.kind == "linkedin"]})
+        for attachment in by_candidate.get(row["id"], []):
+            if attachment["type"] in ("resume", "cover_letter"):
+                filename = person.resume if attachment["type"] == "resume" else person.cover_letter
+                filename = filename or f"{slug(person.first)}-{slug(person.last)}-{attachment['type']}.pdf"
+                attachment.update(filename=filename, url=f"/files/{attachment['id']}/{filename}")
 
 
 class _DatasetBuilder:

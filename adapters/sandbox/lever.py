@@ -535,7 +535,8 @@ class LeverSandbox(FakeAts):
 
     @classmethod
     def build(cls, options: FakeOptions) -> Self:
-        return cls(generate(seed=options.seed, candidates=options.candidates),
+        return cls(generate(seed=options.seed, candidates=options.candidates, now=options.now,
+                            shared_people=options.shared_people),
                    chaos=Chaos(options.chaos, seed=options.seed), max_recorded=1000)
 
     def connect_values(self, url: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ import random
 import time
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -524,7 +524,7 @@ def _generate_opportunity(rng: random.Random, state: LeverState, pools: _Pools, 
 
 
 def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = None,
-             site: str = "example-corp") -> LeverState:
+             site: str = "example-corp", shared_people: Sequence[Person] = ()) -> LeverState:
     """A Lever account with exactly `candidates` opportunities (what Lever's UI and hirebot call
     candidates): one contact per generated person, with one opportunity per candidacy of that person
     (about one in seven has a second).
@@ -550,7 +550,8 @@ def generate(*, seed: int = 7, candidates: int = 400, now: datetime | None = Non
     year_ago = now_ms - 365 * DAY_MS
     created_points = sorted(rng.randint(year_ago, now_ms - DAY_MS) for _ in range(candidates))
     # Lever's lookups go by email, so every generated contact has one.
-    people = PeopleGenerator(seed, without_email=0.0).people(candidates)
+    shared = [person for person in shared_people[:candidates] if person.emails]
+    people = shared + PeopleGenerator(seed, without_email=0.0).people(candidates - len(shared))
     made = 0
     for person, created in zip(people, created_points, strict=True):
         if made >= candidates:

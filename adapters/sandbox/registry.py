@@ -13,6 +13,7 @@ from adapters.sandbox.fake import FakeAts
 FAKES: dict[str, str] = {
     "greenhouse": "adapters.sandbox.greenhouse:GreenhouseSandbox",
     "lever": "adapters.sandbox.lever:LeverSandbox",
+    "teamtailor": "adapters.sandbox.teamtailor:TeamtailorSandbox",
     "breezyhr": "adapters.sandbox.breezyhr:BreezySandbox",
 }
 

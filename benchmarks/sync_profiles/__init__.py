@@ -14,6 +14,7 @@ from typing import Any
 PROFILES: dict[str, str] = {
     "greenhouse": "benchmarks.sync_profiles.greenhouse",
     "lever": "benchmarks.sync_profiles.lever",
+    "teamtailor": "benchmarks.sync_profiles.teamtailor",
     "breezyhr": "benchmarks.sync_profiles.breezyhr",
 }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Generic
 
 from bot.frontend.privacy import DetailsRule
@@ -44,10 +44,14 @@ class TurnDesk(Generic[PlaceT]):
     """Answers the turns of one front end through the core."""
 
     def __init__(self, platform: ChatPlatform[PlaceT], core: CoreRunner, details: DetailsRule, *,
-                 workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG) -> None:
+                 workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG,
+                 first_receipt: Callable[[str], bool] | None = None) -> None:
         self.platform = platform
         self.core = core
         self.details = details
+        # Told each keyed turn before it is answered; False means another delivery of it was taken on
+        # (by this or another process on the same database), so this one goes unanswered.
+        self.first_receipt = first_receipt
         self.questions: QuestionQueue[Turn[PlaceT]] = QuestionQueue(self._answer_safely, workers=workers,
                                                                     backlog=backlog)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -61,6 +65,10 @@ class TurnDesk(Generic[PlaceT]):
 
     async def _answer_safely(self, turn: Turn[PlaceT]) -> None:
         try:
+            if turn.key is not None and self.first_receipt is not None \
+                    and not await asyncio.to_thread(self.first_receipt, turn.key):
+                log.info("%s event %s was delivered again; it is answered once", self.platform.name, turn.key)
+                return
             await self.answer(turn)
         except Exception:
             log.exception("answering a %s turn in %r failed", self.platform.name, turn.place)

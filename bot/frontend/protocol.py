@@ -36,6 +36,7 @@ class Turn(Generic[PlaceT]):
     value: str = ""
     replace: bool = False  # answer in place of the message the button was on
     attachments: tuple[object, ...] = ()  # the platform's references to attached files, read only when needed
+    key: str | None = None  # the platform's id for this event: a redelivery, even to another process, is answered once
 
 
 class IdentityError(HirebotError):

@@ -45,6 +45,7 @@ from bot.slack.schedule_modal import SCHEDULE_CALLBACK
 from bot.slack.scopes import REQUIRED_BOT_SCOPES, SLASH_COMMAND, SUBSCRIBED_EVENTS
 from bot.slack.web_api import WEB_API_TIMEOUT_SECONDS, BotTokens, Sleep, make_web_client
 from store.crypto import SecretBox
+from store.event_receipts import EventReceipts
 from store.models import utcnow
 from store.settings import Settings
 
@@ -91,7 +92,8 @@ def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assista
     conversation = SlackConversation(core_runner(settings, assistant, core_processes), directory, connections,
                                      identities, zones=OrganizerZones(sessions, secret_box), now=now,
                                      files=FileFetcher(mode.api_url),
-                                     intakes=assistant.scheduling.intakes if assistant.scheduling else None)
+                                     intakes=assistant.scheduling.intakes if assistant.scheduling else None,
+                                     first_receipt=EventReceipts(sessions).first)
     register_listeners(app, conversation, multi_workspace=mode.multi_workspace)
     app.conversation = conversation  # type: ignore[attr-defined]
     # What slack_routes checks signatures with before Bolt parses a body (bot/slack/inbound.py).
@@ -252,7 +254,8 @@ class SlackFrontEnd:
     def for_runtime(cls, runtime: Runtime) -> SlackFrontEnd | None:
         """The front end `hirebot run` mounts when Slack is configured (see bot/server.py's registry)."""
         return cls.from_settings(runtime.settings, runtime.sessions, runtime.assistant, runtime.directory,
-                                 runtime.connections, secret_box=runtime.box, engine=runtime.engine)
+                                 runtime.connections, secret_box=runtime.box, engine=runtime.engine,
+                                 core_processes=runtime.settings.workers)
 
     @property
     def conversation(self) -> SlackConversation:

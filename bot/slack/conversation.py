@@ -20,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.errors import HirebotError
-from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
+from adapters.registry import all_specs
+from bot.connections import ConnectionService, ProviderSpec
 from bot.directory import Directory
 from bot.frontend.conversation import TurnDesk
 from bot.frontend.privacy import DetailsRule
@@ -65,6 +66,12 @@ def button_turn(client: AsyncWebClient, body: dict[str, Any], action: dict[str, 
     return Turn(interaction_place(client, body), command=command, value=str(value), replace=replace)
 
 
+def _event_key(body: dict[str, Any]) -> str | None:
+    """"slack:<team>:<event id>": what identifies an event across redeliveries (and workspaces)."""
+    event_id = body.get("event_id")
+    return f"slack:{body.get('team_id') or ''}:{event_id}" if event_id else None
+
+
 class SlackConversation:
     """The Slack listeners, and the ChatPlatform the shared TurnDesk answers through."""
 
@@ -72,17 +79,19 @@ class SlackConversation:
     label = "Slack"
 
     def __init__(self, core: CoreRunner, directory: Directory, connections: ConnectionService,
-                 identities: SlackIdentities, *, providers: Sequence[ProviderSpec] = PROVIDERS,
+                 identities: SlackIdentities, *, providers: Sequence[ProviderSpec] | None = None,
                  workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG,
                  zones: OrganizerZones | None = None, now: Callable[[], datetime] = utcnow,
-                 files: FileFetcher | None = None, intakes: IntakeDesk | None = None) -> None:
+                 files: FileFetcher | None = None, intakes: IntakeDesk | None = None,
+                 first_receipt: Callable[[str], bool] | None = None) -> None:
         self.directory = directory
         self.identities = identities
         self.files = files or FileFetcher()
         self.http_session: aiohttp.ClientSession | None = None  # shared by response_url posts once started
         self.desk: TurnDesk[Place] = TurnDesk(self, core, DetailsRule(directory), workers=workers,
-                                              backlog=backlog)
-        self.home = SlackHome(identities, connections, providers, spawn=self.desk.spawn)
+                                              backlog=backlog, first_receipt=first_receipt)
+        self.home = SlackHome(identities, connections, all_specs() if providers is None else providers,
+                              spawn=self.desk.spawn)
         self.scheduling = ScheduleEditor(self.desk, identities, zones or OrganizerZones(directory.sessions, None),
                                          now=now, intakes=intakes)
         self._seen_events: OrderedDict[str, None] = OrderedDict()
@@ -106,7 +115,7 @@ class SlackConversation:
         place = Place(client, team_id=body.get("team_id"), user=event["user"], channel=event.get("channel"),
                       is_direct=True, thread_ts=event.get("thread_ts"), reply_ts=event.get("thread_ts"))
         await self.desk.receive(Turn(place, text=slack_text(event.get("text") or ""),
-                                     attachments=attached_files(event)))
+                                     attachments=attached_files(event), key=_event_key(body)))
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         """@hirebot in a channel: answers go in the thread, candidate details only to the asker."""
@@ -117,7 +126,7 @@ class SlackConversation:
                       is_direct=is_direct(channel), thread_ts=event.get("thread_ts"),
                       reply_ts=event.get("thread_ts") or event.get("ts"))
         await self.desk.receive(Turn(place, text=slack_text(event.get("text") or ""),
-                                     attachments=attached_files(event)))
+                                     attachments=attached_files(event), key=_event_key(body)))
 
     async def on_command(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
                          client: AsyncWebClient) -> None:
@@ -146,6 +155,8 @@ class SlackConversation:
         await ack()
 
     def _duplicate(self, body: dict[str, Any]) -> bool:
+        # A repeat this process saw is dropped here, before it is queued; one first delivered to another
+        # process is caught by the desk's first_receipt (shared through the database).
         """Slack redelivers an event it thinks failed; answer each event id once."""
         event_id = body.get("event_id")
         if not event_id:
