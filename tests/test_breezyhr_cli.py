@@ -133,3 +133,18 @@ def test_a_wrong_password_and_a_wrong_token_are_one_clear_line(fakes: Fakes, tmp
     bad = run_cli(["connect", "breezyhr", "--token", "breezy_pat_wrong_0001", "--base-url", fakes.breezy_url], env)
     assert bad.returncode != 0 and "BreezyHR refused the token" in bad.stderr
     assert "breezy_pat_wrong_0001" not in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_demo_shows_a_person_in_greenhouse_and_breezyhr_as_one(tmp_path: Path) -> None:
+    from bot.demo import shared_people
+    from tests.test_demo_console import CANDIDATES, demo
+
+    shared = shared_people(("greenhouse", "breezyhr"), CANDIDATES, 7)
+    assert shared and all(person.emails for person in shared)
+    first = demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,breezyhr")
+    assert first.returncode == 0, first.stdout
+    answer = first.stdout.split(f"you> who is {shared[0].name}", 1)[1]
+    assert "Open in Greenhouse:" in answer and "Open in BreezyHR:" in answer, answer
+    again = demo(tmp_path, "exit\n", "--ats", "breezyhr,greenhouse")
+    assert again.returncode == 0, again.stdout
+    assert all("(0 new, 0 updated" in line for line in again.stdout.splitlines() if line.startswith("Synced"))

@@ -124,7 +124,8 @@ class BreezySandbox(FakeAts):
 
     @classmethod
     def build(cls, options: FakeOptions) -> Self:
-        return cls(generate(seed=options.seed, candidates=options.candidates, shared_people=options.shared_people),
+        return cls(generate(seed=options.seed, candidates=options.candidates, now=options.now,
+                            shared_people=options.shared_people),
                    chaos=Chaos(options.chaos, seed=options.seed), max_recorded=1000)
 
     def connect_values(self, url: str) -> dict[str, str]:
