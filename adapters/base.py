@@ -69,6 +69,12 @@ class AtsAdapter(ABC):
     async def validate(self) -> None:
         """Prove the credentials work with the cheapest calls; raise AuthError with a helpful message."""
 
+    def stored_config(self) -> ConnectionConfig:
+        """What to store for this connection after `validate()`: by default what it was built with. An adapter
+        that signs in with a password returns the token it got instead (a password is never stored), and
+        may add what it learnt (the account's company)."""
+        return self.config
+
     @abstractmethod
     def candidate_batches(self, *, updated_since: datetime | None = None) -> AsyncIterator[CandidateBatch]:
         """Yield pages of candidates (with applications and attachments) changed since `updated_since`.

@@ -38,7 +38,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("greenhouse", "Greenhouse", spec="adapters.greenhouse.spec:GREENHOUSE"),
     Listing("lever", "Lever", spec="adapters.lever.spec:LEVER"),
     Listing("workable", "Workable", spec="adapters.workable.spec:WORKABLE"),
-    Listing("breezyhr", "BreezyHR", ("breezy",)),
+    Listing("breezyhr", "BreezyHR", ("breezy",), spec="adapters.breezyhr.spec:BREEZYHR"),
     Listing("zoho", "Zoho Recruit", ("zoho recruit", "zohorecruit"), spec="adapters.zoho.spec:ZOHO"),
     Listing("freshteam", "Freshteam", spec="adapters.freshteam.spec:FRESHTEAM"),
     Listing("teamtailor", "Teamtailor", spec="adapters.teamtailor.spec:TEAMTAILOR"),

@@ -65,6 +65,21 @@ def check_url(field: ConnectField, value: str) -> None:
                           f"server on your own machine){example}; {value!r} is not one.")
 
 
+def check_alternatives(label: str, fields: tuple[ConnectField, ...], alternatives: tuple[tuple[str, ...], ...],
+                       values: Mapping[str, str]) -> None:
+    """A ConfigError unless `values` fill exactly one of the `alternatives` (groups of field names, such
+    as a token, or an email and a password); nothing to check without alternatives."""
+    if not alternatives:
+        return
+    labels = {f.name: f.label for f in fields}
+    given = [group for group in alternatives if all(values.get(name) for name in group)]
+    choices = ", or ".join(" and ".join(labels.get(name, name) for name in group) for group in alternatives)
+    if not given:
+        raise ConfigError(f"{label} needs: {choices}.")
+    if len(given) > 1:
+        raise ConfigError(f"{label} takes one of: {choices}; not more than one.")
+
+
 def accept_values(base_url: str, values: Mapping[str, str]) -> None:
     """The default connect check: nothing beyond the fields' own (required, choices, URLs)."""
 
@@ -115,6 +130,8 @@ class ProviderSpec:
     a ConfigError, connect values that validation might pass but sync would not (it gets the base URL
     and the other values). `identity` names the fields that, with the base URL, tell one ATS account from
     another: connecting the same account twice is refused (every candidate would be listed twice).
+    `alternatives` are groups of fields of which exactly one must be given whole, for credentials that
+    come in more than one form (a token, or an email and a password); their fields are not `required`.
     """
 
     name: str
@@ -130,6 +147,7 @@ class ProviderSpec:
     aliases: tuple[str, ...] = ()
     check_values: Callable[[str, Mapping[str, str]], None] = accept_values
     identity: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -29,7 +29,7 @@ def provider_table(specs: Sequence[ProviderSpec]) -> str:
     lines = ["| Provider | Label | `hirebot connect` flags | Scope | Webhooks | Capabilities |",
              "|---|---|---|---|---|---|"]
     for spec in specs:
-        flags = [*(_flag(f) for f in spec.fields), *(["[--scope org\\|user]"] if spec.org_scope_allowed else []),
+        flags = [*_field_flags(spec), *(["[--scope org\\|user]"] if spec.org_scope_allowed else []),
                  "[--name LABEL]"]
         scope = "workspace or personal" if spec.org_scope_allowed else "personal"
         webhooks = SCHEME_TEXT[spec.webhooks.scheme].format(label=spec.label)
@@ -38,10 +38,25 @@ def provider_table(specs: Sequence[ProviderSpec]) -> str:
     return "\n".join(lines)
 
 
-def _flag(field: ConnectField) -> str:
+def _field_flags(spec: ProviderSpec) -> list[str]:
+    """Each field's flag in order; fields of `alternatives` as one `(--a A \\| --b B --c C)` choice, where
+    the first of them stands."""
+    grouped = {name for group in spec.alternatives for name in group}
+    by_name = {f.name: f for f in spec.fields}
+    shown: list[str] = []
+    for field in spec.fields:
+        if field.name not in grouped:
+            shown.append(_flag(field))
+        elif field.name == spec.alternatives[0][0]:
+            choices = (" ".join(_flag(by_name[name], bare=True) for name in group) for group in spec.alternatives)
+            shown.append("(" + " \\| ".join(choices) + ")")
+    return shown
+
+
+def _flag(field: ConnectField, *, bare: bool = False) -> str:
     value = "\\|".join(field.choices) if field.choices else field.name.split("_")[-1].upper()
     shown = f"{field.flag} {value}"
-    return shown if field.required else f"[{shown}]"
+    return shown if field.required or bare else f"[{shown}]"
 
 
 def table_in(markdown: str) -> str | None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
 from adapters.registry import adapter_for, label_for, spec_for
-from adapters.spec import ProviderSpec, check_url
+from adapters.spec import ProviderSpec, check_alternatives, check_url
 from bot.messages import Person
 from store.crypto import SecretBox
 from store.db import transaction
@@ -66,6 +66,7 @@ def _split_values(spec: ProviderSpec, values: dict[str, str]) -> tuple[str, dict
     missing = [f.label for f in spec.fields if f.required and f.name not in clean]
     if missing:
         raise ConfigError(f"{spec.label} needs: {', '.join(missing)}.")
+    check_alternatives(spec.label, spec.fields, spec.alternatives, clean)
     sealed = {f.name for f in spec.fields if f.sealed}
     credentials = {k: v for k, v in clean.items() if k in sealed}
     settings = {k: v for k, v in clean.items() if k not in sealed and k != "base_url"}
@@ -110,6 +111,9 @@ class ConnectionService:
         async with self.client_factory() as client:
             adapter = spec.adapter_class(config, client)
             await adapter.validate()
+            # What the adapter keeps after validating (a sign-in's token in place of the password).
+            kept = adapter.stored_config()
+            base_url, credentials, settings = kept.base_url, kept.credentials, kept.settings
             # Optional permissions a key lacks do not block the connection; the admin is told what is lost.
             warnings = tuple(getattr(adapter, "permission_warnings", ()) or ())
             # An adapter whose check settles where the account lives (a key that works in another region, an

@@ -21,9 +21,11 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 from aiohttp.test_utils import TestServer
 
-from adapters import freshteam, greenhouse, lever, recruitee, teamtailor, workable, zoho
+from adapters import breezyhr, freshteam, greenhouse, lever, recruitee, teamtailor, workable, zoho
 from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.http import RetryPolicy
+from adapters.sandbox import breezyhr as breezy_fake
+from adapters.sandbox import breezyhr_dataset
 from adapters.sandbox import freshteam as freshteam_fake
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
@@ -31,6 +33,7 @@ from adapters.sandbox import recruitee as recruitee_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
 from adapters.sandbox import zoho as zoho_fake
+from adapters.sandbox.breezyhr_dataset import generate as breezy_dataset
 from adapters.sandbox.freshteam_dataset import generate as freshteam_dataset
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_dataset
 from adapters.sandbox.lever_dataset import Opportunity
@@ -733,6 +736,87 @@ ZOHO = Provider(
 )
 
 
+# --- BreezyHR (API v3) ----------------------------------------------------------------------------------
+
+# The contract roster sits on one position (with an empty talent pool beside it), so its candidate list is
+# one listing path, paged like the others'.
+BREEZY_POSITION = next(iter(breezy_dataset(seed=13, candidates=0, now=NOW, positions=1).positions))
+BREEZY_LIST = f"/company/{breezyhr_dataset.COMPANY_ID}/position/{BREEZY_POSITION}/candidates"
+
+
+def _breezy_sandbox(clock: EpochClock) -> breezy_fake.BreezySandbox:
+    return breezy_fake.BreezySandbox(breezy_dataset(seed=13, candidates=120, now=NOW, positions=1), clock=clock,
+                                     chaos=breezy_fake.Chaos(sleep=clock.sleep))
+
+
+def _breezy_adapter(fake: Fake, wrong_token: str | None) -> AtsAdapter:
+    config = ConnectionConfig(base_url=f"{fake.root_url}{breezy_fake.API_PREFIX}",
+                              credentials={"token": wrong_token or breezyhr_dataset.SANDBOX_TOKEN})
+    return breezyhr.BreezyAdapter(config, fake.client, policy=fake.policy, sleep=fake.clock.sleep,
+                                  clock=fake.clock, rng=random.Random(5))
+
+
+def _breezy_listing(sandbox: breezy_fake.BreezySandbox) -> list[str]:
+    state = sandbox.state
+    return [row["_id"] for position_id in state.positions
+            for row in sorted(state.on_position(position_id), key=lambda r: (r["creation_date"], r["_id"]))]
+
+
+def _breezy_applications(sandbox: breezy_fake.BreezySandbox) -> dict[str, str]:
+    return {breezyhr.application_id(sandbox.state.placed[cid], cid): cid for cid in _breezy_listing(sandbox)}
+
+
+def _breezy_attachments(sandbox: breezy_fake.BreezySandbox) -> dict[str, str]:
+    rows = sandbox.state.candidates
+    return {f"{cid}:resume": cid for cid in _breezy_listing(sandbox) if rows[cid].get("resume")}
+
+
+def _breezy_add(sandbox: breezy_fake.BreezySandbox, now: datetime) -> str:
+    return str(sandbox.state.add_candidate("Siobhán Ní Bhriain", position_id=BREEZY_POSITION,
+                                           email="siobhan@example.ie", now=now)["_id"])
+
+
+def _breezy_rename(sandbox: breezy_fake.BreezySandbox, remote_id: str, first_name: str, now: datetime) -> None:
+    last = str(sandbox.state.candidates[remote_id]["name"]).split(" ", 1)[-1]
+    sandbox.state.update_candidate(remote_id, now=now, name=f"{first_name} {last}")
+
+
+def _breezy_delete(sandbox: breezy_fake.BreezySandbox, remote_id: str) -> None:
+    sandbox.state.delete_candidate(remote_id)
+
+
+def _breezy_register_webhook(sandbox: breezy_fake.BreezySandbox, url: str) -> None:
+    sandbox.add_webhook(url, events=["candidateStatusUpdated", "candidateDeleted"], secret=WEBHOOK_SECRET)
+
+
+async def _breezy_emit(sandbox: breezy_fake.BreezySandbox, remote_id: str, deleted: bool) -> None:
+    await sandbox.emit("candidateDeleted" if deleted else "candidateStatusUpdated", remote_id)
+
+
+def _breezy_verify(delivery: Delivery, secret: str) -> bool:
+    return breezyhr.verify_webhook_signature(delivery.body, delivery.headers.get("X-Hook-Signature"), secret)
+
+
+def _breezy_forge(delivery: Delivery) -> Delivery:
+    return Delivery(delivery.body, {**delivery.headers, "X-Hook-Signature": "0" * 64})
+
+
+def _breezy_webhook_refresh(delivery: Delivery) -> tuple[str, ...]:
+    trigger = breezyhr.parse_webhook(delivery.body)
+    return (*trigger.candidate_ids, *trigger.deleted_candidate_ids)
+
+
+BREEZYHR = Provider(
+    name="breezyhr", page_size=breezyhr.PAGE_SIZE, api_prefix=breezy_fake.API_PREFIX, list_path=BREEZY_LIST,
+    refused_message="BreezyHR refused the token",
+    build_sandbox=_breezy_sandbox, build_adapter=_breezy_adapter, listing=_breezy_listing,
+    applications=_breezy_applications, attachments=_breezy_attachments, loners=_breezy_listing,
+    add_candidate=_breezy_add, rename=_breezy_rename, delete=_breezy_delete,
+    register_webhook=_breezy_register_webhook, emit_webhook=_breezy_emit,
+    verify_webhook=_breezy_verify, forge_webhook=_breezy_forge, webhook_refresh=_breezy_webhook_refresh,
+)
+
+
 PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (
     GREENHOUSE,
     LEVER,
@@ -741,4 +825,5 @@ PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (
     FRESHTEAM,
     RECRUITEE,
     ZOHO,
+    BREEZYHR,
 )}

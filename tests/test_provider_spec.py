@@ -44,7 +44,10 @@ def test_every_spec_is_complete(spec: ProviderSpec) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]*", spec.name)
     assert spec.adapter_class.provider == spec.name and spec.adapter_class.display_name == spec.label
     assert spec.label and spec.help_text and spec.connect_summary.startswith(f"Connect {spec.label}")
-    assert spec.fields and any(f.required for f in spec.fields)
+    assert spec.fields and (any(f.required for f in spec.fields) or spec.alternatives)
+    for group in spec.alternatives:  # credentials given one way or another: each field is named, none required
+        assert group and all(name in {f.name for f in spec.fields} for name in group)
+        assert not any(f.required for f in spec.fields if f.name in group)
     assert len({f.name for f in spec.fields}) == len(spec.fields)
     for field in spec.fields:
         assert re.fullmatch(r"[a-z][a-z_]*", field.name) and field.label and field.flag_help.endswith(".")

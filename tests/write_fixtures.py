@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters import breezyhr
 from adapters.recruitee import note_text as recruitee_note_text
+from adapters.sandbox import breezyhr as breezy_fake
+from adapters.sandbox import breezyhr_dataset
 from adapters.sandbox import freshteam as freshteam_fake
 from adapters.sandbox import greenhouse as greenhouse_fake
 from adapters.sandbox import lever as lever_fake
@@ -22,7 +25,18 @@ from adapters.sandbox import recruitee as recruitee_fake
 from adapters.sandbox import teamtailor as teamtailor_fake
 from adapters.sandbox import workable as workable_fake
 from adapters.sandbox import zoho as zoho_fake
-from tests.provider_fixtures import FRESHTEAM, GREENHOUSE, LEVER, RECRUITEE, TEAMTAILOR, WORKABLE, ZOHO, Provider
+from tests.provider_fixtures import (
+    BREEZY_POSITION,
+    BREEZYHR,
+    FRESHTEAM,
+    GREENHOUSE,
+    LEVER,
+    RECRUITEE,
+    TEAMTAILOR,
+    WORKABLE,
+    ZOHO,
+    Provider,
+)
 
 
 @dataclass(frozen=True)
@@ -433,6 +447,50 @@ ZOHO_WRITES = Writer(
 )
 
 
+# --- BreezyHR (API v3) ----------------------------------------------------------------------------------
+
+
+def _breezy_subject(sandbox: breezy_fake.BreezySandbox) -> Subject:
+    state = sandbox.state
+    row = next(r for r in state.on_position(BREEZY_POSITION) if r["stage"]["id"] not in ("hired", "disqualified"))
+    return Subject(row["_id"], breezyhr.application_id(BREEZY_POSITION, row["_id"]), state.owner["_id"],
+                   state.users[1]["_id"])
+
+
+def _breezy_notes(sandbox: breezy_fake.BreezySandbox, subject: Subject, marker: str) -> list[str]:
+    items = sandbox.state.streams.get(subject.candidate, [])
+    return [str(item["object"]["body"]) for item in items
+            if item["type"] == "companyNotePosted" and marker in str(item["object"].get("body") or "")]
+
+
+def _breezy_person(sandbox: breezy_fake.BreezySandbox, remote_id: str) -> StoredPerson:
+    row = sandbox.state.candidates[remote_id]
+    resume = sandbox.state.resumes.get(remote_id)
+    return StoredPerson(emails=tuple([row["email_address"]] if row.get("email_address") else []),
+                        links=tuple((row.get("social_profiles") or {}).values()), tags=tuple(row.get("tags") or ()),
+                        resumes=(resume[1],) if resume else ())
+
+
+def _breezy_lose_answer(sandbox: breezy_fake.BreezySandbox, path: str) -> None:
+    sandbox.chaos.answer_late_next(60, path=path)  # carried out at once, answered only after the hold
+
+
+BREEZYHR_WRITES = Writer(
+    provider=BREEZYHR, subject=_breezy_subject,
+    note_path=lambda subject: f"/company/{breezyhr_dataset.COMPANY_ID}/position/{BREEZY_POSITION}/candidate/"
+                              f"{subject.candidate}/stream",
+    # BreezyHR documents no interview API: the interview cases are skipped by capability.
+    interview_path=lambda subject: "/no-interview-api",
+    interview_item_path=lambda subject, remote_id: "/no-interview-api",
+    candidate_path=f"/company/{breezyhr_dataset.COMPANY_ID}/position/{breezyhr_dataset.POOL_ID}/candidates",
+    lookups_before={}, notes_with=_breezy_notes, interview_start=lambda sandbox, remote_id: None,
+    interviews_for=lambda sandbox, subject, external_id: 0, person=_breezy_person,
+    people_with_email=lambda sandbox, email: len(sandbox.state.with_email(email)),
+    lose_answer=_breezy_lose_answer,
+    unsupported=frozenset({"delete_note"}),  # BreezyHR documents no way to delete a team note
+)
+
+
 WRITERS: dict[str, Writer] = {writer.name: writer for writer in (
     GREENHOUSE_WRITES,
     LEVER_WRITES,
@@ -441,4 +499,5 @@ WRITERS: dict[str, Writer] = {writer.name: writer for writer in (
     FRESHTEAM_WRITES,
     RECRUITEE_WRITES,
     ZOHO_WRITES,
+    BREEZYHR_WRITES,
 )}

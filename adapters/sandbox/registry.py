@@ -18,6 +18,7 @@ FAKES: dict[str, str] = {
     "freshteam": "adapters.sandbox.freshteam:FreshteamSandbox",
     "recruitee": "adapters.sandbox.recruitee:RecruiteeSandbox",
     "zoho": "adapters.sandbox.zoho:ZohoSandbox",
+    "breezyhr": "adapters.sandbox.breezyhr:BreezySandbox",
 }
 
 

@@ -19,6 +19,7 @@ PROFILES: dict[str, str] = {
     "freshteam": "benchmarks.sync_profiles.freshteam",
     "recruitee": "benchmarks.sync_profiles.recruitee",
     "zoho": "benchmarks.sync_profiles.zoho",
+    "breezyhr": "benchmarks.sync_profiles.breezyhr",
 }
 
 
