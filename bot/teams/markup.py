@@ -31,3 +31,15 @@ def teams_text(raw: str) -> str:
     # Unescape last and in one pass, so "&lt;at&gt;" stays literal text.
     text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0).lower()], text)
     return clean_text(text)
+
+
+_AT_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
+
+
+def neutral_text(text: str) -> str:
+    """Text for a card or summary with no `<at>` tag left in it, so it can never mention anyone.
+
+    Cards show ATS and user text in TextRuns (never read as markdown); this keeps an `<at>` in that text
+    from ever becoming a mention, with an invisible zero-width space after the `<`.
+    """
+    return _AT_TAG.sub(lambda m: "<\u200b" + m.group(1) + m.group(2), text)
