@@ -172,7 +172,8 @@ def test_edit_form_is_prefilled_and_shows_each_problem_under_its_field() -> None
 def test_edit_form_for_someone_in_no_ats_asks_where_to_add_them() -> None:
     intake_draft = ScheduleDraft(window_start=draft().window_start, window_end=draft().window_end,
                                  email="new@example.com", intake_id=4)
-    targets = (IntakeTarget(1, "greenhouse", "greenhouse", "J1", "Engineer"), IntakeTarget(1, "greenhouse", "greenhouse"))
+    targets = (IntakeTarget(1, "greenhouse", "greenhouse", "J1", "Engineer"),
+               IntakeTarget(1, "greenhouse", "greenhouse"))
     intake = IntakeChoices(targets=targets, current=targets[0], linkedin_url=None)
     context = FormContext(intake_draft, "UTC")
     card = valid(cards.schedule_form_card(form_from_draft(intake_draft, context.tz, intake), context, intake=intake))
