@@ -50,6 +50,11 @@ class Place:
                 "id": self.activity_id or ""}
 
 
+def mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a JSON object, else an empty one (activities are read leniently)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _text(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value) else None
 
@@ -57,10 +62,8 @@ def _text(value: Any) -> str | None:
 def place_of(activity: Mapping[str, Any]) -> Place | None:
     """The place of an inbound activity; None when it lacks what an answer needs (no sender, conversation
     or service URL)."""
-    sender = activity.get("from") if isinstance(activity.get("from"), Mapping) else {}
-    conversation = activity.get("conversation") if isinstance(activity.get("conversation"), Mapping) else {}
-    channel_data = activity.get("channelData") if isinstance(activity.get("channelData"), Mapping) else {}
-    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), Mapping) else {}
+    sender, conversation = mapping(activity.get("from")), mapping(activity.get("conversation"))
+    tenant = mapping(mapping(activity.get("channelData")).get("tenant"))
     service_url, conversation_id, user_id = (_text(activity.get("serviceUrl")), _text(conversation.get("id")),
                                              _text(sender.get("id")))
     if not (service_url and conversation_id and user_id):
