@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 import store.intake_models  # registers the candidate intake table on Base.metadata
 import store.meeting_models  # registers the meeting tables on Base.metadata
 import store.outbox_models  # noqa: F401  (registers the outbox table on Base.metadata)
+from store import teams_models  # noqa: F401  (registers the Teams conversation references on Base.metadata)
 from store.models import Base
 
 config = context.config
