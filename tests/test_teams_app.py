@@ -1,0 +1,187 @@
+"""The Teams front end over HTTP on loopback, with real signed JWTs and the fake Bot Framework: "who is" answered
+with an Adaptive Card through the connector at the activity's serviceUrl, badly signed requests refused with
+nothing posted, buttons (adaptiveCard/action invokes) answered 200, channel privacy, mentions and escaping,
+identity by email, conversation references from install events, and the integration directory.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.frontend.privacy import SHARE_SETTING
+from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB
+from bot.teams.config import MESSAGES_PATH
+from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
+from store.teams_references import reference_for_user
+from tests.rigs.teams import TeamsDesk, execute_button, filled, nodes, shown
+
+
+def open_urls(card: dict[str, Any]) -> set[str]:
+    return {a["url"] for a in nodes(card, "Action.OpenUrl")}
+
+
+async def test_who_is_in_a_personal_chat_is_answered_with_a_card_at_the_service_url(teams_desk: TeamsDesk) -> None:
+    post = await teams_desk.ask("who is Jane Doe?")
+    assert post.kind == REPLY and post.service_path == "/amer"
+    activity = teams_desk.activities.message(teams_desk.rita, "x")
+    assert post.conversation_id == activity["conversation"]["id"]
+    [card] = post.cards
+    assert card["version"] == "1.5" and "Jane Doe" in shown(card)
+    assert any(url.startswith("https://app.greenhouse.io/people/") for url in open_urls(card))
+    assert post.token is not None  # a bearer token from the token endpoint
+    assert teams_desk.fake.tokens_issued == 1
+
+
+async def test_replies_thread_under_the_question(teams_desk: TeamsDesk) -> None:
+    activity = teams_desk.activities.message(teams_desk.rita, "who is Jane Doe")
+    await teams_desk.send(activity)
+    await teams_desk.front.conversation.drain()
+    [post] = teams_desk.fake.posts()
+    assert post.activity_id == activity["id"]
+
+
+@pytest.mark.parametrize("variant", BAD_VARIANTS)
+async def test_badly_signed_requests_get_401_and_nothing_is_posted(teams_desk: TeamsDesk, variant: str) -> None:
+    for activity in (teams_desk.activities.message(teams_desk.rita, "who is Jane Doe"),
+                     teams_desk.activities.invoke(teams_desk.rita, "hirebot.do",
+                                                  {"command": "schedule", "value": str(teams_desk.jane_id)}),
+                     teams_desk.activities.installation_update(teams_desk.rita)):
+        response = await teams_desk.post(activity, variant)
+        assert response.status == 401, variant
+    await teams_desk.front.conversation.drain()
+    assert teams_desk.fake.calls == []
+    assert reference_for_user(teams_desk.sessions, tenant_id=teams_desk.fake.tenant_id,
+                              user_id=teams_desk.rita.id) is None
+
+
+async def test_bad_bodies_get_4xx_never_500(teams_desk: TeamsDesk) -> None:
+    http = teams_desk.http
+    assert (await http.post(MESSAGES_PATH, data=b"who is Jane", headers={"Content-Type": "text/plain"})).status == 415
+    assert (await http.post(MESSAGES_PATH, data=b"{not json", headers={"Content-Type": "application/json"})).status \
+        == 401
+    assert (await http.post(MESSAGES_PATH, data=b"[1, 2]", headers={"Content-Type": "application/json"})).status \
+        == 401
+    signed = teams_desk.activities.message(teams_desk.rita, "hi")
+    headers = teams_desk.signer.headers(signed)
+    del signed["from"]
+    assert (await http.post(MESSAGES_PATH, json=signed, headers=headers)).status == 400
+    assert teams_desk.fake.posts() == []
+
+
+async def test_a_card_button_click_gets_200_and_its_answer(teams_desk: TeamsDesk) -> None:
+    post = await teams_desk.ask("who is Jane Doe")
+    before = len(teams_desk.fake.posts())
+    body = await teams_desk.click(post, "Schedule")
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    proposal = teams_desk.fake.posts()[before]
+    titles = [a["title"] for a in proposal.cards[0]["actions"]]
+    assert titles[:2] == ["Send the request", "Edit details"] and titles[-1] == "Don't send"
+
+
+async def test_edit_details_becomes_the_form_in_place_and_is_checked_field_by_field(teams_desk: TeamsDesk) -> None:
+    post = await teams_desk.ask("schedule with Jane Doe")
+    body = await teams_desk.click(post, "Edit details")
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    form = body["value"]
+    assert any(i["id"] == "title" for i in nodes(form, "Input.Text"))
+    send = execute_button(form, "Send request")
+    problem = teams_desk.activities.invoke(teams_desk.rita, send["verb"], {**send["data"], **filled(
+        form, title="", emails="not-an-address")})
+    checked = await (await teams_desk.send(problem)).json()
+    assert "Give the meeting a title." in shown(checked["value"])
+    assert "isn't an email address" in shown(checked["value"])
+    assert teams_desk.meetings_count() == 0
+
+    valid = teams_desk.activities.invoke(teams_desk.rita, send["verb"], {**send["data"], **filled(
+        form, title="Chat with Jane", emails="bob@acme.test")},
+                                         reply_to_id="card-9")
+    sending = await (await teams_desk.send(valid)).json()
+    assert "sending the request" in shown(sending["value"])
+    await teams_desk.front.conversation.drain()
+    updates = teams_desk.fake.accepted(UPDATE)
+    assert updates[-1].activity_id == "card-9" and "Sent." in shown(updates[-1].cards[0])
+    assert teams_desk.meetings_count() == 1
+
+
+async def test_in_a_channel_candidate_details_go_to_the_askers_personal_chat(teams_desk: TeamsDesk) -> None:
+    await teams_desk.send(teams_desk.activities.message(teams_desk.rita, "who is Jane Doe", scope="channel"))
+    await teams_desk.front.conversation.drain()
+    [opened] = teams_desk.fake.accepted(CREATE_CONVERSATION)
+    assert opened.body["members"] == [{"id": teams_desk.rita.id}]
+    [private] = teams_desk.fake.accepted(SEND)
+    assert "Jane Doe" in shown(private.cards[0])
+    [public] = teams_desk.fake.accepted(REPLY)
+    assert "Jane" not in json.dumps(public.body) and "1:1 chat" in shown(public.cards[0])
+    assert public.conversation_id.startswith("19:general")
+
+
+async def test_in_a_channel_cards_are_shared_when_the_admin_allows_it(teams_desk: TeamsDesk) -> None:
+    workspace = teams_desk.directory.default_workspace()
+    teams_desk.directory.set_workspace_setting(workspace.id, SHARE_SETTING, True)
+    post = await teams_desk.ask("who is Jane Doe", scope="groupChat")
+    assert post.kind == REPLY and "Jane Doe" in shown(post.cards[0])
+    assert teams_desk.fake.accepted(SEND) == []
+
+
+async def test_only_hirebots_own_mention_is_dropped_and_no_mention_is_echoed(teams_desk: TeamsDesk) -> None:
+    post = await teams_desk.ask("who is <at>Boss Person</at>", scope="personal")
+    assert "<at>" not in json.dumps(post.body).lower()
+    assert "Boss Person" in shown(post.cards[0])
+
+
+async def test_people_are_mapped_by_email_or_user_principal_name(teams_desk: TeamsDesk) -> None:
+    await teams_desk.ask("who is Jane Doe", member=teams_desk.bob)
+    people = {p.email for p in (teams_desk.directory.person_for(teams_desk.directory.default_workspace().id,
+                                                                 email="bob@acme.test"),)}
+    assert people == {"bob@acme.test"}
+    lookups = teams_desk.fake.accepted(MEMBER)
+    await teams_desk.ask("who is Jane Doe", member=teams_desk.bob)
+    assert len(teams_desk.fake.accepted(MEMBER)) == len(lookups)  # cached
+    nobody = teams_desk.fake.add_member("No Mail", None, user_principal_name="not-an-address")
+    post = await teams_desk.ask("who is Jane Doe", member=nobody)
+    assert "email address" in shown(post.cards[0]) and "Jane Doe" not in shown(post.cards[0])
+
+
+async def test_install_events_keep_a_conversation_reference(teams_desk: TeamsDesk) -> None:
+    await teams_desk.send(teams_desk.activities.installation_update(teams_desk.rita))
+    await teams_desk.send(teams_desk.activities.conversation_update(teams_desk.bob, scope="channel"))
+    await teams_desk.front.conversation.drain()
+    rita = reference_for_user(teams_desk.sessions, tenant_id=teams_desk.fake.tenant_id, user_id=teams_desk.rita.id)
+    assert rita is not None and rita.email == "rita@acme.test"
+    assert rita.service_url == teams_desk.fake.service_url()
+    assert rita.conversation_id == teams_desk.activities.personal_conversation_id(teams_desk.rita)
+    bob = reference_for_user(teams_desk.sessions, tenant_id=teams_desk.fake.tenant_id,
+                             user_id=teams_desk.bob.aad_object_id)
+    assert bob is not None and bob.conversation_id is None and bob.email == "bob@acme.test"
+    assert teams_desk.fake.posts() == []
+
+
+async def test_connect_shows_the_directory_and_each_provider_form(teams_desk: TeamsDesk) -> None:
+    post = await teams_desk.ask("connect")
+    card = post.cards[0]
+    assert "Applicant tracking systems" in shown(card) and "Greenhouse" in shown(card)
+    add = next(a for a in nodes(card, "Action.Execute")
+               if a["verb"] == CONNECT_FORM_VERB and a["data"]["provider"] == "greenhouse")
+    form = (await teams_desk.send(teams_desk.activities.invoke(teams_desk.rita, add["verb"], add["data"]))).json
+    body = await form()
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    connect = execute_button(body["value"], "Connect")
+    assert connect["verb"] == CONNECT_VERB
+    blank = await (await teams_desk.send(teams_desk.activities.invoke(teams_desk.rita, CONNECT_VERB,
+                                                                      connect["data"]))).json()
+    assert "is required." in shown(blank["value"])
+    # In a channel the directory is not shown: credentials are typed in the personal chat only.
+    post = await teams_desk.ask("my integrations", scope="channel")
+    assert "1:1 chat" in shown(post.cards[0]) and "Greenhouse" not in shown(post.cards[0])
+
+
+async def test_a_redelivered_activity_is_answered_once(teams_desk: TeamsDesk) -> None:
+    activity = teams_desk.activities.message(teams_desk.rita, "who is Jane Doe")
+    await teams_desk.send(activity)
+    await teams_desk.send(activity)
+    await teams_desk.front.conversation.drain()
+    assert len(teams_desk.fake.posts()) == 1
+
