@@ -276,7 +276,8 @@ def proposal_actions(reply: Reply) -> list[dict[str, Any]]:
 def reply_card(reply: Reply) -> dict[str, Any]:
     """The whole reply as one Adaptive Card: its text, its cards, its choices (a proposal with its buttons)."""
     body: list[dict[str, Any]] = []
-    if reply.text and (not reply.cards or is_proposal(reply) or len(reply.cards) > 1):
+    # A lone candidate card says who it is ("Here's Jane Doe." would only repeat it); other replies say more.
+    if reply.text and not (len(reply.cards) == 1 and reply.cards[0].kind == "candidate"):
         body.append(text(reply.text))
     for card in reply.cards[:MAX_CARDS]:
         body.extend(card_body(card))

@@ -59,6 +59,8 @@ class TeamsDesk:
     rita: FakeMember
     bob: FakeMember
     jane_id: int
+    settings: Settings
+    assistant: Assistant
 
     async def post(self, activity: dict[str, Any], variant: str = GOOD) -> ClientResponse:
         return await self.http.post(MESSAGES_PATH, json=activity, headers=self.signer.headers(activity, variant))
@@ -155,7 +157,7 @@ async def running_teams_desk(tmp_path: Path, engine: Engine) -> AsyncIterator[Te
     scheduling.set_notifier(NotifierBridge(sessions, [front.direct_messages()], lambda: loop, box=f.BOX, now=clock))
     try:
         yield TeamsDesk(fake, http, fake.signer(), fake.activities(), front, sessions, directory, scheduling, clock,
-                        rita, bob, jane.id)
+                        rita, bob, jane.id, settings, assistant)
         await front.conversation.drain()
     finally:
         await http.close()
