@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
 from bot.directory import Directory
-from bot.frontend.conversation import TurnDesk
+from bot.frontend.conversation import BUSY_TEXT, TurnDesk
 from bot.frontend.privacy import DetailsRule
 from bot.frontend.protocol import ChatDeliveryError, DeliveryRefused, IdentityError, Turn
 from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS
@@ -133,7 +133,13 @@ class TeamsConversation:
         files = tuple(a for a in activity.get("attachments") or () if isinstance(a, Mapping)
                       and a.get("contentType") == "application/vnd.microsoft.teams.file.download.info")
         if text or files:
-            await self.desk.receive(Turn(place, text=text, attachments=files))
+            self.queue(Turn(place, text=text, attachments=files))
+
+    def queue(self, turn: Turn[Place]) -> None:
+        """Queue a turn for the answering workers; when the queue is full the asker is told so, after the
+        HTTP answer (TurnDesk.receive would post the "busy" note before it, and a flood would wait on it)."""
+        if not self.desk.questions.offer(turn):
+            self.desk.spawn(self.say(turn.place, BUSY_TEXT))
 
     async def on_invoke(self, activity: Mapping[str, Any], place: Place) -> dict[str, Any]:
         """An Action.Execute click (`adaptiveCard/action`): the invoke response body."""
@@ -170,7 +176,7 @@ class TeamsConversation:
             value = data.get("value", data.get("choice"))
             if not isinstance(command, str) or value is None:
                 return STALE_BUTTON
-            await self.desk.receive(Turn(place, command=command, value=str(value), replace=verb == PICK_VERB))
+            self.queue(Turn(place, command=command, value=str(value), replace=verb == PICK_VERB))
             return WORKING
         if verb not in DIRECTORY_VERBS and verb not in (EDIT_VERB, FORM_VERB):
             return STALE_BUTTON
