@@ -10,9 +10,13 @@ import json
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestServer
+
+from adapters.sandbox.greenhouse import GreenhouseSandbox
+from adapters.sandbox.greenhouse_dataset import generate
 
 from bot.frontend.privacy import SHARE_SETTING
-from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB
+from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
 from bot.teams.config import MESSAGES_PATH
 from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
 from store.teams_references import reference_for_user
@@ -185,3 +189,65 @@ async def test_a_redelivered_activity_is_answered_once(teams_desk: TeamsDesk) ->
     await teams_desk.front.conversation.drain()
     assert len(teams_desk.fake.posts()) == 1
 
+
+
+async def test_connecting_greenhouse_checks_the_credentials_saves_and_reports_the_first_sync(
+        teams_desk: TeamsDesk) -> None:
+    sandbox = GreenhouseSandbox(generate(seed=3, candidates=30))
+    server = TestServer(sandbox.app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        url = str(server.make_url("")).rstrip("/")
+        post = await teams_desk.ask("connect greenhouse")
+        connect = execute_button(post.cards[0], "Connect")
+        values = {FIELD_INPUT_PREFIX + name: value for name, value in sandbox.connect_values(url).items()}
+
+        wrong = {**connect["data"], **values, FIELD_INPUT_PREFIX + "client_secret": "wrong"}
+        checking = await (await teams_desk.send(teams_desk.activities.invoke(
+            teams_desk.rita, CONNECT_VERB, wrong, reply_to_id="card-1"))).json()
+        assert "Checking the Greenhouse credentials" in shown(checking["value"])
+        await teams_desk.front.conversation.drain()
+        [refused] = teams_desk.fake.accepted(UPDATE)
+        assert refused.activity_id == "card-1" and "⚠" in shown(refused.cards[0])
+        assert "wrong" not in json.dumps(refused.body)  # the secret is never drawn again
+        assert teams_desk.connections() == []
+
+        await teams_desk.send(teams_desk.activities.invoke(teams_desk.rita, CONNECT_VERB,
+                                                           {**connect["data"], **values}, reply_to_id="card-2"))
+        await teams_desk.front.conversation.drain()
+        [saved] = teams_desk.connections()
+        assert saved.scope == "user" and saved.candidate_count == 30
+        updates = [u for u in teams_desk.fake.accepted(UPDATE) if u.activity_id == "card-2"]
+        assert "connected for you" in shown(updates[0].cards[0])
+        assert "30 candidates added" in shown(updates[-1].cards[0])
+        reports = [p for p in teams_desk.fake.posts() if "Greenhouse is synced" in shown(p.cards[0])]
+        assert len(reports) == 1
+    finally:
+        await server.close()
+
+
+async def test_action_submit_clicks_from_older_clients_work_too(teams_desk: TeamsDesk) -> None:
+    post = await teams_desk.ask("who is Jane Doe")
+    schedule = execute_button(post.cards[0], "Schedule")
+    before = len(teams_desk.fake.posts())
+    submit = teams_desk.activities.submit(teams_desk.rita, schedule["fallback"]["data"], reply_to_id="card-7")
+    await teams_desk.send(submit)
+    await teams_desk.front.conversation.drain()
+    proposal = teams_desk.fake.posts()[before]
+    assert "Edit details" in json.dumps(proposal.cards)
+    edit = execute_button(proposal.cards[0], "Edit details")
+    await teams_desk.send(teams_desk.activities.submit(teams_desk.rita, edit["fallback"]["data"],
+                                                       reply_to_id="card-8"))
+    await teams_desk.front.conversation.drain()
+    [form] = [u for u in teams_desk.fake.accepted(UPDATE) if u.activity_id == "card-8"]
+    assert any(i["id"] == "title" for i in nodes(form.cards[0], "Input.Text"))
+
+
+async def test_unknown_buttons_and_other_invokes_get_200(teams_desk: TeamsDesk) -> None:
+    stale = await (await teams_desk.send(teams_desk.activities.invoke(teams_desk.rita, "old.verb", {}))).json()
+    assert stale["statusCode"] == 200 and "Please ask me again" in stale["value"]
+    other = teams_desk.activities.invoke(teams_desk.rita, "x")
+    other["name"] = "composeExtension/query"
+    assert (await teams_desk.send(other)).status == 200
+    missing = teams_desk.activities.invoke(teams_desk.rita, "hirebot.pick", {"command": "who_is"})
+    assert "Please ask me again" in (await (await teams_desk.send(missing)).json())["value"]

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.connections import ConnectionService
+from bot.connections import ConnectionInfo, ConnectionService
 from bot.core import Assistant
 from bot.directory import Directory
 from bot.frontend.notifier import NotifierBridge
@@ -78,6 +78,10 @@ class TeamsDesk:
         posts = self.fake.posts()
         assert len(posts) > before, "hirebot posted nothing"
         return posts[before]
+
+    def connections(self) -> list[ConnectionInfo]:
+        rita = self.directory.person_for(self.directory.default_workspace().id, email="rita@acme.test")
+        return [c for c in ConnectionService(self.sessions, f.BOX).list_for(rita) if c.scope == "user"]
 
     def meetings_count(self) -> int:
         rita = self.directory.person_for(self.directory.default_workspace().id, email="rita@acme.test")
