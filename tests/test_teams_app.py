@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.sandbox.greenhouse import GreenhouseSandbox
@@ -251,3 +252,40 @@ async def test_unknown_buttons_and_other_invokes_get_200(teams_desk: TeamsDesk) 
     assert (await teams_desk.send(other)).status == 200
     missing = teams_desk.activities.invoke(teams_desk.rita, "hirebot.pick", {"command": "who_is"})
     assert "Please ask me again" in (await (await teams_desk.send(missing)).json())["value"]
+
+
+async def test_a_cv_attached_in_the_personal_chat_is_read_for_a_new_person(teams_desk: TeamsDesk) -> None:
+    async def cv(request: web.Request) -> web.Response:
+        if request.match_info["name"] == "gone.pdf":
+            return web.Response(status=404)
+        return web.Response(body=b"%PDF-1.4 Sam's CV", content_type="application/pdf")
+
+    files = web.Application()
+    files.router.add_get("/download/{name}", cv)
+    server = TestServer(files, host="127.0.0.1")
+    await server.start_server()
+    try:
+        def attachment(name: str) -> dict[str, Any]:
+            return {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": name,
+                    "content": {"downloadUrl": str(server.make_url(f"/download/{name}")), "fileType": "pdf",
+                                "uniqueId": name}}
+
+        message = teams_desk.activities.message(teams_desk.rita, "schedule with sam.new@example.com")
+        message["attachments"] = [attachment("Sam_CV.pdf"), attachment("gone.pdf")]
+        await teams_desk.send(message)
+        await teams_desk.front.conversation.drain()
+        texts = [shown(p.cards[0]) for p in teams_desk.fake.posts()]
+        assert any("gone.pdf" in t and "HTTP 404" in t for t in texts)  # the one that couldn't be read, said
+        proposal = next(t for t in texts if "sam.new@example.com" in t)
+        assert "Sam_CV.pdf" in proposal
+    finally:
+        await server.close()
+
+
+async def test_a_reply_teams_refuses_is_apologised_for(teams_desk: TeamsDesk) -> None:
+    teams_desk.fake.fail(REPLY, 403, code="Forbidden")
+    await teams_desk.send(teams_desk.activities.message(teams_desk.rita, "who is Jane Doe"))
+    await teams_desk.front.conversation.drain()
+    [apology] = teams_desk.fake.posts()
+    assert "wouldn't let me post that answer" in shown(apology.cards[0])
+    assert "Jane Doe" not in shown(apology.cards[0])

@@ -71,7 +71,8 @@ class TeamsFrontEnd:
             core_runner(settings, assistant, core_processes), directory, connections, connector, identities,
             references, providers=providers, workers=workers, backlog=backlog,
             zones=OrganizerZones(sessions, secret_box), now=now,
-            intakes=assistant.scheduling.intakes if assistant.scheduling else None, tenant_id=config.tenant_id)
+            intakes=assistant.scheduling.intakes if assistant.scheduling else None, tenant_id=config.tenant_id,
+            downloads=http)
         return cls(config, conversation, InboundVerifier(config, client=http), http, public_url=settings.public_url)
 
     @classmethod

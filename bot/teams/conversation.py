@@ -21,6 +21,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import httpx
+
 from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
 from bot.directory import Directory
 from bot.frontend.conversation import BUSY_TEXT, TurnDesk
@@ -46,6 +48,7 @@ from bot.teams.connector import Connector
 from bot.teams.delivery import PRIVATE_NOTE, Place, mapping
 from bot.teams.directory import PERSONAL_ONLY, TeamsIntegrations, directory_request
 from bot.teams.directory import VERBS as DIRECTORY_VERBS
+from bot.teams.files import attached_files, fetch_files
 from bot.teams.identity import TeamsIdentities
 from bot.teams.markup import teams_text
 from bot.teams.references import ReferenceBook
@@ -98,8 +101,9 @@ class TeamsConversation:
                  providers: Sequence[ProviderSpec] = PROVIDERS, workers: int = QUESTION_WORKERS,
                  backlog: int = QUESTION_BACKLOG, zones: OrganizerZones | None = None,
                  now: Callable[[], datetime] = utcnow, intakes: IntakeDesk | None = None,
-                 tenant_id: str | None = None) -> None:
+                 tenant_id: str | None = None, downloads: httpx.AsyncClient | None = None) -> None:
         self.directory = directory
+        self.downloads = downloads or httpx.AsyncClient()  # for attached files (their links need no token)
         self.connector = connector
         self.identities = identities
         self.references = references
@@ -130,8 +134,7 @@ class TeamsConversation:
         if wanted:
             self.desk.spawn(self._show_directory(place, named))
             return
-        files = tuple(a for a in activity.get("attachments") or () if isinstance(a, Mapping)
-                      and a.get("contentType") == "application/vnd.microsoft.teams.file.download.info")
+        files = attached_files(activity)
         if text or files:
             self.queue(Turn(place, text=text, attachments=files))
 
@@ -254,8 +257,7 @@ class TeamsConversation:
 
     async def read_files(self, place: Place, attachments: tuple[object, ...]
                          ) -> tuple[tuple[ChatFile, ...], tuple[str, ...]]:
-        names = [str(a.get("name") or "the attachment") for a in attachments if isinstance(a, Mapping)]
-        return (), tuple(f"{name}: I can't read files attached in Teams yet" for name in names)
+        return await fetch_files(self.downloads, attachments)
 
     async def reply(self, place: Place, reply: Reply, *, private: bool) -> None:
         if private and place.room is RoomKind.CHANNEL:
