@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestServer
 
 from adapters.sandbox.greenhouse import GreenhouseSandbox
 from adapters.sandbox.greenhouse_dataset import generate
-
 from bot.frontend.privacy import SHARE_SETTING
 from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
 from bot.teams.config import MESSAGES_PATH
