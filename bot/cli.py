@@ -725,6 +725,33 @@ def share_cards(
     console.print(f"Candidate cards in channels: {shown}.")
 
 
+# -- teams --------------------------------------------------------------------------------------------
+
+@app.command("teams-package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the zip (a folder gets hirebot-teams.zip).")]
+    = Path("hirebot-teams.zip"),
+) -> None:
+    """Write the Teams app package (manifest and icons) for TEAMS_APP_ID, to upload in the Teams admin center."""
+    import os
+
+    from bot.teams.package import package_from_env, write_package
+
+    data, app_id = package_from_env(os.environ)
+    target = out / "hirebot-teams.zip" if out.is_dir() else out
+    try:
+        write_package(target, data)
+    except OSError as exc:
+        raise CliError(f"Could not write {target}: {exc.strerror or exc}.") from exc
+    console.print(f"Wrote {target} (manifest.json, color.png, outline.png) for bot {app_id}.",
+                  markup=False, highlight=False)
+    console.print("Upload it in the Teams admin center: Teams apps > Manage apps > Upload new app.",
+                  markup=False, highlight=False)
+    if not (os.environ.get("HIREBOT_PUBLIC_URL") or "").strip().lower().startswith("https://"):
+        err.print("Note: Teams only reaches https addresses; set HIREBOT_PUBLIC_URL to hirebot's public https "
+                  "address and make the package again before uploading it.", markup=False, highlight=False)
+
+
 # -- db -----------------------------------------------------------------------------------------------
 
 @db_app.command("upgrade")

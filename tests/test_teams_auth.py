@@ -208,3 +208,32 @@ async def test_signer_needs_no_running_server_for_tokens() -> None:
     fake = FakeBotFramework()
     token = Signer(fake).token("https://smba.example/amer/")
     assert token.count(".") == 2
+
+
+async def test_a_token_without_a_kid_needs_a_published_key(fake: FakeBotFramework, http: httpx.AsyncClient,
+                                                           ada: FakeMember) -> None:
+    import jwt
+
+    verifier = InboundVerifier(config_for(fake), client=http)
+    activity = fake.activities().message(ada, "hi")
+    fake.rotate_key()
+    claims = {"serviceurl": activity["serviceUrl"], "iss": "https://api.botframework.com", "aud": fake.app_id,
+              "exp": int(fake.clock()) + 600}
+    published = jwt.encode(claims, fake.keys[0].private_key, algorithm="RS256")
+    assert "kid" not in jwt.get_unverified_header(published)
+    assert (await verifier.verify(f"Bearer {published}", activity))["aud"] == fake.app_id
+    signer = fake.signer()
+    foreign = jwt.encode(claims, signer._foreign().private_key, algorithm="RS256")
+    with pytest.raises(Unauthorized, match="signature"):
+        await verifier.verify(f"Bearer {foreign}", activity)
+    expired = jwt.encode({**claims, "exp": int(fake.clock()) - 3600}, fake.keys[0].private_key, algorithm="RS256")
+    with pytest.raises(Unauthorized, match="expired"):
+        await verifier.verify(f"Bearer {expired}", activity)
+
+
+async def test_a_body_that_is_no_activity_is_refused(fake: FakeBotFramework, http: httpx.AsyncClient,
+                                                     ada: FakeMember) -> None:
+    verifier = InboundVerifier(config_for(fake), client=http)
+    header = fake.signer().authorization(fake.activities().message(ada, "hi"))
+    with pytest.raises(Unauthorized, match="not an activity"):
+        await verifier.verify(header, ["not", "an", "activity"])  # type: ignore[arg-type]

@@ -60,11 +60,7 @@ class _SigningKeys:
 
     async def key(self, kid: str) -> tuple[Any, list[str] | None]:
         """The public key for `kid` and its endorsements (channel ids), or Unauthorized."""
-        seen = self._fetched_at
-        if seen is None or self._clock() - seen > KEY_CACHE_SECONDS:
-            async with self._lock:
-                if self._fetched_at == seen:  # nobody refreshed while this request waited
-                    await self._refresh()
+        await self._fresh()
         if kid not in self._keys:
             async with self._lock:  # a refresh under way for the same new kid may bring it
                 now = self._clock()
@@ -77,6 +73,19 @@ class _SigningKeys:
         if found is None:
             raise Unauthorized(f"token signed by unknown key {kid[:64]!r}")
         return found
+
+    async def all(self) -> list[tuple[Any, list[str] | None]]:
+        """Every published key (for a token that names none)."""
+        await self._fresh()
+        return list(self._keys.values())
+
+    async def _fresh(self) -> None:
+        """Fetch the keys if there are none yet or they are hours old."""
+        seen = self._fetched_at
+        if seen is None or self._clock() - seen > KEY_CACHE_SECONDS:
+            async with self._lock:
+                if self._fetched_at == seen:  # nobody refreshed while this request waited
+                    await self._refresh()
 
     def _may_force(self, kid: str, now: float) -> bool:
         if self._forced_at is not None and now - self._forced_at < UNKNOWN_KID_REFRESH_SECONDS:
@@ -136,11 +145,15 @@ class InboundVerifier:
                  clock: Callable[[], float] = time.time) -> None:
         self._app_id = config.app_id
         self._clock = clock
-        self._keys = _SigningKeys(config.openid_url, client or httpx.AsyncClient(), clock)
+        self._client = client or httpx.AsyncClient()
+        self._owns_client = client is None
+        self._keys = _SigningKeys(config.openid_url, self._client, clock)
 
     async def verify(self, authorization: str | None, activity: Mapping[str, Any]) -> dict[str, Any]:
         """The token's claims when `authorization` proves `activity` comes from the Bot Framework."""
         token = _bearer_token(authorization)
+        if not isinstance(activity, Mapping):
+            raise Unauthorized("the body is not an activity")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError as exc:
@@ -148,13 +161,18 @@ class InboundVerifier:
         if header.get("alg") != "RS256":
             raise Unauthorized(f"token algorithm {str(header.get('alg'))[:16]!r} is not RS256")
         kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise Unauthorized("token names no signing key")
-        public_key, endorsements = await self._keys.key(kid)
+        if isinstance(kid, str) and kid:
+            candidates = [await self._keys.key(kid)]
+        else:
+            # No kid: only a published key can still verify it, so trying each of them is as safe.
+            candidates = await self._keys.all()
         channel_id = activity.get("channelId")
-        if endorsements is not None and isinstance(channel_id, str) and channel_id and channel_id not in endorsements:
-            raise Unauthorized(f"signing key is not endorsed for channel {channel_id[:32]!r}")
-        claims = self._decode(token, public_key)
+        candidates = [(key, endorsements) for key, endorsements in candidates
+                      if endorsements is None or not isinstance(channel_id, str) or not channel_id
+                      or channel_id in endorsements]
+        if not candidates:
+            raise Unauthorized(f"signing key is not endorsed for channel {str(channel_id)[:32]!r}")
+        claims = self._decode_with_any(token, [key for key, _ in candidates])
         service_url = activity.get("serviceUrl")
         claimed = claims.get("serviceurl")
         if not isinstance(service_url, str) or not isinstance(claimed, str) or not service_url:
@@ -162,6 +180,19 @@ class InboundVerifier:
         if claimed.rstrip("/") != service_url.rstrip("/"):
             raise Unauthorized("token's serviceurl differs from the activity's serviceUrl")
         return claims
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    def _decode_with_any(self, token: str, keys: list[Any]) -> dict[str, Any]:
+        for public_key in keys[:-1]:
+            try:
+                return self._decode(token, public_key)
+            except Unauthorized as exc:
+                if not isinstance(exc.__cause__, jwt.InvalidSignatureError):
+                    raise
+        return self._decode(token, keys[-1])
 
     def _decode(self, token: str, public_key: Any) -> dict[str, Any]:
         try:
