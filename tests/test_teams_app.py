@@ -288,3 +288,14 @@ async def test_a_reply_teams_refuses_is_apologised_for(teams_desk: TeamsDesk) ->
     [apology] = teams_desk.fake.posts()
     assert "wouldn't let me post that answer" in shown(apology.cards[0])
     assert "Jane Doe" not in shown(apology.cards[0])
+
+
+async def test_removing_the_app_from_the_personal_chat_forgets_the_reference(teams_desk: TeamsDesk) -> None:
+    await teams_desk.send(teams_desk.activities.installation_update(teams_desk.rita))
+    await teams_desk.front.conversation.drain()
+    assert reference_for_user(teams_desk.sessions, tenant_id=teams_desk.fake.tenant_id,
+                              user_id=teams_desk.rita.id) is not None
+    await teams_desk.send(teams_desk.activities.installation_update(teams_desk.rita, action="remove"))
+    await teams_desk.front.conversation.drain()
+    assert reference_for_user(teams_desk.sessions, tenant_id=teams_desk.fake.tenant_id,
+                              user_id=teams_desk.rita.id) is None

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
 from bot.directory import Directory
+from bot.frontend.notifier import NotifierBridge
 from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS
 from bot.frontend.runner import CoreRunner, core_runner
 from bot.frontend.zones import OrganizerZones
@@ -76,14 +77,22 @@ class TeamsFrontEnd:
         return cls(config, conversation, InboundVerifier(config, client=http), http, public_url=settings.public_url)
 
     @classmethod
-    def for_runtime(cls, runtime: Runtime, environ: Mapping[str, str] = os.environ) -> TeamsFrontEnd | None:
-        """The front end `hirebot run` mounts when TEAMS_APP_ID is set; ConfigError (saying what to set) when
-        the registration is half configured."""
+    def from_settings(cls, settings: Settings, sessions: sessionmaker[Session], assistant: Assistant,
+                      directory: Directory, connections: ConnectionService, *, secret_box: SecretBox | None = None,
+                      core_processes: int = 1, environ: Mapping[str, str] = os.environ) -> TeamsFrontEnd | None:
+        """None when Teams is not configured (TEAMS_APP_ID unset); ConfigError when it is half configured."""
         config = TeamsConfig.from_env(environ)
         if config is None:
             return None
-        return cls.build(config, runtime.settings, runtime.sessions, runtime.assistant, runtime.directory,
-                         runtime.connections, secret_box=runtime.box)
+        return cls.build(config, settings, sessions, assistant, directory, connections, secret_box=secret_box,
+                         core_processes=core_processes)
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime, environ: Mapping[str, str] = os.environ) -> TeamsFrontEnd | None:
+        """The front end `hirebot run` mounts when TEAMS_APP_ID is set; ConfigError (saying what to set) when
+        the registration is half configured."""
+        return cls.from_settings(runtime.settings, runtime.sessions, runtime.assistant, runtime.directory,
+                                 runtime.connections, secret_box=runtime.box, environ=environ)
 
     @property
     def core(self) -> CoreRunner:
@@ -102,6 +111,13 @@ class TeamsFrontEnd:
     def direct_messages(self) -> TeamsDirectMessages:
         """Direct messages to hirebot users (meeting notices, briefings), for the notifier bridge."""
         return TeamsDirectMessages(self.conversation.connector, self.conversation.references)
+
+    def notifier(self) -> NotifierBridge:
+        """The ChatNotifier and BriefingSender for `Scheduling` with Teams alone: notices and briefings as
+        messages in each person's 1:1 chat. They wait (the job is retried) until `start`."""
+        conversation = self.conversation
+        return NotifierBridge(conversation.directory.sessions, self.direct_messages(), lambda: self._loop,
+                              box=conversation.scheduling.zones.box, now=conversation.scheduling.now)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -159,6 +159,8 @@ class TeamsConversation:
     async def on_install(self, activity: Mapping[str, Any], place: Place) -> None:
         """conversationUpdate / installationUpdate: keep the reference so hirebot can write first later."""
         if activity.get("type") == "installationUpdate" and str(activity.get("action", "")).startswith("remove"):
+            if place.is_personal:  # removed from their own chat: hirebot can't write to them any more
+                self.desk.spawn(self.references.forget(place))
             return
         self.desk.spawn(self._remember(place))
 

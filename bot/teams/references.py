@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.teams.delivery import Place
 from store.teams_references import (
     ConversationReference,
+    forget_reference,
     reference_for_email,
     reference_for_user,
     save_reference,
@@ -59,6 +60,18 @@ class ReferenceBook:
             if len(self._known) > MAX_KNOWN:
                 self._known.clear()
             self._known.add(self._key(place))
+
+    async def forget(self, place: Place) -> None:
+        """Drop `place`'s person's reference (they removed the app); failures are logged."""
+        tenant = place.tenant_id or self.tenant_id
+        if not tenant:
+            return
+        try:
+            await asyncio.to_thread(forget_reference, self.sessions, tenant_id=tenant,
+                                    user_aad_id=place.aad_object_id or place.user_id)
+        except SQLAlchemyError:
+            log.exception("could not forget the Teams reference of %s", place.user_id)
+        self._known.discard(self._key(place))
 
     def for_user(self, teams_user_id: str) -> ConversationReference | None:
         """The reference of a Teams user (their 29: or AAD id); reads the store, so call it off the loop."""
