@@ -20,7 +20,7 @@ from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
 from bot.teams.config import MESSAGES_PATH
 from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
 from store.teams_references import reference_for_user
-from tests.rigs.teams import TeamsDesk, execute_button, filled, nodes, shown
+from tests.rigs.teams import TeamsDesk, execute_button, filled, nodes, shown, valid_card
 
 
 def open_urls(card: dict[str, Any]) -> set[str]:
@@ -299,3 +299,13 @@ async def test_removing_the_app_from_the_personal_chat_forgets_the_reference(tea
     await teams_desk.front.conversation.drain()
     assert reference_for_user(teams_desk.sessions, tenant_id=teams_desk.fake.tenant_id,
                               user_id=teams_desk.rita.id) is None
+
+
+@pytest.mark.parametrize("question", ["help", "hi", "my settings", "open jobs", "my meetings",
+                                      "what did you log for Jane Doe?", "why didn't Jane Doe get a reminder?",
+                                      "who is Jnae Deo", "who is Nobody Atall", "refresh Jane Doe"])
+async def test_every_answer_is_a_valid_adaptive_card(teams_desk: TeamsDesk, question: str) -> None:
+    post = await teams_desk.ask(question)
+    [card] = post.cards
+    valid_card(card)
+    assert shown(card).strip()

@@ -127,7 +127,7 @@ class TeamsConversation:
             return
         value = activity.get("value")
         if not activity.get("text") and isinstance(value, Mapping) and isinstance(value.get("verb"), str):
-            await self._on_submit(place, str(value["verb"]), dict(value))
+            self.desk.spawn(self._on_submit(place, str(value["verb"]), dict(value)))
             return
         text = message_text(activity)
         wanted, named = directory_request(text)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
@@ -96,6 +98,21 @@ class TeamsDesk:
         body: dict[str, Any] = await response.json()
         await self.front.conversation.drain()
         return body
+
+
+CARD_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "adaptive-card-1.5.schema.json"
+_validator: jsonschema.Draft6Validator | None = None
+
+
+def valid_card(card: dict[str, Any]) -> dict[str, Any]:
+    """`card`, after checking it against the published Adaptive Card 1.5 schema (microsoft/AdaptiveCards)."""
+    global _validator
+    if _validator is None:
+        _validator = jsonschema.Draft6Validator(json.loads(CARD_SCHEMA.read_text()))
+    errors = list(_validator.iter_errors(card))
+    assert not errors, jsonschema.exceptions.best_match(errors)
+    assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
+    return card
 
 
 def nodes(node: Any, kind: str) -> list[dict[str, Any]]:
