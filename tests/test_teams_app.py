@@ -144,9 +144,37 @@ async def test_people_are_mapped_by_email_or_user_principal_name(teams_desk: Tea
     lookups = teams_desk.fake.accepted(MEMBER)
     await teams_desk.ask("who is Jane Doe", member=teams_desk.bob)
     assert len(teams_desk.fake.accepted(MEMBER)) == len(lookups)  # cached
+    # Without an address Teams still proved who they are: an identity of their own, the workspace's connections.
     nobody = teams_desk.fake.add_member("No Mail", None, user_principal_name="not-an-address")
     post = await teams_desk.ask("who is Jane Doe", member=nobody)
-    assert "email address" in shown(post.cards[0]) and "Jane Doe" not in shown(post.cards[0])
+    assert "Jane Doe" in shown(post.cards[0])
+    person = teams_desk.directory.person_for(teams_desk.directory.default_workspace().id,
+                                             email=f"{nobody.aad_object_id}@users.teams.invalid")
+    assert person.display_name == "No Mail"
+
+
+async def test_without_a_member_lookup_the_sender_is_known_by_their_entra_id(teams_desk: TeamsDesk) -> None:
+    teams_desk.fake.fail(MEMBER, 404, code="NotFound", times=5)
+    post = await teams_desk.ask("who is Jane Doe")
+    assert "Jane Doe" in shown(post.cards[0])
+    assert teams_desk.directory.person_for(teams_desk.directory.default_workspace().id,
+                                           email="rita@acme.test").display_name is None
+
+
+async def test_guests_and_lookup_outages_are_told_why(teams_desk: TeamsDesk) -> None:
+    guest = teams_desk.fake.add_member("Gus Guest", "gus@partner.example")
+    teams_desk.fake.members[guest.id] = guest
+    original = guest.to_json
+
+    def as_guest() -> dict[str, Any]:
+        return {**original(), "userRole": "guest"}
+
+    guest.to_json = as_guest  # type: ignore[method-assign]
+    post = await teams_desk.ask("who is Jane Doe", member=guest)
+    assert "not guests" in shown(post.cards[0]) and "Jane Doe" not in shown(post.cards[0])
+    teams_desk.fake.fail(MEMBER, 503, times=3)
+    post = await teams_desk.ask("who is Jane Doe", member=teams_desk.bob)
+    assert "try again" in shown(post.cards[0]) and "Jane Doe" not in shown(post.cards[0])
 
 
 async def test_install_events_keep_a_conversation_reference(teams_desk: TeamsDesk) -> None:
