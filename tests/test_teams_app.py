@@ -337,3 +337,13 @@ async def test_every_answer_is_a_valid_adaptive_card(teams_desk: TeamsDesk, ques
     [card] = post.cards
     valid_card(card)
     assert shown(card).strip()
+
+
+async def test_an_activity_without_an_id_is_answered_in_its_conversation(teams_desk: TeamsDesk) -> None:
+    activity = teams_desk.activities.message(teams_desk.rita, "who is Jane Doe")
+    del activity["id"]
+    await teams_desk.send(activity)
+    await teams_desk.front.conversation.drain()
+    [post] = teams_desk.fake.posts()
+    assert post.kind == SEND and post.conversation_id == activity["conversation"]["id"]
+    assert "Jane Doe" in shown(post.cards[0])

@@ -215,7 +215,7 @@ class TeamsConversation:
                     await self.connector.update(place.service_url, place.conversation_id, place.card_activity_id,
                                                 message(card))
                 else:
-                    await self.connector.reply(place.reply_to(), message(card))
+                    await self._answer(place, message(card))
             except ChatDeliveryError as exc:
                 log.error("Teams refused to update a card in %s: %s", place.conversation_id, exc)
 
@@ -287,15 +287,22 @@ class TeamsConversation:
             if place.room is RoomKind.CHANNEL:
                 await self._to_personal_chat(place, note_message(text))
             else:
-                await self.connector.reply(place.reply_to(), note_message(text))
+                await self._answer(place, note_message(text))
         except (ChatDeliveryError, DeliveryRefused) as exc:
             log.error("could not tell %s in %s: %r (%s)", place.user_id, place.conversation_id, text, exc)
 
     async def _post(self, place: Place, payload: dict[str, Any]) -> None:
         try:
-            await self.connector.reply(place.reply_to(), payload)
+            await self._answer(place, payload)
         except ChatDeliveryError as exc:
             raise DeliveryRefused(str(exc)) from exc
+
+    async def _answer(self, place: Place, payload: dict[str, Any]) -> None:
+        """A reply to the activity; into its conversation when the activity had no id to reply to."""
+        if place.activity_id:
+            await self.connector.reply(place.reply_to(), payload)
+        else:
+            await self.connector.send(place.service_url, place.conversation_id, payload)
 
     async def _to_personal_chat(self, place: Place, payload: dict[str, Any]) -> None:
         try:
