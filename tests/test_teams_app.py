@@ -347,3 +347,14 @@ async def test_an_activity_without_an_id_is_answered_in_its_conversation(teams_d
     [post] = teams_desk.fake.posts()
     assert post.kind == SEND and post.conversation_id == activity["conversation"]["id"]
     assert "Jane Doe" in shown(post.cards[0])
+
+
+async def test_an_admin_may_connect_greenhouse_for_the_whole_workspace(teams_desk: TeamsDesk) -> None:
+    member_form = (await teams_desk.ask("connect greenhouse", member=teams_desk.bob)).cards[0]
+    assert not [i for i in nodes(member_form, "Input.ChoiceSet") if i["id"] == "scope"]
+    # Teams has no organisation-admin role for bots to read: hirebot's own admin flag on the user counts.
+    teams_desk.directory.person_for(teams_desk.directory.default_workspace().id, email="rita@acme.test",
+                                    is_admin=True)
+    admin_form = (await teams_desk.ask("connect greenhouse")).cards[0]
+    [scope] = [i for i in nodes(admin_form, "Input.ChoiceSet") if i["id"] == "scope"]
+    assert scope["value"] == "org" and {c["value"] for c in scope["choices"]} == {"org", "user"}
