@@ -18,6 +18,7 @@ from adapters.sandbox.greenhouse_dataset import generate
 from bot.frontend.privacy import SHARE_SETTING
 from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
 from bot.teams.config import MESSAGES_PATH
+from bot.teams.conversation import message_text
 from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
 from store.teams_references import reference_for_user
 from tests.rigs.teams import TeamsDesk, execute_button, filled, nodes, shown, valid_card
@@ -358,3 +359,14 @@ async def test_an_admin_may_connect_greenhouse_for_the_whole_workspace(teams_des
     admin_form = (await teams_desk.ask("connect greenhouse")).cards[0]
     [scope] = [i for i in nodes(admin_form, "Input.ChoiceSet") if i["id"] == "scope"]
     assert scope["value"] == "org" and {c["value"] for c in scope["choices"]} == {"org", "user"}
+
+
+def test_message_text_drops_only_hirebots_own_mention() -> None:
+    bot = {"id": "28:bot", "name": "hirebot"}
+    mention = {"type": "mention", "text": "<at>hirebot</at>", "mentioned": bot}
+    activity = {"text": "<at>hirebot</at> <at>Jane Doe</at> who?", "recipient": bot, "entities": [mention]}
+    assert message_text(activity) == "@Jane Doe who?"
+    activity = {"text": "ask <at>hirebot</at> who is Jane", "recipient": bot, "entities": [mention]}
+    assert message_text(activity) == "ask who is Jane"
+    assert message_text({"text": "<at>hirebot</at> who is Jane", "recipient": bot}) == "who is Jane"
+    assert message_text({"text": None}) == ""

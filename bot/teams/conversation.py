@@ -80,14 +80,16 @@ def message_text(activity: Mapping[str, Any]) -> str:
     if not isinstance(raw, str):
         return ""
     recipient = mapping(activity.get("recipient"))
+    found = False
     for entity in activity.get("entities") or ():
         if not isinstance(entity, Mapping) or entity.get("type") != "mention":
             continue
         mentioned = mapping(entity.get("mentioned"))
         tag = entity.get("text")
-        if mentioned.get("id") == recipient.get("id") and isinstance(tag, str) and tag:
-            raw = raw.replace(tag, " ")
-    return teams_text(raw)
+        if mentioned.get("id") == recipient.get("id") and isinstance(tag, str) and tag in raw:
+            raw, found = raw.replace(tag, " "), True
+    # Without the entity (a client that sent none), a leading mention is taken to be hirebot's.
+    return teams_text(raw, drop_leading_mention=not found)
 
 
 class TeamsConversation:

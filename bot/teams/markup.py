@@ -20,12 +20,16 @@ _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"
 _ENTITY = re.compile("|".join(re.escape(name) for name in _ENTITIES), re.IGNORECASE)
 
 
-def teams_text(raw: str) -> str:
-    """Plain, single-spaced text from a Teams message (see the module docstring); never raises."""
+def teams_text(raw: str, *, drop_leading_mention: bool = True) -> str:
+    """Plain, single-spaced text from a Teams message (see the module docstring); never raises.
+
+    `drop_leading_mention=False` when hirebot's own mention was already removed (found by its entity), so a
+    colleague mentioned first is kept as "@name"."""
     if not isinstance(raw, str):
         return ""
     text = unicodedata.normalize("NFC", visible_text(raw[:MAX_MESSAGE_CHARS]))
-    text = _LEADING_MENTION.sub("", text, count=1)
+    if drop_leading_mention:
+        text = _LEADING_MENTION.sub("", text, count=1)
     text = _MENTION.sub(lambda m: "@" + m.group(1).strip() if m.group(1).strip() else "", text)
     text = _HTML_TAG.sub(" ", text)
     # Unescape last and in one pass, so "&lt;at&gt;" stays literal text.
