@@ -6,6 +6,7 @@ identity by email, conversation references from install events, and the integrat
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from adapters.sandbox.greenhouse import GreenhouseSandbox
 from adapters.sandbox.greenhouse_dataset import generate
+from bot.frontend.conversation import BUSY_TEXT
 from bot.frontend.privacy import SHARE_SETTING
 from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
 from bot.teams.config import MESSAGES_PATH
@@ -22,6 +24,7 @@ from bot.teams.conversation import message_text
 from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
 from store.teams_references import reference_for_user
 from tests.rigs.teams import TeamsDesk, execute_button, filled, nodes, shown, valid_card
+from tests.waiting import eventually
 
 
 def open_urls(card: dict[str, Any]) -> set[str]:
@@ -370,3 +373,18 @@ def test_message_text_drops_only_hirebots_own_mention() -> None:
     assert message_text(activity) == "ask who is Jane"
     assert message_text({"text": "<at>hirebot</at> who is Jane", "recipient": bot}) == "who is Jane"
     assert message_text({"text": None}) == ""
+
+
+async def test_a_full_question_queue_says_busy_once_per_person_after_the_ack(teams_desk: TeamsDesk) -> None:
+    questions = teams_desk.front.conversation.desk.questions
+    questions.worker_count, questions.backlog = 0, 1  # nobody answers: the second question finds it full
+    try:
+        for _ in range(4):
+            await teams_desk.send(teams_desk.activities.message(teams_desk.rita, "who is Jane Doe"))
+        await teams_desk.send(teams_desk.activities.message(teams_desk.bob, "who is Jane Doe"))
+        await eventually(lambda: len(teams_desk.fake.posts()) >= 2)
+        await asyncio.sleep(0.2)  # room for a third note, which must not come
+        busy = [p for p in teams_desk.fake.posts() if BUSY_TEXT in shown(p.cards[0])]
+        assert len(busy) == 2 and len(teams_desk.fake.posts()) == 2  # one for Rita, one for Bob
+    finally:
+        await questions.close()

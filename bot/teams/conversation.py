@@ -15,6 +15,7 @@ through the connector, the invoke answered at once.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -58,6 +59,7 @@ from store.models import utcnow
 log = logging.getLogger(__name__)
 
 SEEN_ACTIVITIES_KEPT = 10_000
+BUSY_NOTE_EVERY_SECONDS = 30.0
 WORKING = "On it\u2026"
 STALE_BUTTON = "That button doesn't do anything any more. Please ask me again."
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
@@ -115,6 +117,7 @@ class TeamsConversation:
         self.scheduling = TeamsScheduleEditor(self.desk, zones or OrganizerZones(directory.sessions, None),
                                               now=now, intakes=intakes)
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._told_busy: dict[str, float] = {}  # Teams user id -> when they were last told hirebot is busy
 
     @property
     def core(self) -> CoreRunner:
@@ -143,7 +146,14 @@ class TeamsConversation:
     def queue(self, turn: Turn[Place]) -> None:
         """Queue a turn for the answering workers; when the queue is full the asker is told so, after the
         HTTP answer (TurnDesk.receive would post the "busy" note before it, and a flood would wait on it)."""
-        if not self.desk.questions.offer(turn):
+        if self.desk.questions.offer(turn):
+            return
+        # Once per person a while: a flood of questions must not become a flood of replies.
+        now = time.monotonic()
+        if now - self._told_busy.get(turn.place.user_id, -BUSY_NOTE_EVERY_SECONDS) >= BUSY_NOTE_EVERY_SECONDS:
+            if len(self._told_busy) > SEEN_ACTIVITIES_KEPT:
+                self._told_busy.clear()
+            self._told_busy[turn.place.user_id] = now
             self.desk.spawn(self.say(turn.place, BUSY_TEXT))
 
     async def on_invoke(self, activity: Mapping[str, Any], place: Place) -> dict[str, Any]:
