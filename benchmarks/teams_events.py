@@ -42,6 +42,8 @@ from bot.teams.sandbox import REPLY, ConnectorCall, FakeBotFramework, FakeMember
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = 20
+ACK_GIVE_UP_SECONDS = 30.0  # an activity not acknowledged by then counts as lost (Teams gives up sooner)
+ANSWER_WAIT_SECONDS = 120.0
 
 
 @dataclass
@@ -81,9 +83,12 @@ class Driver:
         member = self.members[self.serial % USERS]
         activity = self.activities.message(member, f"who is {self.rng.choice(self.names)}?")
         sent = Sent(activity["id"], time.monotonic())
-        async with session.post(self.base + MESSAGES_PATH, json=activity, headers=self.headers) as response:
-            await response.read()
-            sent.status = response.status
+        try:
+            async with session.post(self.base + MESSAGES_PATH, json=activity, headers=self.headers) as response:
+                await response.read()
+                sent.status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            return sent  # counted as not acknowledged
         sent.acked_at = time.monotonic()
         return sent
 
@@ -202,7 +207,9 @@ async def run(options: argparse.Namespace) -> None:
     hirebot = start_hirebot(workdir, database_url, fake, port)
     try:
         driver = Driver(base, fake, names, rng)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.concurrency * 2)) as session:
+        timeout = aiohttp.ClientTimeout(total=ACK_GIVE_UP_SECONDS)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.concurrency * 2),
+                                         timeout=timeout) as session:
             await wait_healthy(session, base)
             first = await driver.send(session)
             answered = await driver.answers([first], timeout=180)
@@ -229,7 +236,7 @@ async def run(options: argparse.Namespace) -> None:
                     sent, elapsed = await driver.open_loop(session, amount, options.seconds)
                 else:
                     sent, elapsed = await driver.closed_loop(session, int(amount), options.burst)
-                rows.append(summarize(label, sent, elapsed, await driver.answers(sent, timeout=300)))
+                rows.append(summarize(label, sent, elapsed, await driver.answers(sent, timeout=ANSWER_WAIT_SECONDS)))
         print()
         print(table(rows))
         target = rows[1]["ack_p99"]

@@ -234,16 +234,18 @@ class TeamsConversation:
         return show
 
     async def _show_directory(self, place: Place, named: str | None) -> None:
+        """The directory (or one ATS's form) for "connect" / "my integrations", in the personal chat only."""
         if not place.is_personal:
-            await self._post(place, note_message(PERSONAL_ONLY))
+            await self.say(place, PERSONAL_ONLY)
             return
         try:
             person = await self.identities.person(place)
+            card = await self.integrations.opening(person, named)
+            await self._post(place, message(card, summary="Your integrations"))
         except IdentityError as exc:
             await self.say(place, str(exc))
-            return
-        card = await self.integrations.opening(person, named)
-        await self._post(place, message(card, summary="Your integrations"))
+        except DeliveryRefused as exc:
+            log.error("Teams refused the integration directory for %s: %s", place.user_id, exc)
 
     def _duplicate(self, activity: Mapping[str, Any]) -> bool:
         """Teams redelivers an activity it thinks failed; handle each id once."""
