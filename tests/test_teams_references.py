@@ -102,3 +102,16 @@ def upgrade_to_previous(engine: Engine) -> None:
     from store.db import alembic_config
 
     command.downgrade(alembic_config(engine), "-1")
+
+
+def test_people_saved_at_once_from_several_threads_get_one_row_each(sessions: sessionmaker[Session],
+                                                                    engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def save(n: int) -> None:
+        save_ada(sessions, conversation_id=f"a:1chat{n}", user_aad_id=f"aad-{n % 3}")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(save, range(24)))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM teams_references").scalar() == 3
