@@ -134,7 +134,7 @@ class Driver:
 
 def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, ConnectorCall]) -> dict[str, Any]:
     acks = [(s.acked_at - s.sent_at) * 1000 for s in sent if s.acked_at is not None and s.status == 200]
-    cards, busy = [], 0
+    cards, busy, last = [], 0, 0.0
     for s in sent:
         post = answered.get(s.activity_id)
         if post is None:
@@ -143,21 +143,25 @@ def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, 
             busy += 1
         else:
             cards.append((post.received_at - s.sent_at) * 1000)
+            last = max(last, post.received_at)
+    span = last - min((s.sent_at for s in sent), default=last)
     return {
         "phase": label, "events": len(sent), "ok": len(acks),
         "acks_per_s": len(acks) / elapsed if elapsed else float("nan"),
         "ack_p50": percentile(acks, 50), "ack_p99": percentile(acks, 99), "ack_max": max(acks, default=float("nan")),
-        "answered": len(cards), "busy": busy, "post_p50": percentile(cards, 50), "post_p99": percentile(cards, 99),
+        "answered": len(cards), "busy": busy, "answers_per_s": len(cards) / span if span > 0 else float("nan"),
+        "post_p50": percentile(cards, 50), "post_p99": percentile(cards, 99),
     }
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| phase | requests | HTTP 200 | acks/s | ack p50 ms | ack p99 ms | ack max ms | answered | "
-             "turned away (busy) | to reply p50 ms | p99 ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "answers/s | busy notes | to reply p50 ms | p99 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['phase']} | {r['events']} | {r['ok']} | {r['acks_per_s']:.0f} | {r['ack_p50']:.1f} | "
-                     f"{r['ack_p99']:.1f} | {r['ack_max']:.1f} | {r['answered']} | {r['busy']} | "
+                     f"{r['ack_p99']:.1f} | {r['ack_max']:.1f} | {r['answered']} | {r['answers_per_s']:.1f} | "
+                     f"{r['busy']} | "
                      f"{r['post_p50']:.0f} | {r['post_p99']:.0f} |")
     return "\n".join(lines)
 
