@@ -21,6 +21,7 @@ from bot.frontend.privacy import SHARE_SETTING
 from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
 from bot.teams.config import MESSAGES_PATH
 from bot.teams.conversation import message_text
+from bot.teams.directory import directory_request
 from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
 from store.teams_references import reference_for_user
 from tests.rigs.teams import TeamsDesk, execute_button, filled, nodes, shown, valid_card
@@ -388,3 +389,12 @@ async def test_a_full_question_queue_says_busy_once_per_person_after_the_ack(tea
         assert len(busy) == 2 and len(teams_desk.fake.posts()) == 2  # one for Rita, one for Bob
     finally:
         await questions.close()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("connect", (True, None)), ("Connect an ATS", (True, None)), ("connect greenhouse", (True, "greenhouse")),
+    ("my integrations", (True, None)), ("integrations?", (True, None)), ("my connections", (True, None)),
+    ("who is Connie Connect", (False, None)), ("schedule with Jane", (False, None)),
+])
+def test_directory_requests_are_recognised(text: str, expected: tuple[bool, str | None]) -> None:
+    assert directory_request(text) == expected
