@@ -28,7 +28,7 @@ from bot.teams.config import MESSAGES_PATH, TeamsConfig
 from bot.teams.connector import REQUEST_TIMEOUT_SECONDS, Connector
 from bot.teams.conversation import TeamsConversation
 from bot.teams.identity import TeamsIdentities
-from bot.teams.inbound import messages_handler
+from bot.teams.inbound import VerifiedTokens, messages_handler
 from bot.teams.notices import TeamsDirectMessages
 from bot.teams.references import ReferenceBook
 from store.models import utcnow
@@ -106,7 +106,7 @@ class TeamsFrontEnd:
         return self.config.describe(self.public_url)
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post(MESSAGES_PATH, messages_handler(self.conversation, self.verifier))]
+        return [web.post(MESSAGES_PATH, messages_handler(self.conversation, VerifiedTokens(self.verifier)))]
 
     def direct_messages(self) -> TeamsDirectMessages:
         """Direct messages to hirebot users (meeting notices, briefings), for the notifier bridge."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
@@ -23,12 +25,51 @@ from bot.teams.delivery import place_of
 log = logging.getLogger(__name__)
 
 BODY_READ_TIMEOUT_SECONDS = 10.0
+VERIFIED_TOKEN_SECONDS = 300.0
+VERIFIED_TOKENS_KEPT = 1024
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 FAILED = "Sorry, something went wrong on my side with that button. Please try again."
 
 
 class Verifier(Protocol):
     async def verify(self, authorization: str | None, activity: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+class VerifiedTokens:
+    """Remembers, for a few minutes, tokens `verifier` accepted for a channel and serviceUrl.
+
+    The Bot Framework sends the same token with every activity until it nears expiry, and checking its RSA
+    signature is most of the work of acknowledging one. The whole Authorization value, the channel id and
+    the serviceUrl are the key, so a hit means the very same check passed; the token's own expiry still
+    ends it, and a short lifetime bounds how long a withdrawn signing key is still honoured.
+    """
+
+    def __init__(self, verifier: InboundVerifier | Verifier, *, ttl: float = VERIFIED_TOKEN_SECONDS,
+                 clock: Callable[[], float] = time.time, kept: int = VERIFIED_TOKENS_KEPT) -> None:
+        self.verifier = verifier
+        self.ttl = ttl
+        self.clock = clock
+        self.kept = kept
+        self._accepted: OrderedDict[tuple[str, str, str], tuple[float, dict[str, Any]]] = OrderedDict()
+
+    async def verify(self, authorization: str | None, activity: Mapping[str, Any]) -> dict[str, Any]:
+        channel, service_url = activity.get("channelId"), activity.get("serviceUrl")
+        if not (isinstance(authorization, str) and isinstance(channel, str) and isinstance(service_url, str)):
+            return await self.verifier.verify(authorization, activity)
+        key = (authorization, channel, service_url)
+        now = self.clock()
+        hit = self._accepted.get(key)
+        if hit is not None and now < hit[0]:
+            return hit[1]
+        claims = await self.verifier.verify(authorization, activity)
+        expires = claims.get("exp")
+        until = min(now + self.ttl, float(expires)) if isinstance(expires, int | float) else now
+        if until > now:
+            self._accepted[key] = (until, claims)
+            self._accepted.move_to_end(key)
+            while len(self._accepted) > self.kept:
+                self._accepted.popitem(last=False)
+        return claims
 
 
 def is_json(content_type: str) -> bool:
