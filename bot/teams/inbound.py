@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.teams.auth import InboundVerifier, Unauthorized
 from bot.teams.conversation import TeamsConversation, invoke_message
-from bot.teams.delivery import place_of
+from bot.teams.delivery import mapping, place_of
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,8 @@ async def dispatch(conversation: TeamsConversation, activity: dict[str, Any]) ->
     place = place_of(activity)
     if place is None:
         return web.Response(status=400, text="The activity names no sender, conversation or serviceUrl.")
+    if place.user_id == mapping(activity.get("recipient")).get("id"):
+        return web.Response(status=200)  # hirebot's own activity echoed back: nothing to answer
     try:
         if kind == "message":
             await conversation.on_message(activity, place)
