@@ -1,6 +1,6 @@
 """`hirebot run`: composes the one aiohttp server from the configured front ends and background work.
 
-Every chat front end whose configuration is set (a small registry: Slack today), ATS webhooks, booking
+Every chat front end whose configuration is set (a small registry: Slack and Teams), ATS webhooks, booking
 pages, health and metrics share one port; the sync scheduler polls every connection as a safety net behind
 the webhooks. Meeting notices and briefings reach people through the front ends' direct messages.
 """
@@ -23,6 +23,7 @@ from bot.frontend.protocol import FrontEnd
 from bot.frontend.runner import ProcessCore
 from bot.runtime import Runtime
 from bot.slack.app import SlackFrontEnd
+from bot.teams.app import TeamsFrontEnd
 from bot.web import Hook, create_web_app
 from scheduler.sync_jobs import SyncSchedule, SyncScheduler
 from store.models import utcnow
@@ -34,12 +35,16 @@ CHAT_NOT_CONFIGURED = (
     "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace over HTTP), add SLACK_APP_TOKEN for Socket Mode "
     "(no public URL needed), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET to install "
     "into many workspaces. docs/slack.md walks through it."
+    " For Microsoft Teams set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_APP_TENANT_ID (docs/teams.md)."
 )
 
 FrontEndFactory = Callable[[Runtime], FrontEnd | None]
 # Each returns its front end when its configuration is set, None when it isn't, and raises ConfigError
 # (saying what to set) when it is half done. A new chat platform adds one entry.
-FRONT_ENDS: tuple[FrontEndFactory, ...] = (SlackFrontEnd.for_runtime,)
+# Teams comes first: its direct messages claim only people it keeps a reference for, while single-workspace
+# Slack claims anyone with a chat id in the default workspace, which both share.
+FRONT_ENDS: tuple[FrontEndFactory, ...] = (TeamsFrontEnd.for_runtime,
+                                           SlackFrontEnd.for_runtime)
 
 
 def configured_front_ends(runtime: Runtime,

@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.rigs.greenhouse_sandbox",
     "tests.rigs.lever_outbox",
     "tests.rigs.slack",
+    "tests.rigs.teams",
     "tests.rigs.webhook_hub",
 ]

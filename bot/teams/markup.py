@@ -20,14 +20,30 @@ _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"
 _ENTITY = re.compile("|".join(re.escape(name) for name in _ENTITIES), re.IGNORECASE)
 
 
-def teams_text(raw: str) -> str:
-    """Plain, single-spaced text from a Teams message (see the module docstring); never raises."""
+def teams_text(raw: str, *, drop_leading_mention: bool = True) -> str:
+    """Plain, single-spaced text from a Teams message (see the module docstring); never raises.
+
+    `drop_leading_mention=False` when hirebot's own mention was already removed (found by its entity), so a
+    colleague mentioned first is kept as "@name"."""
     if not isinstance(raw, str):
         return ""
     text = unicodedata.normalize("NFC", visible_text(raw[:MAX_MESSAGE_CHARS]))
-    text = _LEADING_MENTION.sub("", text, count=1)
+    if drop_leading_mention:
+        text = _LEADING_MENTION.sub("", text, count=1)
     text = _MENTION.sub(lambda m: "@" + m.group(1).strip() if m.group(1).strip() else "", text)
     text = _HTML_TAG.sub(" ", text)
     # Unescape last and in one pass, so "&lt;at&gt;" stays literal text.
     text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0).lower()], text)
     return clean_text(text)
+
+
+_AT_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
+
+
+def neutral_text(text: str) -> str:
+    """Text for a card or summary with no `<at>` tag left in it, so it can never mention anyone.
+
+    Cards show ATS and user text in TextRuns (never read as markdown); this keeps an `<at>` in that text
+    from ever becoming a mention, with an invisible zero-width space after the `<`.
+    """
+    return _AT_TAG.sub(lambda m: "<\u200b" + m.group(1) + m.group(2), text)
