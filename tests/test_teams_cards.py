@@ -13,7 +13,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.connections import PROVIDERS, ConnectionInfo
+from adapters.registry import all_specs
+from bot.connections import ConnectionInfo
 from bot.frontend.schedule_draft import ScheduleDraft
 from bot.frontend.schedule_form import FormContext, IntakeChoices, ScheduleField, ScheduleForm, form_from_draft
 from bot.intake import IntakeTarget
@@ -22,6 +23,8 @@ from bot.replies import Action, Card, Choice, Field, Link, MatchStatus, Reply
 from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND
 from bot.teams import cards
 from bot.teams.markup import neutral_text
+
+PROVIDERS = all_specs()
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "adaptive-card-1.5.schema.json").read_text())
 VALIDATOR = jsonschema.Draft6Validator(SCHEMA)

@@ -89,19 +89,19 @@ def test_the_migration_goes_down_and_up(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'migrate.sqlite3'}")
     upgrade(engine)
     assert "teams_references" in inspect(engine).get_table_names()
-    upgrade_to_previous(engine)
+    downgrade_below_teams_references(engine)
     assert "teams_references" not in inspect(engine).get_table_names()
     upgrade(engine)
     save_ada(session_factory(engine))
     engine.dispose()
 
 
-def upgrade_to_previous(engine: Engine) -> None:
+def downgrade_below_teams_references(engine: Engine) -> None:
     from alembic import command
 
     from store.db import alembic_config
 
-    command.downgrade(alembic_config(engine), "-1")
+    command.downgrade(alembic_config(engine), "0009")  # the revision before teams_references (0010)
 
 
 def test_people_saved_at_once_from_several_threads_get_one_row_each(sessions: sessionmaker[Session],

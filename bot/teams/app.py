@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 from aiohttp import web
 
-from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
+from bot.connections import ConnectionService, ProviderSpec
 from bot.directory import Directory
 from bot.frontend.notifier import NotifierBridge
 from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS
@@ -31,6 +31,7 @@ from bot.teams.identity import TeamsIdentities
 from bot.teams.inbound import VerifiedTokens, messages_handler
 from bot.teams.notices import TeamsDirectMessages
 from bot.teams.references import ReferenceBook
+from store.event_receipts import EventReceipts
 from store.models import utcnow
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class TeamsFrontEnd:
     @classmethod
     def build(cls, config: TeamsConfig, settings: Settings, sessions: sessionmaker[Session], assistant: Assistant,
               directory: Directory, connections: ConnectionService, *, secret_box: SecretBox | None = None,
-              core_processes: int = 1, providers: Sequence[ProviderSpec] = PROVIDERS,
+              core_processes: int = 1, providers: Sequence[ProviderSpec] | None = None,
               workers: int = QUESTION_WORKERS, backlog: int = QUESTION_BACKLOG,
               now: Callable[[], datetime] = utcnow) -> TeamsFrontEnd:
         """The front end for `config`. By default questions are answered in one separate core process (as for
@@ -73,7 +74,7 @@ class TeamsFrontEnd:
             references, providers=providers, workers=workers, backlog=backlog,
             zones=OrganizerZones(sessions, secret_box), now=now,
             intakes=assistant.scheduling.intakes if assistant.scheduling else None, tenant_id=config.tenant_id,
-            downloads=http)
+            downloads=http, first_receipt=EventReceipts(sessions).first)
         return cls(config, conversation, InboundVerifier(config, client=http), http, public_url=settings.public_url)
 
     @classmethod
@@ -92,7 +93,8 @@ class TeamsFrontEnd:
         """The front end `hirebot run` mounts when TEAMS_APP_ID is set; ConfigError (saying what to set) when
         the registration is half configured."""
         return cls.from_settings(runtime.settings, runtime.sessions, runtime.assistant, runtime.directory,
-                                 runtime.connections, secret_box=runtime.box, environ=environ)
+                                 runtime.connections, secret_box=runtime.box, environ=environ,
+                                 core_processes=runtime.settings.workers)
 
     @property
     def core(self) -> CoreRunner:

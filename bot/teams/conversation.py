@@ -24,7 +24,8 @@ from typing import Any
 
 import httpx
 
-from bot.connections import PROVIDERS, ConnectionService, ProviderSpec
+from adapters.registry import all_specs
+from bot.connections import ConnectionService, ProviderSpec
 from bot.directory import Directory
 from bot.frontend.conversation import BUSY_TEXT, TurnDesk
 from bot.frontend.privacy import DetailsRule
@@ -94,6 +95,16 @@ def message_text(activity: Mapping[str, Any]) -> str:
     return teams_text(raw, drop_leading_mention=not found)
 
 
+def _activity_key(activity: Mapping[str, Any]) -> str | None:
+    """"teams:<conversation>:<activity id>": what identifies an activity across redeliveries."""
+    activity_id = activity.get("id")
+    if not isinstance(activity_id, str) or not activity_id:
+        return None
+    conversation = activity.get("conversation")
+    where = conversation.get("id", "") if isinstance(conversation, Mapping) else ""
+    return f"teams:{where}:{activity_id}"
+
+
 class TeamsConversation:
     """The Teams handlers, and the ChatPlatform the shared TurnDesk answers through."""
 
@@ -102,18 +113,21 @@ class TeamsConversation:
 
     def __init__(self, core: CoreRunner, directory: Directory, connections: ConnectionService,
                  connector: Connector, identities: TeamsIdentities, references: ReferenceBook, *,
-                 providers: Sequence[ProviderSpec] = PROVIDERS, workers: int = QUESTION_WORKERS,
+                 providers: Sequence[ProviderSpec] | None = None, workers: int = QUESTION_WORKERS,
                  backlog: int = QUESTION_BACKLOG, zones: OrganizerZones | None = None,
                  now: Callable[[], datetime] = utcnow, intakes: IntakeDesk | None = None,
-                 tenant_id: str | None = None, downloads: httpx.AsyncClient | None = None) -> None:
+                 tenant_id: str | None = None, downloads: httpx.AsyncClient | None = None,
+                 first_receipt: Callable[[str], bool] | None = None) -> None:
         self.directory = directory
         self.downloads = downloads or httpx.AsyncClient()  # for attached files (their links need no token)
         self.connector = connector
         self.identities = identities
         self.references = references
         self.tenant_id = tenant_id
-        self.desk: TurnDesk[Place] = TurnDesk(self, core, DetailsRule(directory), workers=workers, backlog=backlog)
-        self.integrations = TeamsIntegrations(connections, providers, spawn=self.desk.spawn)
+        self.desk: TurnDesk[Place] = TurnDesk(self, core, DetailsRule(directory), workers=workers, backlog=backlog,
+                                              first_receipt=first_receipt)
+        self.integrations = TeamsIntegrations(connections, all_specs() if providers is None else providers,
+                                              spawn=self.desk.spawn)
         self.scheduling = TeamsScheduleEditor(self.desk, zones or OrganizerZones(directory.sessions, None),
                                               now=now, intakes=intakes)
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -141,7 +155,7 @@ class TeamsConversation:
             return
         files = attached_files(activity)
         if text or files:
-            self.queue(Turn(place, text=text, attachments=files))
+            self.queue(Turn(place, text=text, attachments=files, key=_activity_key(activity)))
 
     def queue(self, turn: Turn[Place]) -> None:
         """Queue a turn for the answering workers; when the queue is full the asker is told so, after the
@@ -248,6 +262,8 @@ class TeamsConversation:
             log.error("Teams refused the integration directory for %s: %s", place.user_id, exc)
 
     def _duplicate(self, activity: Mapping[str, Any]) -> bool:
+        # A repeat this process saw is dropped here; one first delivered to another process is caught by the
+        # desk's first_receipt (shared through the database).
         """Teams redelivers an activity it thinks failed; handle each id once."""
         activity_id = activity.get("id")
         if not isinstance(activity_id, str) or not activity_id:
