@@ -417,7 +417,7 @@ class Assistant:
                 ) -> tuple[Decision, list[PersonRecords], LeftOut]:
         """Search every visible connection, merge records of the same person, then decide; choices beyond
         CHOICES_LIMIT are left out and counted."""
-        hits = self.roster.search(list(connections), query, limit=SEARCH_LIMIT)
+        hits = self.roster.search_connections(connections.values(), query, limit=SEARCH_LIMIT)
         if not hits:
             return Decision.NONE, [], LeftOut()
         with self.sessions() as session:
