@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -92,7 +92,7 @@ class RosterIndex:
             versions = {cid: (version, created) for cid, version, created in rows}
         return self._current(versions)
 
-    def _current(self, versions: dict[int, tuple[int, datetime | None]]) -> dict[int, NameIndex]:
+    def _current(self, versions: Mapping[int, tuple[int, datetime | None]]) -> dict[int, NameIndex]:
         with self._lock:
             stale = {cid for cid, (version, _) in versions.items()
                      if cid not in self._loaded or self._loaded[cid].version != version}
@@ -217,7 +217,7 @@ class RosterIndex:
 
 
 @cache
-def _versions_statement() -> Select[tuple[int, int, datetime]]:
+def _versions_statement() -> Select[int, int, datetime]:
     return select(AtsConnection.id, AtsConnection.roster_version, AtsConnection.created_at).where(
         AtsConnection.id.in_(bindparam("ids", expanding=True)))
 

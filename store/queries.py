@@ -21,7 +21,7 @@ from store.models import Application, AtsConnection, Attachment, Candidate, Job
 
 
 @cache
-def _visible_connections_statement(personal: bool) -> Select[tuple[AtsConnection]]:
+def _visible_connections_statement(personal: bool) -> Select[AtsConnection]:
     """The connections a user may read: org scope in their workspace, plus their personal ones."""
     allowed = AtsConnection.scope == "org"
     if personal:
@@ -53,7 +53,7 @@ def candidates_by_ids(session: Session, ids: Sequence[int], connection_ids: Sequ
 
 
 @cache
-def _candidates_statement() -> Select[tuple[Candidate]]:
+def _candidates_statement() -> Select[Candidate]:
     # One query with outer joins instead of a query per relationship: a person has a handful of
     # applications and files, so the joined rows stay few, and each query costs far more to issue than to
     # run. Ordered by id, so each record's applications and files come in the order they were stored.
@@ -71,7 +71,7 @@ def _candidates_statement() -> Select[tuple[Candidate]]:
 
 
 @cache
-def _primary_emails_statement() -> Select[tuple[int, str | None]]:
+def _primary_emails_statement() -> Select[int, str | None]:
     return select(Candidate.id, Candidate.primary_email).where(
         Candidate.id.in_(bindparam("ids", expanding=True)),
         Candidate.connection_id.in_(bindparam("connection_ids", expanding=True)))
@@ -99,7 +99,7 @@ def candidates_sharing_email(session: Session, emails: Sequence[str], connection
 
 
 @cache
-def _sharing_email_statement() -> Select[tuple[int, int]]:
+def _sharing_email_statement() -> Select[int, int]:
     return select(Candidate.id, Candidate.connection_id).where(
         Candidate.primary_email.in_(bindparam("emails", expanding=True)))
 
