@@ -316,21 +316,18 @@ class Assistant:
             name = intent.entities.get("name")
             return self._desk().propose(sender, None, intent.entities, email=str(email),
                                            name=str(name) if name else None, files=files)
+        summaries = [summary(p) for p in people]
+        choices = tuple(Choice(label=s.name, value=s.id, description=s.headline, command=command) for s in summaries)
         if decision is Decision.AMBIGUOUS:
             return Reply(
                 text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?"
                      + left_out.sentence(len(people)),
-                intent=command, status=MatchStatus.AMBIGUOUS,
-                choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline, command=command)
-                              for p in people),
-                candidates=tuple(summary(p) for p in people), private=True)
+                intent=command, status=MatchStatus.AMBIGUOUS, choices=choices, candidates=tuple(summaries),
+                private=True)
         text = f"I couldn't find anyone called \u201c{intent.query}\u201d among your candidates."
         if people:
             text += " Did you mean " + " or ".join(p.name for p in people) + "?"
-        return Reply(text=text, intent=command, status=MatchStatus.NONE,
-                     choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline,
-                                          command=command) for p in people),
-                     private=bool(people))
+        return Reply(text=text, intent=command, status=MatchStatus.NONE, choices=choices, private=bool(people))
 
     def _card_reply(self, command: str, person: PersonRecords) -> Reply:
         card = candidate_card(person, self.clock())

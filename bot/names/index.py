@@ -50,6 +50,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import blake2b
 from itertools import accumulate, chain
 from typing import Final, cast
@@ -180,6 +181,11 @@ class _Vocabulary:
 
     def term(self, term_id: int) -> str:
         return self._terms[term_id]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every term by id (freed ids hold ""), for loops that look up many."""
+        return self._terms
 
     def acquire(self, term: str) -> int:
         term_id = self._ids.get(term)
@@ -775,15 +781,24 @@ class _QueryPlan:
     def _fields_for_word(self, word: str, role: _Role, most: float) -> dict[int, _Match]:
         """One query word: a field scores as its best variant word, plus the words the query left out."""
         scored: dict[int, _Match] = {}
+        terms = self._vocab.terms
         for term_id, (penalty, reason) in self._variants(word, role.given).items():
             tags = frozenset({reason})
             if term_id in role.slots:
                 _keep_best(scored, term_id, penalty, tags)
-            term = self._vocab.term(term_id)
-            for field in role.fields_with.get(term_id, ()):
-                left_out = _left_out(term, self._vocab.term(field))
-                if penalty + left_out <= most:
-                    _keep_best(scored, field, penalty + left_out, tags | _PARTIAL if left_out else tags)
+            fields = role.fields_with.get(term_id)
+            if not fields:
+                continue
+            # The inner loop runs for every multi-word field holding the word ("smith" in "smith jones"),
+            # hundreds per question on a big roster: only locals, and the partial tags built once.
+            term, partial = terms[term_id], tags | _PARTIAL
+            for field in fields:
+                left_out = _left_out(term, terms[field])
+                cost = penalty + left_out
+                if cost <= most:
+                    known = scored.get(field)
+                    if known is None or cost < known[0]:
+                        scored[field] = (cost, partial if left_out else tags)
         return scored
 
     def _variants(self, token: str, given: bool) -> dict[int, tuple[float, str]]:
@@ -1004,11 +1019,17 @@ _INITIAL: Final = frozenset({"initial"})
 _INITIAL_PARTIAL: Final = frozenset({"initial", "partial"})
 
 
+@lru_cache(maxsize=1 << 14)
 def _left_out(part: str, field: str) -> float:
-    """What it costs that a field has more words than the one (or the joined form) that matched."""
-    if field.replace(" ", "") == part or all(word == part or word in NOISE_TOKENS for word in field.split()):
+    """What it costs that a field has more words than the one (or the joined form) that matched.
+
+    Cached: the same few words lead to the same multi-word fields question after question."""
+    if field.replace(" ", "") == part:
         return 0.0
-    return PARTIAL_FIELD
+    for word in field.split():
+        if word != part and word not in NOISE_TOKENS:
+            return PARTIAL_FIELD
+    return 0.0
 
 
 def _keep_best(scored: dict[int, _Match], field: int, penalty: float, tags: frozenset[str]) -> None:
