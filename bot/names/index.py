@@ -50,7 +50,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from hashlib import blake2b
 from itertools import accumulate, chain
 from typing import Final, cast
@@ -760,10 +760,12 @@ class _QueryPlan:
             for field in self._fields_reached(source, role):
                 reached_by[field] = reached_by.get(field, 0) + weight
         scored = {}
+        terms, given, joined = self._vocab.terms, role.given, "".join(tokens)
+        match_token = partial(self._token, given=given)
         for field, count in reached_by.items():
             if EXTRA_TOKEN * max(0, len(needed) - count) > most:
                 continue
-            match = self.field_match(tokens, field, role.given)
+            match = self._field_match(tokens, joined, terms[field], match_token)
             if match is not None and match[0] <= most:
                 scored[field] = match
         return scored
@@ -830,13 +832,15 @@ class _QueryPlan:
             found = self._near[token] = list(self._vocab.near(token, wide=wide))
         return found
 
-    def field_match(self, tokens: tuple[str, ...], field: int, given: bool) -> _Match | None:
-        """How well query tokens match one field term, as (penalty, tags), or None."""
-        words = self._vocab.term(field).split()
-        joined, field_joined = "".join(tokens), "".join(words)
+    def _field_match(self, tokens: tuple[str, ...], joined: str, field: str,
+                     match_token: Callable[[str, str], tuple[float, str] | None]) -> _Match | None:
+        """How well query tokens (`joined`: run together) match one field term, as (penalty, tags), or None;
+        `match_token` compares one query token with one word of the field."""
+        words = field.split()
+        field_joined = "".join(words)
         if joined == field_joined:
             return 0.0, _EXACT
-        best = _align(tokens, words, lambda q, t: self._token(q, t, given))
+        best = _align(tokens, words, match_token)
         if len(tokens) > 1 or len(words) > 1:
             # Typos across a word boundary, or a name typed as one word ("vandenburg") or split apart;
             # words run together *and* misspelt are two slips, so the spacing costs too.
@@ -849,8 +853,9 @@ class _QueryPlan:
 
     def _token(self, query: str, term: str, given: bool) -> tuple[float, str] | None:
         key = (query, term, given)
-        if key in self._token_match:
-            return self._token_match[key]
+        known = self._token_match.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         result = _token_match(query, term, given, self._wide)
         if result is not None and result[1] == "typo":
             result = result[0], self._kind_of_typo(query, term)
@@ -935,6 +940,7 @@ class _InitialOf:
 
 
 _EXACT: Final = frozenset({"exact"})
+_UNKNOWN: Final[tuple[float, str]] = (-1.0, "")  # not (yet) in a cache whose values may be None
 _REASON_ORDER: Final = (
     "first_name_only",
     "last_name_only",
