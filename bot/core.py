@@ -301,13 +301,14 @@ class Assistant:
     def _resolve_then(self, sender: Person, intent: Intent, command: IntentName,
                       files: Sequence[ChatFile] = ()) -> Reply:
         assert intent.query is not None
-        connections = self._connections(sender)
-        if not connections:
-            return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
-                              "through. Connect one from the hirebot Home tab in Slack, or ask an admin to run "
-                              "`hirebot connect`.",
-                         intent=command, status=MatchStatus.NONE)
-        decision, people, left_out = self._search(intent.query, connections)
+        with self.sessions() as session:  # one session for the whole lookup: each costs a pool checkout
+            connections = _visible(session, sender)
+            if not connections:
+                return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
+                                  "through. Connect one from the hirebot Home tab in Slack, or ask an admin to "
+                                  "run `hirebot connect`.",
+                             intent=command, status=MatchStatus.NONE)
+            decision, people, left_out = self._search_in(session, intent.query, connections)
         if decision is Decision.MATCH:
             return self._on_match(sender, command, people[0], intent.entities)
         email = intent.entities.get("email")
@@ -404,7 +405,7 @@ class Assistant:
 
     def _connections(self, sender: Person) -> dict[int, AtsConnection]:
         with self.sessions() as session:
-            return {c.id: c for c in visible_connections(session, sender.workspace_id, sender.user_id)}
+            return _visible(session, sender)
 
     def _find(self, query: str, connections: dict[int, AtsConnection]) -> tuple[Decision, list[PersonRecords]]:
         decision, people, _ = self._search(query, connections)
@@ -414,37 +415,41 @@ class Assistant:
                 ) -> tuple[Decision, list[PersonRecords], LeftOut]:
         """Search every visible connection, merge records of the same person, then decide; choices beyond
         CHOICES_LIMIT are left out and counted."""
+        with self.sessions() as session:
+            return self._search_in(session, query, connections)
+
+    def _search_in(self, session: Session, query: str, connections: dict[int, AtsConnection]
+                   ) -> tuple[Decision, list[PersonRecords], LeftOut]:
         hits = self.roster.search_connections(connections.values(), query, limit=SEARCH_LIMIT)
         if not hits:
             return Decision.NONE, [], LeftOut()
-        with self.sessions() as session:
-            # Grouping and deciding need only each hit's email; whole records (applications, jobs, files)
-            # are loaded for the people shown.
-            emails = primary_emails(session, [h.id for h in hits], list(connections))
-            id_groups = _group_by_person(hits, emails)
-            resolution = decide([best for best, _ in id_groups], limit=max(len(id_groups), CHOICES_LIMIT))
-            shown = {hit.id for hit in resolution.hits[:CHOICES_LIMIT]}
-            wanted = [member for best, members in id_groups if best.id in shown for member in members]
-            rows = {c.id: c for c in candidates_by_ids(session, wanted, list(connections))}
-            groups = [(best, [rows[m] for m in members if m in rows]) for best, members in id_groups
-                      if best.id in shown]
-            chosen = resolution.hits
-            left_out = LeftOut()
-            if resolution.decision is Decision.AMBIGUOUS and len(chosen) > CHOICES_LIMIT:
-                # A full page of hits may hide more people past the search limit: say "at least" then.
-                left_out = LeftOut(len(chosen) - CHOICES_LIMIT, at_least=len(hits) >= SEARCH_LIMIT)
-                chosen = chosen[:CHOICES_LIMIT]
-            elif resolution.decision is Decision.NONE:
-                chosen = chosen[:CHOICES_LIMIT]
-            by_rep = {best.id: members for best, members in groups}
-            people = []
-            for hit in chosen:
-                members = by_rep.get(hit.id, [])
-                if not members:  # removed by a sync between the two reads
-                    continue
-                if resolution.decision is Decision.MATCH:
-                    members = _with_other_sources(session, members, connections)
-                people.append(PersonRecords(rows=tuple(members), connections=connections))
+        # Grouping and deciding need only each hit's email; whole records (applications, jobs, files)
+        # are loaded for the people shown.
+        emails = primary_emails(session, [h.id for h in hits], list(connections))
+        id_groups = _group_by_person(hits, emails)
+        resolution = decide([best for best, _ in id_groups], limit=max(len(id_groups), CHOICES_LIMIT))
+        shown = {hit.id for hit in resolution.hits[:CHOICES_LIMIT]}
+        wanted = [member for best, members in id_groups if best.id in shown for member in members]
+        rows = {c.id: c for c in candidates_by_ids(session, wanted, list(connections))}
+        groups = [(best, [rows[m] for m in members if m in rows]) for best, members in id_groups
+                  if best.id in shown]
+        chosen = resolution.hits
+        left_out = LeftOut()
+        if resolution.decision is Decision.AMBIGUOUS and len(chosen) > CHOICES_LIMIT:
+            # A full page of hits may hide more people past the search limit: say "at least" then.
+            left_out = LeftOut(len(chosen) - CHOICES_LIMIT, at_least=len(hits) >= SEARCH_LIMIT)
+            chosen = chosen[:CHOICES_LIMIT]
+        elif resolution.decision is Decision.NONE:
+            chosen = chosen[:CHOICES_LIMIT]
+        by_rep = {best.id: members for best, members in groups}
+        people = []
+        for hit in chosen:
+            members = by_rep.get(hit.id, [])
+            if not members:  # removed by a sync between the two reads
+                continue
+            if resolution.decision is Decision.MATCH:
+                members = _with_other_sources(session, members, connections)
+            people.append(PersonRecords(rows=tuple(members), connections=connections))
         return resolution.decision, people, left_out
 
     def resolve_candidate(self, sender: Person, query: str) -> tuple[Decision, list[PersonRecords]]:
@@ -475,6 +480,10 @@ class LeftOut:
         more = f"\u2026and {'at least ' if self.at_least else ''}{self.count} more"
         return (f" Here are the closest {shown}, {more}: add a last name, an email address or the job to narrow "
                 "it down.")
+
+
+def _visible(session: Session, sender: Person) -> dict[int, AtsConnection]:
+    return {c.id: c for c in visible_connections(session, sender.workspace_id, sender.user_id)}
 
 
 def _group_by_person(hits: list[Hit], emails: dict[int, str | None]) -> list[tuple[Hit, list[int]]]:
