@@ -507,5 +507,4 @@ def _with_other_sources(session: Session, members: list[Candidate],
     """Add the person's records in other connections found by email, keeping the best match first."""
     emails = [str(e.get("value", "")) for row in members for e in (row.emails or [])]
     known = {row.id for row in members}
-    extra = [row for row in candidates_sharing_email(session, emails, list(connections)) if row.id not in known]
-    return members + extra
+    return members + candidates_sharing_email(session, emails, list(connections), exclude=known)

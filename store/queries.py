@@ -85,8 +85,10 @@ def primary_emails(session: Session, ids: Sequence[int], connection_ids: Sequenc
     return {id_: email for id_, email in rows}
 
 
-def candidates_sharing_email(session: Session, emails: Sequence[str], connection_ids: Sequence[int]) -> list[Candidate]:
-    """Every visible record of the same person in other connections (same email, case-insensitive)."""
+def candidates_sharing_email(session: Session, emails: Sequence[str], connection_ids: Sequence[int], *,
+                             exclude: Collection[int] = ()) -> list[Candidate]:
+    """Every visible record of the same person in other connections (same email, case-insensitive), but
+    the ids in `exclude` (the records the caller already holds: they are not read again)."""
     lowered = sorted({e.lower() for e in emails if e})
     if not lowered or not connection_ids:
         return []
@@ -94,8 +96,8 @@ def candidates_sharing_email(session: Session, emails: Sequence[str], connection
     # rather walk the connection index (every candidate of the connection), so they are filtered here.
     visible = set(connection_ids)
     rows = session.execute(_sharing_email_statement(), {"emails": lowered})
-    return candidates_by_ids(session, [id_ for id_, connection_id in rows if connection_id in visible],
-                             connection_ids)
+    return candidates_by_ids(session, [id_ for id_, connection_id in rows
+                                       if connection_id in visible and id_ not in exclude], connection_ids)
 
 
 @cache

@@ -57,3 +57,7 @@ def test_reads_stay_within_the_connections_given(sessions: sessionmaker[Session]
         assert [c.id for c in candidates_sharing_email(s, ["Grace@Example.com"], [org.id])] == [shared.id]
         assert {c.id for c in candidates_sharing_email(s, ["grace@example.com"], [org.id, personal.id])} == {
             shared.id, hidden.id}
+        # The records a caller already holds are not read again.
+        assert [c.id for c in candidates_sharing_email(s, ["grace@example.com"], [org.id, personal.id],
+                                                       exclude={shared.id})] == [hidden.id]
+        assert candidates_sharing_email(s, ["grace@example.com"], [org.id], exclude={shared.id}) == []
