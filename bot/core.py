@@ -420,6 +420,8 @@ class Assistant:
 
     def _search_in(self, session: Session, query: str, connections: dict[int, AtsConnection]
                    ) -> tuple[Decision, list[PersonRecords], LeftOut]:
+        """`_search` in the session that read `connections`: their roster versions tell the name index
+        whether it is current, and the records are read in the same session (fewer round trips)."""
         hits = self.roster.search_connections(connections.values(), query, limit=SEARCH_LIMIT)
         if not hits:
             return Decision.NONE, [], LeftOut()
