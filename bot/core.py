@@ -301,13 +301,14 @@ class Assistant:
     def _resolve_then(self, sender: Person, intent: Intent, command: IntentName,
                       files: Sequence[ChatFile] = ()) -> Reply:
         assert intent.query is not None
-        connections = self._connections(sender)
-        if not connections:
-            return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
-                              "through. Connect one from the hirebot Home tab in Slack, or ask an admin to run "
-                              "`hirebot connect`.",
-                         intent=command, status=MatchStatus.NONE)
-        decision, people, left_out = self._search(intent.query, connections)
+        with self.sessions() as session:  # one session for the whole lookup: each costs a pool checkout
+            connections = _visible(session, sender)
+            if not connections:
+                return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
+                                  "through. Connect one from the hirebot Home tab in Slack, or ask an admin to "
+                                  "run `hirebot connect`.",
+                             intent=command, status=MatchStatus.NONE)
+            decision, people, left_out = self._search_in(session, intent.query, connections)
         if decision is Decision.MATCH:
             return self._on_match(sender, command, people[0], intent.entities)
         email = intent.entities.get("email")
@@ -316,21 +317,18 @@ class Assistant:
             name = intent.entities.get("name")
             return self._desk().propose(sender, None, intent.entities, email=str(email),
                                            name=str(name) if name else None, files=files)
+        summaries = [summary(p) for p in people]
+        choices = tuple(Choice(label=s.name, value=s.id, description=s.headline, command=command) for s in summaries)
         if decision is Decision.AMBIGUOUS:
             return Reply(
                 text=f"I found several people matching \u201c{intent.query}\u201d. Which one do you mean?"
                      + left_out.sentence(len(people)),
-                intent=command, status=MatchStatus.AMBIGUOUS,
-                choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline, command=command)
-                              for p in people),
-                candidates=tuple(summary(p) for p in people), private=True)
+                intent=command, status=MatchStatus.AMBIGUOUS, choices=choices, candidates=tuple(summaries),
+                private=True)
         text = f"I couldn't find anyone called \u201c{intent.query}\u201d among your candidates."
         if people:
             text += " Did you mean " + " or ".join(p.name for p in people) + "?"
-        return Reply(text=text, intent=command, status=MatchStatus.NONE,
-                     choices=tuple(Choice(label=p.name, value=p.id, description=summary(p).headline,
-                                          command=command) for p in people),
-                     private=bool(people))
+        return Reply(text=text, intent=command, status=MatchStatus.NONE, choices=choices, private=bool(people))
 
     def _card_reply(self, command: str, person: PersonRecords) -> Reply:
         card = candidate_card(person, self.clock())
@@ -407,7 +405,7 @@ class Assistant:
 
     def _connections(self, sender: Person) -> dict[int, AtsConnection]:
         with self.sessions() as session:
-            return {c.id: c for c in visible_connections(session, sender.workspace_id, sender.user_id)}
+            return _visible(session, sender)
 
     def _find(self, query: str, connections: dict[int, AtsConnection]) -> tuple[Decision, list[PersonRecords]]:
         decision, people, _ = self._search(query, connections)
@@ -417,37 +415,43 @@ class Assistant:
                 ) -> tuple[Decision, list[PersonRecords], LeftOut]:
         """Search every visible connection, merge records of the same person, then decide; choices beyond
         CHOICES_LIMIT are left out and counted."""
-        hits = self.roster.search(list(connections), query, limit=SEARCH_LIMIT)
+        with self.sessions() as session:
+            return self._search_in(session, query, connections)
+
+    def _search_in(self, session: Session, query: str, connections: dict[int, AtsConnection]
+                   ) -> tuple[Decision, list[PersonRecords], LeftOut]:
+        """`_search` in the session that read `connections`: their roster versions tell the name index
+        whether it is current, and the records are read in the same session (fewer round trips)."""
+        hits = self.roster.search_connections(connections.values(), query, limit=SEARCH_LIMIT)
         if not hits:
             return Decision.NONE, [], LeftOut()
-        with self.sessions() as session:
-            # Grouping and deciding need only each hit's email; whole records (applications, jobs, files)
-            # are loaded for the people shown.
-            emails = primary_emails(session, [h.id for h in hits], list(connections))
-            id_groups = _group_by_person(hits, emails)
-            resolution = decide([best for best, _ in id_groups], limit=max(len(id_groups), CHOICES_LIMIT))
-            shown = {hit.id for hit in resolution.hits[:CHOICES_LIMIT]}
-            wanted = [member for best, members in id_groups if best.id in shown for member in members]
-            rows = {c.id: c for c in candidates_by_ids(session, wanted, list(connections))}
-            groups = [(best, [rows[m] for m in members if m in rows]) for best, members in id_groups
-                      if best.id in shown]
-            chosen = resolution.hits
-            left_out = LeftOut()
-            if resolution.decision is Decision.AMBIGUOUS and len(chosen) > CHOICES_LIMIT:
-                # A full page of hits may hide more people past the search limit: say "at least" then.
-                left_out = LeftOut(len(chosen) - CHOICES_LIMIT, at_least=len(hits) >= SEARCH_LIMIT)
-                chosen = chosen[:CHOICES_LIMIT]
-            elif resolution.decision is Decision.NONE:
-                chosen = chosen[:CHOICES_LIMIT]
-            by_rep = {best.id: members for best, members in groups}
-            people = []
-            for hit in chosen:
-                members = by_rep.get(hit.id, [])
-                if not members:  # removed by a sync between the two reads
-                    continue
-                if resolution.decision is Decision.MATCH:
-                    members = _with_other_sources(session, members, connections)
-                people.append(PersonRecords(rows=tuple(members), connections=connections))
+        # Grouping and deciding need only each hit's email; whole records (applications, jobs, files)
+        # are loaded for the people shown.
+        emails = primary_emails(session, [h.id for h in hits], list(connections))
+        id_groups = _group_by_person(hits, emails)
+        resolution = decide([best for best, _ in id_groups], limit=max(len(id_groups), CHOICES_LIMIT))
+        shown = {hit.id for hit in resolution.hits[:CHOICES_LIMIT]}
+        wanted = [member for best, members in id_groups if best.id in shown for member in members]
+        rows = {c.id: c for c in candidates_by_ids(session, wanted, list(connections))}
+        groups = [(best, [rows[m] for m in members if m in rows]) for best, members in id_groups
+                  if best.id in shown]
+        chosen = resolution.hits
+        left_out = LeftOut()
+        if resolution.decision is Decision.AMBIGUOUS and len(chosen) > CHOICES_LIMIT:
+            # A full page of hits may hide more people past the search limit: say "at least" then.
+            left_out = LeftOut(len(chosen) - CHOICES_LIMIT, at_least=len(hits) >= SEARCH_LIMIT)
+            chosen = chosen[:CHOICES_LIMIT]
+        elif resolution.decision is Decision.NONE:
+            chosen = chosen[:CHOICES_LIMIT]
+        by_rep = {best.id: members for best, members in groups}
+        people = []
+        for hit in chosen:
+            members = by_rep.get(hit.id, [])
+            if not members:  # removed by a sync between the two reads
+                continue
+            if resolution.decision is Decision.MATCH:
+                members = _with_other_sources(session, members, connections)
+            people.append(PersonRecords(rows=tuple(members), connections=connections))
         return resolution.decision, people, left_out
 
     def resolve_candidate(self, sender: Person, query: str) -> tuple[Decision, list[PersonRecords]]:
@@ -480,6 +484,10 @@ class LeftOut:
                 "it down.")
 
 
+def _visible(session: Session, sender: Person) -> dict[int, AtsConnection]:
+    return {c.id: c for c in visible_connections(session, sender.workspace_id, sender.user_id)}
+
+
 def _group_by_person(hits: list[Hit], emails: dict[int, str | None]) -> list[tuple[Hit, list[int]]]:
     """Merge hits that are the same person (same email, case-insensitive); best score represents the group.
     `emails` holds each visible hit's primary email; hits missing from it are not visible and dropped."""
@@ -501,5 +509,4 @@ def _with_other_sources(session: Session, members: list[Candidate],
     """Add the person's records in other connections found by email, keeping the best match first."""
     emails = [str(e.get("value", "")) for row in members for e in (row.emails or [])]
     known = {row.id for row in members}
-    extra = [row for row in candidates_sharing_email(session, emails, list(connections)) if row.id not in known]
-    return members + extra
+    return members + candidates_sharing_email(session, emails, list(connections), exclude=known)

@@ -8,26 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Result, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Result, Select, bindparam, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
-from store.models import Application, AtsConnection, Candidate, Job
+from store.models import Application, AtsConnection, Attachment, Candidate, Job
+
+# The queries every answer runs are built once, with their values as parameters: building a SQLAlchemy
+# statement (and its cache key) costs more than running it against an index, several times per answer.
 
 
-def visible_connections_query(workspace_id: int, user_id: int | None) -> Select[AtsConnection]:
+@cache
+def _visible_connections_statement(personal: bool) -> Select[AtsConnection]:
     """The connections a user may read: org scope in their workspace, plus their personal ones."""
     allowed = AtsConnection.scope == "org"
-    if user_id is not None:
-        allowed = or_(allowed, (AtsConnection.scope == "user") & (AtsConnection.owner_user_id == user_id))
-    return select(AtsConnection).where(
-        AtsConnection.workspace_id == workspace_id, AtsConnection.is_active.is_(True), allowed
-    )
+    if personal:
+        allowed = or_(allowed, (AtsConnection.scope == "user")
+                      & (AtsConnection.owner_user_id == bindparam("user_id")))
+    return (select(AtsConnection)
+            .where(AtsConnection.workspace_id == bindparam("workspace_id"), AtsConnection.is_active.is_(True),
+                   allowed)
+            .order_by(AtsConnection.id))
 
 
 def visible_connections(session: Session, workspace_id: int, user_id: int | None) -> list[AtsConnection]:
-    return list(session.scalars(visible_connections_query(workspace_id, user_id).order_by(AtsConnection.id)))
+    """The connections a user may read, by id."""
+    values = {"workspace_id": workspace_id} if user_id is None else {"workspace_id": workspace_id, "user_id": user_id}
+    return list(session.scalars(_visible_connections_statement(user_id is not None), values))
 
 
 def visible_connection_ids(session: Session, workspace_id: int, user_id: int | None) -> list[int]:
@@ -38,38 +47,63 @@ def candidates_by_ids(session: Session, ids: Sequence[int], connection_ids: Sequ
     """Candidates with their applications (and jobs) and attachments, only within visible connections."""
     if not ids or not connection_ids:
         return []
-    stmt = (
-        select(Candidate)
-        .where(Candidate.id.in_(list(ids)), Candidate.connection_id.in_(list(connection_ids)))
-        .options(
-            selectinload(Candidate.applications).selectinload(Application.job),
-            selectinload(Candidate.attachments),
-        )
-    )
-    found = {c.id: c for c in session.scalars(stmt)}
+    rows = session.scalars(_candidates_statement(), {"ids": list(ids), "connection_ids": list(connection_ids)})
+    found = {c.id: c for c in rows.unique()}
     return [found[i] for i in ids if i in found]
+
+
+@cache
+def _candidates_statement() -> Select[Candidate]:
+    # One query with outer joins instead of a query per relationship: a person has a handful of
+    # applications and files, so the joined rows stay few, and each query costs far more to issue than to
+    # run. Ordered by id, so each record's applications and files come in the order they were stored.
+    return (
+        select(Candidate)
+        .outerjoin(Candidate.applications)
+        .outerjoin(Application.job)
+        .outerjoin(Candidate.attachments)
+        .where(Candidate.id.in_(bindparam("ids", expanding=True)),
+               Candidate.connection_id.in_(bindparam("connection_ids", expanding=True)))
+        .options(contains_eager(Candidate.applications).contains_eager(Application.job),
+                 contains_eager(Candidate.attachments))
+        .order_by(Candidate.id, Application.id, Attachment.id)
+    )
+
+
+@cache
+def _primary_emails_statement() -> Select[int, str | None]:
+    return select(Candidate.id, Candidate.primary_email).where(
+        Candidate.id.in_(bindparam("ids", expanding=True)),
+        Candidate.connection_id.in_(bindparam("connection_ids", expanding=True)))
 
 
 def primary_emails(session: Session, ids: Sequence[int], connection_ids: Sequence[int]) -> dict[int, str | None]:
     """Candidate id -> primary email, for the ids within visible connections (one light query)."""
     if not ids or not connection_ids:
         return {}
-    stmt = select(Candidate.id, Candidate.primary_email).where(
-        Candidate.id.in_(list(ids)), Candidate.connection_id.in_(list(connection_ids)))
-    return {id_: email for id_, email in session.execute(stmt)}
+    rows = session.execute(_primary_emails_statement(), {"ids": list(ids), "connection_ids": list(connection_ids)})
+    return {id_: email for id_, email in rows}
 
 
-def candidates_sharing_email(session: Session, emails: Sequence[str], connection_ids: Sequence[int]) -> list[Candidate]:
-    """Every visible record of the same person in other connections (same email, case-insensitive)."""
+def candidates_sharing_email(session: Session, emails: Sequence[str], connection_ids: Sequence[int], *,
+                             exclude: Collection[int] = ()) -> list[Candidate]:
+    """Every visible record of the same person in other connections (same email, case-insensitive), but
+    the ids in `exclude` (the records the caller already holds: they are not read again)."""
     lowered = sorted({e.lower() for e in emails if e})
     if not lowered or not connection_ids:
         return []
     # Only the email index narrows this down to a handful of rows; asked for the connections too, SQLite would
     # rather walk the connection index (every candidate of the connection), so they are filtered here.
     visible = set(connection_ids)
-    rows = session.execute(select(Candidate.id, Candidate.connection_id).where(Candidate.primary_email.in_(lowered)))
-    return candidates_by_ids(session, [id_ for id_, connection_id in rows if connection_id in visible],
-                             connection_ids)
+    rows = session.execute(_sharing_email_statement(), {"emails": lowered})
+    return candidates_by_ids(session, [id_ for id_, connection_id in rows
+                                       if connection_id in visible and id_ not in exclude], connection_ids)
+
+
+@cache
+def _sharing_email_statement() -> Select[int, int]:
+    return select(Candidate.id, Candidate.connection_id).where(
+        Candidate.primary_email.in_(bindparam("emails", expanding=True)))
 
 
 def roster_rows(session: Session, connection_id: int, *, changed_since: datetime | None = None,

@@ -4,6 +4,7 @@ addresses, and the person's name cleaned of quotes, politeness and possessives."
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -20,16 +21,24 @@ _PERIOD = (r"(?:later\s+today|later\s+this\s+week|early\s+next\s+week"
            r"|end\s+of\s+(?:the\s+|this\s+|next\s+)?week"
            r"|(?:this|next)\s+(?:week(?:end)?|month)|this\s+(?:morning|afternoon|evening))")
 _COUNT = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|a\s+couple(?:\s+of)?|a\s+few)"
-_WHEN = re.compile(
-    r"(?<![\w-])(?:(?:for|sometime|some\s+time)\s+)?(?P<when>"
-    rf"between\s+(?:{_DAY_REF}|{_CLOCK})\s+(?:and|&|-)\s+(?:{_DAY_REF}|{_CLOCK})"
-    rf"|from\s+(?:{_DAY_REF}|{_CLOCK})\s+(?:to|until|till|through|-)\s+(?:{_DAY_REF}|{_CLOCK})"
-    rf"|in\s+{_COUNT}\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
-    rf"|(?:(?:on|by|before|after|until|till)\s+)?(?:{_PERIOD}|{_DAY_REF})"
-    rf"(?:\s+(?:morning|afternoon|evening|night))?(?:\s+(?:at\s+|around\s+)?{_CLOCK})?"
-    rf"|(?:at|around)\s+{_CLOCK})(?![\w-])",
-    re.IGNORECASE,
-)
+
+
+@cache
+def _when() -> re.Pattern[str]:
+    """Time phrases; compiled on first use (only scheduling requests read them), as the largest
+    pattern here would otherwise cost every process that answers "who is"."""
+    return re.compile(
+        r"(?<![\w-])(?:(?:for|sometime|some\s+time)\s+)?(?P<when>"
+        rf"between\s+(?:{_DAY_REF}|{_CLOCK})\s+(?:and|&|-)\s+(?:{_DAY_REF}|{_CLOCK})"
+        rf"|from\s+(?:{_DAY_REF}|{_CLOCK})\s+(?:to|until|till|through|-)\s+(?:{_DAY_REF}|{_CLOCK})"
+        rf"|in\s+{_COUNT}\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
+        rf"|(?:(?:on|by|before|after|until|till)\s+)?(?:{_PERIOD}|{_DAY_REF})"
+        rf"(?:\s+(?:morning|afternoon|evening|night))?(?:\s+(?:at\s+|around\s+)?{_CLOCK})?"
+        rf"|(?:at|around)\s+{_CLOCK})(?![\w-])",
+        re.IGNORECASE,
+    )
+
+
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 DURATION = re.compile(
     r"(?<![\w.-])(?:for\s+)?(?:"
@@ -105,8 +114,8 @@ def take_linkedin(text: str) -> tuple[str, str | None]:
 
 
 def take_when(text: str) -> tuple[str, str | None]:
-    phrases = [" ".join(m.group("when").lower().split()) for m in _WHEN.finditer(text)]
-    return _WHEN.sub(" ", text), " ".join(phrases) or None
+    phrases = [" ".join(m.group("when").lower().split()) for m in _when().finditer(text)]
+    return _when().sub(" ", text), " ".join(phrases) or None
 
 
 def take_duration(text: str) -> tuple[str, int | None]:

@@ -4,6 +4,7 @@ whose pattern matches and whose builder accepts the match decides the intent."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from adapters.registry import provider_words
 from bot.intents.entities import (
@@ -120,14 +121,17 @@ def _refresh(name: IntentName, match: re.Match[str], utterance: Utterance) -> In
 
 
 # The words that name an ATS come from the provider registry; longest first, so "zoho recruit" wins over "zoho".
-_PROVIDER_WORDS = [(re.compile(rf"\b{re.escape(word)}\b"), name)
-                   for word, name in sorted(provider_words().items(), key=lambda item: -len(item[0]))]
+@cache
+def _provider_words() -> list[tuple[re.Pattern[str], str]]:
+    """Built when first asked for jobs, not by every process that parses a message."""
+    return [(re.compile(rf"\b{re.escape(word)}\b"), name)
+            for word, name in sorted(provider_words().items(), key=lambda item: -len(item[0]))]
 
 
 def _jobs(name: IntentName, match: re.Match[str], utterance: Utterance) -> Intent:
     """'open jobs', 'jobs for Greenhouse', 'what roles are open in lever?'."""
     rest = (match.group("rest") or "").lower()
-    provider = next((name for word, name in _PROVIDER_WORDS if word.search(rest)), None)
+    provider = next((name for word, name in _provider_words() if word.search(rest)), None)
     return Intent(name, entities={"provider": provider} if provider else {}, text=utterance.text)
 
 

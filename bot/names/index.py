@@ -50,6 +50,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from hashlib import blake2b
 from itertools import accumulate, chain
 from typing import Final, cast
@@ -180,6 +181,11 @@ class _Vocabulary:
 
     def term(self, term_id: int) -> str:
         return self._terms[term_id]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every term by id (freed ids hold ""), for loops that look up many."""
+        return self._terms
 
     def acquire(self, term: str) -> int:
         term_id = self._ids.get(term)
@@ -754,10 +760,12 @@ class _QueryPlan:
             for field in self._fields_reached(source, role):
                 reached_by[field] = reached_by.get(field, 0) + weight
         scored = {}
+        terms, given, joined = self._vocab.terms, role.given, "".join(tokens)
+        match_token = partial(self._token, given=given)
         for field, count in reached_by.items():
             if EXTRA_TOKEN * max(0, len(needed) - count) > most:
                 continue
-            match = self.field_match(tokens, field, role.given)
+            match = self._field_match(tokens, joined, terms[field], match_token)
             if match is not None and match[0] <= most:
                 scored[field] = match
         return scored
@@ -775,15 +783,24 @@ class _QueryPlan:
     def _fields_for_word(self, word: str, role: _Role, most: float) -> dict[int, _Match]:
         """One query word: a field scores as its best variant word, plus the words the query left out."""
         scored: dict[int, _Match] = {}
+        terms = self._vocab.terms
         for term_id, (penalty, reason) in self._variants(word, role.given).items():
             tags = frozenset({reason})
             if term_id in role.slots:
                 _keep_best(scored, term_id, penalty, tags)
-            term = self._vocab.term(term_id)
-            for field in role.fields_with.get(term_id, ()):
-                left_out = _left_out(term, self._vocab.term(field))
-                if penalty + left_out <= most:
-                    _keep_best(scored, field, penalty + left_out, tags | _PARTIAL if left_out else tags)
+            fields = role.fields_with.get(term_id)
+            if not fields:
+                continue
+            # The inner loop runs for every multi-word field holding the word ("smith" in "smith jones"),
+            # hundreds per question on a big roster: only locals, and the partial tags built once.
+            term, partial = terms[term_id], tags | _PARTIAL
+            for field in fields:
+                left_out = _left_out(term, terms[field])
+                cost = penalty + left_out
+                if cost <= most:
+                    known = scored.get(field)
+                    if known is None or cost < known[0]:
+                        scored[field] = (cost, partial if left_out else tags)
         return scored
 
     def _variants(self, token: str, given: bool) -> dict[int, tuple[float, str]]:
@@ -815,13 +832,15 @@ class _QueryPlan:
             found = self._near[token] = list(self._vocab.near(token, wide=wide))
         return found
 
-    def field_match(self, tokens: tuple[str, ...], field: int, given: bool) -> _Match | None:
-        """How well query tokens match one field term, as (penalty, tags), or None."""
-        words = self._vocab.term(field).split()
-        joined, field_joined = "".join(tokens), "".join(words)
+    def _field_match(self, tokens: tuple[str, ...], joined: str, field: str,
+                     match_token: Callable[[str, str], tuple[float, str] | None]) -> _Match | None:
+        """How well query tokens (`joined`: run together) match one field term, as (penalty, tags), or None;
+        `match_token` compares one query token with one word of the field."""
+        words = field.split()
+        field_joined = "".join(words)
         if joined == field_joined:
             return 0.0, _EXACT
-        best = _align(tokens, words, lambda q, t: self._token(q, t, given))
+        best = _align(tokens, words, match_token)
         if len(tokens) > 1 or len(words) > 1:
             # Typos across a word boundary, or a name typed as one word ("vandenburg") or split apart;
             # words run together *and* misspelt are two slips, so the spacing costs too.
@@ -834,8 +853,9 @@ class _QueryPlan:
 
     def _token(self, query: str, term: str, given: bool) -> tuple[float, str] | None:
         key = (query, term, given)
-        if key in self._token_match:
-            return self._token_match[key]
+        known = self._token_match.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         result = _token_match(query, term, given, self._wide)
         if result is not None and result[1] == "typo":
             result = result[0], self._kind_of_typo(query, term)
@@ -920,6 +940,7 @@ class _InitialOf:
 
 
 _EXACT: Final = frozenset({"exact"})
+_UNKNOWN: Final[tuple[float, str]] = (-1.0, "")  # not (yet) in a cache whose values may be None
 _REASON_ORDER: Final = (
     "first_name_only",
     "last_name_only",
@@ -1004,11 +1025,17 @@ _INITIAL: Final = frozenset({"initial"})
 _INITIAL_PARTIAL: Final = frozenset({"initial", "partial"})
 
 
+@lru_cache(maxsize=1 << 14)
 def _left_out(part: str, field: str) -> float:
-    """What it costs that a field has more words than the one (or the joined form) that matched."""
-    if field.replace(" ", "") == part or all(word == part or word in NOISE_TOKENS for word in field.split()):
+    """What it costs that a field has more words than the one (or the joined form) that matched.
+
+    Cached: the same few words lead to the same multi-word fields question after question."""
+    if field.replace(" ", "") == part:
         return 0.0
-    return PARTIAL_FIELD
+    for word in field.split():
+        if word != part and word not in NOISE_TOKENS:
+            return PARTIAL_FIELD
+    return 0.0
 
 
 def _keep_best(scored: dict[int, _Match], field: int, penalty: float, tags: frozenset[str]) -> None:
