@@ -19,7 +19,7 @@ from adapters.sandbox.greenhouse_dataset import generate
 from bot.frontend.conversation import BUSY_TEXT
 from bot.frontend.privacy import SHARE_SETTING
 from bot.teams.cards import CONNECT_FORM_VERB, CONNECT_VERB, FIELD_INPUT_PREFIX
-from bot.teams.config import MESSAGES_PATH
+from bot.teams.config import MESSAGES_PATH, TeamsConfig
 from bot.teams.conversation import message_text
 from bot.teams.directory import directory_request
 from bot.teams.sandbox import BAD_VARIANTS, CREATE_CONVERSATION, MEMBER, REPLY, SEND, UPDATE
@@ -363,6 +363,21 @@ async def test_an_admin_may_connect_greenhouse_for_the_whole_workspace(teams_des
     admin_form = (await teams_desk.ask("connect greenhouse")).cards[0]
     [scope] = [i for i in nodes(admin_form, "Input.ChoiceSet") if i["id"] == "scope"]
     assert scope["value"] == "org" and {c["value"] for c in scope["choices"]} == {"org", "user"}
+
+
+async def test_people_named_in_hirebot_teams_admins_are_admins(teams_desk: TeamsDesk) -> None:
+    teams_desk.front.conversation.identities.admins = frozenset({"bob@acme.test"})  # HIREBOT_TEAMS_ADMINS
+    admin_form = (await teams_desk.ask("connect greenhouse", member=teams_desk.bob)).cards[0]
+    assert [i for i in nodes(admin_form, "Input.ChoiceSet") if i["id"] == "scope"]
+
+
+def test_hirebot_teams_admins_is_a_list_of_emails() -> None:
+    environ = {"TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "pw", "TEAMS_APP_TENANT_ID": "t1",
+               "HIREBOT_TEAMS_ADMINS": " Rita@Acme.test, ,bob@acme.test "}
+    config = TeamsConfig.from_env(environ)
+    assert config is not None and config.admins == {"rita@acme.test", "bob@acme.test"}
+    del environ["HIREBOT_TEAMS_ADMINS"]
+    assert TeamsConfig.from_env(environ).admins == frozenset()  # type: ignore[union-attr]
 
 
 def test_message_text_drops_only_hirebots_own_mention() -> None:

@@ -68,7 +68,7 @@ class TeamsFrontEnd:
         http = httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS)
         connector = Connector(config, client=http)
         references = ReferenceBook(sessions, config.tenant_id)
-        identities = TeamsIdentities(directory, connector, tenant_id=config.tenant_id)
+        identities = TeamsIdentities(directory, connector, tenant_id=config.tenant_id, admins=config.admins)
         conversation = TeamsConversation(
             core_runner(settings, assistant, core_processes), directory, connections, connector, identities,
             references, providers=providers, workers=workers, backlog=backlog,

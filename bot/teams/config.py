@@ -40,6 +40,9 @@ class TeamsConfig:
     openid_url: str
     token_url: str  # the tenant already filled in
     scope: str = BOT_FRAMEWORK_SCOPE
+    # HIREBOT_TEAMS_ADMINS: emails (lower case) of the people who are hirebot admins in Teams, which tells a
+    # bot nothing about roles (Slack does); admins may connect an ATS for the whole workspace.
+    admins: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> TeamsConfig | None:
@@ -65,8 +68,10 @@ class TeamsConfig:
             token_url = token_template.replace("{tenant}", tenant)
         else:
             token_url = token_template
+        admins = frozenset(email.strip().lower() for email in (_value(environ, "HIREBOT_TEAMS_ADMINS") or "").split(",")
+                           if email.strip())
         return cls(app_id=app_id, app_password=password, tenant_id=tenant, openid_url=openid_url,
-                   token_url=_check_url("HIREBOT_TEAMS_TOKEN_URL", token_url))
+                   token_url=_check_url("HIREBOT_TEAMS_TOKEN_URL", token_url), admins=admins)
 
     def describe(self, public_url: str) -> list[str]:
         """Lines for `hirebot run`'s start-up message: where Teams must send activities (no secrets)."""

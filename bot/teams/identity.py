@@ -58,9 +58,11 @@ class TeamsIdentities:
     """Maps a Teams user to a hirebot Person by the email the connector has for them."""
 
     def __init__(self, directory: Directory, connector: MemberLookup, *, tenant_id: str | None = None,
-                 ttl: float = IDENTITY_TTL_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+                 admins: frozenset[str] = frozenset(), ttl: float = IDENTITY_TTL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.connector = connector
         self.tenant_id = tenant_id
+        self.admins = admins  # emails, lower case (HIREBOT_TEAMS_ADMINS)
         self.people = PeopleByEmail(directory, ttl=ttl, clock=clock)
 
     async def person(self, place: Place) -> Person:
@@ -82,7 +84,8 @@ class TeamsIdentities:
         name = member.get("name") if isinstance(member.get("name"), str) else place.user_name
         email = member_email(member) or fallback_email(place)
         return await self.people.person(WORKSPACE, ChatProfile(user_id=place.user_id, email=email,
-                                                               display_name=name or None),
+                                                               display_name=name or None,
+                                                               is_admin=email.lower() in self.admins),
                                         missing_email=LOOKUP_FAILED)
 
     async def workspace_id(self) -> int:
