@@ -72,7 +72,7 @@ class BreezyAdapter(AtsAdapter):
         self.http = BreezyHttp(client, provider=self.provider, display_name=self.display_name,
                                policy=policy or RetryPolicy(rate_limit_reserve=1), sleep=sleep, clock=clock, rng=rng)
         per_minute = float(settings.get("requests_per_minute") or DEFAULT_PER_MINUTE)
-        self.pacer = pacer or RequestPacer(per_minute, DEFAULT_BURST, clock=clock, sleep=sleep)
+        self.pacer = pacer or RequestPacer(per_minute / 60.0, DEFAULT_BURST, clock=clock, sleep=sleep)
         self.breezy = BreezyClient(client, self.http, base_url=self.base_url, token=token, pacer=self.pacer,
                                    sleep=sleep, clock=clock)
         self.account = BreezyAccount(self.breezy, settings=settings, email=email, password=password, clock=clock)
