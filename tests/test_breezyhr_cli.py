@@ -27,7 +27,7 @@ from adapters.sandbox.greenhouse_dataset import generate as greenhouse_generate
 from adapters.sandbox.server import BackgroundServer
 from store.crypto import SecretBox, load_or_create_key
 from store.models import AtsConnection
-from tests.cli_process import cli_env, run_cli
+from tests.cli_process import DEMO_CANDIDATES, cli_env, run_cli, run_demo
 
 
 @dataclass
@@ -137,14 +137,13 @@ def test_a_wrong_password_and_a_wrong_token_are_one_clear_line(fakes: Fakes, tmp
 
 def test_the_demo_shows_a_person_in_greenhouse_and_breezyhr_as_one(tmp_path: Path) -> None:
     from bot.demo import shared_people
-    from tests.test_demo_console import CANDIDATES, demo
 
-    shared = shared_people(("greenhouse", "breezyhr"), CANDIDATES, 7)
+    shared = shared_people(("greenhouse", "breezyhr"), DEMO_CANDIDATES, 7)
     assert shared and all(person.emails for person in shared)
-    first = demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,breezyhr")
+    first = run_demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,breezyhr")
     assert first.returncode == 0, first.stdout
     answer = first.stdout.split(f"you> who is {shared[0].name}", 1)[1]
     assert "Open in Greenhouse:" in answer and "Open in BreezyHR:" in answer, answer
-    again = demo(tmp_path, "exit\n", "--ats", "breezyhr,greenhouse")
+    again = run_demo(tmp_path, "exit\n", "--ats", "breezyhr,greenhouse")
     assert again.returncode == 0, again.stdout
     assert all("(0 new, 0 updated" in line for line in again.stdout.splitlines() if line.startswith("Synced"))

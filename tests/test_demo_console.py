@@ -4,7 +4,6 @@ piped session, and a second run says the candidates are unchanged rather than up
 from __future__ import annotations
 
 import logging
-import os
 import stat
 import subprocess
 import sys
@@ -25,24 +24,14 @@ from bot.directory import Directory
 from bot.replies import Card, Field, Link, Reply
 from store.db import session_factory
 from tests import factories
+from tests.cli_process import DEMO_CANDIDATES, run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
-CANDIDATES = 30
+CANDIDATES = DEMO_CANDIDATES
 
 
 def demo(data_dir: Path, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    """One piped demo run; stdin stays open after the given lines, so only `exit` can end it in time."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HIREBOT_", "SLACK_"))}
-    env.update(HIREBOT_DATA_DIR=str(data_dir), COLUMNS="200", NO_COLOR="1")
-    reader, writer = os.pipe()
-    os.write(writer, stdin.encode())
-    try:
-        return subprocess.run([sys.executable, "-m", "bot", "demo", "--candidates", str(CANDIDATES), *extra], cwd=ROOT,
-                              env=env, stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=120, check=False)
-    finally:
-        os.close(reader)
-        os.close(writer)
+    return run_demo(data_dir, stdin, *extra, candidates=CANDIDATES)
 
 
 def test_a_demo_of_two_atss_shows_people_who_are_in_both_as_one_person(tmp_path: Path) -> None:

@@ -14,8 +14,7 @@ from adapters.sandbox.greenhouse import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from adapters.sandbox.greenhouse_dataset import generate as greenhouse_data
 from adapters.sandbox.server import BackgroundServer
 from bot.demo import shared_people
-from tests.cli_process import cli_env, run_cli
-from tests.test_demo_console import demo
+from tests.cli_process import DEMO_CANDIDATES, cli_env, run_cli, run_demo
 
 NAME = ("Quenby", "Zwicky-Oyelaran")
 EMAIL = "quenby.zwicky@example.com"
@@ -73,9 +72,9 @@ def test_connect_with_a_wrong_key_or_domain_says_what_is_wrong_in_one_line(tmp_p
 
 
 def test_the_demo_shows_a_person_in_greenhouse_and_freshteam_as_one(tmp_path: Path) -> None:
-    shared = shared_people(("greenhouse", "freshteam"), 30, 7)
+    shared = shared_people(("greenhouse", "freshteam"), DEMO_CANDIDATES, 7)
     assert shared
-    run = demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,freshteam")
+    run = run_demo(tmp_path, f"who is {shared[0].name}\nexit\n", "--ats", "greenhouse,freshteam")
     assert run.returncode == 0, run.stdout
     answer = run.stdout.split(f"you> who is {shared[0].name}", 1)[1]
     assert f"Here's {shared[0].name}" in answer

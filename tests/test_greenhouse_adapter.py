@@ -333,7 +333,7 @@ async def test_registry_builds_adapters_by_provider_name() -> None:
         assert isinstance(adapter, GreenhouseAdapter)
         assert adapter.supports(Capability.INCREMENTAL_SYNC) and adapter.supports(Capability.WRITE_NOTES)
         assert ADAPTERS["greenhouse"] is GreenhouseAdapter
-        with pytest.raises(ConfigError, match="Known providers: greenhouse"):
+        with pytest.raises(ConfigError, match=r"Known providers: .*greenhouse"):
             adapter_for("taleo", config, client)
 
 
