@@ -305,8 +305,8 @@ class Assistant:
             connections = _visible(session, sender)
             if not connections:
                 return Reply(text="No applicant tracking system is connected yet, so I have no candidates to look "
-                                  "through. Connect one from the hirebot Home tab in Slack, or ask an admin to "
-                                  "run `hirebot connect`.",
+                                  "through. Connect one from hirebot's integrations (its Home tab in Slack; say "
+                                  "\"connect\" in Teams), or ask an admin to run `hirebot connect`.",
                              intent=command, status=MatchStatus.NONE)
             decision, people, left_out = self._search_in(session, intent.query, connections)
         if decision is Decision.MATCH:
