@@ -152,7 +152,11 @@ class TurnDesk(Generic[PlaceT]):
             await self.questions.join()
             if not self._tasks:
                 return
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await self.background_done()
+
+    async def background_done(self) -> None:
+        """Wait for the background work started so far (notes, first syncs), not for queued turns."""
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
         """At shutdown: stop answering, stop background work still running, and let the core go."""
