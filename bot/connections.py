@@ -111,16 +111,12 @@ class ConnectionService:
         async with self.client_factory() as client:
             adapter = spec.adapter_class(config, client)
             await adapter.validate()
-            # What the adapter keeps after validating (a sign-in's token in place of the password).
+            # What the adapter keeps after validating: a sign-in's token in place of the password, or where the
+            # account turned out to live (a key that works in another region, an account id).
             kept = adapter.stored_config()
-            base_url, credentials, settings = kept.base_url, kept.credentials, kept.settings
+            base_url, credentials, settings = kept.base_url.rstrip("/"), kept.credentials, dict(kept.settings)
             # Optional permissions a key lacks do not block the connection; the admin is told what is lost.
             warnings = tuple(getattr(adapter, "permission_warnings", ()) or ())
-            # An adapter whose check settles where the account lives (a key that works in another region, an
-            # account id) hands back what to store instead of what was typed, and says so.
-            resolved = getattr(adapter, "resolved_config", None)
-            if isinstance(resolved, ConnectionConfig):
-                base_url, settings = resolved.base_url.rstrip("/"), dict(resolved.settings)
             notes = tuple(getattr(adapter, "connect_notes", ()) or ())
         with transaction(self.sessions) as session:
             row = AtsConnection(

@@ -99,8 +99,7 @@ class TeamtailorAdapter(AtsAdapter):
 
     # --- connect-time checks ------------------------------------------------------------------------
 
-    @property
-    def resolved_config(self) -> ConnectionConfig:
+    def stored_config(self) -> ConnectionConfig:
         """What to store after `validate()`: the API address and region that worked, and the company id."""
         settings = dict(self.config.settings)
         if region_of(self.base_url) is not None:
