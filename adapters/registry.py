@@ -13,7 +13,7 @@ import importlib
 import sys
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import ConfigError
 
@@ -78,15 +78,6 @@ def all_specs() -> tuple[ProviderSpec, ...]:
 def all_adapters() -> dict[str, type[AtsAdapter]]:
     """Provider name -> adapter class, for every ATS hirebot can connect (imports every ATS package)."""
     return {spec.name: spec.adapter_class for spec in all_specs()}
-
-
-def __getattr__(name: str) -> Any:
-    # `SPECS` and `ADAPTERS` read like the constants they were; they load every package on first use.
-    if name == "SPECS":
-        return all_specs()
-    if name == "ADAPTERS":
-        return all_adapters()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UnknownProvider(ConfigError):

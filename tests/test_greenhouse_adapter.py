@@ -14,7 +14,7 @@ from adapters.base import Capability, ConnectionConfig
 from adapters.errors import AtsError, AuthError, ConfigError, MalformedResponse
 from adapters.greenhouse import GreenhouseAdapter
 from adapters.models import ApplicationStatus, AttachmentType, CandidateBatch
-from adapters.registry import ADAPTERS, adapter_for
+from adapters.registry import adapter_for, all_adapters
 from adapters.sandbox.greenhouse import (
     ALL_SCOPES,
 )
@@ -332,7 +332,7 @@ async def test_registry_builds_adapters_by_provider_name() -> None:
         adapter = adapter_for(" Greenhouse ", config, client)
         assert isinstance(adapter, GreenhouseAdapter)
         assert adapter.supports(Capability.INCREMENTAL_SYNC) and adapter.supports(Capability.WRITE_NOTES)
-        assert ADAPTERS["greenhouse"] is GreenhouseAdapter
+        assert all_adapters()["greenhouse"] is GreenhouseAdapter
         with pytest.raises(ConfigError, match=r"Known providers: .*greenhouse"):
             adapter_for("taleo", config, client)
 
