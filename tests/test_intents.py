@@ -219,6 +219,8 @@ def test_jobs(message: str, provider: str | None) -> None:
     ("why didn't jane doe get the day-of reminder", IntentName.WHY_NO_REMINDER, "jane doe", None),
     ("what did you log for jane", IntentName.WHAT_LOGGED, "jane", None),
     ("what did you record in greenhouse for Jane Doe?", IntentName.WHAT_LOGGED, "Jane Doe", None),
+    ("what did you log in Zoho Recruit for Jane Doe", IntentName.WHAT_LOGGED, "Jane Doe", None),
+    ("what did you write to workable for jane", IntentName.WHAT_LOGGED, "jane", None),
     ("show me the log for jane", IntentName.WHAT_LOGGED, "jane", None),
 ])
 def test_meeting_changes(message: str, name: IntentName, query: str, when: str | None) -> None:

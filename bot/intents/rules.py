@@ -166,6 +166,10 @@ _REMINDER = (r"(?:(?:a|the|any|their|his|her)\s+)?(?:day-?of\s+)?(?:reminder|fol
 _WHY_NOT_YOU = r"why\s+(?:didn'?t|did\s+not|haven'?t|have\s+not)\s+(?:you|u|hirebot)\s+"
 _JOBS = r"(?:jobs?|roles?|positions?|openings?|reqs?|requisitions?|vacancies)"
 
+# Every name of an ATS ("greenhouse", "zoho recruit"), longest first, for "what did you log in Workable for X".
+_ATS_NAMES = "|".join(re.escape(word).replace(r"\ ", r"\s+")
+                      for word in sorted(provider_words(), key=len, reverse=True))
+
 RULES: tuple[IntentRule, ...] = (
     IntentRule("help", IntentName.HELP, request_pattern(
         r"help(?:\s+me)?(?:\s+(?:with|on|about)\s+.+)?|i\s+need\s+(?:some\s+)?help"
@@ -220,7 +224,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("what did you log", IntentName.WHAT_LOGGED, request_pattern(
         r"what\s+(?:did|have)\s+(?:you|u)\s+"
         r"(?:log|logged|record|recorded|note|noted|save|saved|write|written|put)"
-        r"(?:\s+(?:in|to|into)\s+(?:the\s+)?(?:ats|greenhouse|lever))?"
+        rf"(?:\s+(?:in|to|into)\s+(?:the\s+)?(?:ats|{_ATS_NAMES}))?"
         rf"\s+(?:for|about|on)\s+{_T}"), _who_is),
     IntentRule("ATS log for", IntentName.WHAT_LOGGED, request_pattern(
         rf"(?:show\s+(?:me\s+)?)?(?:the\s+)?(?:ats\s+)?(?:log|logs|activity|history)\s+(?:for|of|on|about)\s+{_T}"),
