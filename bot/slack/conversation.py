@@ -10,7 +10,6 @@ a thread, or an ephemeral message only the asker sees (bot/slack/delivery.py). T
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +26,7 @@ from bot.frontend.conversation import TurnDesk
 from bot.frontend.privacy import DetailsRule
 from bot.frontend.protocol import DeliveryRefused, Turn
 from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS
+from bot.frontend.recent import RecentKeys
 from bot.frontend.runner import CoreRunner
 from bot.frontend.zones import OrganizerZones
 from bot.intake import IntakeDesk
@@ -44,7 +44,6 @@ from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-SEEN_EVENTS_KEPT = 10_000
 
 
 def slash_command_text(text: str) -> str:
@@ -94,7 +93,7 @@ class SlackConversation:
                               spawn=self.desk.spawn)
         self.scheduling = ScheduleEditor(self.desk, identities, zones or OrganizerZones(directory.sessions, None),
                                          now=now, intakes=intakes)
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._recent = RecentKeys()
 
     @property
     def core(self) -> CoreRunner:
@@ -155,18 +154,13 @@ class SlackConversation:
         await ack()
 
     def _duplicate(self, body: dict[str, Any]) -> bool:
+        """Slack redelivers an event it thinks failed; answer each event id once."""
         # A repeat this process saw is dropped here, before it is queued; one first delivered to another
         # process is caught by the desk's first_receipt (shared through the database).
-        """Slack redelivers an event it thinks failed; answer each event id once."""
         event_id = body.get("event_id")
         if not event_id:
             return False
-        if event_id in self._seen_events:
-            return True
-        self._seen_events[event_id] = None
-        if len(self._seen_events) > SEEN_EVENTS_KEPT:
-            self._seen_events.popitem(last=False)
-        return False
+        return self._recent.repeat(str(event_id))
 
     # ---------------------------------------------------------------- ChatPlatform
 

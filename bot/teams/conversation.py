@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -31,6 +30,7 @@ from bot.frontend.conversation import BUSY_TEXT, TurnDesk
 from bot.frontend.privacy import DetailsRule
 from bot.frontend.protocol import ChatDeliveryError, DeliveryRefused, IdentityError, Turn
 from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS
+from bot.frontend.recent import RECENT_KEPT, RecentKeys
 from bot.frontend.runner import CoreRunner
 from bot.frontend.zones import OrganizerZones
 from bot.intake import IntakeDesk
@@ -59,7 +59,6 @@ from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-SEEN_ACTIVITIES_KEPT = 10_000
 BUSY_NOTE_EVERY_SECONDS = 30.0
 WORKING = "On it\u2026"
 STALE_BUTTON = "That button doesn't do anything any more. Please ask me again."
@@ -130,7 +129,7 @@ class TeamsConversation:
                                               spawn=self.desk.spawn)
         self.scheduling = TeamsScheduleEditor(self.desk, zones or OrganizerZones(directory.sessions, None),
                                               now=now, intakes=intakes)
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._recent = RecentKeys()
         self._told_busy: dict[str, float] = {}  # Teams user id -> when they were last told hirebot is busy
 
     @property
@@ -165,7 +164,7 @@ class TeamsConversation:
         # Once per person a while: a flood of questions must not become a flood of replies.
         now = time.monotonic()
         if now - self._told_busy.get(turn.place.user_id, -BUSY_NOTE_EVERY_SECONDS) >= BUSY_NOTE_EVERY_SECONDS:
-            if len(self._told_busy) > SEEN_ACTIVITIES_KEPT:
+            if len(self._told_busy) > RECENT_KEPT:
                 self._told_busy.clear()
             self._told_busy[turn.place.user_id] = now
             self.desk.spawn(self.say(turn.place, BUSY_TEXT))
@@ -262,19 +261,14 @@ class TeamsConversation:
             log.error("Teams refused the integration directory for %s: %s", place.user_id, exc)
 
     def _duplicate(self, activity: Mapping[str, Any]) -> bool:
+        """Teams redelivers an activity it thinks failed; handle each id once."""
         # A repeat this process saw is dropped here; one first delivered to another process is caught by the
         # desk's first_receipt (shared through the database).
-        """Teams redelivers an activity it thinks failed; handle each id once."""
         activity_id = activity.get("id")
         if not isinstance(activity_id, str) or not activity_id:
             return False
         key = f"{activity.get('type')}:{activity_id}"
-        if key in self._seen:
-            return True
-        self._seen[key] = None
-        if len(self._seen) > SEEN_ACTIVITIES_KEPT:
-            self._seen.popitem(last=False)
-        return False
+        return self._recent.repeat(key)
 
     # ---------------------------------------------------------------- ChatPlatform
 
