@@ -10,13 +10,15 @@ import base64
 import hashlib
 import json
 import os
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import ConfigError
 from store.files import make_private_dir
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 KEY_FILE_NAME = "secret.key"
 
@@ -40,7 +42,7 @@ def load_or_create_key(data_dir: Path, secret_key: str | None) -> bytes:
     if path.exists():
         return _fernet_key(path.read_text())
     make_private_dir(data_dir)
-    key = Fernet.generate_key()
+    key = base64.urlsafe_b64encode(os.urandom(32))  # what Fernet.generate_key() makes, without importing it
     # O_EXCL + 0600: never widen permissions, never overwrite a key another process just wrote.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -55,7 +57,14 @@ class SecretBox:
     """Encrypts and decrypts small JSON secrets (API keys, client secrets, webhook keys)."""
 
     def __init__(self, key: bytes) -> None:
-        self._fernet = Fernet(key)
+        self._key = key
+
+    @cached_property
+    def _fernet(self) -> Fernet:
+        # Imported on first use: commands that never open a secret (`hirebot ask`) skip loading cryptography.
+        from cryptography.fernet import Fernet
+
+        return Fernet(self._key)
 
     def __repr__(self) -> str:
         return "SecretBox(<hidden>)"
@@ -64,6 +73,8 @@ class SecretBox:
         return self._fernet.encrypt(json.dumps(secret, sort_keys=True).encode())
 
     def open(self, token: bytes) -> dict[str, Any]:
+        from cryptography.fernet import InvalidToken
+
         try:
             value = json.loads(self._fernet.decrypt(token))
         except InvalidToken as exc:
