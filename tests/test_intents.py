@@ -634,3 +634,24 @@ def test_schedule_with_a_name_and_an_email_looks_up_the_email_and_keeps_the_name
     assert intent.name is IntentName.SCHEDULE
     assert intent.query is not None and intent.query.lower() == email
     assert intent.entities.get("email") == email and intent.entities.get("name") == name
+
+
+def test_a_rule_gate_never_hides_a_message_its_pattern_matches() -> None:
+    """Gates only save compiling: on every message in this file, each gated rule's pattern matches only where
+    its gate lets the message through."""
+    from bot.intents.normalize import Utterance
+
+    messages = [case[0] for case in PARSE_CASES] + [case[0] for case in SETTINGS_CASES] + HOSTILE
+    gated = [rule for rule in RULES if rule.gate is not None]
+    assert gated, "the settings rows are gated"
+    matched = 0
+    for message in messages:
+        text = teams_text(message) if "<at>" in message else slack_text(message)
+        body = Utterance.from_text(clean_text(text)).body
+        for rule in gated:
+            if rule.pattern.fullmatch(body) is not None:
+                matched += 1
+                assert rule.match(body) is not None, (rule.label, message)
+            elif rule.match(body) is not None:
+                pytest.fail(f"{rule.label}: gated match without a pattern match on {message!r}")
+    assert matched >= len(SETTINGS_CASES)

@@ -264,7 +264,7 @@ def parse(raw: str) -> Intent:
             return Intent(IntentName.HELP, text=text)
         return Intent(IntentName.GREETING if utterance.addressed else IntentName.UNKNOWN, text=text)
     for rule in RULES:
-        match = rule.pattern.fullmatch(utterance.body)
+        match = rule.match(utterance.body)
         if match is None:
             continue
         intent = rule.build(rule.name, match, utterance)

@@ -4,6 +4,7 @@ and the parsers for their values (amounts of time, clock hours, follow-up delays
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -240,7 +241,15 @@ def _followups_off(name: IntentName, match: re.Match[str], utterance: Utterance)
     return _setting(utterance, "followup_delays_days", days="")
 
 
-SETTINGS_RULES: tuple[IntentRule, ...] = (
+# Text that every settings row needs somewhere (its own words: "settings", "zone", "brief", "digest", "cal",
+# "follow", "notice", "in"/"to" of "I'm in X", ...), so a message without any, like "who is Jane Doe",
+# skips the rows without compiling them. Substrings, so "timezone" and "iCal" count; when a row gains a
+# word, add it here (tests/test_intents.py checks the table against the ungated patterns).
+SETTINGS_GATE = re.compile(
+    r"setting|pref|config|zone|tz|hours|default|brief|digest|summary|agenda|overview|feed|ics|cal|follow|work"
+    r"|length|duration|remind|candidates|notice|\b(?:in|to)\b", re.IGNORECASE)
+
+_SETTINGS_ROWS: tuple[IntentRule, ...] = (
     IntentRule("my settings", IntentName.MY_SETTINGS, request_pattern(
         r"(?:(?:show|list|see|view|display|check|open|get|give)\s+(?:me\s+)?|what\s+are\s+|what(?:'s|s|\s+is)\s+"
         r"|how\s+(?:do|can)\s+i\s+(?:change|edit|update|set)\s+|(?:change|edit|update)\s+)?(?:all\s+)?"
@@ -324,3 +333,4 @@ SETTINGS_RULES: tuple[IntentRule, ...] = (
         rf"(?:the\s+|any\s+)?{_FOLLOWUPS}|don'?t\s+follow[\s-]?up(?:\s+with\s+(?:candidates|them))?"
         rf"|{_MY}?{_FOLLOWUPS}\s+off"), _followups_off),
 )
+SETTINGS_RULES: tuple[IntentRule, ...] = tuple(replace(rule, gate=SETTINGS_GATE) for rule in _SETTINGS_ROWS)
