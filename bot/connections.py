@@ -22,10 +22,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.base import AtsAdapter, ConnectionConfig
 from adapters.errors import ConfigError, HirebotError
 from adapters.registry import adapter_for, label_for, spec_for
-from adapters.spec import ProviderSpec, check_alternatives, check_url
 from bot.messages import Person
 from store.crypto import SecretBox
 from store.db import transaction
@@ -33,9 +31,11 @@ from store.leases import release_lease, renew_lease, take_lease
 from store.models import AtsConnection, utcnow
 from store.queries import candidate_count, visible_connections
 
-if TYPE_CHECKING:  # httpx and the sync engine load only when a command talks to an ATS
+if TYPE_CHECKING:  # httpx, the adapter classes and the sync engine load only when a command talks to an ATS
     import httpx
 
+    from adapters.base import AtsAdapter
+    from adapters.spec import ProviderSpec
     from store.sync import SyncProgress, SyncSummary
 
 SYNC_LEASE_SECONDS = 900.0
@@ -62,6 +62,8 @@ class ConnectionInfo:
 
 def _split_values(spec: ProviderSpec, values: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Turn form values into (base_url, sealed credentials, plain settings)."""
+    from adapters.spec import check_alternatives, check_url
+
     clean = {k: v.strip() for k, v in values.items() if v is not None and str(v).strip()}
     missing = [f.label for f in spec.fields if f.required and f.name not in clean]
     if missing:
@@ -107,6 +109,8 @@ class ConnectionService:
             raise ConfigError("Only a workspace admin can connect an ATS for the whole workspace.")
         base_url, credentials, settings = _split_values(spec, values)
         self._refuse_twice(person, spec, base_url, {**credentials, **settings})
+        from adapters.base import ConnectionConfig
+
         config = ConnectionConfig(base_url=base_url, credentials=credentials, settings=settings)
         async with self.client_factory() as client:
             adapter = spec.adapter_class(config, client)
@@ -185,6 +189,8 @@ class ConnectionService:
         return rows
 
     def adapter(self, connection: AtsConnection, client: httpx.AsyncClient) -> AtsAdapter:
+        from adapters.base import ConnectionConfig
+
         config = ConnectionConfig(
             base_url=connection.base_url,
             credentials=self.box.open(connection.credentials),

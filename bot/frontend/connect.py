@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from adapters.errors import HirebotError
-from bot.connections import ConnectionInfo, ConnectionService, ProviderSpec
+from adapters.spec import ProviderSpec
+from bot.connections import ConnectionInfo, ConnectionService
 from bot.messages import Person
 
 log = logging.getLogger(__name__)

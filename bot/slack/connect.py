@@ -14,7 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.errors import HirebotError
-from bot.connections import ConnectionInfo, ConnectionService, ProviderSpec, provider_spec
+from adapters.spec import ProviderSpec
+from bot.connections import ConnectionInfo, ConnectionService, provider_spec
 from bot.frontend.connect import CHECK_FAILED, ConnectFlow
 from bot.frontend.protocol import IdentityError
 from bot.slack.blocks import text_message

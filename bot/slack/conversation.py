@@ -20,7 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.errors import HirebotError
 from adapters.registry import all_specs
-from bot.connections import ConnectionService, ProviderSpec
+from adapters.spec import ProviderSpec
+from bot.connections import ConnectionService
 from bot.directory import Directory
 from bot.frontend.conversation import TurnDesk
 from bot.frontend.privacy import DetailsRule

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import httpx
 from aiohttp import web
 
-from bot.connections import ConnectionService, ProviderSpec
+from adapters.spec import ProviderSpec
+from bot.connections import ConnectionService
 from bot.directory import Directory
 from bot.frontend.notifier import NotifierBridge
 from bot.frontend.questions import QUESTION_BACKLOG, QUESTION_WORKERS

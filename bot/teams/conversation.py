@@ -24,7 +24,8 @@ from typing import Any
 import httpx
 
 from adapters.registry import all_specs
-from bot.connections import ConnectionService, ProviderSpec
+from adapters.spec import ProviderSpec
+from bot.connections import ConnectionService
 from bot.directory import Directory
 from bot.frontend.conversation import BUSY_TEXT, TurnDesk
 from bot.frontend.privacy import DetailsRule

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from adapters.errors import HirebotError
-from bot.connections import ConnectionInfo, ConnectionService, ProviderSpec
+from adapters.spec import ProviderSpec
+from bot.connections import ConnectionInfo, ConnectionService
 from bot.frontend.connect import CHECK_FAILED, ConnectFlow
 from bot.messages import Person
 from bot.teams.cards import (
