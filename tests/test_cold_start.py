@@ -18,9 +18,10 @@ from store.db import alembic_config, head_revision, is_at_head, make_engine, ses
 from tests import factories as f
 from tests.cli_process import ROOT, cli_env
 
-# Loaded only by the commands that use them: meetings and jobs, migrations, Slack and the web server, calendars.
+# Loaded only by the commands that use them: meetings and jobs, migrations, Slack and the web server, calendars,
+# decrypting credentials; and never pydantic (typer 0.29 imported it to coerce every option).
 HEAVY = ("scheduler", "alembic", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.web", "icalendar",
-         "recurring_ical_events")
+         "recurring_ical_events", "cryptography", "pydantic")
 # Loaded only by commands that talk to an ATS: the ATS packages (each spec loads when its ATS is named) and httpx.
 ATS_CODE = ("httpx", "adapters.greenhouse", "adapters.lever", "adapters.http")
 
