@@ -105,6 +105,9 @@ _COMPACT_AFTER = 4096
 _CHUNK_FROM = 2048
 _CHUNK = 512
 
+# A bulk load remembers this many raw spellings' normal forms (common names recur all through a roster).
+_SPELLINGS_KEPT = 1 << 16
+
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
 
 
@@ -160,7 +163,7 @@ class _Vocabulary:
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self._terms: list[str] = []
-        self._refs = array("i")
+        self.refs = array("i")  # per term id: how many fields and field parts hold it
         self._free: list[int] = []
         self._forward: dict[int, _SortedTerms] = {}
         self._reversed: dict[int, _SortedTerms] = {}
@@ -190,24 +193,24 @@ class _Vocabulary:
     def acquire(self, term: str) -> int:
         term_id = self._ids.get(term)
         if term_id is not None:
-            self._refs[term_id] += 1
+            self.refs[term_id] += 1
             return term_id
         if self._free:
             term_id = self._free.pop()
             self._terms[term_id] = term
-            self._refs[term_id] = 1
+            self.refs[term_id] = 1
         else:
             term_id = len(self._terms)
             self._terms.append(term)
-            self._refs.append(1)
+            self.refs.append(1)
         self._ids[term] = term_id
         if self._fuzzy_searchable(term):
             self._bucket_add(term)
         return term_id
 
     def release(self, term_id: int) -> None:
-        self._refs[term_id] -= 1
-        if self._refs[term_id] > 0:
+        self.refs[term_id] -= 1
+        if self.refs[term_id] > 0:
             return
         term = self._terms[term_id]
         del self._ids[term]
@@ -256,8 +259,9 @@ class _Vocabulary:
         if self.loading or size in self._unsorted or size not in self._forward:
             self._loose_forward.setdefault(size, []).append(term)
             self._loose_reversed.setdefault(size, []).append(term[::-1])
-            self._forward.setdefault(size, _SortedTerms())
-            self._reversed.setdefault(size, _SortedTerms())
+            if size not in self._forward:  # not setdefault: that would build an empty list per term
+                self._forward[size] = _SortedTerms()
+                self._reversed[size] = _SortedTerms()
             self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
         else:
             self._forward[size].add(term)  # two short binary searches, never a re-sort
@@ -430,11 +434,12 @@ class NameIndex:
         # Derived from the columns above, built on first use: a process that loaded a snapshot to answer
         # one name question never pays for them (see __getstate__).
         self._slot_of: dict[int, int] | None = {}
-        self._mail_slots: dict[int, int | tuple[int, ...]] | None = {}
+        # Built once after a bulk load (in C, from the column), not address by address during it.
+        self._mail_slots: dict[int, int | tuple[int, ...]] | None = None
         self._vocab.loading = True
-        for record in records:
-            self.add(record)
+        self._load(records)
         self._vocab.loading = False
+        self._mails()
         self._vocab.sort_all()  # pay for ordering the typo lists at build time, not on the first query
 
     def __len__(self) -> int:
@@ -448,22 +453,25 @@ class NameIndex:
 
     def add(self, record: NameRecord) -> None:
         """Insert a record, or replace the one with the same id."""
-        if record.id in self._slots():
+        slot_of = self._slots()
+        if record.id in slot_of:
             self.remove(record.id)  # may compact, which renumbers slots and drops the derived maps
+            slot_of = self._slots()
         given, preferred, family = _record_fields(record)
-        slot = self._new_slot()
-        self._ids[slot] = record.id
-        self._first[slot] = self._attach(self._given, given, slot)
-        self._preferred[slot] = -1 if preferred in ("", given) else self._attach(self._given, preferred, slot)
-        self._last[slot] = self._attach(self._family, family, slot)
-        hashes = tuple(dict.fromkeys(_mail_hash(e) for e in record.emails if normalize_email(e)))
-        self._mail[slot] = hashes[0] if hashes else 0
+        slot = len(self._ids)
+        self._ids.append(record.id)
+        given_id = self._attach(self._given, given, slot)
+        self._first.append(given_id)
+        self._preferred.append(-1 if preferred in ("", given) else self._attach(self._given, preferred, slot))
+        self._last.append(self._attach(self._family, family, slot))
+        hashes = _mail_hashes(record.emails)
+        self._mail.append(hashes[0] if hashes else 0)
         if len(hashes) > 1:
             self._more_mail[slot] = hashes[1:]
         if self._mail_slots is not None:
             for mail in hashes:
                 self._link_mail(self._mail_slots, mail, slot)
-        self._slots()[record.id] = slot
+        slot_of[record.id] = slot
 
     def remove(self, record_id: int) -> None:
         """Forget a record; unknown ids are ignored (a webhook may delete what a sync never saw)."""
@@ -502,12 +510,36 @@ class NameIndex:
 
     # -- storage -------------------------------------------------------------------------------
 
-    def _new_slot(self) -> int:
-        for column in (self._first, self._preferred, self._last):
-            column.append(-1)
-        self._ids.append(0)
-        self._mail.append(0)
-        return len(self._ids) - 1
+    def _load(self, records: Iterable[NameRecord]) -> None:
+        """add() for every record of a build, its lookups hoisted out of a loop that may run a million
+        times, each common name normalized once, and the email map left to be built once at the end."""
+        spellings: dict[str, str] = {}
+        attach, given_role, family_role = self._attach, self._given, self._family
+        slot_of, ids, first, alias, last, mail = self._columns()
+        for record in records:
+            if record.id in slot_of:
+                self.add(record)  # a repeated id replaces the first; removal may compact, renumbering
+                slot_of, ids, first, alias, last, mail = self._columns()
+                continue
+            if len(spellings) > _SPELLINGS_KEPT:
+                spellings.clear()
+            given, preferred, family = _record_fields(record, spellings)
+            slot = len(ids)
+            ids.append(record.id)
+            first.append(attach(given_role, given, slot))
+            alias.append(-1 if preferred in ("", given) else attach(given_role, preferred, slot))
+            last.append(attach(family_role, family, slot))
+            hashes = _mail_hashes(record.emails)
+            mail.append(hashes[0] if hashes else 0)
+            if len(hashes) > 1:
+                self._more_mail[slot] = hashes[1:]
+            slot_of[record.id] = slot
+        for role in (given_role, family_role):
+            role.slots.update([(field, _Chunked(slots)) for field, slots in role.slots.items()
+                               if type(slots) is array and len(slots) >= _CHUNK_FROM])
+
+    def _columns(self) -> tuple[dict[int, int], array, array, array, array, array]:
+        return self._slots(), self._ids, self._first, self._preferred, self._last, self._mail
 
     def _slots(self) -> dict[int, int]:
         """Record id -> slot. Built in C from the id column: an id's newest slot is its live one."""
@@ -522,10 +554,18 @@ class NameIndex:
     def _mails(self) -> dict[int, int | tuple[int, ...]]:
         """Email hash -> slot(s), built from the email columns the first time an address is looked up."""
         if self._mail_slots is None:
-            found: dict[int, int | tuple[int, ...]] = {}
-            for slot, mail in enumerate(self._mail):
-                if mail:
-                    self._link_mail(found, mail, slot)
+            mails = self._mail
+            # In C: each address -> its last slot. Only addresses several records share need a second pass.
+            last: dict[int, int] = dict(zip(mails, range(len(mails)), strict=True))
+            last.pop(0, None)
+            found = cast(dict[int, int | tuple[int, ...]], last)
+            if len(last) < len(mails) - mails.count(0):
+                earlier: dict[int, list[int]] = {}
+                for slot, mail in enumerate(mails):
+                    if mail and last[mail] != slot:
+                        earlier.setdefault(mail, []).append(slot)
+                for mail, slots in earlier.items():
+                    found[mail] = (*slots, cast(int, found[mail]))
             for slot, more in self._more_mail.items():
                 for mail in more:
                     self._link_mail(found, mail, slot)
@@ -562,16 +602,28 @@ class NameIndex:
     def _attach(self, role: _Role, field: str, slot: int) -> int:
         if not field:
             return -1
-        field_id = self._vocab.acquire(field)
+        vocab = self._vocab
+        field_id = vocab.id_of(field)
+        if field_id is None:
+            field_id = vocab.acquire(field)
+        else:
+            vocab.refs[field_id] += 1  # acquire() without the call: most fields are already known
         slots = role.slots.get(field_id)
-        if slots is not None:
-            if len(slots) >= _CHUNK_FROM and isinstance(slots, array):
-                slots = role.slots[field_id] = _Chunked(slots)
-            slots.append(slot)  # the newest slot: the posting stays sorted
+        if slots is None:
+            role.slots[field_id] = array("i", (slot,))
+            for part in _field_parts(field):
+                part_id = self._vocab.acquire(part)
+                fields = role.fields_with.get(part_id)
+                if fields is None:
+                    role.fields_with[part_id] = array("i", (field_id,))
+                else:
+                    fields.append(field_id)
             return field_id
-        role.slots[field_id] = array("i", (slot,))
-        for part in _field_parts(field):
-            role.fields_with.setdefault(self._vocab.acquire(part), array("i")).append(field_id)
+        # A bulk load appends to plain arrays (in C) and chunks the long ones once at the end; type()
+        # first, as len() of a _Chunked is a Python call.
+        if not vocab.loading and type(slots) is array and len(slots) >= _CHUNK_FROM:
+            slots = role.slots[field_id] = _Chunked(slots)
+        slots.append(slot)  # the newest slot: the posting stays sorted
         return field_id
 
     def _detach(self, role: _Role, field_id: int, slot: int) -> None:
@@ -1051,14 +1103,26 @@ def _drop(postings: dict, key: object, value: int) -> None:
         del postings[key]
 
 
-def _record_fields(record: NameRecord) -> tuple[str, str, str]:
-    given = normalize_name(record.first_name or "")
-    preferred = normalize_name(record.preferred_name or "")
-    family = normalize_name(record.last_name or "")
+def _record_fields(record: NameRecord, spellings: dict[str, str] | None = None) -> tuple[str, str, str]:
+    first, alias, last = record.first_name or "", record.preferred_name or "", record.last_name or ""
+    if spellings is None:
+        given, preferred, family = normalize_name(first), normalize_name(alias), normalize_name(last)
+    else:
+        known = spellings.get
+        given = known(first) or _spelling(first, spellings)
+        preferred = known(alias) or _spelling(alias, spellings)
+        family = known(last) or _spelling(last, spellings)
     if not family and " " in given:
         # Some ATSs put the whole name in first_name; its last word is the family name.
         given, family = given.rsplit(" ", 1)
     return given, preferred, family
+
+
+def _spelling(raw: str, spellings: dict[str, str]) -> str:
+    normal = spellings.get(raw)
+    if normal is None:
+        normal = spellings[raw] = normalize_name(raw)
+    return normal
 
 
 def _field_parts(field: str) -> tuple[str, ...]:
@@ -1070,11 +1134,23 @@ def _field_parts(field: str) -> tuple[str, ...]:
 
 
 def _mail_hash(email: str) -> int:
+    return _normalized_mail_hash(normalize_email(email))
+
+
+def _normalized_mail_hash(email: str) -> int:
     # 64-bit hashes instead of strings: a collision needs ~4 billion addresses, and it saves the
     # ~80 bytes a million stored address strings would each cost. Zero marks "no address". Not the
     # built-in hash(): that changes from process to process, and a snapshot outlives its process.
-    digest = blake2b(normalize_email(email).encode(), digest_size=8).digest()
+    digest = blake2b(email.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True) or 1
+
+
+def _mail_hashes(emails: tuple[str, ...]) -> tuple[int, ...]:
+    """A record's distinct address hashes, in its order (most records have one address)."""
+    if len(emails) == 1:
+        email = normalize_email(emails[0])
+        return (_normalized_mail_hash(email),) if email else ()
+    return tuple(dict.fromkeys(_normalized_mail_hash(e) for e in map(normalize_email, emails) if e))
 
 
 def _as_tuple(value: int | tuple[int, ...]) -> tuple[int, ...]:
