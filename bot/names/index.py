@@ -101,6 +101,8 @@ _WIDE_TWO_EDITS_FROM = 6
 _SURE_TYPO_LEN = 5
 # Removed slots are dropped once they outnumber the records (and this many), so compaction is amortized O(1).
 _COMPACT_AFTER = 4096
+# Released typo-list terms are marked, and the lists pruned once more than this (and a quarter) are.
+_PRUNE_AFTER = 4096
 # Postings this long are kept in chunks of this size (see _Chunked).
 _CHUNK_FROM = 2048
 _CHUNK = 512
@@ -171,6 +173,12 @@ class _Vocabulary:
         self._loose_forward: dict[int, list[str]] = {}
         self._loose_reversed: dict[int, list[str]] = {}
         self._unsorted: set[int] = set()
+        # Released terms still in the typo lists: taking a word out of a list of a hundred thousand costs
+        # a dozen string comparisons scattered over memory, so it is only marked (and skipped by `near`);
+        # the lists are pruned once the marked make up a quarter of them, which keeps removal O(1) amortized.
+        self._dropped: set[str] = set()
+        self._dropped_reversed: set[str] = set()
+        self._listed = 0  # terms in the typo lists, marked ones included
         # True while a bulk load appends terms unsorted (each bucket is then sorted once); otherwise a new
         # term is inserted in place, so a search between two additions never re-sorts a whole bucket.
         self.loading = False
@@ -205,7 +213,11 @@ class _Vocabulary:
             self.refs.append(1)
         self._ids[term] = term_id
         if self._fuzzy_searchable(term):
-            self._bucket_add(term)
+            if term in self._dropped:  # back before its list was pruned: it is still listed
+                self._dropped.discard(term)
+                self._dropped_reversed.discard(term[::-1])
+            else:
+                self._bucket_add(term)
         return term_id
 
     def release(self, term_id: int) -> None:
@@ -217,7 +229,10 @@ class _Vocabulary:
         self._terms[term_id] = ""
         self._free.append(term_id)
         if self._fuzzy_searchable(term):
-            self._bucket_remove(term)
+            self._dropped.add(term)
+            self._dropped_reversed.add(term[::-1])
+            if len(self._dropped) > max(_PRUNE_AFTER, self._listed // 4):
+                self._prune()
 
     def near(self, token: str, *, wide: bool = False) -> Iterator[tuple[str, int]]:
         """Terms within the tolerated number of edits of `token` (not `token` itself), with the distance."""
@@ -235,12 +250,16 @@ class _Vocabulary:
                 # first letter and the last two (a 1-letter prefix costs too much on longer words).
                 head, tail = (1 if max(length, size) < _TWO_EDITS_FROM else 2), 2
             prefix, suffix = token[:head], token[::-1][:tail]
-            yield from self._scan(token, prefix, self._sorted(self._forward, size), allowed, False)
-            yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
+            forward, backward = self._sorted(self._forward, size), self._sorted(self._reversed, size)
+            yield from self._scan(token, prefix, forward, self._dropped, allowed, False)
+            yield from self._scan(token[::-1], suffix, backward, self._dropped_reversed, allowed, True)
 
     @staticmethod
-    def _scan(token: str, prefix: str, terms: _SortedTerms, allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
+    def _scan(token: str, prefix: str, terms: _SortedTerms, dropped: set[str], allowed: int,
+              backwards: bool) -> Iterator[tuple[str, int]]:
         found = terms.starting_with(prefix)
+        if dropped:
+            found = [term for term in found if term not in dropped]
         if not found:
             return
         # OSA distance is the same read backwards, so reversed terms are compared to the reversed token.
@@ -256,6 +275,7 @@ class _Vocabulary:
 
     def _bucket_add(self, term: str) -> None:
         size = len(term)
+        self._listed += 1
         if self.loading or size in self._unsorted or size not in self._forward:
             self._loose_forward.setdefault(size, []).append(term)
             self._loose_reversed.setdefault(size, []).append(term[::-1])
@@ -267,10 +287,14 @@ class _Vocabulary:
             self._forward[size].add(term)  # two short binary searches, never a re-sort
             self._reversed[size].add(term[::-1])
 
-    def _bucket_remove(self, term: str) -> None:
-        size = len(term)
-        self._sorted(self._forward, size).discard(term)
-        self._sorted(self._reversed, size).discard(term[::-1])
+    def _prune(self) -> None:
+        """Take the released terms out of the typo lists: one pass over them, no sorting."""
+        for size in list(self._forward):
+            for lists, dropped in ((self._forward, self._dropped), (self._reversed, self._dropped_reversed)):
+                lists[size] = _SortedTerms([term for term in self._sorted(lists, size) if term not in dropped])
+        self._listed -= len(self._dropped)
+        self._dropped.clear()
+        self._dropped_reversed.clear()
 
     def sort_all(self) -> None:
         for size in list(self._unsorted):
@@ -311,19 +335,6 @@ class _SortedTerms:
             self._chunks[where : where + 1] = [chunk[:_CHUNK], chunk[_CHUNK:]]
             self._lasts[where : where + 1] = [chunk[_CHUNK - 1], chunk[-1]]
 
-    def discard(self, term: str) -> None:
-        where = bisect_left(self._lasts, term)
-        if where == len(self._chunks):
-            return
-        chunk = self._chunks[where]
-        found = bisect_left(chunk, term)
-        if found < len(chunk) and chunk[found] == term:
-            del chunk[found]
-            if chunk:
-                self._lasts[where] = chunk[-1]
-            else:
-                del self._chunks[where], self._lasts[where]
-
     def starting_with(self, prefix: str) -> list[str]:
         """The terms that start with `prefix`, in order."""
         found: list[str] = []
@@ -348,7 +359,8 @@ class _Chunked:
     def __init__(self, slots: Iterable[int]) -> None:
         flat = array("i", slots)
         self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
-        self._lasts = [chunk[-1] for chunk in self._chunks]  # each chunk's largest slot, for bisection
+        # Each chunk's largest slot, for bisection; an array, so the bisection reads one run of memory.
+        self._lasts = array("i", (chunk[-1] for chunk in self._chunks))
         self._size = len(flat)
 
     def __len__(self) -> int:
@@ -470,7 +482,7 @@ class NameIndex:
             self._more_mail[slot] = hashes[1:]
         if self._mail_slots is not None:
             for mail in hashes:
-                self._link_mail(self._mail_slots, mail, slot)
+                self._link_mail(mail, slot, self._mail_slots)
         slot_of[record.id] = slot
 
     def remove(self, record_id: int) -> None:
@@ -481,9 +493,10 @@ class NameIndex:
         self._detach(self._given, self._first[slot], slot)
         self._detach(self._given, self._preferred[slot], slot)
         self._detach(self._family, self._last[slot], slot)
-        for mail in (self._mail[slot], *self._more_mail.pop(slot, ())):
-            if mail and self._mail_slots is not None:
-                self._unlink_mail(self._mail_slots, mail, slot)
+        # The email map is left alone: a slot it still names no longer holds the address (the column is
+        # zeroed), and lookups check that. Unlinking would cost a miss in a million-entry dict per removal;
+        # the stale entries are at most the holes, and compaction rebuilds the map without them.
+        self._more_mail.pop(slot, None)
         self._first[slot] = self._preferred[slot] = self._last[slot] = -1
         self._mail[slot] = 0
         self._holes.add(slot)
@@ -568,7 +581,7 @@ class NameIndex:
                     found[mail] = (*slots, cast(int, found[mail]))
             for slot, more in self._more_mail.items():
                 for mail in more:
-                    self._link_mail(found, mail, slot)
+                    self._link_mail(mail, slot, found)
             self._mail_slots = found
         return self._mail_slots
 
@@ -645,24 +658,21 @@ class NameIndex:
                 self._vocab.release(part_id)
         self._vocab.release(field_id)
 
-    @staticmethod
-    def _link_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
+    def _link_mail(self, mail: int, slot: int, mail_slots: dict[int, int | tuple[int, ...]]) -> None:
+        """Map an address to one more slot, dropping the slots that no longer hold it."""
         known = mail_slots.get(mail)
         if known is None:
             mail_slots[mail] = slot
-        else:
-            mail_slots[mail] = (*_as_tuple(known), slot)
+            return
+        kept = tuple(other for other in _as_tuple(known) if self._holds(other, mail))
+        mail_slots[mail] = (*kept, slot) if kept else slot
 
-    @staticmethod
-    def _unlink_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
-        left = tuple(s for s in _as_tuple(mail_slots.get(mail, ())) if s != slot)
-        if not left:
-            mail_slots.pop(mail, None)
-        else:
-            mail_slots[mail] = left[0] if len(left) == 1 else left
+    def _holds(self, slot: int, mail: int) -> bool:
+        return self._mail[slot] == mail or mail in self._more_mail.get(slot, ())
 
     def _search_email(self, email: str, limit: int) -> list[Hit]:
-        slots = _as_tuple(self._mails().get(_mail_hash(email), ()))
+        mail = _mail_hash(email)
+        slots = [slot for slot in _as_tuple(self._mails().get(mail, ())) if self._holds(slot, mail)]
         return sorted((Hit(self._ids[slot], PERFECT, "email") for slot in slots), key=lambda hit: hit.id)[:limit]
 
 
