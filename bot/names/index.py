@@ -50,7 +50,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from hashlib import blake2b
 from itertools import accumulate, chain
 from typing import Final, cast
@@ -96,6 +96,7 @@ _FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la 
 _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
 _MIN_FUZZY_LEN = 4
 _TWO_EDITS_FROM = 8
+_MOST_EDITS = 2  # the most max_edits() ever allows
 _WIDE_TWO_EDITS_FROM = 6
 # A typo in a word shorter than this may well be another name (mark/mary): see "short_typo" above.
 _SURE_TYPO_LEN = 5
@@ -823,7 +824,7 @@ class _QueryPlan:
                 reached_by[field] = reached_by.get(field, 0) + weight
         scored = {}
         terms, given, joined = self._vocab.terms, role.given, "".join(tokens)
-        match_token = partial(self._token, given=given)
+        match_token = self._matcher(given)
         for field, count in reached_by.items():
             if EXTRA_TOKEN * max(0, len(needed) - count) > most:
                 continue
@@ -903,7 +904,8 @@ class _QueryPlan:
         if joined == field_joined:
             return 0.0, _EXACT
         best = _align(tokens, words, match_token)
-        if len(tokens) > 1 or len(words) > 1:
+        # Two edits at most: a joined form whose length is further off cannot match (nor need a cache entry).
+        if (len(tokens) > 1 or len(words) > 1) and abs(len(joined) - len(field_joined)) <= _MOST_EDITS:
             # Typos across a word boundary, or a name typed as one word ("vandenburg") or split apart;
             # words run together *and* misspelt are two slips, so the spacing costs too.
             whole = self._token(joined, field_joined, False)
@@ -912,6 +914,17 @@ class _QueryPlan:
                 if best is None or penalty < best[0]:
                     best = penalty, frozenset({whole[1]})
         return best
+
+    def _matcher(self, given: bool) -> Callable[[str, str], tuple[float, str] | None]:
+        """`_token` for one role, as a closure over its cache: alignment calls it for every word pair of
+        hundreds of fields a question."""
+        cache, token = self._token_match, self._token
+
+        def match(query: str, term: str) -> tuple[float, str] | None:
+            known = cache.get((query, term, given), _UNKNOWN)
+            return token(query, term, given) if known is _UNKNOWN else known
+
+        return match
 
     def _token(self, query: str, term: str, given: bool) -> tuple[float, str] | None:
         key = (query, term, given)
@@ -1067,9 +1080,11 @@ def _align(
             matched += 1
     if not matched:
         return None
-    if any(not u and w not in NOISE_TOKENS for u, w in zip(used, words, strict=True)):
-        penalty += PARTIAL_FIELD
-        tags.add("partial")
+    for taken, word in zip(used, words, strict=True):
+        if not taken and word not in NOISE_TOKENS:
+            penalty += PARTIAL_FIELD
+            tags.add("partial")
+            break
     return penalty, frozenset(tags)
 
 
