@@ -164,7 +164,7 @@ class _Vocabulary:
     """Interned normalized strings with reference counts, plus the sorted lists typo lookups bisect."""
 
     def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
+        self.ids: dict[str, int] = {}  # term -> id
         self._terms: list[str] = []
         self.refs = array("i")  # per term id: how many fields and field parts hold it
         self._free: list[int] = []
@@ -185,11 +185,11 @@ class _Vocabulary:
         self.loading = False
 
     def id_of(self, term: str) -> int | None:
-        return self._ids.get(term)
+        return self.ids.get(term)
 
     def require(self, term: str) -> int:
         """The id of a term known to be held (a field's parts live as long as the field)."""
-        return self._ids[term]
+        return self.ids[term]
 
     def term(self, term_id: int) -> str:
         return self._terms[term_id]
@@ -200,7 +200,7 @@ class _Vocabulary:
         return self._terms
 
     def acquire(self, term: str) -> int:
-        term_id = self._ids.get(term)
+        term_id = self.ids.get(term)
         if term_id is not None:
             self.refs[term_id] += 1
             return term_id
@@ -212,7 +212,7 @@ class _Vocabulary:
             term_id = len(self._terms)
             self._terms.append(term)
             self.refs.append(1)
-        self._ids[term] = term_id
+        self.ids[term] = term_id
         if self._fuzzy_searchable(term):
             if term in self._dropped:  # back before its list was pruned: it is still listed
                 self._dropped.discard(term)
@@ -226,7 +226,7 @@ class _Vocabulary:
         if self.refs[term_id] > 0:
             return
         term = self._terms[term_id]
-        del self._ids[term]
+        del self.ids[term]
         self._terms[term_id] = ""
         self._free.append(term_id)
         if self._fuzzy_searchable(term):
@@ -351,17 +351,15 @@ class _SortedTerms:
 
 
 class _Chunked:
-    """A long posting (thousands of "Smith"s) as a run of sorted chunks: taking one slot out moves the
-    rest of one chunk, not of the whole posting, so removal stays as cheap at a million records as at
-    ten thousand. It is read like an array: len() and iteration (in C, chunk after chunk)."""
+    """A long posting (thousands of "Smith"s) as a run of sorted chunks: appending never copies more
+    than one chunk, where one long array copies itself whenever it outgrows its buffer. It is read like
+    an array: len() and iteration (in C, chunk after chunk)."""
 
-    __slots__ = ("_chunks", "_lasts", "_size")
+    __slots__ = ("_chunks", "_size")
 
     def __init__(self, slots: Iterable[int]) -> None:
         flat = array("i", slots)
         self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
-        # Each chunk's largest slot, for bisection; an array, so the bisection reads one run of memory.
-        self._lasts = array("i", (chunk[-1] for chunk in self._chunks))
         self._size = len(flat)
 
     def __len__(self) -> int:
@@ -374,22 +372,9 @@ class _Chunked:
         """Add a slot larger than every other (new slots always are)."""
         if self._chunks and len(self._chunks[-1]) < _CHUNK:
             self._chunks[-1].append(slot)
-            self._lasts[-1] = slot
         else:
             self._chunks.append(array("i", (slot,)))
-            self._lasts.append(slot)
         self._size += 1
-
-    def discard(self, slot: int) -> None:
-        where = bisect_left(self._lasts, slot)
-        chunk = self._chunks[where]
-        del chunk[bisect_left(chunk, slot)]
-        self._size -= 1
-        if chunk:
-            self._lasts[where] = chunk[-1]
-        else:
-            del self._chunks[where], self._lasts[where]
-
 
 _Posting = array | _Chunked
 
@@ -397,22 +382,33 @@ _Posting = array | _Chunked
 class _Role:
     """Postings of one role a name plays: given names (first and preferred) or family names.
 
-    A posting is read only by len() and iteration: an `array` of slots, or a `_Chunked` once long."""
+    A posting is read only by iteration: an `array` of slots, or a `_Chunked` once long. Postings only
+    grow: a removed record's slot stays in them as a hole (its name columns are -1, so no layout scores
+    it) until `NameIndex._compact`, and `live` counts each posting's other slots. Taking a slot out of a
+    posting would cost a dict lookup and a binary search over memory no other removal touched, which on
+    a big roster is most of what a removal costs."""
 
-    __slots__ = ("fields_with", "given", "slots")
+    __slots__ = ("fields_with", "given", "live", "slots")
 
     def __init__(self, given: bool) -> None:
         self.given = given
-        self.slots: dict[int, _Posting] = {}  # field term -> record slots, ascending
+        self.slots: dict[int, _Posting] = {}  # field term -> record slots, ascending (holes included)
+        self.live = array("i")  # field term -> how many live slots its posting holds
         self.fields_with: dict[int, array] = {}  # token or joined-form term -> multi-word field terms
+
+    def cover(self, field_id: int) -> None:
+        """Make room in `live` for a field id (zeros, grown geometrically)."""
+        live = self.live
+        if field_id >= len(live):
+            live.extend(bytes(max(field_id + 1 - len(live), len(live) // 2)))
 
     # Saved as three flat arrays per mapping: unpickling hundreds of thousands of small arrays one by
     # one is most of what loading a snapshot of a big roster would cost; slicing them back is cheaper.
-    def __getstate__(self) -> tuple[bool, tuple[array, array, array], tuple[array, array, array]]:
-        return self.given, _packed(self.slots), _packed(self.fields_with)
+    def __getstate__(self) -> tuple[bool, array, tuple[array, array, array], tuple[array, array, array]]:
+        return self.given, self.live, _packed(self.slots), _packed(self.fields_with)
 
-    def __setstate__(self, state: tuple[bool, tuple[array, array, array], tuple[array, array, array]]) -> None:
-        self.given, slots, fields_with = state
+    def __setstate__(self, state: tuple[bool, array, tuple[array, array, array], tuple[array, array, array]]) -> None:
+        self.given, self.live, slots, fields_with = state
         self.slots, self.fields_with = cast(dict[int, _Posting], _unpacked(slots)), _unpacked(fields_with)
 
 
@@ -441,8 +437,8 @@ class NameIndex:
         self._mail = array("q")
         self._more_mail: dict[int, tuple[int, ...]] = {}
         # Slots are never reused: a new record (or a new version of one) takes a slot after every other,
-        # so each posting stays sorted by slot just by appending, and leaves by bisection. Removed slots
-        # are holes until there are more holes than records, then `_compact` renumbers in order.
+        # so each posting stays sorted by slot just by appending. Removed slots are holes, in the columns
+        # and in the postings, until there are more holes than records; then `_compact` renumbers in order.
         self._holes: set[int] = set()
         # Derived from the columns above, built on first use: a process that loaded a snapshot to answer
         # one name question never pays for them (see __getstate__).
@@ -491,9 +487,9 @@ class NameIndex:
         slot = self._slots().pop(record_id, None)
         if slot is None:
             return
-        self._detach(self._given, self._first[slot], slot)
-        self._detach(self._given, self._preferred[slot], slot)
-        self._detach(self._family, self._last[slot], slot)
+        self._detach(self._given, self._first[slot])
+        self._detach(self._given, self._preferred[slot])
+        self._detach(self._family, self._last[slot])
         # The email map is left alone: a slot it still names no longer holds the address (the column is
         # zeroed), and lookups check that. Unlinking would cost a miss in a million-entry dict per removal;
         # the stale entries are at most the holes, and compaction rebuilds the map without them.
@@ -527,7 +523,7 @@ class NameIndex:
     def _load(self, records: Iterable[NameRecord]) -> None:
         """add() for every record of a build, its lookups hoisted out of a loop that may run a million
         times, each common name normalized once, and the email map left to be built once at the end."""
-        spellings: dict[str, str] = {}
+        spellings = _Spellings()
         attach, given_role, family_role = self._attach, self._given, self._family
         slot_of, ids, first, alias, last, mail = self._columns()
         for record in records:
@@ -570,7 +566,11 @@ class NameIndex:
         if self._mail_slots is None:
             mails = self._mail
             # In C: each address -> its last slot. Only addresses several records share need a second pass.
-            last: dict[int, int] = dict(zip(mails, range(len(mails)), strict=True))
+            # Without holes the id map holds every slot in order: its int objects are shared, not made
+            # again (a million of them is 32 MB).
+            slot_of = self._slot_of
+            order = slot_of.values() if slot_of is not None and len(slot_of) == len(mails) else range(len(mails))
+            last: dict[int, int] = dict(zip(mails, order, strict=True))
             last.pop(0, None)
             found = cast(dict[int, int | tuple[int, ...]], last)
             if len(last) < len(mails) - mails.count(0):
@@ -598,7 +598,7 @@ class NameIndex:
             setattr(self, name, array(column.typecode, map(column.__getitem__, keep)))
         for role in (self._given, self._family):
             for field, slots in role.slots.items():
-                role.slots[field] = array("i", map(renumber.__getitem__, slots))
+                role.slots[field] = array("i", [new for new in map(renumber.__getitem__, slots) if new >= 0])
         self._more_mail = {renumber[slot]: more for slot, more in self._more_mail.items()}
         holes.clear()
         self._slot_of = self._mail_slots = None
@@ -617,11 +617,14 @@ class NameIndex:
         if not field:
             return -1
         vocab = self._vocab
-        field_id = vocab.id_of(field)
+        field_id = vocab.ids.get(field)
         if field_id is None:
             field_id = vocab.acquire(field)
         else:
             vocab.refs[field_id] += 1  # acquire() without the call: most fields are already known
+        if field_id >= len(role.live):
+            role.cover(field_id)
+        role.live[field_id] += 1
         slots = role.slots.get(field_id)
         if slots is None:
             role.slots[field_id] = array("i", (slot,))
@@ -640,19 +643,13 @@ class NameIndex:
         slots.append(slot)  # the newest slot: the posting stays sorted
         return field_id
 
-    def _detach(self, role: _Role, field_id: int, slot: int) -> None:
+    def _detach(self, role: _Role, field_id: int) -> None:
+        """A slot holding this field was removed: it stays in the posting as a hole (see _Role)."""
         if field_id < 0:
             return
-        slots = role.slots[field_id]
-        if isinstance(slots, _Chunked):
-            slots.discard(slot)
-        elif len(slots) >= _CHUNK_FROM:
-            slots = role.slots[field_id] = _Chunked(slots)
-            slots.discard(slot)
-        else:
-            del slots[bisect_left(slots, slot)]  # postings are sorted by slot: a binary search, a short memmove
-        if not slots:
-            del role.slots[field_id]
+        role.live[field_id] -= 1
+        if not role.live[field_id]:
+            del role.slots[field_id]  # nobody left: the field, and the terms it alone held, go now
             for part in _field_parts(self._vocab.term(field_id)):
                 part_id = self._vocab.require(part)
                 _drop(role.fields_with, part_id, field_id)
@@ -734,7 +731,7 @@ class _QueryPlan:
             if self._count_at_least(ceiling) >= limit:
                 return
             postings = [role.slots[field] for field in levels[penalty]]
-            if not self._spend(sum(map(len, postings))):
+            if not self._spend(sum(map(role.live.__getitem__, levels[penalty]))):
                 return
             if scorer.score(chain.from_iterable(postings), ceiling, limit):
                 return
@@ -744,9 +741,12 @@ class _QueryPlan:
 
     def _common_slots(self, given: dict[int, _Match], family: dict[int, _Match]) -> set[int]:
         """Slots in both sides' postings; the sets do the work in C, so only real pairs are scored."""
-        given_postings = [self._index._given.slots[field] for field in given]
-        family_postings = [self._index._family.slots[field] for field in family]
-        given_size, family_size = sum(map(len, given_postings)), sum(map(len, family_postings))
+        index = self._index
+        given_postings = [index._given.slots[field] for field in given]
+        family_postings = [index._family.slots[field] for field in family]
+        # Live slots only: holes cost the sets a little, but never the budget (answers do not depend on them).
+        given_size = sum(map(index._given.live.__getitem__, given))
+        family_size = sum(map(index._family.live.__getitem__, family))
         if not self._spend(given_size + family_size):
             return set()
         small, large = (
@@ -759,12 +759,14 @@ class _QueryPlan:
         fields = self._lookup(part, role, self._most - SINGLE_FIELD)
         if not isinstance(fields, dict):
             return
-        best, taken, floor = self._best, 0, None
+        best, taken, floor, holes = self._best, 0, None, self._index._holes
         for field, (penalty, tags) in sorted(fields.items(), key=_by_penalty):
             score = PERFECT - SINGLE_FIELD - penalty
             if floor is not None and score < floor:
                 return
             for slot in role.slots[field]:
+                if slot in holes:
+                    continue
                 known = best.get(slot)
                 if known is None or known[0] < score:
                     best[slot] = (score, tags | {tag})
@@ -1128,26 +1130,24 @@ def _drop(postings: dict, key: object, value: int) -> None:
         del postings[key]
 
 
-def _record_fields(record: NameRecord, spellings: dict[str, str] | None = None) -> tuple[str, str, str]:
+def _record_fields(record: NameRecord, spellings: _Spellings | None = None) -> tuple[str, str, str]:
     first, alias, last = record.first_name or "", record.preferred_name or "", record.last_name or ""
     if spellings is None:
         given, preferred, family = normalize_name(first), normalize_name(alias), normalize_name(last)
     else:
-        known = spellings.get
-        given = known(first) or _spelling(first, spellings)
-        preferred = known(alias) or _spelling(alias, spellings)
-        family = known(last) or _spelling(last, spellings)
+        given, preferred, family = spellings[first], spellings[alias], spellings[last]
     if not family and " " in given:
         # Some ATSs put the whole name in first_name; its last word is the family name.
         given, family = given.rsplit(" ", 1)
     return given, preferred, family
 
 
-def _spelling(raw: str, spellings: dict[str, str]) -> str:
-    normal = spellings.get(raw)
-    if normal is None:
-        normal = spellings[raw] = normalize_name(raw)
-    return normal
+class _Spellings(dict[str, str]):
+    """Raw name -> normalize_name(raw), computed on first use: a bulk load meets the same names again and again."""
+
+    def __missing__(self, raw: str) -> str:
+        normal = self[raw] = normalize_name(raw)
+        return normal
 
 
 def _field_parts(field: str) -> tuple[str, ...]:
