@@ -166,7 +166,7 @@ class _Vocabulary:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}  # term -> id
         self._terms: list[str] = []
-        self.refs = array("i")  # per term id: how many fields and field parts hold it
+        self.refs = array("i")  # per term id: how many postings and multi-word fields (as a part) hold it
         self._free: list[int] = []
         self._forward: dict[int, _SortedTerms] = {}
         self._reversed: dict[int, _SortedTerms] = {}
@@ -618,15 +618,13 @@ class NameIndex:
             return -1
         vocab = self._vocab
         field_id = vocab.ids.get(field)
-        if field_id is None:
+        slots = None if field_id is None else role.slots.get(field_id)
+        if field_id is None or slots is None:
+            # A posting holds its field's term (records count in `live`), so adding or removing one more
+            # holder of a known name touches neither the vocabulary nor its reference counts.
             field_id = vocab.acquire(field)
-        else:
-            vocab.refs[field_id] += 1  # acquire() without the call: most fields are already known
-        if field_id >= len(role.live):
             role.cover(field_id)
-        role.live[field_id] += 1
-        slots = role.slots.get(field_id)
-        if slots is None:
+            role.live[field_id] = 1
             role.slots[field_id] = array("i", (slot,))
             for part in _field_parts(field):
                 part_id = self._vocab.acquire(part)
@@ -641,6 +639,7 @@ class NameIndex:
         if not vocab.loading and type(slots) is array and len(slots) >= _CHUNK_FROM:
             slots = role.slots[field_id] = _Chunked(slots)
         slots.append(slot)  # the newest slot: the posting stays sorted
+        role.live[field_id] += 1
         return field_id
 
     def _detach(self, role: _Role, field_id: int) -> None:
@@ -654,7 +653,7 @@ class NameIndex:
                 part_id = self._vocab.require(part)
                 _drop(role.fields_with, part_id, field_id)
                 self._vocab.release(part_id)
-        self._vocab.release(field_id)
+            self._vocab.release(field_id)
 
     def _link_mail(self, mail: int, slot: int, mail_slots: dict[int, int | tuple[int, ...]]) -> None:
         """Map an address to one more slot, dropping the slots that no longer hold it."""
@@ -924,7 +923,11 @@ class _QueryPlan:
 
         def match(query: str, term: str) -> tuple[float, str] | None:
             known = cache.get((query, term, given), _UNKNOWN)
-            return token(query, term, given) if known is _UNKNOWN else known
+            if known is not _UNKNOWN:
+                return known
+            if abs(len(query) - len(term)) > _MOST_EDITS and not (given and term in related_given_names(query)):
+                return None  # too far apart for a typo, and no nickname: what _token_match would say
+            return token(query, term, given)
 
         return match
 
