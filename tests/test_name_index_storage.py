@@ -93,3 +93,57 @@ def test_a_loaded_index_builds_its_id_and_email_maps_on_first_use() -> None:
     index.remove(4)
     assert 4 not in loaded and len(loaded) == len(index) == 29
     assert answers(loaded, 10) == answers(index, 10)
+
+
+def test_an_address_follows_its_record_through_removals_updates_and_compaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "_COMPACT_AFTER", 4)
+    index = NameIndex(
+        NameRecord(number, "Jane", f"Doe{number}", emails=(f"p{number}@mail.test",)) for number in range(8)
+    )
+    index.remove(1)  # the email map still names slot 1; the lookup must not
+    assert index.search("p1@mail.test") == []
+    index.add(NameRecord(2, "Jane", "Doe2", emails=("p1@mail.test",)))  # an update that takes another's address
+    assert [hit.id for hit in index.search("p1@mail.test")] == [2]
+    assert index.search("p2@mail.test") == []
+    index.add(NameRecord(9, "John", "Roe", emails=("p1@mail.test", "P3@mail.test")))
+    assert [hit.id for hit in index.search("p1@mail.test")] == [2, 9]
+    assert [hit.id for hit in index.search("p3@mail.test")] == [3, 9]
+    for number in (0, 4, 6, 3):  # the last makes more holes than records: compaction
+        index.remove(number)
+    assert not index._holes
+    assert [hit.id for hit in index.search("p1@mail.test")] == [2, 9]
+    assert [hit.id for hit in index.search("p3@mail.test")] == [9]
+
+
+def test_released_typo_terms_are_never_found_and_pruned_lists_answer_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_PRUNE_AFTER", 3)
+    names = [f"Zyxwabc{letter}" for letter in "defghijk"]
+    index = NameIndex(NameRecord(number, "Anna", name) for number, name in enumerate(names))
+    index.remove(0)  # "zyxwabcd" leaves the vocabulary but stays listed, marked
+    assert "zyxwabcd" in index._vocab._dropped
+    assert all(hit.id != 0 for hit in index.search("anna zyxwabcq"))
+    index.add(NameRecord(0, "Anna", "Zyxwabcd"))  # back again while still listed: found, and listed once
+    assert index.search("anna zyxwabcd")[0].id == 0
+    for number in range(1, 5):
+        index.remove(number)  # the fourth marked term is past _PRUNE_AFTER: the lists are pruned
+    assert not index._vocab._dropped
+    fresh = NameIndex(NameRecord(number, "Anna", names[number]) for number in (5, 6, 7))
+    fresh.add(NameRecord(0, "Anna", "Zyxwabcd"))
+    for query in ("anna zyxwabcq", "zyxwabce", "anna zyxwabcj", "zyxwabck"):
+        assert index.search(query) == fresh.search(query)
+    forward = [term for terms in index._vocab._forward.values() for term in terms]
+    assert sorted(forward) == sorted(set(forward)) == sorted(["anna", "zyxwabcd", "zyxwabci", "zyxwabcj", "zyxwabck"])
+
+
+def test_removed_slots_stay_in_postings_as_holes_that_no_layout_scores() -> None:
+    records = [NameRecord(number, "Maria", "Garcia") for number in range(6)]
+    records += [NameRecord(10 + number, "M", "Garcia Lopez") for number in range(3)]
+    index = NameIndex(records)
+    for number in (0, 2, 4, 11):
+        index.remove(number)
+    for query in ("maria garcia", "garcia", "maria", "m garcia", "garcia, maria", "garcia lopez"):
+        hits = index.search(query, limit=50)
+        assert not {hit.id for hit in hits} & {0, 2, 4, 11}
+        assert hits == NameIndex(r for r in records if r.id not in (0, 2, 4, 11)).search(query, limit=50)

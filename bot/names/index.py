@@ -50,7 +50,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from hashlib import blake2b
 from itertools import accumulate, chain
 from typing import Final, cast
@@ -96,14 +96,20 @@ _FANOUT_CAP = 2000  # multi-word fields followed from one token ("de" in "de la 
 _SCAN_BUDGET = 600_000  # posting entries a query may touch across all its layouts
 _MIN_FUZZY_LEN = 4
 _TWO_EDITS_FROM = 8
+_MOST_EDITS = 2  # the most max_edits() ever allows
 _WIDE_TWO_EDITS_FROM = 6
 # A typo in a word shorter than this may well be another name (mark/mary): see "short_typo" above.
 _SURE_TYPO_LEN = 5
 # Removed slots are dropped once they outnumber the records (and this many), so compaction is amortized O(1).
 _COMPACT_AFTER = 4096
+# Released typo-list terms are marked, and the lists pruned once more than this (and a quarter) are.
+_PRUNE_AFTER = 4096
 # Postings this long are kept in chunks of this size (see _Chunked).
 _CHUNK_FROM = 2048
 _CHUNK = 512
+
+# A bulk load remembers this many raw spellings' normal forms (common names recur all through a roster).
+_SPELLINGS_KEPT = 1 << 16
 
 _TOP = "\U0010ffff"  # sorts after every string that starts with a given prefix
 
@@ -158,9 +164,9 @@ class _Vocabulary:
     """Interned normalized strings with reference counts, plus the sorted lists typo lookups bisect."""
 
     def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
+        self.ids: dict[str, int] = {}  # term -> id
         self._terms: list[str] = []
-        self._refs = array("i")
+        self.refs = array("i")  # per term id: how many postings and multi-word fields (as a part) hold it
         self._free: list[int] = []
         self._forward: dict[int, _SortedTerms] = {}
         self._reversed: dict[int, _SortedTerms] = {}
@@ -168,16 +174,22 @@ class _Vocabulary:
         self._loose_forward: dict[int, list[str]] = {}
         self._loose_reversed: dict[int, list[str]] = {}
         self._unsorted: set[int] = set()
+        # Released terms still in the typo lists: taking a word out of a list of a hundred thousand costs
+        # a dozen string comparisons scattered over memory, so it is only marked (and skipped by `near`);
+        # the lists are pruned once the marked make up a quarter of them, which keeps removal O(1) amortized.
+        self._dropped: set[str] = set()
+        self._dropped_reversed: set[str] = set()
+        self._listed = 0  # terms in the typo lists, marked ones included
         # True while a bulk load appends terms unsorted (each bucket is then sorted once); otherwise a new
         # term is inserted in place, so a search between two additions never re-sorts a whole bucket.
         self.loading = False
 
     def id_of(self, term: str) -> int | None:
-        return self._ids.get(term)
+        return self.ids.get(term)
 
     def require(self, term: str) -> int:
         """The id of a term known to be held (a field's parts live as long as the field)."""
-        return self._ids[term]
+        return self.ids[term]
 
     def term(self, term_id: int) -> str:
         return self._terms[term_id]
@@ -188,33 +200,40 @@ class _Vocabulary:
         return self._terms
 
     def acquire(self, term: str) -> int:
-        term_id = self._ids.get(term)
+        term_id = self.ids.get(term)
         if term_id is not None:
-            self._refs[term_id] += 1
+            self.refs[term_id] += 1
             return term_id
         if self._free:
             term_id = self._free.pop()
             self._terms[term_id] = term
-            self._refs[term_id] = 1
+            self.refs[term_id] = 1
         else:
             term_id = len(self._terms)
             self._terms.append(term)
-            self._refs.append(1)
-        self._ids[term] = term_id
+            self.refs.append(1)
+        self.ids[term] = term_id
         if self._fuzzy_searchable(term):
-            self._bucket_add(term)
+            if term in self._dropped:  # back before its list was pruned: it is still listed
+                self._dropped.discard(term)
+                self._dropped_reversed.discard(term[::-1])
+            else:
+                self._bucket_add(term)
         return term_id
 
     def release(self, term_id: int) -> None:
-        self._refs[term_id] -= 1
-        if self._refs[term_id] > 0:
+        self.refs[term_id] -= 1
+        if self.refs[term_id] > 0:
             return
         term = self._terms[term_id]
-        del self._ids[term]
+        del self.ids[term]
         self._terms[term_id] = ""
         self._free.append(term_id)
         if self._fuzzy_searchable(term):
-            self._bucket_remove(term)
+            self._dropped.add(term)
+            self._dropped_reversed.add(term[::-1])
+            if len(self._dropped) > max(_PRUNE_AFTER, self._listed // 4):
+                self._prune()
 
     def near(self, token: str, *, wide: bool = False) -> Iterator[tuple[str, int]]:
         """Terms within the tolerated number of edits of `token` (not `token` itself), with the distance."""
@@ -232,12 +251,16 @@ class _Vocabulary:
                 # first letter and the last two (a 1-letter prefix costs too much on longer words).
                 head, tail = (1 if max(length, size) < _TWO_EDITS_FROM else 2), 2
             prefix, suffix = token[:head], token[::-1][:tail]
-            yield from self._scan(token, prefix, self._sorted(self._forward, size), allowed, False)
-            yield from self._scan(token[::-1], suffix, self._sorted(self._reversed, size), allowed, True)
+            forward, backward = self._sorted(self._forward, size), self._sorted(self._reversed, size)
+            yield from self._scan(token, prefix, forward, self._dropped, allowed, False)
+            yield from self._scan(token[::-1], suffix, backward, self._dropped_reversed, allowed, True)
 
     @staticmethod
-    def _scan(token: str, prefix: str, terms: _SortedTerms, allowed: int, backwards: bool) -> Iterator[tuple[str, int]]:
+    def _scan(token: str, prefix: str, terms: _SortedTerms, dropped: set[str], allowed: int,
+              backwards: bool) -> Iterator[tuple[str, int]]:
         found = terms.starting_with(prefix)
+        if dropped:
+            found = [term for term in found if term not in dropped]
         if not found:
             return
         # OSA distance is the same read backwards, so reversed terms are compared to the reversed token.
@@ -253,20 +276,26 @@ class _Vocabulary:
 
     def _bucket_add(self, term: str) -> None:
         size = len(term)
+        self._listed += 1
         if self.loading or size in self._unsorted or size not in self._forward:
             self._loose_forward.setdefault(size, []).append(term)
             self._loose_reversed.setdefault(size, []).append(term[::-1])
-            self._forward.setdefault(size, _SortedTerms())
-            self._reversed.setdefault(size, _SortedTerms())
+            if size not in self._forward:  # not setdefault: that would build an empty list per term
+                self._forward[size] = _SortedTerms()
+                self._reversed[size] = _SortedTerms()
             self._unsorted.add(size)  # sorted lazily: a bulk load then sorts each list once
         else:
             self._forward[size].add(term)  # two short binary searches, never a re-sort
             self._reversed[size].add(term[::-1])
 
-    def _bucket_remove(self, term: str) -> None:
-        size = len(term)
-        self._sorted(self._forward, size).discard(term)
-        self._sorted(self._reversed, size).discard(term[::-1])
+    def _prune(self) -> None:
+        """Take the released terms out of the typo lists: one pass over them, no sorting."""
+        for size in list(self._forward):
+            for lists, dropped in ((self._forward, self._dropped), (self._reversed, self._dropped_reversed)):
+                lists[size] = _SortedTerms([term for term in self._sorted(lists, size) if term not in dropped])
+        self._listed -= len(self._dropped)
+        self._dropped.clear()
+        self._dropped_reversed.clear()
 
     def sort_all(self) -> None:
         for size in list(self._unsorted):
@@ -307,19 +336,6 @@ class _SortedTerms:
             self._chunks[where : where + 1] = [chunk[:_CHUNK], chunk[_CHUNK:]]
             self._lasts[where : where + 1] = [chunk[_CHUNK - 1], chunk[-1]]
 
-    def discard(self, term: str) -> None:
-        where = bisect_left(self._lasts, term)
-        if where == len(self._chunks):
-            return
-        chunk = self._chunks[where]
-        found = bisect_left(chunk, term)
-        if found < len(chunk) and chunk[found] == term:
-            del chunk[found]
-            if chunk:
-                self._lasts[where] = chunk[-1]
-            else:
-                del self._chunks[where], self._lasts[where]
-
     def starting_with(self, prefix: str) -> list[str]:
         """The terms that start with `prefix`, in order."""
         found: list[str] = []
@@ -335,16 +351,15 @@ class _SortedTerms:
 
 
 class _Chunked:
-    """A long posting (thousands of "Smith"s) as a run of sorted chunks: taking one slot out moves the
-    rest of one chunk, not of the whole posting, so removal stays as cheap at a million records as at
-    ten thousand. It is read like an array: len() and iteration (in C, chunk after chunk)."""
+    """A long posting (thousands of "Smith"s) as a run of sorted chunks: appending never copies more
+    than one chunk, where one long array copies itself whenever it outgrows its buffer. It is read like
+    an array: len() and iteration (in C, chunk after chunk)."""
 
-    __slots__ = ("_chunks", "_lasts", "_size")
+    __slots__ = ("_chunks", "_size")
 
     def __init__(self, slots: Iterable[int]) -> None:
         flat = array("i", slots)
         self._chunks = [flat[start : start + _CHUNK] for start in range(0, len(flat), _CHUNK)]
-        self._lasts = [chunk[-1] for chunk in self._chunks]  # each chunk's largest slot, for bisection
         self._size = len(flat)
 
     def __len__(self) -> int:
@@ -357,22 +372,9 @@ class _Chunked:
         """Add a slot larger than every other (new slots always are)."""
         if self._chunks and len(self._chunks[-1]) < _CHUNK:
             self._chunks[-1].append(slot)
-            self._lasts[-1] = slot
         else:
             self._chunks.append(array("i", (slot,)))
-            self._lasts.append(slot)
         self._size += 1
-
-    def discard(self, slot: int) -> None:
-        where = bisect_left(self._lasts, slot)
-        chunk = self._chunks[where]
-        del chunk[bisect_left(chunk, slot)]
-        self._size -= 1
-        if chunk:
-            self._lasts[where] = chunk[-1]
-        else:
-            del self._chunks[where], self._lasts[where]
-
 
 _Posting = array | _Chunked
 
@@ -380,22 +382,33 @@ _Posting = array | _Chunked
 class _Role:
     """Postings of one role a name plays: given names (first and preferred) or family names.
 
-    A posting is read only by len() and iteration: an `array` of slots, or a `_Chunked` once long."""
+    A posting is read only by iteration: an `array` of slots, or a `_Chunked` once long. Postings only
+    grow: a removed record's slot stays in them as a hole (its name columns are -1, so no layout scores
+    it) until `NameIndex._compact`, and `live` counts each posting's other slots. Taking a slot out of a
+    posting would cost a dict lookup and a binary search over memory no other removal touched, which on
+    a big roster is most of what a removal costs."""
 
-    __slots__ = ("fields_with", "given", "slots")
+    __slots__ = ("fields_with", "given", "live", "slots")
 
     def __init__(self, given: bool) -> None:
         self.given = given
-        self.slots: dict[int, _Posting] = {}  # field term -> record slots, ascending
+        self.slots: dict[int, _Posting] = {}  # field term -> record slots, ascending (holes included)
+        self.live = array("i")  # field term -> how many live slots its posting holds
         self.fields_with: dict[int, array] = {}  # token or joined-form term -> multi-word field terms
+
+    def cover(self, field_id: int) -> None:
+        """Make room in `live` for a field id (zeros, grown geometrically)."""
+        live = self.live
+        if field_id >= len(live):
+            live.extend(bytes(max(field_id + 1 - len(live), len(live) // 2)))
 
     # Saved as three flat arrays per mapping: unpickling hundreds of thousands of small arrays one by
     # one is most of what loading a snapshot of a big roster would cost; slicing them back is cheaper.
-    def __getstate__(self) -> tuple[bool, tuple[array, array, array], tuple[array, array, array]]:
-        return self.given, _packed(self.slots), _packed(self.fields_with)
+    def __getstate__(self) -> tuple[bool, array, tuple[array, array, array], tuple[array, array, array]]:
+        return self.given, self.live, _packed(self.slots), _packed(self.fields_with)
 
-    def __setstate__(self, state: tuple[bool, tuple[array, array, array], tuple[array, array, array]]) -> None:
-        self.given, slots, fields_with = state
+    def __setstate__(self, state: tuple[bool, array, tuple[array, array, array], tuple[array, array, array]]) -> None:
+        self.given, self.live, slots, fields_with = state
         self.slots, self.fields_with = cast(dict[int, _Posting], _unpacked(slots)), _unpacked(fields_with)
 
 
@@ -424,17 +437,18 @@ class NameIndex:
         self._mail = array("q")
         self._more_mail: dict[int, tuple[int, ...]] = {}
         # Slots are never reused: a new record (or a new version of one) takes a slot after every other,
-        # so each posting stays sorted by slot just by appending, and leaves by bisection. Removed slots
-        # are holes until there are more holes than records, then `_compact` renumbers in order.
+        # so each posting stays sorted by slot just by appending. Removed slots are holes, in the columns
+        # and in the postings, until there are more holes than records; then `_compact` renumbers in order.
         self._holes: set[int] = set()
         # Derived from the columns above, built on first use: a process that loaded a snapshot to answer
         # one name question never pays for them (see __getstate__).
         self._slot_of: dict[int, int] | None = {}
-        self._mail_slots: dict[int, int | tuple[int, ...]] | None = {}
+        # Built once after a bulk load (in C, from the column), not address by address during it.
+        self._mail_slots: dict[int, int | tuple[int, ...]] | None = None
         self._vocab.loading = True
-        for record in records:
-            self.add(record)
+        self._load(records)
         self._vocab.loading = False
+        self._mails()
         self._vocab.sort_all()  # pay for ordering the typo lists at build time, not on the first query
 
     def __len__(self) -> int:
@@ -448,34 +462,38 @@ class NameIndex:
 
     def add(self, record: NameRecord) -> None:
         """Insert a record, or replace the one with the same id."""
-        if record.id in self._slots():
+        slot_of = self._slots()
+        if record.id in slot_of:
             self.remove(record.id)  # may compact, which renumbers slots and drops the derived maps
+            slot_of = self._slots()
         given, preferred, family = _record_fields(record)
-        slot = self._new_slot()
-        self._ids[slot] = record.id
-        self._first[slot] = self._attach(self._given, given, slot)
-        self._preferred[slot] = -1 if preferred in ("", given) else self._attach(self._given, preferred, slot)
-        self._last[slot] = self._attach(self._family, family, slot)
-        hashes = tuple(dict.fromkeys(_mail_hash(e) for e in record.emails if normalize_email(e)))
-        self._mail[slot] = hashes[0] if hashes else 0
+        slot = len(self._ids)
+        self._ids.append(record.id)
+        given_id = self._attach(self._given, given, slot)
+        self._first.append(given_id)
+        self._preferred.append(-1 if preferred in ("", given) else self._attach(self._given, preferred, slot))
+        self._last.append(self._attach(self._family, family, slot))
+        hashes = _mail_hashes(record.emails)
+        self._mail.append(hashes[0] if hashes else 0)
         if len(hashes) > 1:
             self._more_mail[slot] = hashes[1:]
         if self._mail_slots is not None:
             for mail in hashes:
-                self._link_mail(self._mail_slots, mail, slot)
-        self._slots()[record.id] = slot
+                self._link_mail(mail, slot, self._mail_slots)
+        slot_of[record.id] = slot
 
     def remove(self, record_id: int) -> None:
         """Forget a record; unknown ids are ignored (a webhook may delete what a sync never saw)."""
         slot = self._slots().pop(record_id, None)
         if slot is None:
             return
-        self._detach(self._given, self._first[slot], slot)
-        self._detach(self._given, self._preferred[slot], slot)
-        self._detach(self._family, self._last[slot], slot)
-        for mail in (self._mail[slot], *self._more_mail.pop(slot, ())):
-            if mail and self._mail_slots is not None:
-                self._unlink_mail(self._mail_slots, mail, slot)
+        self._detach(self._given, self._first[slot])
+        self._detach(self._given, self._preferred[slot])
+        self._detach(self._family, self._last[slot])
+        # The email map is left alone: a slot it still names no longer holds the address (the column is
+        # zeroed), and lookups check that. Unlinking would cost a miss in a million-entry dict per removal;
+        # the stale entries are at most the holes, and compaction rebuilds the map without them.
+        self._more_mail.pop(slot, None)
         self._first[slot] = self._preferred[slot] = self._last[slot] = -1
         self._mail[slot] = 0
         self._holes.add(slot)
@@ -502,12 +520,36 @@ class NameIndex:
 
     # -- storage -------------------------------------------------------------------------------
 
-    def _new_slot(self) -> int:
-        for column in (self._first, self._preferred, self._last):
-            column.append(-1)
-        self._ids.append(0)
-        self._mail.append(0)
-        return len(self._ids) - 1
+    def _load(self, records: Iterable[NameRecord]) -> None:
+        """add() for every record of a build, its lookups hoisted out of a loop that may run a million
+        times, each common name normalized once, and the email map left to be built once at the end."""
+        spellings = _Spellings()
+        attach, given_role, family_role = self._attach, self._given, self._family
+        slot_of, ids, first, alias, last, mail = self._columns()
+        for record in records:
+            if record.id in slot_of:
+                self.add(record)  # a repeated id replaces the first; removal may compact, renumbering
+                slot_of, ids, first, alias, last, mail = self._columns()
+                continue
+            if len(spellings) > _SPELLINGS_KEPT:
+                spellings.clear()
+            given, preferred, family = _record_fields(record, spellings)
+            slot = len(ids)
+            ids.append(record.id)
+            first.append(attach(given_role, given, slot))
+            alias.append(-1 if preferred in ("", given) else attach(given_role, preferred, slot))
+            last.append(attach(family_role, family, slot))
+            hashes = _mail_hashes(record.emails)
+            mail.append(hashes[0] if hashes else 0)
+            if len(hashes) > 1:
+                self._more_mail[slot] = hashes[1:]
+            slot_of[record.id] = slot
+        for role in (given_role, family_role):
+            role.slots.update([(field, _Chunked(slots)) for field, slots in role.slots.items()
+                               if type(slots) is array and len(slots) >= _CHUNK_FROM])
+
+    def _columns(self) -> tuple[dict[int, int], array, array, array, array, array]:
+        return self._slots(), self._ids, self._first, self._preferred, self._last, self._mail
 
     def _slots(self) -> dict[int, int]:
         """Record id -> slot. Built in C from the id column: an id's newest slot is its live one."""
@@ -522,13 +564,25 @@ class NameIndex:
     def _mails(self) -> dict[int, int | tuple[int, ...]]:
         """Email hash -> slot(s), built from the email columns the first time an address is looked up."""
         if self._mail_slots is None:
-            found: dict[int, int | tuple[int, ...]] = {}
-            for slot, mail in enumerate(self._mail):
-                if mail:
-                    self._link_mail(found, mail, slot)
+            mails = self._mail
+            # In C: each address -> its last slot. Only addresses several records share need a second pass.
+            # Without holes the id map holds every slot in order: its int objects are shared, not made
+            # again (a million of them is 32 MB).
+            slot_of = self._slot_of
+            order = slot_of.values() if slot_of is not None and len(slot_of) == len(mails) else range(len(mails))
+            last: dict[int, int] = dict(zip(mails, order, strict=True))
+            last.pop(0, None)
+            found = cast(dict[int, int | tuple[int, ...]], last)
+            if len(last) < len(mails) - mails.count(0):
+                earlier: dict[int, list[int]] = {}
+                for slot, mail in enumerate(mails):
+                    if mail and last[mail] != slot:
+                        earlier.setdefault(mail, []).append(slot)
+                for mail, slots in earlier.items():
+                    found[mail] = (*slots, cast(int, found[mail]))
             for slot, more in self._more_mail.items():
                 for mail in more:
-                    self._link_mail(found, mail, slot)
+                    self._link_mail(mail, slot, found)
             self._mail_slots = found
         return self._mail_slots
 
@@ -544,7 +598,7 @@ class NameIndex:
             setattr(self, name, array(column.typecode, map(column.__getitem__, keep)))
         for role in (self._given, self._family):
             for field, slots in role.slots.items():
-                role.slots[field] = array("i", map(renumber.__getitem__, slots))
+                role.slots[field] = array("i", [new for new in map(renumber.__getitem__, slots) if new >= 0])
         self._more_mail = {renumber[slot]: more for slot, more in self._more_mail.items()}
         holes.clear()
         self._slot_of = self._mail_slots = None
@@ -562,55 +616,60 @@ class NameIndex:
     def _attach(self, role: _Role, field: str, slot: int) -> int:
         if not field:
             return -1
-        field_id = self._vocab.acquire(field)
-        slots = role.slots.get(field_id)
-        if slots is not None:
-            if len(slots) >= _CHUNK_FROM and isinstance(slots, array):
-                slots = role.slots[field_id] = _Chunked(slots)
-            slots.append(slot)  # the newest slot: the posting stays sorted
+        vocab = self._vocab
+        field_id = vocab.ids.get(field)
+        slots = None if field_id is None else role.slots.get(field_id)
+        if field_id is None or slots is None:
+            # A posting holds its field's term (records count in `live`), so adding or removing one more
+            # holder of a known name touches neither the vocabulary nor its reference counts.
+            field_id = vocab.acquire(field)
+            role.cover(field_id)
+            role.live[field_id] = 1
+            role.slots[field_id] = array("i", (slot,))
+            for part in _field_parts(field):
+                part_id = self._vocab.acquire(part)
+                fields = role.fields_with.get(part_id)
+                if fields is None:
+                    role.fields_with[part_id] = array("i", (field_id,))
+                else:
+                    fields.append(field_id)
             return field_id
-        role.slots[field_id] = array("i", (slot,))
-        for part in _field_parts(field):
-            role.fields_with.setdefault(self._vocab.acquire(part), array("i")).append(field_id)
+        # A bulk load appends to plain arrays (in C) and chunks the long ones once at the end; type()
+        # first, as len() of a _Chunked is a Python call.
+        if not vocab.loading and type(slots) is array and len(slots) >= _CHUNK_FROM:
+            slots = role.slots[field_id] = _Chunked(slots)
+        slots.append(slot)  # the newest slot: the posting stays sorted
+        role.live[field_id] += 1
         return field_id
 
-    def _detach(self, role: _Role, field_id: int, slot: int) -> None:
+    def _detach(self, role: _Role, field_id: int) -> None:
+        """A slot holding this field was removed: it stays in the posting as a hole (see _Role)."""
         if field_id < 0:
             return
-        slots = role.slots[field_id]
-        if isinstance(slots, _Chunked):
-            slots.discard(slot)
-        elif len(slots) >= _CHUNK_FROM:
-            slots = role.slots[field_id] = _Chunked(slots)
-            slots.discard(slot)
-        else:
-            del slots[bisect_left(slots, slot)]  # postings are sorted by slot: a binary search, a short memmove
-        if not slots:
-            del role.slots[field_id]
+        role.live[field_id] -= 1
+        if not role.live[field_id]:
+            del role.slots[field_id]  # nobody left: the field, and the terms it alone held, go now
             for part in _field_parts(self._vocab.term(field_id)):
                 part_id = self._vocab.require(part)
                 _drop(role.fields_with, part_id, field_id)
                 self._vocab.release(part_id)
-        self._vocab.release(field_id)
+            self._vocab.release(field_id)
 
-    @staticmethod
-    def _link_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
+    def _link_mail(self, mail: int, slot: int, mail_slots: dict[int, int | tuple[int, ...]]) -> None:
+        """Map an address to one more slot, dropping the slots that no longer hold it."""
         known = mail_slots.get(mail)
         if known is None:
             mail_slots[mail] = slot
-        else:
-            mail_slots[mail] = (*_as_tuple(known), slot)
+            return
+        kept = tuple(other for other in _as_tuple(known) if self._holds(other, mail))
+        mail_slots[mail] = (*kept, slot) if kept else slot
 
-    @staticmethod
-    def _unlink_mail(mail_slots: dict[int, int | tuple[int, ...]], mail: int, slot: int) -> None:
-        left = tuple(s for s in _as_tuple(mail_slots.get(mail, ())) if s != slot)
-        if not left:
-            mail_slots.pop(mail, None)
-        else:
-            mail_slots[mail] = left[0] if len(left) == 1 else left
+    def _holds(self, slot: int, mail: int) -> bool:
+        return self._mail[slot] == mail or mail in self._more_mail.get(slot, ())
 
     def _search_email(self, email: str, limit: int) -> list[Hit]:
-        slots = _as_tuple(self._mails().get(_mail_hash(email), ()))
+        mail = _mail_hash(email)
+        slots = [slot for slot in _as_tuple(self._mails().get(mail, ())) if self._holds(slot, mail)]
         return sorted((Hit(self._ids[slot], PERFECT, "email") for slot in slots), key=lambda hit: hit.id)[:limit]
 
 
@@ -671,7 +730,7 @@ class _QueryPlan:
             if self._count_at_least(ceiling) >= limit:
                 return
             postings = [role.slots[field] for field in levels[penalty]]
-            if not self._spend(sum(map(len, postings))):
+            if not self._spend(sum(map(role.live.__getitem__, levels[penalty]))):
                 return
             if scorer.score(chain.from_iterable(postings), ceiling, limit):
                 return
@@ -681,9 +740,12 @@ class _QueryPlan:
 
     def _common_slots(self, given: dict[int, _Match], family: dict[int, _Match]) -> set[int]:
         """Slots in both sides' postings; the sets do the work in C, so only real pairs are scored."""
-        given_postings = [self._index._given.slots[field] for field in given]
-        family_postings = [self._index._family.slots[field] for field in family]
-        given_size, family_size = sum(map(len, given_postings)), sum(map(len, family_postings))
+        index = self._index
+        given_postings = [index._given.slots[field] for field in given]
+        family_postings = [index._family.slots[field] for field in family]
+        # Live slots only: holes cost the sets a little, but never the budget (answers do not depend on them).
+        given_size = sum(map(index._given.live.__getitem__, given))
+        family_size = sum(map(index._family.live.__getitem__, family))
         if not self._spend(given_size + family_size):
             return set()
         small, large = (
@@ -696,12 +758,14 @@ class _QueryPlan:
         fields = self._lookup(part, role, self._most - SINGLE_FIELD)
         if not isinstance(fields, dict):
             return
-        best, taken, floor = self._best, 0, None
+        best, taken, floor, holes = self._best, 0, None, self._index._holes
         for field, (penalty, tags) in sorted(fields.items(), key=_by_penalty):
             score = PERFECT - SINGLE_FIELD - penalty
             if floor is not None and score < floor:
                 return
             for slot in role.slots[field]:
+                if slot in holes:
+                    continue
                 known = best.get(slot)
                 if known is None or known[0] < score:
                     best[slot] = (score, tags | {tag})
@@ -761,7 +825,7 @@ class _QueryPlan:
                 reached_by[field] = reached_by.get(field, 0) + weight
         scored = {}
         terms, given, joined = self._vocab.terms, role.given, "".join(tokens)
-        match_token = partial(self._token, given=given)
+        match_token = self._matcher(given)
         for field, count in reached_by.items():
             if EXTRA_TOKEN * max(0, len(needed) - count) > most:
                 continue
@@ -841,7 +905,8 @@ class _QueryPlan:
         if joined == field_joined:
             return 0.0, _EXACT
         best = _align(tokens, words, match_token)
-        if len(tokens) > 1 or len(words) > 1:
+        # Two edits at most: a joined form whose length is further off cannot match (nor need a cache entry).
+        if (len(tokens) > 1 or len(words) > 1) and abs(len(joined) - len(field_joined)) <= _MOST_EDITS:
             # Typos across a word boundary, or a name typed as one word ("vandenburg") or split apart;
             # words run together *and* misspelt are two slips, so the spacing costs too.
             whole = self._token(joined, field_joined, False)
@@ -850,6 +915,21 @@ class _QueryPlan:
                 if best is None or penalty < best[0]:
                     best = penalty, frozenset({whole[1]})
         return best
+
+    def _matcher(self, given: bool) -> Callable[[str, str], tuple[float, str] | None]:
+        """`_token` for one role, as a closure over its cache: alignment calls it for every word pair of
+        hundreds of fields a question."""
+        cache, token = self._token_match, self._token
+
+        def match(query: str, term: str) -> tuple[float, str] | None:
+            known = cache.get((query, term, given), _UNKNOWN)
+            if known is not _UNKNOWN:
+                return known
+            if abs(len(query) - len(term)) > _MOST_EDITS and not (given and term in related_given_names(query)):
+                return None  # too far apart for a typo, and no nickname: what _token_match would say
+            return token(query, term, given)
+
+        return match
 
     def _token(self, query: str, term: str, given: bool) -> tuple[float, str] | None:
         key = (query, term, given)
@@ -1005,9 +1085,11 @@ def _align(
             matched += 1
     if not matched:
         return None
-    if any(not u and w not in NOISE_TOKENS for u, w in zip(used, words, strict=True)):
-        penalty += PARTIAL_FIELD
-        tags.add("partial")
+    for taken, word in zip(used, words, strict=True):
+        if not taken and word not in NOISE_TOKENS:
+            penalty += PARTIAL_FIELD
+            tags.add("partial")
+            break
     return penalty, frozenset(tags)
 
 
@@ -1051,14 +1133,24 @@ def _drop(postings: dict, key: object, value: int) -> None:
         del postings[key]
 
 
-def _record_fields(record: NameRecord) -> tuple[str, str, str]:
-    given = normalize_name(record.first_name or "")
-    preferred = normalize_name(record.preferred_name or "")
-    family = normalize_name(record.last_name or "")
+def _record_fields(record: NameRecord, spellings: _Spellings | None = None) -> tuple[str, str, str]:
+    first, alias, last = record.first_name or "", record.preferred_name or "", record.last_name or ""
+    if spellings is None:
+        given, preferred, family = normalize_name(first), normalize_name(alias), normalize_name(last)
+    else:
+        given, preferred, family = spellings[first], spellings[alias], spellings[last]
     if not family and " " in given:
         # Some ATSs put the whole name in first_name; its last word is the family name.
         given, family = given.rsplit(" ", 1)
     return given, preferred, family
+
+
+class _Spellings(dict[str, str]):
+    """Raw name -> normalize_name(raw), computed on first use: a bulk load meets the same names again and again."""
+
+    def __missing__(self, raw: str) -> str:
+        normal = self[raw] = normalize_name(raw)
+        return normal
 
 
 def _field_parts(field: str) -> tuple[str, ...]:
@@ -1070,11 +1162,23 @@ def _field_parts(field: str) -> tuple[str, ...]:
 
 
 def _mail_hash(email: str) -> int:
+    return _normalized_mail_hash(normalize_email(email))
+
+
+def _normalized_mail_hash(email: str) -> int:
     # 64-bit hashes instead of strings: a collision needs ~4 billion addresses, and it saves the
     # ~80 bytes a million stored address strings would each cost. Zero marks "no address". Not the
     # built-in hash(): that changes from process to process, and a snapshot outlives its process.
-    digest = blake2b(normalize_email(email).encode(), digest_size=8).digest()
+    digest = blake2b(email.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True) or 1
+
+
+def _mail_hashes(emails: tuple[str, ...]) -> tuple[int, ...]:
+    """A record's distinct address hashes, in its order (most records have one address)."""
+    if len(emails) == 1:
+        email = normalize_email(emails[0])
+        return (_normalized_mail_hash(email),) if email else ()
+    return tuple(dict.fromkeys(_normalized_mail_hash(e) for e in map(normalize_email, emails) if e))
 
 
 def _as_tuple(value: int | tuple[int, ...]) -> tuple[int, ...]:
