@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from bot.frontend.core_processes import LARGE_CALL_BYTES, CoreProcessLost, CoreProcesses
+from bot.frontend.core_processes import LARGE_CALL_BYTES, CoreProcesses, CoreProcessLost
 
 
 async def test_every_call_gets_its_own_answer_with_many_in_flight() -> None:
@@ -62,3 +62,13 @@ async def test_no_process_starts_until_used_and_none_answers_after_close() -> No
     processes.close()
     with pytest.raises(RuntimeError, match="closed"):
         await processes.run(abs, -1)
+
+
+def test_the_processes_answer_only_the_event_loop_that_started_them() -> None:
+    processes = CoreProcesses(1)
+    try:
+        assert asyncio.run(processes.run(abs, -1)) == 1
+        with pytest.raises(RuntimeError, match="only the event loop that started them"):
+            asyncio.run(processes.run(abs, -2))
+    finally:
+        processes.close()

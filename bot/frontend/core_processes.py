@@ -78,6 +78,8 @@ class CoreProcesses:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._start(loop)
+        elif loop is not self._loop:  # the answers are read by the loop that started the processes
+            raise RuntimeError("core processes answer only the event loop that started them")
         future: asyncio.Future[Any] = loop.create_future()
         self._waiting.append(_Call(pickle.dumps((function, args), pickle.HIGHEST_PROTOCOL), future))
         self._hand_out()
