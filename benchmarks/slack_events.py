@@ -19,7 +19,7 @@ where the server, the fake Slack and this driver share the same cores.
 
     .venv/bin/python -m benchmarks.slack_events                       # 100k candidates, 250/s for 10 s
     .venv/bin/python -m benchmarks.slack_events --candidates 10000 --seconds 5 --rate 100 --workers 1
-    .venv/bin/python -m benchmarks.slack_events --rate 350 --profile /tmp/prof   # + server-N.prof (cProfile)
+    .venv/bin/python -m benchmarks.slack_events --rate 350 --profile /tmp/prof   # + cProfile stats
 """
 
 from __future__ import annotations
@@ -386,7 +386,14 @@ async def run(options: argparse.Namespace) -> None:
     print(f"seeded {options.candidates:,} candidates in {time.monotonic() - started:.1f} s ({database_url})")
     closed: dict[int, dict[str, Any]] = {}
     for workers in options.workers:
-        rows = await run_with(options, workers, database_url, workdir, names, rng)
+        if options.profile:  # this driver and the fake Slack too: they share the cores with hirebot
+            import cProfile
+
+            with cProfile.Profile(time.thread_time) as profiler:
+                rows = await run_with(options, workers, database_url, workdir, names, rng)
+            profiler.dump_stats(options.profile / f"driver-{workers}.prof")
+        else:
+            rows = await run_with(options, workers, database_url, workdir, names, rng)
         print(f"\n### {workers} core process{'es' if workers != 1 else ''}\n")
         print(table(rows))
         print()
@@ -498,7 +505,8 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="a folder: write cProfile stats of the server process there (server-N.prof); "
+                        help="a folder: write cProfile stats of the server process (server-N.prof) and of this driver "
+                             "with the fake Slack (driver-N.prof) there; "
                              "profiling slows it down, so such a run's rates are not the real ones")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
