@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 
 import pytest
 
@@ -70,5 +71,15 @@ def test_the_processes_answer_only_the_event_loop_that_started_them() -> None:
         assert asyncio.run(processes.run(abs, -1)) == 1
         with pytest.raises(RuntimeError, match="only the event loop that started them"):
             asyncio.run(processes.run(abs, -2))
+    finally:
+        processes.close()
+
+
+async def test_ctrl_c_is_the_servers_to_handle_not_the_core_process() -> None:
+    processes = CoreProcesses(1)
+    try:
+        pid = await processes.run(os.getpid)
+        os.kill(pid, signal.SIGINT)  # what the terminal sends the whole process group
+        assert await processes.run(abs, -1) == 1
     finally:
         processes.close()

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import multiprocessing
 import pickle
+import signal
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -204,12 +205,12 @@ class CoreProcesses:
 
 def _serve(connection: Connection, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     """A core process: set up once, then answer each call in turn until told to stop or the parent is gone."""
-    try:
-        if initializer is not None:
-            initializer(*initargs)
-        _answer_calls(connection)
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the server says goodbye, not us
-        return
+    # Ctrl-C reaches the whole process group; the server decides when to stop and closes our pipe (or,
+    # if it dies, the pipe closes by itself), so a question in progress is not cut off with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
+    _answer_calls(connection)
 
 
 def _answer_calls(connection: Connection) -> None:
