@@ -11,7 +11,9 @@ loopback and receives hirebot's Web API calls, so it sees both ends:
 - answers/s: cards posted per second, from the first event sent to the last card posted;
 - sent/s: the rate the driver really offered (it shares the cores and may fall behind `--rate`);
 - CPU ms per event in hirebot's server process, in its core processes and in this driver with the fake
-  Slack (from /proc): where the machine's cores went, which is steadier than rates on a shared machine.
+  Slack (from /proc): where the machine's cores went, which is steadier than rates on a shared machine;
+  and how many cores other processes kept busy meanwhile (core processes run at a lower priority, so
+  another busy process takes its CPU from them first: read the rates beside that column).
 
 Each phase runs with 1 and with 2 core processes (`--workers 1,2`, as `hirebot run --workers N`), and a last
 table puts the answer rates side by side: the speed-up is what a second core process buys on this machine,
@@ -217,20 +219,42 @@ def child_pids(pid: int) -> list[int]:
     return found
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds every process on this machine has used (Linux /proc/stat); 0 without it."""
+    try:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class CpuUse:
-    """CPU seconds used so far by hirebot's server process, its core processes, and this driver (with the fake)."""
+    """CPU seconds used so far by hirebot's server process, its core processes, this driver (with the fake)
+    and the whole machine, and the wall clock: what is left of the machine's is other people's work, which on
+    a shared machine moves every rate in the tables."""
 
     server: float
     core: float
     driver: float
+    machine: float
+    wall: float
 
     @classmethod
     def now(cls, server_pid: int) -> CpuUse:
-        return cls(cpu_seconds(server_pid), sum(cpu_seconds(p) for p in child_pids(server_pid)), time.process_time())
+        return cls(cpu_seconds(server_pid), sum(cpu_seconds(p) for p in child_pids(server_pid)), time.process_time(),
+                   machine_cpu_seconds(), time.monotonic())
 
     def since(self, before: CpuUse) -> CpuUse:
-        return CpuUse(self.server - before.server, self.core - before.core, self.driver - before.driver)
+        return CpuUse(self.server - before.server, self.core - before.core, self.driver - before.driver,
+                      self.machine - before.machine, self.wall - before.wall)
+
+    @property
+    def others_cores(self) -> float:
+        """Cores kept busy by other processes meanwhile (on average)."""
+        others = self.machine - self.server - self.core - self.driver
+        return max(0.0, others) / self.wall if self.wall > 0 else float("nan")
 
 
 # ------------------------------------------------------------------------------------------ Slack side
@@ -354,14 +378,15 @@ def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, 
 
 def cpu_table(rows: list[dict[str, Any]]) -> str:
     """CPU milliseconds per event in each process: where the machine's cores went in each phase."""
-    lines = ["| phase | server CPU ms/event | core processes CPU ms/event | driver and fake Slack CPU ms/event |",
-             "|---|---:|---:|---:|"]
+    lines = ["| phase | server CPU ms/event | core processes CPU ms/event | driver and fake Slack CPU ms/event | "
+             "other processes on the machine (cores busy) |",
+             "|---|---:|---:|---:|---:|"]
     for r in rows:
         cpu, events = r["cpu"], r["events"]
         if cpu is None or not events:
             continue
         lines.append(f"| {r['phase']} | {cpu.server / events * 1000:.2f} | {cpu.core / events * 1000:.2f} | "
-                     f"{cpu.driver / events * 1000:.2f} |")
+                     f"{cpu.driver / events * 1000:.2f} | {cpu.others_cores:.2f} |")
     return "\n".join(lines)
 
 
