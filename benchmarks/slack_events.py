@@ -8,7 +8,12 @@ loopback and receives hirebot's Web API calls, so it sees both ends:
 - answer latency: from sending an event to hirebot's `chat.postMessage` for it reaching the fake;
 - requests/s: acks per second with a fixed number of requests in flight (closed loop), and whether an
   offered rate (open loop, default 250/s) is sustained;
-- answers/s: cards posted per second, from the first event sent to the last card posted.
+- answers/s: cards posted per second, from the first event sent to the last card posted;
+- sent/s: the rate the driver really offered (it shares the cores and may fall behind `--rate`);
+- CPU ms per event in hirebot's server process, in its core processes and in this driver with the fake
+  Slack (from /proc): where the machine's cores went, which is steadier than rates on a shared machine;
+  and how many cores other processes kept busy meanwhile (core processes run at a lower priority, so
+  another busy process takes its CPU from them first: read the rates beside that column).
 
 Each phase runs with 1 and with 2 core processes (`--workers 1,2`, as `hirebot run --workers N`), and a last
 table puts the answer rates side by side: the speed-up is what a second core process buys on this machine,
@@ -16,6 +21,7 @@ where the server, the fake Slack and this driver share the same cores.
 
     .venv/bin/python -m benchmarks.slack_events                       # 100k candidates, 250/s for 10 s
     .venv/bin/python -m benchmarks.slack_events --candidates 10000 --seconds 5 --rate 100 --workers 1
+    .venv/bin/python -m benchmarks.slack_events --rate 350 --profile /tmp/prof   # + cProfile stats
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import os
 import random
 import signal
 import tempfile
@@ -129,10 +136,21 @@ def seed(database_url: str, candidates: int, rng: random.Random) -> list[str]:
 # ------------------------------------------------------------------------------------------ hirebot side
 
 
-def serve_hirebot(database_url: str, api_url: str, data_dir: str, core_processes: int, ready: Any) -> None:
-    """Child process: hirebot's Slack front end on a free loopback port, wired as `hirebot run` wires it."""
+def serve_hirebot(database_url: str, api_url: str, data_dir: str, core_processes: int, ready: Any,
+                  profile_to: str | None = None) -> None:
+    """Child process: hirebot's Slack front end on a free loopback port, wired as `hirebot run` wires it.
+
+    With `profile_to` (--profile) the whole life of the server process is written there as cProfile stats:
+    it slows the process down, so such a run shows where the time goes, not how fast it is."""
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(_serve_hirebot(database_url, api_url, data_dir, core_processes, ready))
+    if profile_to is None:
+        asyncio.run(_serve_hirebot(database_url, api_url, data_dir, core_processes, ready))
+        return
+    import cProfile
+
+    with cProfile.Profile(time.thread_time) as profiler:  # CPU of the event loop thread, not its waits
+        asyncio.run(_serve_hirebot(database_url, api_url, data_dir, core_processes, ready))
+    profiler.dump_stats(profile_to)
 
 
 async def _serve_hirebot(database_url: str, api_url: str, data_dir: str, core_processes: int, ready: Any) -> None:
@@ -178,6 +196,67 @@ async def _serve_hirebot(database_url: str, api_url: str, data_dir: str, core_pr
     await runner.cleanup()
 
 
+# ------------------------------------------------------------------------------------------ CPU accounting
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (Linux /proc); 0 when it is gone or /proc is absent."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (hirebot's core processes), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(n) for n in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds every process on this machine has used (Linux /proc/stat); 0 without it."""
+    try:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """CPU seconds used so far by hirebot's server process, its core processes, this driver (with the fake)
+    and the whole machine, and the wall clock: what is left of the machine's is other people's work, which on
+    a shared machine moves every rate in the tables."""
+
+    server: float
+    core: float
+    driver: float
+    machine: float
+    wall: float
+
+    @classmethod
+    def now(cls, server_pid: int) -> CpuUse:
+        return cls(cpu_seconds(server_pid), sum(cpu_seconds(p) for p in child_pids(server_pid)), time.process_time(),
+                   machine_cpu_seconds(), time.monotonic())
+
+    def since(self, before: CpuUse) -> CpuUse:
+        return CpuUse(self.server - before.server, self.core - before.core, self.driver - before.driver,
+                      self.machine - before.machine, self.wall - before.wall)
+
+    @property
+    def others_cores(self) -> float:
+        """Cores kept busy by other processes meanwhile (on average)."""
+        others = self.machine - self.server - self.core - self.driver
+        return max(0.0, others) / self.wall if self.wall > 0 else float("nan")
+
+
 # ------------------------------------------------------------------------------------------ Slack side
 
 
@@ -204,6 +283,8 @@ class Driver:
         self.rng = rng
         self.requests = SlackRequests(SECRET, team_id=fake.team_id)
         self.serial = 0
+        self._posts: dict[str, RecordedCall] = {}
+        self._seen = 0
 
     async def send(self, session: aiohttp.ClientSession, tag: str) -> Sent:
         self.serial += 1
@@ -223,12 +304,21 @@ class Driver:
         """Each sent event's chat.postMessage as the fake received it (waits up to `timeout` for the last)."""
         wanted = {s.channel for s in sent}
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = {c.args.get("channel") for c in self.fake.calls_to("chat.postMessage")}
-            if wanted <= got:
-                break
+        while not wanted <= self._posted().keys() and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        return {c.args["channel"]: c for c in self.fake.calls_to("chat.postMessage") if c.args.get("channel") in wanted}
+        posted = self._posted()
+        return {channel: posted[channel] for channel in wanted if channel in posted}
+
+    def _posted(self) -> dict[str, RecordedCall]:
+        """The last chat.postMessage to each channel, reading only the calls recorded since the last look
+        (this driver shares the cores with hirebot: rescanning every call ten times a second showed up)."""
+        calls = self.fake.calls
+        for call in calls[self._seen:]:
+            channel = call.args.get("channel") if call.method == "chat.postMessage" else None
+            if isinstance(channel, str):
+                self._posts[channel] = call
+        self._seen = len(calls)
+        return self._posts
 
     async def open_loop(self, session: aiohttp.ClientSession, rate: float, seconds: float) -> tuple[list[Sent], float]:
         total = int(rate * seconds)
@@ -259,7 +349,8 @@ class Driver:
         return sent, time.monotonic() - start
 
 
-def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, RecordedCall]) -> dict[str, Any]:
+def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, RecordedCall],
+              cpu: CpuUse | None = None) -> dict[str, Any]:
     acks = [(s.acked_at - s.sent_at) * 1000 for s in sent if s.acked_at is not None and s.status == 200]
     cards, busy, last_card = [], 0, 0.0
     for s in sent:
@@ -272,21 +363,40 @@ def summarize(label: str, sent: list[Sent], elapsed: float, answered: dict[str, 
             cards.append((post.received_at - s.sent_at) * 1000)
             last_card = max(last_card, post.received_at)
     first_sent = min((s.sent_at for s in sent), default=0.0)
+    last_sent = max((s.sent_at for s in sent), default=0.0)
     return {
+        # What the driver really offered: it shares the cores too, and may fall behind the rate asked for.
+        "sent_per_s": (len(sent) - 1) / (last_sent - first_sent) if last_sent > first_sent else float("nan"),
         "answers_per_s": len(cards) / (last_card - first_sent) if cards and last_card > first_sent else 0.0,
         "phase": label, "events": len(sent), "ok": len(acks),
         "acks_per_s": len(acks) / elapsed if elapsed else float("nan"),
         "ack_p50": percentile(acks, 50), "ack_p99": percentile(acks, 99), "ack_max": max(acks, default=float("nan")),
         "answered": len(cards), "busy": busy, "post_p50": percentile(cards, 50), "post_p99": percentile(cards, 99),
+        "cpu": cpu,
     }
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| phase | events | HTTP 200 | acks/s | ack p50 ms | ack p99 ms | ack max ms | answered | "
-             "answers/s | turned away (busy) | to chat.postMessage p50 ms | p99 ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+def cpu_table(rows: list[dict[str, Any]]) -> str:
+    """CPU milliseconds per event in each process: where the machine's cores went in each phase."""
+    lines = ["| phase | server CPU ms/event | core processes CPU ms/event | driver and fake Slack CPU ms/event | "
+             "other processes on the machine (cores busy) |",
+             "|---|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['phase']} | {r['events']} | {r['ok']} | {r['acks_per_s']:.0f} | {r['ack_p50']:.1f} | "
+        cpu, events = r["cpu"], r["events"]
+        if cpu is None or not events:
+            continue
+        lines.append(f"| {r['phase']} | {cpu.server / events * 1000:.2f} | {cpu.core / events * 1000:.2f} | "
+                     f"{cpu.driver / events * 1000:.2f} | {cpu.others_cores:.2f} |")
+    return "\n".join(lines)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| phase | events | sent/s | HTTP 200 | acks/s | ack p50 ms | ack p99 ms | ack max ms | answered | "
+             "answers/s | turned away (busy) | to chat.postMessage p50 ms | p99 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['phase']} | {r['events']} | {r['sent_per_s']:.0f} | {r['ok']} | {r['acks_per_s']:.0f} | "
+                     f"{r['ack_p50']:.1f} | "
                      f"{r['ack_p99']:.1f} | {r['ack_max']:.1f} | {r['answered']} | {r['answers_per_s']:.0f} | "
                      f"{r['busy']} | {r['post_p50']:.0f} | {r['post_p99']:.0f} |")
     return "\n".join(lines)
@@ -301,9 +411,18 @@ async def run(options: argparse.Namespace) -> None:
     print(f"seeded {options.candidates:,} candidates in {time.monotonic() - started:.1f} s ({database_url})")
     closed: dict[int, dict[str, Any]] = {}
     for workers in options.workers:
-        rows = await run_with(options, workers, database_url, workdir, names, rng)
+        if options.profile:  # this driver and the fake Slack too: they share the cores with hirebot
+            import cProfile
+
+            with cProfile.Profile(time.thread_time) as profiler:
+                rows = await run_with(options, workers, database_url, workdir, names, rng)
+            profiler.dump_stats(options.profile / f"driver-{workers}.prof")
+        else:
+            rows = await run_with(options, workers, database_url, workdir, names, rng)
         print(f"\n### {workers} core process{'es' if workers != 1 else ''}\n")
         print(table(rows))
+        print()
+        print(cpu_table(rows))
         closed[workers] = rows[1]
     print(f"\n### answers per second, closed loop of {options.burst} events with {options.concurrency} in flight\n")
     print(scaling_table(closed))
@@ -348,9 +467,11 @@ async def run_with(options: argparse.Namespace, workers: int, database_url: str,
     child = context.Process(
         target=serve_hirebot,
         daemon=False,
-        args=(database_url, fake.api_url, str(workdir), workers, send),
+        args=(database_url, fake.api_url, str(workdir), workers, send,
+              str(options.profile / f"server-{workers}.prof") if options.profile else None),
     )
     child.start()
+    assert child.pid is not None
     try:
         port = await asyncio.get_running_loop().run_in_executor(None, receive.recv)
         driver = Driver(f"http://127.0.0.1:{port}/slack/events", fake, names, rng)
@@ -374,11 +495,13 @@ async def run_with(options: argparse.Namespace, workers: int, database_url: str,
                       ("open", options.answer_rate,
                        f"open loop {options.answer_rate:.0f}/s for {options.seconds:.0f} s")]
             for kind, amount, label in phases:
+                before = CpuUse.now(child.pid)
                 if kind == "open":
                     sent, elapsed = await driver.open_loop(session, amount, options.seconds)
                 else:
                     sent, elapsed = await driver.closed_loop(session, int(amount), options.burst)
-                rows.append(summarize(label, sent, elapsed, await driver.answers(sent, timeout=300)))
+                answered = await driver.answers(sent, timeout=300)
+                rows.append(summarize(label, sent, elapsed, answered, CpuUse.now(child.pid).since(before)))
         apologies = [c for c in fake.calls_to("chat.postMessage") if "Sorry" in str(c.args.get("text"))]
         if apologies:
             print(f"{len(apologies)} apologies were posted with {workers} core process(es)")
@@ -406,6 +529,10 @@ def main() -> None:
         help="core processes answering questions, one run each, comma-separated (0: a thread in the server)",
     )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="a folder: write cProfile stats of the server process (server-N.prof) and of this driver "
+                             "with the fake Slack (driver-N.prof) there; "
+                             "profiling slows it down, so such a run's rates are not the real ones")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(run(options))

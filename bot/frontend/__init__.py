@@ -4,7 +4,8 @@
   read attached files, DM a hirebot user), the `Turn` it hands over, and the typed outbound DM events.
 - conversation.py: `TurnDesk`, the one answering loop: queue a turn, ask the core, decide where the answer
   may go, deliver it through the platform.
-- runner.py and questions.py: the core on a thread or in processes, and the bounded question queue.
+- runner.py and questions.py: the core on a thread or in processes, and the bounded question queue;
+  core_processes.py: those processes, each on a pipe the event loop reads and writes itself.
 - privacy.py: who may see candidate details where.
 - identity.py: a platform user mapped to a hirebot user by email.
 - notifier.py: the scheduler's ChatNotifier and BriefingSender, bridged from its threads to the front end.

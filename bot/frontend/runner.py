@@ -5,12 +5,12 @@ process, or in separate processes so lookups never hold this process's GIL and a
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from bot.frontend.core_processes import CoreProcesses
 from bot.messages import IncomingMessage, Person
 from bot.replies import Reply
 from store.settings import Settings
@@ -44,25 +44,23 @@ class ThreadedCore:
 
 
 class ProcessCore:
-    """Runs the core in separate processes.
+    """Runs the core in separate processes (bot/frontend/core_processes.py: no threads in this process).
 
     Each process opens its own Runtime (database, name index) from the same settings; they run at a
     lower CPU priority, so under load the operating system serves the process that acknowledges the platform.
     """
 
     def __init__(self, settings: Settings, processes: int = 1, *, niceness: int = CORE_NICENESS) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start_core_process, initargs=(settings, niceness))
+        self._processes = CoreProcesses(processes, initializer=_start_core_process, initargs=(settings, niceness))
         # Told when a reply changed a meeting: the jobs it planned (a request email) live in the database,
         # and this process's job runner should look now rather than at its next safety tick.
         self.on_meeting_change: Callable[[], None] | None = None
 
     async def handle(self, message: IncomingMessage) -> Reply:
-        return self._noticed(await asyncio.get_running_loop().run_in_executor(self._pool, _core_handle, message))
+        return self._noticed(await self._processes.run(_core_handle, message))
 
     async def choose(self, sender: Person, command: str, value: str) -> Reply:
-        return self._noticed(await asyncio.get_running_loop().run_in_executor(self._pool, _core_choose, sender,
-                                                                              command, value))
+        return self._noticed(await self._processes.run(_core_choose, sender, command, value))
 
     def _noticed(self, reply: Reply) -> Reply:
         if reply.extra.get("meeting_id") is not None and self.on_meeting_change is not None:
@@ -70,7 +68,7 @@ class ProcessCore:
         return reply
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._processes.close()
 
 
 CoreRunner = ThreadedCore | ProcessCore

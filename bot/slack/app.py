@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FREQUENT_EVENTS = ("message.im", "app_mention")  # questions: matched before the rare events
+
 
 def build_slack_app(settings: Settings, sessions: sessionmaker[Session], assistant: Assistant,
                     directory: Directory, connections: ConnectionService, *,
@@ -149,16 +151,19 @@ def register_listeners(app: AsyncApp, conversation: SlackConversation, *, multi_
         "app_mention": conversation.on_mention,
         "message.im": conversation.on_message,
     }
-    if multi_workspace:
-        app.enable_token_revocation_listeners()  # deletes the workspace's stored tokens
-    else:
+    if not multi_workspace:
         event_handlers["app_uninstalled"] = _log_uninstall
         event_handlers["tokens_revoked"] = _log_uninstall
-    for name in SUBSCRIBED_EVENTS:
+    # Bolt tries listeners in the order they were registered, building every argument a listener could
+    # take for each one it tries; the events are of different types, so the order changes nothing but
+    # the cost, and DMs (nearly all traffic) are tried first.
+    for name in sorted(SUBSCRIBED_EVENTS, key=_frequency_rank):
         handler = event_handlers.get(name)
         if handler is not None:
             # Bolt knows "message.im" as "message"; on_message keeps only DMs.
             app.event(name.split(".", 1)[0])(handler)
+    if multi_workspace:
+        app.enable_token_revocation_listeners()  # deletes the workspace's stored tokens
     app.command(SLASH_COMMAND)(conversation.on_command)
     app.action(_prefixed(PICK_PREFIX))(conversation.on_pick)
     app.action(_prefixed(DO_PREFIX))(conversation.on_do)
@@ -169,6 +174,10 @@ def register_listeners(app: AsyncApp, conversation: SlackConversation, *, multi_
     app.action(EDIT_ACTION)(conversation.scheduling.on_schedule_edit)
     app.view(SCHEDULE_CALLBACK)(conversation.scheduling.on_schedule_submit)
     app.error(_log_error)
+
+
+def _frequency_rank(event: str) -> int:
+    return FREQUENT_EVENTS.index(event) if event in FREQUENT_EVENTS else len(FREQUENT_EVENTS)
 
 
 def _prefixed(prefix: str) -> re.Pattern[str]:

@@ -235,7 +235,8 @@ class FakeSlackApi:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
-        log.info("fake slack <- %s %s", call.method, _short(call.args))
+        if log.isEnabledFor(logging.INFO):  # formatting every call's arguments costs more than serving it
+            log.info("fake slack <- %s %s", call.method, _short(call.args))
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
