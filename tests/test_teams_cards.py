@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from adapters.registry import all_specs
@@ -23,37 +21,11 @@ from bot.replies import Action, Card, Choice, Field, Link, MatchStatus, Reply
 from bot.scheduling_chat import CANCEL, DISCARD, INTAKE_SET, INTAKE_TARGETS, RESCHEDULE, SEND
 from bot.teams import cards
 from bot.teams.markup import neutral_text
+from tests.rigs.teams import nodes, shown, valid_card
 
 PROVIDERS = all_specs()
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "adaptive-card-1.5.schema.json").read_text())
-VALIDATOR = jsonschema.Draft6Validator(SCHEMA)
 HOSTILE = "**Boss** [click](https://evil.example) <at>Everyone</at> _x_ # H1 <b>b</b>"
-
-
-def valid(card: dict[str, Any]) -> dict[str, Any]:
-    errors = list(VALIDATOR.iter_errors(card))
-    assert not errors, jsonschema.exceptions.best_match(errors)
-    assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
-    return card
-
-
-def nodes(node: Any, kind: str) -> list[dict[str, Any]]:
-    """Every element or action of `kind` anywhere in a card."""
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == kind:
-            found.append(node)
-        for value in node.values():
-            found.extend(nodes(value, kind))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(nodes(item, kind))
-    return found
-
-
-def shown(card: dict[str, Any]) -> str:
-    return "\n".join(run["text"] for run in nodes(card, "TextRun"))
 
 
 def candidate_reply(name: str = "Jane Doe", url: str = "https://app.greenhouse.io/people/42") -> Reply:
@@ -71,7 +43,7 @@ def test_candidate_card_has_name_ats_link_freshness_and_a_schedule_button() -> N
     assert payload["type"] == "message"
     [attached] = payload["attachments"]
     assert attached["contentType"] == "application/vnd.microsoft.card.adaptive"
-    card = valid(attached["content"])
+    card = valid_card(attached["content"])
     assert "Jane Doe" in shown(card) and "synced 5 min ago" in shown(card)
     urls = {a["url"] for a in nodes(card, "Action.OpenUrl")}
     assert urls == {"https://app.greenhouse.io/people/42", "https://www.linkedin.com/in/jane"}  # no javascript:
@@ -84,7 +56,7 @@ def test_ats_text_is_never_markdown_nor_a_mention() -> None:
     reply = candidate_reply(name=HOSTILE)
     reply = Reply(text=HOSTILE, intent="who_is", cards=reply.cards,
                   choices=(Choice(HOSTILE, "1", description=HOSTILE),))
-    card = valid(cards.reply_card(reply))
+    card = valid_card(cards.reply_card(reply))
     assert not nodes(card, "TextBlock")  # TextBlocks read markdown; every text here is a TextRun
     dumped = json.dumps(card, ensure_ascii=False)
     assert "<at>" not in dumped.lower() and "</at>" not in dumped.lower()
@@ -101,14 +73,14 @@ def test_neutral_text_leaves_ordinary_text_alone() -> None:
 def test_few_choices_are_buttons_and_many_are_a_drop_down() -> None:
     few = Reply(text="Which one?", intent="who_is", status=MatchStatus.AMBIGUOUS,
                 choices=(Choice("Jane Doe", "1", "Engineer"), Choice("Jane Roe", "2")))
-    card = valid(cards.reply_card(few))
+    card = valid_card(cards.reply_card(few))
     buttons = nodes(card, "Action.Execute")
     assert [(b["verb"], b["data"]) for b in buttons] == [
         (cards.PICK_VERB, {"command": "who_is", "value": "1"}), (cards.PICK_VERB, {"command": "who_is", "value": "2"})]
     assert "Which one?" in shown(card) and "Engineer" in shown(card)
 
     many = Reply(text="Which one?", intent="who_is", choices=tuple(Choice(f"Jane {i}", str(i)) for i in range(120)))
-    card = valid(cards.reply_card(many))
+    card = valid_card(cards.reply_card(many))
     [menu] = nodes(card, "Input.ChoiceSet")
     assert len(menu["choices"]) == cards.MAX_CHOICE_OPTIONS
     [show] = nodes(card, "Action.Execute")
@@ -119,7 +91,7 @@ def test_few_choices_are_buttons_and_many_are_a_drop_down() -> None:
 def test_a_miss_with_suggestions_offers_them() -> None:
     miss = Reply(text="I couldn't find anyone called \u201cJnae\u201d. Did you mean Jane Doe?", intent="who_is",
                  status=MatchStatus.NONE, choices=(Choice("Jane Doe", "5"),))
-    card = valid(cards.reply_card(miss))
+    card = valid_card(cards.reply_card(miss))
     assert "Did you mean Jane Doe?" in shown(card)
     assert nodes(card, "Action.Execute")[0]["data"] == {"command": "who_is", "value": "5"}
 
@@ -137,7 +109,7 @@ def test_proposal_has_send_edit_details_and_dont_send() -> None:
                            Choice("Change where to add them", "3", command=INTAKE_TARGETS),
                            Choice("Don't send", "", command=DISCARD)),
                   extra={"draft": draft().to_json()})
-    rendered = valid(cards.reply_card(reply))
+    rendered = valid_card(cards.reply_card(reply))
     buttons = [(a["title"], a["verb"], a["data"]) for a in rendered["actions"]]
     assert buttons == [("Send", cards.PICK_VERB, {"command": SEND, "value": "DRAFT"}),
                        ("Edit details", cards.EDIT_VERB, {"draft": draft().to_json()}),
@@ -149,7 +121,7 @@ def test_proposal_has_send_edit_details_and_dont_send() -> None:
 def test_edit_form_is_prefilled_and_shows_each_problem_under_its_field() -> None:
     context = FormContext(draft(), "Europe/Berlin")
     form = form_from_draft(draft(), context.tz)
-    card = valid(cards.schedule_form_card(form, context))
+    card = valid_card(cards.schedule_form_card(form, context))
     inputs = {i["id"]: i for kind in ("Input.Text", "Input.Date", "Input.ChoiceSet") for i in nodes(card, kind)}
     assert inputs["title"]["value"] == "Interview" and inputs["duration"]["value"] == "45"
     assert inputs["first_day"]["value"] == "2026-12-07" and inputs["last_day"]["value"] == "2026-12-12"
@@ -163,7 +135,7 @@ def test_edit_form_is_prefilled_and_shows_each_problem_under_its_field() -> None
     problems = {ScheduleField.TITLE: "Give the meeting a title.",
                 ScheduleField.LAST_DAY: "The last day can't be before the first day.",
                 ScheduleField.EMAILS: "\u201cnope\u201d isn't an email address."}
-    card = valid(cards.schedule_form_card(bad, context, problems=problems, error="Try again"))
+    card = valid_card(cards.schedule_form_card(bad, context, problems=problems, error="Try again"))
     body = card["body"]
     ids = [b.get("id") for b in body]
     for field, sentence in problems.items():
@@ -179,19 +151,20 @@ def test_edit_form_for_someone_in_no_ats_asks_where_to_add_them() -> None:
                IntakeTarget(1, "greenhouse", "greenhouse"))
     intake = IntakeChoices(targets=targets, current=targets[0], linkedin_url=None)
     context = FormContext(intake_draft, "UTC")
-    card = valid(cards.schedule_form_card(form_from_draft(intake_draft, context.tz, intake), context, intake=intake))
+    form = form_from_draft(intake_draft, context.tz, intake)
+    card = valid_card(cards.schedule_form_card(form, context, intake=intake))
     [target] = [i for i in nodes(card, "Input.ChoiceSet") if i["id"] == "add_to"]
     assert target["value"] == "1:J1" and [c["value"] for c in target["choices"]] == ["1:J1", "1:"]
     assert any(i["id"] == "linkedin" for i in nodes(card, "Input.Text"))
 
 
 def test_notice_offers_reschedule_and_cancel_each_asking_first() -> None:
-    card = valid(cards.notice_card("Jane booked Tuesday 10:00.", 12, with_buttons=True))
+    card = valid_card(cards.notice_card("Jane booked Tuesday 10:00.", 12, with_buttons=True))
     assert [a["type"] for a in card["actions"]] == ["Action.ShowCard", "Action.ShowCard"]
     inner = [a["card"]["actions"][0] for a in card["actions"]]
     assert [(b["verb"], b["data"]) for b in inner] == [(cards.DO_VERB, {"command": RESCHEDULE, "value": "12"}),
                                                        (cards.DO_VERB, {"command": CANCEL, "value": "12"})]
-    assert "actions" not in valid(cards.notice_card("Declined.", 12, with_buttons=False))
+    assert "actions" not in valid_card(cards.notice_card("Declined.", 12, with_buttons=False))
 
 
 def info(provider: str, **overrides: Any) -> ConnectionInfo:
@@ -206,19 +179,19 @@ def test_directory_lists_every_provider_and_connections_with_remove_for_admins()
     admin = Person(workspace_id=1, user_id=1, email="a@x.io", is_admin=True)
     member = Person(workspace_id=1, user_id=2, email="m@x.io")
     connections = [info(PROVIDERS[0].name)]
-    card = valid(cards.directory_card(PROVIDERS, connections, admin, note="Greenhouse is synced"))
+    card = valid_card(cards.directory_card(PROVIDERS, connections, admin, note="Greenhouse is synced"))
     adds = [a for a in nodes(card, "Action.Execute") if a["verb"] == cards.CONNECT_FORM_VERB]
     assert [a["data"]["provider"] for a in adds] == [spec.name for spec in PROVIDERS]
     assert any(a["verb"] == cards.REMOVE_VERB for a in nodes(card, "Action.Execute"))
     assert "1,200 candidates" in shown(card) and "<at>" not in json.dumps(card, ensure_ascii=False)
-    member_card = valid(cards.directory_card(PROVIDERS, connections, member))
+    member_card = valid_card(cards.directory_card(PROVIDERS, connections, member))
     assert not any(a["verb"] == cards.REMOVE_VERB for a in nodes(member_card, "Action.Execute"))
 
 
 @pytest.mark.parametrize("spec", PROVIDERS, ids=lambda spec: spec.name)
 def test_connect_form_is_drawn_from_the_provider_spec(spec: Any) -> None:
     secret_values = {f.name: "s3cret-value" for f in spec.fields}
-    card = valid(cards.connect_form_card(spec, allow_org=True, error="Greenhouse said 401", values=secret_values,
+    card = valid_card(cards.connect_form_card(spec, allow_org=True, error="Greenhouse said 401", values=secret_values,
                                          blanks=[f.name for f in spec.fields[:1]]))
     inputs = {i["id"]: i for kind in ("Input.Text", "Input.ChoiceSet") for i in nodes(card, kind)}
     for form_field in spec.fields:
@@ -248,7 +221,7 @@ def test_connect_submission_is_read_back() -> None:
 def test_a_huge_reply_is_cut_to_fit_one_message() -> None:
     many = tuple(Card(title=f"Person {i}", fields=tuple(Field(f"F{j}", "x" * 1500) for j in range(8)))
                  for i in range(10))
-    card = valid(cards.reply_card(Reply(text="Lots", intent="jobs", cards=many)))
+    card = valid_card(cards.reply_card(Reply(text="Lots", intent="jobs", cards=many)))
     assert len(json.dumps(card, ensure_ascii=False).encode()) <= cards.MAX_CARD_BYTES
     assert "more than fits" in shown(card["body"][-1])
 
@@ -256,5 +229,5 @@ def test_a_huge_reply_is_cut_to_fit_one_message() -> None:
 def test_choices_for_where_to_add_someone_say_pick() -> None:
     reply = Reply(text="Where should I add them?", intent=INTAKE_TARGETS,
                   choices=(Choice("Greenhouse · Engineer", "1:J1", command=INTAKE_SET),))
-    card = valid(cards.reply_card(reply))
+    card = valid_card(cards.reply_card(reply))
     assert nodes(card, "Action.Execute")[0]["title"] == "Pick"
