@@ -6,7 +6,6 @@ It prints one line: the fake's URL and what to connect hirebot with.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 from collections.abc import Sequence
 
@@ -37,12 +36,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 async def _serve(fake: FakeAts, host: str, port: int) -> None:
-    runner, url = await fake.start(host=host, port=port)
-    print(f"{fake.title} sandbox at {url}  {fake.connection_help(url)}  (Ctrl+C to stop)", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await fake.serve_until_stopped(
+        host, port, lambda url: f"{fake.title} sandbox at {url}  {fake.connection_help(url)}  (Ctrl+C to stop)")
 
 
 if __name__ == "__main__":

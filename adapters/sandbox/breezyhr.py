@@ -531,15 +531,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _serve(sandbox: BreezySandbox, host: str, port: int) -> None:
-    runner, url = await sandbox.start(host=host, port=port)
-    print(f"BreezyHR sandbox: {url}{API_PREFIX}  ({len(sandbox.state.candidates)} candidates, "
-          f"{len(sandbox.state.positions)} positions)")
-    print(sandbox.connection_help(url))
-    print("Press Ctrl+C to stop.", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await sandbox.serve_until_stopped(host, port, lambda url: (
+        f"BreezyHR sandbox: {url}{API_PREFIX}  ({len(sandbox.state.candidates)} candidates, "
+        f"{len(sandbox.state.positions)} positions)\n{sandbox.connection_help(url)}\nPress Ctrl+C to stop."))
 
 
 if __name__ == "__main__":

@@ -154,6 +154,16 @@ class FakeAts(ABC):
         """Serve in the running loop; returns the runner (clean it up to stop) and the base URL."""
         return await start_site(self.app, host, port)
 
+    async def serve_until_stopped(self, host: str, port: int, banner: Callable[[str], str]) -> None:
+        """What a fake's command line runs: serve, print `banner(url)` (what to connect with), and wait until
+        cancelled (Ctrl+C); then stop serving."""
+        runner, url = await self.start(host=host, port=port)
+        print(banner(url), flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
     # ----- background work (webhooks sent after a change) ---------------------------------------------
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` on the server's loop without making the (synchronous) caller wait for it."""

@@ -1324,22 +1324,23 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 async def _serve(sandbox: GreenhouseSandbox, host: str, port: int, chaos: float) -> None:
-    runner, url = await sandbox.start(host=host, port=port)
     admin = next(u for u in sandbox.state.users.values()
                  if u["site_admin"] and u["id"] not in sandbox.state.service_account_ids)
-    print(f"Greenhouse sandbox (Harvest v3) at {url}", flush=True)
-    print(f"  token URL:      {url}/token")
-    print(f"  client id:      {sandbox.client_id}")
-    print(f"  client secret:  {sandbox.client_secret}")
-    print(f"  acting user:    sub={sandbox.state.service_user_id} (Integration Service User, the default) "
-          f"or sub={admin['id']} ({admin['name']}, site admin)")
-    print(f"  data:           {len(sandbox.state.candidates)} candidates, {len(sandbox.state.jobs)} jobs; "
-          f"rate limit {sandbox.api_window.limit} per {sandbox.api_window.seconds:g} s; chaos {chaos:g}")
-    print("Press Ctrl+C to stop.", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+
+    def banner(url: str) -> str:
+        return "\n".join((
+            f"Greenhouse sandbox (Harvest v3) at {url}",
+            f"  token URL:      {url}/token",
+            f"  client id:      {sandbox.client_id}",
+            f"  client secret:  {sandbox.client_secret}",
+            f"  acting user:    sub={sandbox.state.service_user_id} (Integration Service User, the default) "
+            f"or sub={admin['id']} ({admin['name']}, site admin)",
+            f"  data:           {len(sandbox.state.candidates)} candidates, {len(sandbox.state.jobs)} jobs; "
+            f"rate limit {sandbox.api_window.limit} per {sandbox.api_window.seconds:g} s; chaos {chaos:g}",
+            "Press Ctrl+C to stop.",
+        ))
+
+    await sandbox.serve_until_stopped(host, port, banner)
 
 
 if __name__ == "__main__":

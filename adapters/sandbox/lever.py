@@ -1377,15 +1377,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _serve(sandbox: LeverSandbox, host: str, port: int) -> None:
-    runner, url = await sandbox.start(host=host, port=port)
-    print(f"Lever sandbox: {url}{API_PREFIX}  ({len(sandbox.state.contacts)} people, "
-          f"{len(sandbox.state.opportunities)} opportunities)")
-    print(f"API key: {sandbox.api_key}  (HTTP Basic username, empty password)")
-    print("Press Ctrl+C to stop.", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await sandbox.serve_until_stopped(host, port, lambda url: (
+        f"Lever sandbox: {url}{API_PREFIX}  ({len(sandbox.state.contacts)} people, "
+        f"{len(sandbox.state.opportunities)} opportunities)\n"
+        f"API key: {sandbox.api_key}  (HTTP Basic username, empty password)\nPress Ctrl+C to stop."))
 
 
 if __name__ == "__main__":

@@ -602,14 +602,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _serve(sandbox: RecruiteeSandbox, host: str, port: int) -> None:
-    runner, url = await sandbox.start(host=host, port=port)
-    print(f"Recruitee sandbox: {url}{sandbox.api_prefix}  ({len(sandbox.state.candidates)} candidates)", flush=True)
-    print(sandbox.connection_help(url))
-    print("Press Ctrl+C to stop.", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await sandbox.serve_until_stopped(host, port, lambda url: (
+        f"Recruitee sandbox: {url}{sandbox.api_prefix}  ({len(sandbox.state.candidates)} candidates)\n"
+        f"{sandbox.connection_help(url)}\nPress Ctrl+C to stop."))
 
 
 if __name__ == "__main__":
