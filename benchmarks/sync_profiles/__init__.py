@@ -6,10 +6,14 @@ One module per provider (`benchmarks/sync_profiles/<provider>.py`) exports `PROF
 
 from __future__ import annotations
 
+import asyncio
 import importlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 PROFILES: dict[str, str] = {
     "greenhouse": "benchmarks.sync_profiles.greenhouse",
@@ -65,3 +69,22 @@ def profile_for(provider: str) -> SyncProfile:
     profile = importlib.import_module(module).PROFILE
     assert isinstance(profile, SyncProfile)
     return profile
+
+
+def retry_after(response: httpx.Response) -> float:
+    """Seconds a 429 asks the caller to wait (`Retry-After`, else one)."""
+    return float(response.headers.get("Retry-After", "1"))
+
+
+async def send_paced(requests: Iterable[Callable[[], Awaitable[httpx.Response]]], pause: float,
+                     wait: Callable[[httpx.Response], float] = retry_after) -> None:
+    """What every profile's `make_changes` does: send each request in turn, `pause` seconds apart, and send
+    a request the fake refused with 429 again after `wait(response)` seconds."""
+    for send in requests:
+        while True:
+            response = await send()
+            if response.status_code != 429:
+                response.raise_for_status()
+                break
+            await asyncio.sleep(wait(response))
+        await asyncio.sleep(pause)

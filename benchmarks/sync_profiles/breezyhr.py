@@ -7,11 +7,10 @@ it): requests per candidate are about 1/50 either way.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 REQUESTS, WINDOW = 100, 60.0
 
@@ -38,11 +37,9 @@ async def _make_changes(url: str, remote_ids: Sequence[str], scale: float) -> No
     root = url.removesuffix("/v3")
     pause = WINDOW / (REQUESTS * scale)
     async with httpx.AsyncClient(timeout=30) as client:
-        for number, remote_id in enumerate(remote_ids):
-            response = await client.patch(f"{root}/_sandbox/candidates/{remote_id}",
-                                          json={"headline": f"Benchmark change {number}"})
-            response.raise_for_status()
-            await asyncio.sleep(pause)
+        await send_paced((lambda remote_id=remote_id, number=number: client.patch(
+            f"{root}/_sandbox/candidates/{remote_id}", json={"headline": f"Benchmark change {number}"})
+            for number, remote_id in enumerate(remote_ids)), pause)
 
 
 def _metered(path: str) -> bool:

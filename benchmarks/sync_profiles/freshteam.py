@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 REQUESTS_PER_MINUTE = 50
 
@@ -41,10 +41,9 @@ async def make_changes(url: str, remote_ids: Sequence[str], scale: float) -> Non
 
     root = url.removesuffix("/api")
     async with httpx.AsyncClient(timeout=30) as client:
-        for number, remote_id in enumerate(remote_ids):
-            response = await client.post(f"{root}/sandbox/candidates/{remote_id}/tags",
-                                         json={"tags": [f"benchmark-{number}"]})
-            response.raise_for_status()
+        await send_paced((lambda remote_id=remote_id, number=number: client.post(
+            f"{root}/sandbox/candidates/{remote_id}/tags", json={"tags": [f"benchmark-{number}"]})
+            for number, remote_id in enumerate(remote_ids)), 0.0)
 
 
 PROFILE = SyncProfile(

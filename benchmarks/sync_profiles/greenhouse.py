@@ -7,11 +7,10 @@ whole-window floor as well. The token endpoint is metered by its own window, not
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 REQUESTS = 75
 WINDOW_SECONDS = 30.0
@@ -43,15 +42,9 @@ async def make_changes(url: str, remote_ids: Sequence[str], scale: float) -> Non
                                   auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET))
         token.raise_for_status()
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        for number, remote_id in enumerate(remote_ids):
-            while True:
-                response = await client.patch(f"{url}/v3/candidates/{remote_id}", headers=headers,
-                                              json={"title": f"Benchmark change {number}"})
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-            await asyncio.sleep(pause)
+        await send_paced((lambda remote_id=remote_id, number=number: client.patch(
+            f"{url}/v3/candidates/{remote_id}", headers=headers, json={"title": f"Benchmark change {number}"})
+            for number, remote_id in enumerate(remote_ids)), pause)
 
 
 PROFILE = SyncProfile(

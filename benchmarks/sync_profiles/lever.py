@@ -7,11 +7,10 @@ smaller default rosters (`--lever-sizes 20000,100000` runs it whole).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 REQUESTS_PER_SECOND = 10
 BURST = 20
@@ -39,15 +38,9 @@ async def make_changes(url: str, remote_ids: Sequence[str], scale: float) -> Non
 
     pause = 1.0 / (REQUESTS_PER_SECOND * scale)
     async with httpx.AsyncClient(timeout=30) as client:
-        for remote_id in remote_ids:
-            while True:
-                response = await client.post(f"{url}/opportunities/{remote_id}/addTags",
-                                             auth=(SANDBOX_API_KEY, ""), json={"tags": ["benchmark"]})
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-            await asyncio.sleep(pause)
+        await send_paced((lambda remote_id=remote_id: client.post(
+            f"{url}/opportunities/{remote_id}/addTags", auth=(SANDBOX_API_KEY, ""), json={"tags": ["benchmark"]})
+            for remote_id in remote_ids), pause)
 
 
 PROFILE = SyncProfile(

@@ -9,11 +9,10 @@ under it. A full sync reads 100 candidates (with their placements and references
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 RATE = 5  # what the fake enforces by default, requests per second
 BURST = 10
@@ -44,15 +43,10 @@ async def _make_changes(url: str, remote_ids: Sequence[str], scale: float) -> No
     pause = 1.0 / (RATE * scale)
     headers = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
     async with httpx.AsyncClient(timeout=30) as client:
-        for number, remote_id in enumerate(remote_ids):
-            while True:
-                response = await client.patch(f"{url}/candidates/{remote_id}", headers=headers,
-                                              json={"candidate": {"tags": ["benchmark", f"change-{number}"]}})
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-            await asyncio.sleep(pause)
+        await send_paced((lambda remote_id=remote_id, number=number: client.patch(
+            f"{url}/candidates/{remote_id}", headers=headers,
+            json={"candidate": {"tags": ["benchmark", f"change-{number}"]}})
+            for number, remote_id in enumerate(remote_ids)), pause)
 
 
 PROFILE = SyncProfile(

@@ -10,11 +10,10 @@ about 1/30 of a request per candidate, plus a few for stages, jobs and users.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 RATE = 2.0  # requests per second, as the reference advises
 WINDOW_SECONDS = 10.0  # the fake's fixed windows
@@ -45,17 +44,12 @@ async def _make_changes(url: str, remote_ids: Sequence[str], scale: float) -> No
                "Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE}
     pause = 1.0 / (RATE * scale)
     async with httpx.AsyncClient(timeout=30) as client:
-        for number, remote_id in enumerate(remote_ids):
-            body = {"data": {"type": "candidates", "id": remote_id,
-                             "attributes": {"pitch": f"Benchmark change {number}"}}}
-            while True:
-                response = await client.patch(f"{url.rstrip('/')}{API_PREFIX}/candidates/{remote_id}",
-                                              headers=headers, json=body)
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                await asyncio.sleep(float(response.headers.get("X-Rate-Limit-Reset", "1")))
-            await asyncio.sleep(pause)
+        await send_paced((lambda remote_id=remote_id, number=number: client.patch(
+            f"{url.rstrip('/')}{API_PREFIX}/candidates/{remote_id}", headers=headers,
+            json={"data": {"type": "candidates", "id": remote_id,
+                           "attributes": {"pitch": f"Benchmark change {number}"}}})
+            for number, remote_id in enumerate(remote_ids)), pause,
+            wait=lambda response: float(response.headers.get("X-Rate-Limit-Reset", "1")))
 
 
 PROFILE = SyncProfile(

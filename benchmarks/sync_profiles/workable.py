@@ -6,12 +6,11 @@ adapter with it. A full sync is one list request per 100 candidates (no detail r
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 REQUESTS, PER_SECONDS = 10, 10.0
 TOKEN_HEADER = "Authorization"
@@ -40,16 +39,16 @@ async def make_changes(url: str, remote_ids: Sequence[str], scale: float) -> Non
     pause = PER_SECONDS / (REQUESTS * scale)
     headers = {TOKEN_HEADER: f"Bearer {SANDBOX_TOKEN}"}
     async with httpx.AsyncClient(timeout=30) as client:
-        for number, remote_id in enumerate(remote_ids):
-            while True:
-                response = await client.patch(f"{url}{API_PREFIX}/candidates/{remote_id}", headers=headers,
-                                              json={"candidate": {"headline": f"Benchmark change {number}"}})
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                reset = float(response.headers.get("X-Rate-Limit-Reset", time.time() + 1))
-                await asyncio.sleep(max(reset - time.time(), 0) + 0.1)
-            await asyncio.sleep(pause)
+        await send_paced((lambda remote_id=remote_id, number=number: client.patch(
+            f"{url}{API_PREFIX}/candidates/{remote_id}", headers=headers,
+            json={"candidate": {"headline": f"Benchmark change {number}"}})
+            for number, remote_id in enumerate(remote_ids)), pause, wait=_until_reset)
+
+
+def _until_reset(response: Any) -> float:
+    """Workable's 429 names the epoch second its window resets."""
+    reset = float(response.headers.get("X-Rate-Limit-Reset", time.time() + 1))
+    return max(reset - time.time(), 0) + 0.1
 
 
 PROFILE = SyncProfile(

@@ -10,11 +10,10 @@ per candidate, memory, and the incremental cost after changes.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.sync_profiles import SyncProfile
+from benchmarks.sync_profiles import SyncProfile, send_paced
 
 CREDITS = 5000  # the Free plan's daily credits: the smallest documented budget
 DAY = 86_400.0
@@ -52,14 +51,10 @@ async def _make_changes(url: str, remote_ids: Sequence[str], scale: float) -> No
             "refresh_token": SANDBOX_REFRESH_TOKEN})
         token.raise_for_status()
         headers = {"Authorization": f"Zoho-oauthtoken {token.json()['access_token']}"}
-        for number, remote_id in enumerate(remote_ids):
-            while True:
-                response = await client.put(f"{url}/Candidates/{remote_id}", headers=headers,
-                                            json={"data": [{"Current_Job_Title": f"Benchmark change {number}"}]})
-                if response.status_code != 429:
-                    response.raise_for_status()
-                    break
-                await asyncio.sleep(1.0)
+        await send_paced((lambda remote_id=remote_id, number=number: client.put(
+            f"{url}/Candidates/{remote_id}", headers=headers,
+            json={"data": [{"Current_Job_Title": f"Benchmark change {number}"}]})
+            for number, remote_id in enumerate(remote_ids)), 0.0, wait=lambda response: 1.0)
 
 
 def _metered(path: str) -> bool:
